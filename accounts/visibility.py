@@ -1,0 +1,71 @@
+"""Who may see and change which records.
+
+A rep sees their own records and their team's, and changes only their own. A manager sees
+and changes everything owned by the teams they manage (and sees their own team's). An admin
+sees and changes everything. Every model holding customer data exposes these rules as
+``visible_to(user)`` and ``editable_by(user)`` on its queryset; views, the API, exports,
+dashboards and search read records only through them, so a record outside them is a 404.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Self
+
+from django.db import models
+from django.db.models import Q
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+def _managed_team_ids(user: User) -> models.QuerySet:
+    from accounts.models import Team
+
+    return Team.objects.filter(manager=user).values("pk")
+
+
+def owner_visible_q(user: User, path: str) -> Q | None:
+    """Q for rows whose owner at ``path`` is visible to ``user``; None means every row."""
+    if user.is_admin:
+        return None
+    condition = Q(**{path: user.pk})
+    if user.team_id is not None:
+        condition |= Q(**{f"{path}__team_id": user.team_id})
+    if user.is_manager:
+        # A subquery, not a list: visibility costs no extra round trip.
+        condition |= Q(**{f"{path}__team_id__in": _managed_team_ids(user)})
+    return condition
+
+
+def owner_editable_q(user: User, path: str) -> Q | None:
+    """Q for rows whose owner at ``path`` may be changed by ``user``; None means every row."""
+    if user.is_admin:
+        return None
+    condition = Q(**{path: user.pk})
+    if user.is_manager:
+        condition |= Q(**{f"{path}__team_id__in": _managed_team_ids(user)})
+    return condition
+
+
+class VisibleQuerySet(models.QuerySet):
+    """A queryset for records owned by a user: the field named by ``owner_path``."""
+
+    owner_path = "owner"
+
+    def visibility_q(self, user: User) -> Q | None:
+        return owner_visible_q(user, self.owner_path)
+
+    def editability_q(self, user: User) -> Q | None:
+        return owner_editable_q(user, self.owner_path)
+
+    def visible_to(self, user: User) -> Self:
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        condition = self.visibility_q(user)
+        return self.all() if condition is None else self.filter(condition)
+
+    def editable_by(self, user: User) -> Self:
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        condition = self.editability_q(user)
+        return self.all() if condition is None else self.filter(condition)
