@@ -198,6 +198,15 @@ class Opportunity(models.Model):
         blank=True,
         related_name="+",
     )
+    # Who wrote the current version: a user who loses a race is told who won it.
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last changed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -265,7 +274,8 @@ class Opportunity(models.Model):
                 name="opportunity_open_entered_idx",
             ),
             models.Index(fields=["closed_at"], name="opportunity_closed_idx"),
-            models.Index(fields=["updated_at"], name="opportunity_updated_idx"),
+            # Board polling asks "anything newer than X in this pipeline?": an index-only probe.
+            models.Index(fields=["pipeline", "updated_at"], name="opportunity_pipeline_upd_idx"),
         ]
 
     def __str__(self) -> str:

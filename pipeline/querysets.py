@@ -38,13 +38,11 @@ class OpportunityQuerySet(VisibleQuerySet):
 
 def _subject_visible_q(user: User) -> Q | None:
     """Touchpoints and tasks are visible when the deal, lead or contact they are about is."""
-    parts = [
-        owner_visible_q(user, f"{subject}__owner") for subject in ("opportunity", "lead", "contact")
-    ]
-    if any(part is None for part in parts):
-        return None
     condition = Q()
-    for part in parts:
+    for subject in ("opportunity", "lead", "contact"):
+        part = owner_visible_q(user, f"{subject}__owner")
+        if part is None:
+            return None
         condition |= part
     return condition
 

@@ -1,0 +1,207 @@
+"""Writes for the pipeline app, shared by the board, the API and the nightly jobs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from contacts.models import Contact
+from pipeline.criteria import missing_entry_criteria
+from pipeline.models import (
+    ForecastCategory,
+    Opportunity,
+    OpportunityStatus,
+    Stage,
+    StageChange,
+    StageKind,
+)
+from pipeline.positions import column_positions, last_position, position_between, renumber_column
+
+
+class MoveConflict(Exception):
+    """Someone else changed the deal first; ``current`` is the deal as it now stands."""
+
+    def __init__(self, current: Opportunity) -> None:
+        self.current = current
+        who = current.updated_by or _("someone else")
+        super().__init__(
+            _("%(who)s changed this deal first; it is now in %(stage)s.")
+            % {"who": who, "stage": current.stage.name}
+        )
+
+
+class EntryCriteriaNotMet(Exception):
+    """The deal lacks what the target stage requires; ``missing`` names each item."""
+
+    def __init__(self, stage: Stage, missing: list[str]) -> None:
+        self.stage = stage
+        self.missing = missing
+        super().__init__(
+            _("%(stage)s needs: %(missing)s.")
+            % {"stage": stage.name, "missing": ", ".join(missing)}
+        )
+
+
+@dataclass(frozen=True)
+class DealFields:
+    """Fields a user may fill in while moving, to meet the target stage's criteria."""
+
+    value: Decimal | None = None
+    expected_close_date: dt.date | None = None
+    contact_id: int | None = None
+    checklist_done: list[str] | None = None
+    lost_reason: str = ""
+
+    def apply_to(self, opportunity: Opportunity) -> dict[str, object]:
+        """Set the given fields on the in-memory deal; return them as UPDATE arguments."""
+        changes: dict[str, object] = {}
+        if self.value is not None:
+            if self.value < 0:
+                raise ValidationError({"value": _("Value cannot be negative.")})
+            changes["value"] = self.value
+        if self.expected_close_date is not None:
+            changes["expected_close_date"] = self.expected_close_date
+        if self.contact_id is not None:
+            changes["contact_id"] = self.contact_id
+        if self.checklist_done is not None:
+            changes["checklist_done"] = sorted(set(self.checklist_done))
+        for name, new_value in changes.items():
+            setattr(opportunity, name, new_value)
+        return changes
+
+
+@dataclass(frozen=True)
+class MoveOutcome:
+    opportunity: Opportunity
+    stage_change: StageChange | None
+    renumbered: bool = field(default=False)
+
+
+def _check_contact(opportunity: Opportunity, contact_id: int, by: User) -> None:
+    is_usable = (
+        Contact.objects.visible_to(by)
+        .filter(pk=contact_id, company_id=opportunity.company_id)
+        .exists()
+    )
+    if not is_usable:
+        raise ValidationError({"contact": _("Choose a contact of this deal's company.")})
+
+
+def _status_fields(stage: Stage, lost_reason: str, now: dt.datetime) -> dict[str, object]:
+    if stage.kind == StageKind.WON:
+        return {
+            "status": OpportunityStatus.WON,
+            "closed_at": now,
+            "lost_reason": "",
+            "forecast_category": ForecastCategory.CLOSED,
+        }
+    if stage.kind == StageKind.LOST:
+        if not lost_reason.strip():
+            raise ValidationError({"lost_reason": _("Say why the deal was lost.")})
+        return {
+            "status": OpportunityStatus.LOST,
+            "closed_at": now,
+            "lost_reason": lost_reason.strip(),
+            "forecast_category": ForecastCategory.OMITTED,
+        }
+    return {"status": OpportunityStatus.OPEN, "closed_at": None, "lost_reason": ""}
+
+
+def _new_position(
+    opportunity: Opportunity, stage: Stage, after_id: int | None, before_id: int | None
+) -> tuple[int | None, bool]:
+    """Position for the card between its new neighbours, renumbering the column if full.
+
+    ``after_id`` is the card that will sit just above, ``before_id`` the one just below.
+    Neighbours that have left the column meanwhile are ignored rather than trusted.
+    Returns (position, renumbered); position None keeps the card where it is.
+    """
+    neighbour_ids = [pk for pk in (after_id, before_id) if pk and pk != opportunity.pk]
+    if not neighbour_ids:
+        if stage.pk == opportunity.stage_id:
+            return None, False
+        last = last_position(stage)
+        return position_between(last, None), False
+    known = column_positions(stage, neighbour_ids)
+    position = position_between(known.get(after_id or 0), known.get(before_id or 0))
+    if position is not None:
+        return position, False
+    # No integer left between the neighbours: renumber once, under the stage lock.
+    Stage.objects.select_for_update(no_key=True).filter(pk=stage.pk).first()
+    renumber_column(stage)
+    known = column_positions(stage, neighbour_ids)
+    return position_between(known.get(after_id or 0), known.get(before_id or 0)), True
+
+
+@transaction.atomic
+def move_opportunity(
+    *,
+    opportunity_id: int,
+    by: User,
+    to_stage_id: int,
+    version: int,
+    after_id: int | None = None,
+    before_id: int | None = None,
+    fields: DealFields | None = None,
+) -> MoveOutcome:
+    """Move a deal to a stage and/or a place in its column: the board's and the API's move.
+
+    One conditional UPDATE on ``version`` claims the deal; a StageChange row records a
+    change of stage. Raises Opportunity.DoesNotExist when the deal is not visible to
+    ``by`` (a 404), PermissionDenied when it is visible but not theirs to change (403),
+    ValidationError for a bad stage or field (400), EntryCriteriaNotMet when the stage's
+    requirements are unmet, and MoveConflict when ``version`` is no longer current (409).
+    """
+    fields = fields or DealFields()
+    opportunity = Opportunity.objects.visible_to(by).select_related("stage").get(pk=opportunity_id)
+    if opportunity.owner_id != by.pk and not (
+        Opportunity.objects.editable_by(by).filter(pk=opportunity.pk).exists()
+    ):
+        raise PermissionDenied(_("You may not change this deal."))
+    try:
+        stage = Stage.objects.get(pk=to_stage_id, pipeline_id=opportunity.pipeline_id)
+    except Stage.DoesNotExist:
+        raise ValidationError({"stage": _("Choose a stage of this deal's pipeline.")}) from None
+
+    if fields.contact_id is not None:
+        _check_contact(opportunity, fields.contact_id, by)
+    changes = fields.apply_to(opportunity)
+    stage_changes = stage.pk != opportunity.stage_id
+    now = timezone.now()
+    if stage_changes:
+        missing = missing_entry_criteria(opportunity, stage)
+        if missing:
+            raise EntryCriteriaNotMet(stage, missing)
+        changes.update(_status_fields(stage, fields.lost_reason, now))
+        changes.update(stage=stage, stage_entered_at=now)
+
+    position, renumbered = _new_position(opportunity, stage, after_id, before_id)
+    if position is not None:
+        changes["position"] = position
+
+    claimed = Opportunity.objects.filter(pk=opportunity.pk, version=version).update(
+        **changes, version=F("version") + 1, updated_by=by, updated_at=now
+    )
+    if not claimed:
+        current = Opportunity.objects.select_related("stage", "updated_by").get(pk=opportunity.pk)
+        raise MoveConflict(current)
+
+    stage_change = None
+    if stage_changes:
+        stage_change = StageChange.objects.create(
+            opportunity=opportunity,
+            from_stage_id=opportunity.stage_id,
+            to_stage=stage,
+            by=by,
+            at=now,
+        )
+    opportunity.refresh_from_db()
+    return MoveOutcome(opportunity=opportunity, stage_change=stage_change, renumbered=renumbered)
