@@ -86,6 +86,9 @@ class NotificationQuerySet(models.QuerySet):
             return self.none()
         return self.filter(recipient=user)
 
+    def editable_by(self, user: User) -> "NotificationQuerySet":
+        return self.visible_to(user)
+
     def unread(self) -> "NotificationQuerySet":
         return self.filter(read_at__isnull=True)
 

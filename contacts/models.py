@@ -6,7 +6,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.visibility import VisibleQuerySet, owner_visible_q
+from accounts.visibility import VisibleQuerySet, owner_editable_q, owner_visible_q
 
 
 class CompanyQuerySet(VisibleQuerySet):
@@ -137,7 +137,13 @@ class LeadQuerySet(VisibleQuerySet):
         if condition is None:
             return None
         if user.is_manager:
-            # Unassigned leads wait in the managers' queue until assignment picks an owner.
+            # Unassigned leads wait in the managers' queue until assignment gives them an owner.
+            condition |= Q(owner__isnull=True)
+        return condition
+
+    def editability_q(self, user):
+        condition = owner_editable_q(user, "owner")
+        if condition is not None and user.is_manager:
             condition |= Q(owner__isnull=True)
         return condition
 

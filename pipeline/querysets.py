@@ -37,31 +37,39 @@ class OpportunityQuerySet(VisibleQuerySet):
 
 
 def _subject_visible_q(user: User) -> Q | None:
-    """Touchpoints and tasks are visible when the deal, lead or contact they are about is."""
+    """Rows about a deal, lead or contact that ``user`` may see; None means every row."""
     condition = Q()
     for subject in ("opportunity", "lead", "contact"):
         part = owner_visible_q(user, f"{subject}__owner")
         if part is None:
             return None
         condition |= part
+    if user.is_manager:
+        # Managers see the unassigned lead queue, and so what happened on those leads.
+        # lead__isnull=False keeps the outer join from matching rows about no lead at all.
+        condition |= Q(lead__isnull=False, lead__owner__isnull=True)
     return condition
 
 
-class TouchpointQuerySet(VisibleQuerySet):
+class ActivityQuerySet(VisibleQuerySet):
+    """Touchpoints and tasks: visible through what they are about, or through their owner.
+
+    The owner (author of a touchpoint, assignee of a task) also decides who may edit, so
+    everything a user may edit is visible to them.
+    """
+
+    def visibility_q(self, user: User) -> Q | None:
+        subject = _subject_visible_q(user)
+        owner = owner_visible_q(user, self.owner_path)
+        return None if subject is None or owner is None else subject | owner
+
+
+class TouchpointQuerySet(ActivityQuerySet):
     owner_path = "by"
 
-    def visibility_q(self, user: User) -> Q | None:
-        subject = _subject_visible_q(user)
-        return None if subject is None else subject | Q(by=user)
 
-
-class TaskQuerySet(VisibleQuerySet):
+class TaskQuerySet(ActivityQuerySet):
     owner_path = "assignee"
-
-    def visibility_q(self, user: User) -> Q | None:
-        subject = _subject_visible_q(user)
-        own = owner_visible_q(user, "assignee")
-        return None if subject is None or own is None else subject | own
 
     def open(self) -> Self:
         return self.filter(done_at__isnull=True)

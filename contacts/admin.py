@@ -1,0 +1,137 @@
+"""Admin for companies, contacts, leads and the lead rules.
+
+Companies, contacts and leads run to hundreds of thousands of rows, so every relation to
+them is an autocomplete field (never a select listing every row) and changelists never
+filter on them.
+"""
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.forms import BaseInlineFormSet, ModelForm
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from contacts.models import (
+    Company,
+    Contact,
+    Lead,
+    LeadPolicy,
+    QualificationAnswer,
+    QualificationCriterion,
+)
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ("name", "domain", "industry", "country", "owner", "created_at")
+    list_filter = ("country",)
+    list_select_related = ("owner",)
+    search_fields = ("name", "domain", "external_id")
+    date_hierarchy = "created_at"
+    autocomplete_fields = ("owner",)
+    readonly_fields = ("created_at", "updated_at")
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ("full_name", "email", "job_title", "company", "owner")
+    list_select_related = ("company", "owner")
+    search_fields = ("first_name", "last_name", "email", "company__name", "external_id")
+    date_hierarchy = "created_at"
+    autocomplete_fields = ("company", "owner")
+    readonly_fields = ("created_at", "updated_at")
+
+    @admin.display(description=_("name"), ordering="last_name")
+    def full_name(self, contact: Contact) -> str:
+        return contact.full_name
+
+
+class QualificationAnswerInline(admin.TabularInline):
+    model = QualificationAnswer
+    fields = ("criterion", "is_met", "answered_by", "answered_at")
+    readonly_fields = ("answered_by", "answered_at")
+    extra = 0
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[QualificationAnswer]:
+        return super().get_queryset(request).select_related("criterion", "answered_by")
+
+
+@admin.register(Lead)
+class LeadAdmin(admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "email",
+        "source",
+        "status",
+        "owner",
+        "score",
+        "contact_attempts",
+        "created_at",
+    )
+    list_filter = ("status", "source", ("owner", admin.EmptyFieldListFilter))
+    list_select_related = ("owner",)
+    search_fields = ("last_name", "first_name", "email", "company_name", "external_id")
+    date_hierarchy = "created_at"
+    autocomplete_fields = ("owner", "converted_company", "converted_contact")
+    readonly_fields = ("score", "updated_at")
+    inlines = (QualificationAnswerInline,)
+
+    def save_formset(
+        self, request: HttpRequest, form: ModelForm, formset: BaseInlineFormSet, change: bool
+    ) -> None:
+        answers = formset.save(commit=False)
+        for answer in answers:
+            answer.answered_by = request.user
+            answer.save()
+        for answer in formset.deleted_objects:
+            answer.delete()
+
+
+@admin.register(QualificationCriterion)
+class QualificationCriterionAdmin(admin.ModelAdmin):
+    list_display = ("question", "weight", "position", "is_active")
+    list_editable = ("weight", "position", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("question",)
+
+
+@admin.register(QualificationAnswer)
+class QualificationAnswerAdmin(admin.ModelAdmin):
+    list_display = ("lead", "criterion", "is_met", "answered_by", "answered_at")
+    list_filter = ("is_met", "criterion")
+    list_select_related = ("lead", "criterion", "answered_by")
+    search_fields = ("lead__last_name", "lead__email", "lead__company_name")
+    autocomplete_fields = ("lead", "criterion")
+    readonly_fields = ("answered_by", "answered_at")
+
+    def save_model(
+        self, request: HttpRequest, obj: QualificationAnswer, form: ModelForm, change: bool
+    ) -> None:
+        obj.answered_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(LeadPolicy)
+class LeadPolicyAdmin(admin.ModelAdmin):
+    """The single row of lead rules: it can be changed, never added twice or deleted."""
+
+    list_display = (
+        "__str__",
+        "qualification_threshold",
+        "max_contact_attempts",
+        "days_before_disqualification",
+        "assignment_rule",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and not LeadPolicy.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: LeadPolicy | None = None) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: LeadPolicy, form: ModelForm, change: bool
+    ) -> None:
+        # The table admits only pk=1; a sequence past 1 would otherwise break the insert.
+        obj.pk = 1
+        super().save_model(request, obj, form, change)

@@ -1,0 +1,270 @@
+"""Admin for pipelines, stages, deals, their history, touchpoints and tasks.
+
+Fields that services and nightly jobs own (a deal's version, stage entry time, stale flag,
+last touch; a task's overdue flag) are read-only here. Moves between stages go through
+``move_opportunity`` so that every one is recorded: on an existing deal the stage and
+status are read-only. Deals, companies, contacts and leads are autocomplete fields.
+"""
+
+from django.contrib import admin
+from django.db.models import Count, F, Q, QuerySet
+from django.forms import BaseInlineFormSet, ModelForm
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from pipeline.models import (
+    Opportunity,
+    OpportunityStatus,
+    Pipeline,
+    Stage,
+    StageChange,
+    Task,
+    Touchpoint,
+)
+
+SUBJECT_RELATIONS = ("lead", "contact", "opportunity")
+
+
+class StageInline(admin.TabularInline):
+    model = Stage
+    fields = (
+        "position",
+        "name",
+        "kind",
+        "probability",
+        "rotting_days",
+        "entry_fields",
+        "entry_checklist",
+    )
+    ordering = ("position", "pk")
+    extra = 0
+
+
+@admin.register(Pipeline)
+class PipelineAdmin(admin.ModelAdmin):
+    list_display = ("name", "position", "is_active", "stage_count", "created_at")
+    list_editable = ("position", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name",)
+    # Explicit: a query with GROUP BY (stage_count) ignores the model's Meta.ordering.
+    ordering = ("position", "name")
+    inlines = (StageInline,)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Pipeline]:
+        return super().get_queryset(request).annotate(stage_count=Count("stages"))
+
+    @admin.display(description=_("stages"), ordering="stage_count")
+    def stage_count(self, pipeline: Pipeline) -> int:
+        return pipeline.stage_count  # type: ignore[attr-defined]
+
+
+@admin.register(Stage)
+class StageAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "pipeline",
+        "position",
+        "kind",
+        "probability",
+        "rotting_days",
+        "open_deal_count",
+    )
+    list_filter = ("pipeline", "kind")
+    search_fields = ("name", "pipeline__name")
+    ordering = ("pipeline__position", "pipeline__name", "position", "pk")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Stage]:
+        open_deals = Count("opportunities", filter=Q(opportunities__status=OpportunityStatus.OPEN))
+        # A stage is named after its pipeline: in this list and in every stage autocomplete.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("pipeline")
+            .annotate(open_deal_count=open_deals)
+        )
+
+    @admin.display(description=_("open deals"), ordering="open_deal_count")
+    def open_deal_count(self, stage: Stage) -> int:
+        return stage.open_deal_count  # type: ignore[attr-defined]
+
+
+class RecentStageChangeFormSet(BaseInlineFormSet):
+    # A long-lived deal can collect hundreds of moves; the full history has its own list.
+    limit = 20
+
+    def get_queryset(self) -> QuerySet[StageChange]:
+        if not hasattr(self, "_recent"):
+            self._recent = super().get_queryset().order_by("-at", "-pk")[: self.limit]
+        return self._recent
+
+
+class StageChangeInline(admin.TabularInline):
+    """The deal's latest moves, read-only: history is written by ``move_opportunity``."""
+
+    model = StageChange
+    formset = RecentStageChangeFormSet
+    fields = ("at", "from_stage", "to_stage", "by")
+    readonly_fields = fields
+    extra = 0
+    verbose_name_plural = _("latest stage changes")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[StageChange]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("from_stage__pipeline", "to_stage__pipeline", "by")
+        )
+
+    def has_add_permission(self, request: HttpRequest, obj: Opportunity | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Opportunity | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Opportunity | None = None) -> bool:
+        return False
+
+
+@admin.register(Opportunity)
+class OpportunityAdmin(admin.ModelAdmin):
+    list_display = (
+        "title",
+        "company",
+        "owner",
+        "stage",
+        "status",
+        "value",
+        "currency",
+        "expected_close_date",
+        "stale_since",
+        "updated_at",
+    )
+    list_filter = (
+        "status",
+        "pipeline",
+        "forecast_category",
+        ("stale_since", admin.EmptyFieldListFilter),
+    )
+    search_fields = ("title", "company__name", "external_id")
+    date_hierarchy = "created_at"
+    autocomplete_fields = ("company", "contact", "lead", "owner", "stage")
+    # Services and the nightly job own these; an admin edit must not rewind them.
+    readonly_fields = (
+        "version",
+        "stage_entered_at",
+        "last_touch_at",
+        "stale_since",
+        "created_by",
+        "created_at",
+        "updated_by",
+        "updated_at",
+    )
+    inlines = (StageChangeInline,)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Opportunity]:
+        # The list's columns and the change form's read-only relations, in one query. (The
+        # changelist ignores list_select_related once this queryset joins anything.)
+        return (
+            super()
+            .get_queryset(request)
+            .select_related(
+                "company", "owner", "stage__pipeline", "pipeline", "created_by", "updated_by"
+            )
+        )
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Opportunity | None = None
+    ) -> tuple[str, ...]:
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        if obj is None:
+            return readonly
+        # Moving a deal is the board's job: it records a StageChange and sets the status.
+        return (*readonly, "pipeline", "stage", "status", "closed_at", "lost_reason")
+
+    def save_model(
+        self, request: HttpRequest, obj: Opportunity, form: ModelForm, change: bool
+    ) -> None:
+        if change:
+            # A board move still holding the old version must now lose its race (409).
+            obj.version = F("version") + 1
+        else:
+            obj.created_by = request.user
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+        if change:
+            obj.refresh_from_db(fields=["version"])
+
+
+@admin.register(StageChange)
+class StageChangeAdmin(admin.ModelAdmin):
+    """Stage history: never added or changed here, and never deleted in bulk.
+
+    Deleting a deal (an erasure request) deletes its history, so a single row stays deletable.
+    """
+
+    list_display = ("opportunity", "from_stage", "to_stage", "by", "at")
+    list_filter = ("to_stage__pipeline",)
+    search_fields = ("opportunity__title",)
+    date_hierarchy = "at"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[StageChange]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("opportunity", "from_stage__pipeline", "to_stage__pipeline", "by")
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: StageChange | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: StageChange | None = None) -> bool:
+        # Asked per row when a deal is deleted; without an object it would offer bulk delete.
+        return obj is not None and super().has_delete_permission(request, obj)
+
+
+class SubjectListMixin:
+    """What a touchpoint or task is about: its deal, else its contact, else its lead."""
+
+    @admin.display(description=_("about"))
+    def subject(self, row: Touchpoint | Task) -> str:
+        for relation in ("opportunity", "contact", "lead"):
+            related = getattr(row, relation)
+            if related is not None:
+                return str(related)
+        return ""
+
+
+@admin.register(Touchpoint)
+class TouchpointAdmin(SubjectListMixin, admin.ModelAdmin):
+    list_display = ("__str__", "kind", "outcome", "by", "subject", "at")
+    list_filter = ("kind", "outcome")
+    list_select_related = ("by", *SUBJECT_RELATIONS)
+    search_fields = ("summary", "opportunity__title", "lead__last_name", "contact__last_name")
+    date_hierarchy = "at"
+    autocomplete_fields = ("by", *SUBJECT_RELATIONS)
+
+
+@admin.register(Task)
+class TaskAdmin(SubjectListMixin, admin.ModelAdmin):
+    list_display = ("title", "assignee", "subject", "due_at", "done_at", "overdue_since")
+    list_filter = (
+        ("done_at", admin.EmptyFieldListFilter),
+        ("overdue_since", admin.EmptyFieldListFilter),
+    )
+    list_select_related = ("assignee", *SUBJECT_RELATIONS)
+    search_fields = ("title", "opportunity__title", "lead__last_name", "contact__last_name")
+    date_hierarchy = "due_at"
+    autocomplete_fields = ("assignee", *SUBJECT_RELATIONS)
+    # The nightly job sets and clears the overdue flag.
+    readonly_fields = ("overdue_since", "created_by", "created_at")
+
+    def save_model(self, request: HttpRequest, obj: Task, form: ModelForm, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        if obj.done_at is not None:
+            # A done task is not overdue (task_done_is_not_overdue); clear the job's flag.
+            obj.overdue_since = None
+        super().save_model(request, obj, form, change)

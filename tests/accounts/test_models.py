@@ -1,0 +1,124 @@
+"""The database itself refuses invalid users, teams and notifications."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.db import IntegrityError, connection, transaction
+
+from accounts.models import Notification, NotificationKind, Role, Team, User
+from tests.factories import TeamFactory, UserFactory
+
+
+@contextmanager
+def refused_by(*constraints: str) -> Iterator[None]:
+    """The write inside the block fails on one of ``constraints``; the database stays usable."""
+    with pytest.raises(IntegrityError) as refusal, transaction.atomic():
+        yield
+    message = str(refusal.value)
+    # PostgreSQL names every constraint; SQLite names a UNIQUE index only by its columns.
+    assert any(name in message for name in constraints) or (
+        connection.vendor == "sqlite" and message.startswith("UNIQUE constraint failed")
+    ), message
+
+
+def notify(recipient: User, dedupe_key: str = "stale:1", **fields) -> Notification:
+    fields.setdefault("kind", NotificationKind.STALE_DEAL)
+    return Notification.objects.create(
+        recipient=recipient, dedupe_key=dedupe_key, message="Deal is stale", **fields
+    )
+
+
+def test_every_accounts_constraint_has_a_refusal_test():
+    source = Path(__file__).read_text()
+    untested = [
+        constraint.name
+        for model in apps.get_app_config("accounts").get_models()
+        for constraint in model._meta.constraints
+        if f'refused_by("{constraint.name}"' not in source
+    ]
+    assert untested == []
+
+
+# User
+
+
+@pytest.mark.django_db
+def test_unknown_role_is_refused():
+    with refused_by("user_role_valid"):
+        UserFactory(username="boss", role="boss")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", Role.values)
+def test_every_role_is_accepted(role):
+    user = UserFactory(username=f"someone-{role}", role=role)
+
+    assert User.objects.get(pk=user.pk).role == role
+
+
+# Team
+
+
+@pytest.mark.django_db
+def test_team_names_are_unique():
+    TeamFactory(name="North")
+
+    with refused_by("accounts_team_name"):
+        Team.objects.create(name="North")
+
+
+def test_deleting_a_team_keeps_its_users_without_a_team(north, alice, bob):
+    north.delete()
+
+    alice.refresh_from_db()
+    bob.refresh_from_db()
+    assert (alice.team, bob.team) == (None, None)
+
+
+def test_deleting_a_manager_keeps_the_team_without_a_manager(north, maria, alice):
+    maria.delete()
+
+    north.refresh_from_db()
+    assert north.manager is None
+    assert list(north.members.all()) == [alice]
+
+
+# Notification
+
+
+def test_same_notification_twice_for_one_recipient_is_refused(alice):
+    notify(alice, dedupe_key="stale:42")
+
+    with refused_by("notification_unique_per_recipient"):
+        notify(alice, dedupe_key="stale:42")
+
+
+def test_same_notification_for_two_recipients_is_accepted(alice, bob):
+    notify(alice, dedupe_key="stale:42")
+    notify(bob, dedupe_key="stale:42")
+
+    assert Notification.objects.filter(dedupe_key="stale:42").count() == 2
+
+
+def test_unknown_notification_kind_is_refused(alice):
+    with refused_by("notification_kind_valid"):
+        notify(alice, kind="gossip")
+
+
+@pytest.mark.parametrize("kind", NotificationKind.values)
+def test_every_notification_kind_is_accepted(alice, kind):
+    notify(alice, dedupe_key=kind, kind=kind)
+
+    assert Notification.objects.get(recipient=alice, dedupe_key=kind).kind == kind
+
+
+def test_deleting_a_user_deletes_their_notifications(alice, bob):
+    notify(alice)
+    notify(bob)
+
+    alice.delete()
+
+    assert list(Notification.objects.values_list("recipient__username", flat=True)) == ["bob"]

@@ -1,0 +1,193 @@
+"""The database itself refuses invalid quotas and pipeline snapshots."""
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+
+from forecasting.models import PipelineSnapshot, Quota
+from pipeline.models import Opportunity
+from tests.factories import OpportunityFactory, QuotaFactory
+
+Q4_START = dt.date(2026, 10, 1)
+NIGHT = dt.date(2026, 11, 3)
+
+
+@contextmanager
+def refused_by(*constraints: str) -> Iterator[None]:
+    """The write inside the block fails on one of ``constraints``; the database stays usable."""
+    with pytest.raises(IntegrityError) as refusal, transaction.atomic():
+        yield
+    message = str(refusal.value)
+    # PostgreSQL names every constraint; SQLite names a UNIQUE index only by its columns.
+    assert any(name in message for name in constraints) or (
+        connection.vendor == "sqlite" and message.startswith("UNIQUE constraint failed")
+    ), message
+
+
+def snapshot(deal: Opportunity, taken_on: dt.date = NIGHT, **fields) -> PipelineSnapshot:
+    fields.setdefault("probability", deal.stage.probability)
+    return PipelineSnapshot.objects.create(
+        taken_on=taken_on,
+        opportunity=deal,
+        pipeline=deal.pipeline,
+        stage=deal.stage,
+        owner=deal.owner,
+        value=deal.value,
+        currency=deal.currency,
+        forecast_category=deal.forecast_category,
+        expected_close_date=deal.expected_close_date,
+        **fields,
+    )
+
+
+def test_every_forecasting_constraint_has_a_refusal_test():
+    source = Path(__file__).read_text()
+    untested = [
+        constraint.name
+        for model in apps.get_app_config("forecasting").get_models()
+        for constraint in model._meta.constraints
+        if f'refused_by("{constraint.name}"' not in source
+    ]
+    assert untested == []
+
+
+# Quota
+
+
+def test_quota_for_a_user_and_a_team_at_once_is_refused(alice, north):
+    with refused_by("quota_for_user_or_team"):
+        QuotaFactory(user=alice, team=north)
+
+
+@pytest.mark.django_db
+def test_quota_for_nobody_is_refused():
+    with refused_by("quota_for_user_or_team"):
+        QuotaFactory(user=None, team=None)
+
+
+def test_quota_for_a_user_or_for_a_team_is_accepted(alice, north):
+    QuotaFactory(user=alice, team=None)
+    QuotaFactory(user=None, team=north)
+
+    assert Quota.objects.count() == 2
+
+
+def test_model_validation_explains_a_quota_for_user_and_team(alice, north):
+    quota = QuotaFactory.build(user=alice, team=north)
+
+    with pytest.raises(ValidationError, match="for a user or a team, not both"):
+        quota.full_clean()
+
+
+def test_quota_ending_before_it_starts_is_refused(alice):
+    with refused_by("quota_period_ordered"):
+        QuotaFactory(user=alice, period_start=Q4_START, period_end=Q4_START - dt.timedelta(1))
+
+
+def test_one_day_quota_period_is_accepted(alice):
+    quota = QuotaFactory(user=alice, period_start=Q4_START, period_end=Q4_START)
+
+    assert Quota.objects.get(pk=quota.pk).period_end == Q4_START
+
+
+def test_negative_quota_is_refused(alice):
+    with refused_by("quota_amount_not_negative"):
+        QuotaFactory(user=alice, amount=Decimal("-1.00"))
+
+
+def test_zero_quota_is_accepted(alice):
+    quota = QuotaFactory(user=alice, amount=Decimal("0.00"))
+
+    assert Quota.objects.get(pk=quota.pk).amount == Decimal("0.00")
+
+
+def test_second_quota_for_a_user_in_one_period_is_refused(alice):
+    QuotaFactory(user=alice, period_start=Q4_START)
+
+    with refused_by("quota_unique_user_period"):
+        QuotaFactory(user=alice, period_start=Q4_START)
+
+
+def test_quotas_for_a_user_in_two_periods_are_accepted(alice):
+    QuotaFactory(user=alice, period_start=Q4_START, period_end=dt.date(2026, 12, 31))
+    QuotaFactory(user=alice, period_start=dt.date(2027, 1, 1), period_end=dt.date(2027, 3, 31))
+
+    assert alice.quotas.count() == 2
+
+
+def test_second_quota_for_a_team_in_one_period_is_refused(north):
+    QuotaFactory(user=None, team=north, period_start=Q4_START)
+
+    with refused_by("quota_unique_team_period"):
+        QuotaFactory(user=None, team=north, period_start=Q4_START)
+
+
+def test_quotas_for_two_teams_and_their_members_in_one_period_are_accepted(
+    north, south, alice, charlie
+):
+    for team in (north, south):
+        QuotaFactory(user=None, team=team, period_start=Q4_START)
+    for user in (alice, charlie):
+        QuotaFactory(user=user, team=None, period_start=Q4_START)
+
+    assert Quota.objects.filter(period_start=Q4_START).count() == 4
+
+
+def test_deleting_a_team_deletes_its_quotas(north, alice):
+    QuotaFactory(user=None, team=north)
+    QuotaFactory(user=alice)
+
+    north.delete()
+
+    assert list(Quota.objects.values_list("user", flat=True)) == [alice.pk]
+
+
+# Pipeline snapshot
+
+
+def test_second_snapshot_of_a_deal_in_one_night_is_refused(alice, stage):
+    deal = OpportunityFactory(owner=alice, stage=stage)
+    snapshot(deal, taken_on=NIGHT)
+
+    with refused_by("snapshot_unique_per_night"):
+        snapshot(deal, taken_on=NIGHT)
+
+
+def test_snapshots_of_a_deal_on_two_nights_are_accepted(alice, stage):
+    deal = OpportunityFactory(owner=alice, stage=stage)
+    snapshot(deal, taken_on=NIGHT)
+    snapshot(deal, taken_on=NIGHT + dt.timedelta(days=1))
+
+    assert deal.snapshots.count() == 2
+
+
+def test_snapshot_probability_above_100_is_refused(alice, stage):
+    deal = OpportunityFactory(owner=alice, stage=stage)
+
+    with refused_by("snapshot_probability_range"):
+        snapshot(deal, probability=101)
+
+
+@pytest.mark.parametrize("probability", [0, 100])
+def test_snapshot_probability_at_the_bounds_is_accepted(alice, stage, probability):
+    deal = OpportunityFactory(owner=alice, stage=stage)
+
+    taken = snapshot(deal, probability=probability)
+
+    assert PipelineSnapshot.objects.get(pk=taken.pk).probability == probability
+
+
+def test_deleting_a_deal_deletes_its_snapshots(alice, stage):
+    deal = OpportunityFactory(owner=alice, stage=stage)
+    snapshot(deal)
+
+    deal.delete()
+
+    assert not PipelineSnapshot.objects.exists()
