@@ -1,0 +1,121 @@
+"""Seed an empty database with the whole demo, in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+from django.core.management import call_command
+from django.db import connection, models, transaction
+
+from accounts.models import Team, User
+from contacts.models import Company, Contact, Lead, QualificationAnswer, QualificationCriterion
+from crm.demo.clock import Clock
+from crm.demo.companies import create_companies, create_contact_activity
+from crm.demo.deals import DealDrafter, create_deals
+from crm.demo.leads import create_leads, create_qualification_setup
+from crm.demo.people import create_people
+from crm.demo.pipelines import create_pipelines
+from crm.demo.progress import Progress
+from crm.demo.quotas import create_quotas
+from forecasting.models import Quota
+from pipeline.models import Opportunity, Pipeline, Stage, StageChange, Task, Touchpoint
+
+# Models whose rows mean the database is in use; any of them makes it "not empty".
+OCCUPYING_MODELS: tuple[type[models.Model], ...] = (
+    User,
+    Team,
+    Pipeline,
+    Company,
+    Lead,
+    Opportunity,
+    QualificationCriterion,
+)
+SUMMARY_MODELS: tuple[tuple[str, type[models.Model]], ...] = (
+    ("users", User),
+    ("teams", Team),
+    ("pipelines", Pipeline),
+    ("stages", Stage),
+    ("companies", Company),
+    ("contacts", Contact),
+    ("leads", Lead),
+    ("qualification answers", QualificationAnswer),
+    ("deals", Opportunity),
+    ("stage changes", StageChange),
+    ("touchpoints", Touchpoint),
+    ("tasks", Task),
+    ("quotas", Quota),
+)
+
+
+@dataclass(frozen=True)
+class SeedPlan:
+    deals: int
+    seed: int
+    today: dt.date
+    companies: int = 300
+    contacts: int = 600
+    leads: int = 400
+    batch_size: int = 5_000
+
+
+def database_is_empty() -> bool:
+    return not any(model.objects.exists() for model in OCCUPYING_MODELS)
+
+
+def seed_demo(plan: SeedPlan, progress: Progress, *, flush: bool = False) -> None:
+    """Fill the database with the demo; with ``flush``, empty it of everything first.
+
+    One transaction for everything, at any size: a failed or interrupted seed leaves the
+    database as it was, so ``--if-empty`` can simply run again. Per-batch commits would buy
+    nothing at a million deals: the inserts take no locks anyone waits for, PostgreSQL
+    writes the same WAL either way, and its one per-transaction cost, the queue of deferred
+    foreign-key checks, is settled batch by batch (bulk.settle_deferred_checks). SQLite is
+    much faster committing once.
+    """
+    clock = Clock(plan.today)
+
+    def rng(part: str) -> random.Random:
+        # A stream per part: tuning leads leaves the deals of a given seed unchanged.
+        return random.Random(f"{plan.seed}:{part}")
+
+    with transaction.atomic():
+        if flush:
+            if connection.vendor == "postgresql":
+                # PostgreSQL refuses to TRUNCATE a table with deferred foreign-key checks
+                # pending, as there are when the caller's transaction already wrote rows.
+                connection.check_constraints()
+            call_command("flush", interactive=False, verbosity=0)
+            progress.done("flushed tables", len(connection.introspection.django_table_names()))
+        people = create_people(clock)
+        progress.done("users", len(people.sellers) + 1)
+        layouts = create_pipelines(clock)
+        progress.done("pipelines", len(layouts))
+        companies = create_companies(
+            rng("companies"), clock, people, companies=plan.companies, contacts=plan.contacts
+        )
+        progress.done("companies", len(companies))
+        create_contact_activity(rng("contact activity"), clock, people, companies)
+        criteria = create_qualification_setup()
+        converted = create_leads(rng("leads"), clock, people, companies, criteria, count=plan.leads)
+        progress.done("leads", plan.leads)
+        progress.done("quotas", create_quotas(rng("quotas"), clock, people, deals=plan.deals))
+        drafter = DealDrafter(
+            rng("deals"), clock, layouts, companies, converted, people.utc_offsets
+        )
+        create_deals(
+            drafter,
+            total=plan.deals,
+            batch_size=plan.batch_size,
+            report=lambda done, total: progress.advance("deals", done, total),
+        )
+        if connection.vendor == "postgresql":
+            # Fresh planner statistics: the first dashboard should not wait for autovacuum.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+            progress.done("analyzed tables", len(connection.introspection.django_table_names()))
+
+
+def row_counts() -> list[tuple[str, int]]:
+    return [(label, model.objects.count()) for label, model in SUMMARY_MODELS]

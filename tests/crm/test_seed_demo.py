@@ -1,0 +1,353 @@
+"""seed_demo: the demo data is complete, internally consistent and reproducible."""
+
+import datetime as dt
+import itertools
+from collections import Counter
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Count, Max, Min, Sum
+
+from accounts.models import Role, Team, User
+from contacts.models import (
+    Company,
+    Contact,
+    Lead,
+    LeadPolicy,
+    LeadStatus,
+    QualificationAnswer,
+    QualificationCriterion,
+)
+from crm.demo.people import DEMO_PASSWORD, ROSTER
+from forecasting.models import Quota
+from pipeline.models import (
+    POSITION_GAP,
+    Opportunity,
+    OpportunityStatus,
+    Pipeline,
+    StageChange,
+    StageKind,
+    Task,
+    Touchpoint,
+)
+from tests.factories import UserFactory
+
+TODAY = "2025-06-15"
+ANCHOR = dt.datetime(2025, 6, 15, tzinfo=dt.UTC)
+HISTORY_START = ANCHOR - dt.timedelta(days=548)
+DEALS = 200
+
+
+def seed(**options) -> str:
+    out = StringIO()
+    call_command("seed_demo", deals=DEALS, today=TODAY, stdout=out, **options)
+    return out.getvalue()
+
+
+@pytest.fixture
+def output(db) -> str:
+    return seed(seed=7)
+
+
+def fingerprint() -> list[tuple]:
+    deals = Opportunity.objects.order_by("pk").annotate(moves=Count("stage_changes"))
+    leads = Lead.objects.order_by("pk")
+    return [
+        *deals.values_list(
+            "title",
+            "value",
+            "currency",
+            "stage__name",
+            "owner__username",
+            "status",
+            "stage_entered_at",
+            "moves",
+        ),
+        *leads.values_list("last_name", "company_name", "status", "score", "contact_attempts"),
+        (Touchpoint.objects.count(), Task.objects.count()),
+    ]
+
+
+def test_seed_creates_the_documented_people_pipelines_and_records(output):
+    assert User.objects.count() == 16
+    admin = User.objects.get(username="admin")
+    assert admin.role == Role.ADMIN
+    assert admin.is_staff
+    assert Team.objects.count() == 3
+    for team in Team.objects.all():
+        assert team.manager.role == Role.MANAGER
+        assert team.manager.team == team
+        assert team.members.filter(role=Role.REP).count() == 4
+    assert {user.time_zone for user in User.objects.all()} == {
+        "UTC",
+        "Europe/Berlin",
+        "Europe/Rome",
+        "Asia/Jakarta",
+    }
+
+    stages = {
+        pipeline.name: [(s.name, s.kind, s.probability) for s in pipeline.stages.all()]
+        for pipeline in Pipeline.objects.prefetch_related("stages")
+    }
+    assert stages == {
+        "New business": [
+            ("Contact", StageKind.OPEN, 10),
+            ("Qualification", StageKind.OPEN, 20),
+            ("Needs analysis", StageKind.OPEN, 40),
+            ("Offer", StageKind.OPEN, 60),
+            ("Negotiation", StageKind.OPEN, 80),
+            ("Won", StageKind.WON, 100),
+            ("Lost", StageKind.LOST, 0),
+        ],
+        "Renewals": [
+            ("Upcoming", StageKind.OPEN, 70),
+            ("In discussion", StageKind.OPEN, 85),
+            ("Renewed", StageKind.WON, 100),
+            ("Churned", StageKind.LOST, 0),
+        ],
+    }
+    assert Company.objects.count() == 300
+    assert Contact.objects.count() == 600
+    assert not Company.objects.filter(contacts__isnull=True).exists()
+    assert Lead.objects.count() == 400
+    assert Opportunity.objects.count() == DEALS
+    assert LeadPolicy.objects.filter(pk=1).exists()
+    assert QualificationCriterion.objects.aggregate(total=Sum("weight"))["total"] == 100
+
+
+def test_deals_are_spread_over_sellers_pipelines_and_currencies(output):
+    owners = Opportunity.objects.values("owner").distinct().count()
+    assert owners >= 12
+    assert Opportunity.objects.values("pipeline").distinct().count() == 2
+    currencies = Counter(Opportunity.objects.values_list("currency", flat=True))
+    assert set(currencies) == {"EUR", "USD", "GBP"}
+    assert currencies.most_common(1)[0][0] == "EUR"
+    assert not Opportunity.objects.filter(value__lte=0).exists()
+    statuses = set(Opportunity.objects.values_list("status", flat=True))
+    assert statuses == set(OpportunityStatus.values)
+    overdue_close = Opportunity.objects.open().filter(expected_close_date__lt=ANCHOR.date())
+    assert overdue_close.exists()
+
+
+def test_every_deal_history_is_chained_and_ends_in_the_current_stage(output):
+    deals = Opportunity.objects.select_related("stage").prefetch_related("stage_changes")
+    pipeline_of_stage = dict(
+        Pipeline.objects.values_list("stages__pk", "pk")  # stage pk -> pipeline pk
+    )
+    for deal in deals:
+        changes = sorted(deal.stage_changes.all(), key=lambda change: (change.at, change.pk))
+        assert changes[0].from_stage_id is None, deal
+        assert deal.created_at <= changes[0].at
+        for previous, change in itertools.pairwise(changes):
+            assert change.from_stage_id == previous.to_stage_id, deal
+            assert change.at > previous.at, deal
+        assert changes[-1].to_stage_id == deal.stage_id, deal
+        assert deal.stage_entered_at == changes[-1].at, deal
+        assert {pipeline_of_stage[c.to_stage_id] for c in changes} == {deal.pipeline_id}
+        assert changes[0].at >= HISTORY_START
+        assert changes[-1].at < ANCHOR
+        assert deal.version == len(changes)
+        assert deal.status == deal.stage.kind, deal
+        if deal.status == OpportunityStatus.OPEN:
+            assert deal.closed_at is None
+        else:
+            assert deal.closed_at == changes[-1].at
+        assert bool(deal.lost_reason) == (deal.status == OpportunityStatus.LOST)
+
+
+def test_deals_meet_the_entry_criteria_of_every_stage_they_entered(output):
+    deals = Opportunity.objects.prefetch_related("stage_changes__to_stage")
+    for deal in deals:
+        for change in deal.stage_changes.all():
+            stage = change.to_stage
+            if "contact" in stage.entry_fields:
+                assert deal.contact_id is not None, deal
+            if "expected_close_date" in stage.entry_fields:
+                assert deal.expected_close_date is not None, deal
+            assert set(stage.entry_checklist) <= set(deal.checklist_done), deal
+
+
+def test_every_record_lies_in_the_eighteen_months_before_today(output):
+    for model, field in [
+        (StageChange, "at"),
+        (Touchpoint, "at"),
+        (Opportunity, "created_at"),
+        (Lead, "created_at"),
+        (Task, "created_at"),
+        (Company, "created_at"),
+    ]:
+        bounds = model.objects.aggregate(first=Min(field), last=Max(field))
+        assert bounds["first"] >= HISTORY_START, model
+        assert bounds["last"] < ANCHOR, model
+
+
+def test_positions_are_sparse_and_distinct_within_each_stage(output):
+    positions = list(Opportunity.objects.values_list("stage", "position"))
+    assert all(position % POSITION_GAP == 0 and position > 0 for _stage, position in positions)
+    assert len(set(positions)) == len(positions)
+
+
+def test_every_demo_user_signs_in_with_the_demo_password(output):
+    for person in ROSTER:
+        assert authenticate(username=person.username, password=DEMO_PASSWORD) is not None
+    assert authenticate(username="maria", password="wrong-password") is None
+
+
+def test_open_tasks_due_before_today_are_overdue_since_their_due_date(output):
+    open_tasks = Task.objects.filter(done_at__isnull=True)
+    overdue = open_tasks.filter(due_at__lt=ANCHOR)
+    assert overdue.filter(opportunity__isnull=False).exists()
+    for task in overdue:
+        assert task.overdue_since == task.due_at.astimezone(dt.UTC).date()
+    upcoming = open_tasks.filter(due_at__gte=ANCHOR)
+    assert upcoming.exists()
+    assert not upcoming.filter(overdue_since__isnull=False).exists()
+    done = Task.objects.filter(done_at__isnull=False)
+    assert done.exists()
+    for task in done:
+        assert task.overdue_since is None
+        assert task.created_at <= task.done_at < ANCHOR
+    for task in Task.objects.filter(opportunity__isnull=False).select_related("opportunity"):
+        assert task.created_at >= task.opportunity.created_at
+
+
+def test_open_deals_are_stale_exactly_when_past_their_stage_rotting_days(output):
+    deals = Opportunity.objects.select_related("stage").annotate(latest=Max("touchpoints__at"))
+    stale = fresh = 0
+    for deal in deals:
+        assert deal.last_touch_at == deal.latest, deal
+        if deal.status != OpportunityStatus.OPEN:
+            assert deal.stale_since is None
+            continue
+        assert deal.last_touch_at >= deal.stage_entered_at, deal
+        limit = deal.stage_entered_at + dt.timedelta(days=deal.stage.rotting_days)
+        if limit < ANCHOR:
+            stale += 1
+            assert deal.stale_since == limit.astimezone(dt.UTC).date(), deal
+            # Untouched since entering: stale by time in stage and by time without contact.
+            assert deal.last_touch_at == deal.stage_entered_at
+        else:
+            fresh += 1
+            assert deal.stale_since is None, deal
+    assert stale > 0
+    assert fresh > stale
+
+
+def test_leads_agree_with_their_touchpoints_answers_and_status(output):
+    threshold = LeadPolicy.current().qualification_threshold
+    leads = Lead.objects.annotate(
+        touches=Count("touchpoints"), first=Min("touchpoints__at"), last=Max("touchpoints__at")
+    ).select_related("converted_contact")
+    met = dict(
+        QualificationAnswer.objects.filter(is_met=True)
+        .values("lead")
+        .annotate(score=Sum("criterion__weight"))
+        .values_list("lead", "score")
+    )
+    assert set(leads.values_list("status", flat=True)) == set(LeadStatus.values)
+    assert leads.filter(owner__isnull=True, status=LeadStatus.NEW).exists()
+    for lead in leads:
+        assert lead.contact_attempts == lead.touches, lead
+        assert lead.first_touch_at == lead.first, lead
+        assert lead.last_touch_at == lead.last, lead
+        assert lead.first_touch_at is None or lead.first_touch_at >= lead.created_at
+        assert lead.score == met.get(lead.pk, 0), lead
+        if lead.status == LeadStatus.NEW:
+            assert lead.contact_attempts == 0
+        qualifies = lead.status in (LeadStatus.QUALIFIED, LeadStatus.CONVERTED)
+        assert (lead.score >= threshold) == qualifies, lead
+        assert bool(lead.disqualified_reason) == (lead.status == LeadStatus.DISQUALIFIED)
+        if lead.status == LeadStatus.CONVERTED:
+            assert lead.converted_at >= lead.last_touch_at
+            assert lead.converted_contact.company_id == lead.converted_company_id
+        else:
+            assert lead.converted_at is None
+            assert lead.converted_company_id is None
+    answered = QualificationAnswer.objects.values("lead").distinct().count()
+    assert 0 < answered < Lead.objects.count()
+
+
+def test_deals_opened_by_a_conversion_follow_their_lead(output):
+    deals = Opportunity.objects.filter(lead__isnull=False).select_related("lead")
+    assert deals.exists()
+    for deal in deals:
+        assert deal.lead.status == LeadStatus.CONVERTED
+        assert deal.company_id == deal.lead.converted_company_id
+        assert deal.contact_id == deal.lead.converted_contact_id
+        assert deal.created_at > deal.lead.converted_at
+
+
+def test_touchpoints_cover_deals_leads_and_contacts(output):
+    assert Touchpoint.objects.filter(opportunity__isnull=False).count() >= 2 * DEALS
+    assert Touchpoint.objects.filter(lead__isnull=False).exists()
+    assert Touchpoint.objects.filter(contact__isnull=False).exists()
+
+
+def test_quotas_cover_each_rep_and_team_every_quarter_of_the_history(output):
+    # Live since 2023-12-15: whole quarters from Q1 2024 to today's Q2 2025, and Q3 ahead.
+    starts = sorted(set(Quota.objects.values_list("period_start", flat=True)))
+    assert starts[0] == dt.date(2024, 1, 1)
+    assert starts[-1] == dt.date(2025, 7, 1)
+    assert len(starts) == 7
+    reps = User.objects.filter(role=Role.REP)
+    assert Quota.objects.filter(user__in=reps).count() == 12 * 7
+    assert Quota.objects.count() == (12 + 3) * 7
+    for team in Team.objects.all():
+        for start in starts:
+            quota = Quota.objects.get(team=team, period_start=start)
+            members = Quota.objects.filter(user__team=team, period_start=start)
+            assert quota.amount == members.aggregate(total=Sum("amount"))["total"]
+            assert quota.period_end == members.first().period_end
+
+
+def test_same_seed_and_day_give_the_same_data_and_another_seed_does_not(db):
+    seed(seed=7)
+    first = fingerprint()
+    seed(seed=7, flush=True)
+    assert fingerprint() == first
+    seed(seed=8, flush=True)
+    assert fingerprint() != first
+    assert Opportunity.objects.count() == DEALS
+
+
+def test_progress_summary_and_logins_are_printed(output):
+    assert f"deals {DEALS}/{DEALS} (100%)" in output
+    for person in ROSTER:
+        assert f"  {person.username} " in output
+    assert DEMO_PASSWORD in output
+
+
+def test_if_empty_skips_a_database_with_data_but_prints_the_logins(output):
+    deals = fingerprint()
+    skipped = seed(seed=99, if_empty=True)
+    assert "skipped" in skipped
+    assert "maria" in skipped
+    assert DEMO_PASSWORD in skipped
+    assert fingerprint() == deals
+
+
+def test_if_empty_seeds_an_empty_database(db):
+    seed(if_empty=True)
+    assert Opportunity.objects.count() == DEALS
+
+
+def test_refuses_a_database_with_data_and_writes_nothing(db):
+    UserFactory(username="someone")
+    with pytest.raises(CommandError, match="--flush"):
+        seed()
+    assert User.objects.count() == 1
+    assert not Opportunity.objects.exists()
+
+
+def test_refuses_if_empty_together_with_flush(db):
+    with pytest.raises(CommandError, match="contradict"):
+        seed(if_empty=True, flush=True)
+
+
+def test_refuses_a_malformed_today(db):
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("seed_demo", deals=1, today="15/06/2025", stdout=StringIO())
+    assert not User.objects.exists()
