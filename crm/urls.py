@@ -1,6 +1,22 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+
+from crm import views
+
+# "home" and the auth views keep the global names that LOGIN_URL, LOGIN_REDIRECT_URL and
+# LOGOUT_REDIRECT_URL in settings refer to; the apps' pages live in their namespaces.
+crm_patterns = (
+    [path("settings/", views.SettingsView.as_view(), name="settings")],
+    "crm",
+)
 
 urlpatterns = [
+    path("", views.home, name="home"),
+    path("", include(crm_patterns)),
+    path("accounts/", include("accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("contacts.urls")),
+    path("", include("pipeline.urls")),
+    path("", include("forecasting.urls")),
     path("admin/", admin.site.urls),
 ]

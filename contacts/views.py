@@ -1,0 +1,172 @@
+"""Lists of leads, contacts and companies: search, filter, sort and paginate.
+
+Each list is one view that serves both the full page and, for htmx requests, only the
+table fragment (``template.html#<name>-table``), so the search box can swap the table
+while the same URL still works as a plain link or form submission.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django import forms
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Page, Paginator
+from django.db.models import Model, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import ListView
+
+from contacts.models import Company, Contact, Lead, LeadStatus
+
+PAGE_SIZE = 50
+
+
+class ListFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    sort = forms.CharField(required=False, max_length=40)
+
+
+class LeadFilterForm(ListFilterForm):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All statuses")), *LeadStatus.choices],
+    )
+
+
+def search_q(terms: str, fields: tuple[str, ...]) -> Q:
+    """Every word must appear in at least one of ``fields``: "ada acme" finds Ada at Acme."""
+    condition = Q()
+    for word in terms.split():
+        any_field = Q()
+        for name in fields:
+            any_field |= Q(**{f"{name}__icontains": word})
+        condition &= any_field
+    return condition
+
+
+class SearchableListView(LoginRequiredMixin, ListView):
+    """A visible-records list; subclasses name the model, search fields and sort keys."""
+
+    model: type[Model]
+    paginate_by = PAGE_SIZE
+    form_class: type[ListFilterForm] = ListFilterForm
+    search_fields: ClassVar[tuple[str, ...]] = ()
+    # Sort key in the URL -> model fields; "-key" in the URL reverses every field.
+    sort_fields: ClassVar[dict[str, tuple[str, ...]]] = {}
+    default_sort: ClassVar[str] = ""
+    related: ClassVar[tuple[str, ...]] = ()
+    partial_name: ClassVar[str] = ""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.form = self.form_class(request.GET)
+        self.filters = self.form.cleaned_data if self.form.is_valid() else {}
+        response = super().get(request, *args, **kwargs)
+        # Browsers and caches must not serve the fragment for the page, or the reverse.
+        patch_vary_headers(response, ["HX-Request"])
+        return response
+
+    @property
+    def is_fragment(self) -> bool:
+        htmx = self.request.htmx
+        # On a history-cache miss htmx asks for the whole page again.
+        return bool(htmx) and not htmx.history_restore_request
+
+    def get_sort(self) -> str:
+        sort = self.filters.get("sort") or self.default_sort
+        return sort if sort.lstrip("-") in self.sort_fields else self.default_sort
+
+    def get_ordering(self) -> list[str]:
+        sort = self.get_sort()
+        descending = sort.startswith("-")
+        fields = [*self.sort_fields[sort.lstrip("-")], "pk"]
+        return [f"-{name}" if descending else name for name in fields]
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        """Hook for filters beyond the search box."""
+        return queryset
+
+    def get_queryset(self) -> QuerySet:
+        queryset = self.model.objects.visible_to(self.request.user).select_related(*self.related)
+        terms = self.filters.get("q", "")
+        if terms:
+            queryset = queryset.filter(search_q(terms, self.search_fields))
+        return self.filter_queryset(queryset).order_by(*self.get_ordering())
+
+    def paginate_queryset(
+        self, queryset: QuerySet, page_size: int
+    ) -> tuple[Paginator, Page, Any, bool]:
+        # get_page, not page: a stale or hand-edited page number shows the nearest page
+        # instead of a 404.
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get("page"))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_template_names(self) -> list[str]:
+        names = super().get_template_names()
+        if self.is_fragment:
+            return [f"{names[0]}#{self.partial_name}"]
+        return names
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(form=self.form, sort=self.get_sort(), is_fragment=self.is_fragment)
+        return context
+
+
+class LeadListView(SearchableListView):
+    model = Lead
+    form_class = LeadFilterForm
+    template_name = "contacts/lead_list.html"
+    partial_name = "lead-table"
+    search_fields = ("first_name", "last_name", "email", "company_name")
+    sort_fields = {
+        "name": ("last_name", "first_name"),
+        "company": ("company_name",),
+        "status": ("status",),
+        "score": ("score",),
+        "owner": ("owner__last_name", "owner__first_name"),
+        "created": ("created_at",),
+        "touched": ("last_touch_at",),
+    }
+    default_sort = "-created"
+    related = ("owner",)
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        status = self.filters.get("status")
+        return queryset.filter(status=status) if status else queryset
+
+
+class ContactListView(SearchableListView):
+    model = Contact
+    template_name = "contacts/contact_list.html"
+    partial_name = "contact-table"
+    search_fields = ("first_name", "last_name", "email", "job_title", "company__name")
+    sort_fields = {
+        "name": ("last_name", "first_name"),
+        "company": ("company__name",),
+        "email": ("email",),
+        "owner": ("owner__last_name", "owner__first_name"),
+        "created": ("created_at",),
+    }
+    default_sort = "name"
+    related = ("company", "owner")
+
+
+class CompanyListView(SearchableListView):
+    model = Company
+    template_name = "contacts/company_list.html"
+    partial_name = "company-table"
+    search_fields = ("name", "domain", "industry")
+    sort_fields = {
+        "name": ("name",),
+        "domain": ("domain",),
+        "industry": ("industry",),
+        "country": ("country",),
+        "owner": ("owner__last_name", "owner__first_name"),
+        "created": ("created_at",),
+    }
+    default_sort = "name"
+    related = ("owner",)

@@ -1,0 +1,176 @@
+"""Dashboard figures: each one a single aggregate query, whatever the number of deals.
+
+Every figure starts from ``visible_to(user)`` and is then narrowed to the user's own
+scope: a rep's own records, a manager's teams, everything for an admin. Money is summed
+per currency and never converted: amounts in different currencies are not added up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from forecasting.models import Quota
+from pipeline.models import Opportunity, Task
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+def owner_scope_q(user: User, path: str) -> Q:
+    """Records whose owner at ``path`` is the user (rep), in their teams (manager), or any."""
+    if user.is_admin:
+        return Q()
+    mine = Q(**{path: user})
+    if user.is_manager:
+        return mine | Q(**{f"{path}__team__manager": user})
+    return mine
+
+
+def scope_label(user: User) -> str:
+    if user.is_admin:
+        return str(_("All teams"))
+    if user.is_manager:
+        return str(_("Your teams"))
+    return str(_("Your deals"))
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date  # inclusive
+
+    @property
+    def start_at(self) -> dt.datetime:
+        return timezone.make_aware(dt.datetime.combine(self.start, dt.time.min))
+
+    @property
+    def end_before(self) -> dt.datetime:
+        return timezone.make_aware(
+            dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min)
+        )
+
+
+def quarter_of(day: dt.date) -> Period:
+    first_month = 3 * ((day.month - 1) // 3) + 1
+    start = dt.date(day.year, first_month, 1)
+    next_start = (
+        dt.date(day.year + 1, 1, 1) if first_month == 10 else dt.date(day.year, first_month + 3, 1)
+    )
+    return Period(start=start, end=next_start - dt.timedelta(days=1))
+
+
+@dataclass
+class PipelineTotal:
+    pipeline_id: int
+    pipeline_name: str
+    currency: str
+    count: int = 0
+    value: Decimal = ZERO
+    weighted: Decimal = ZERO
+
+
+@dataclass(frozen=True)
+class OpenPipeline:
+    totals: list[PipelineTotal]
+    stale_count: int
+
+
+def open_pipeline(user: User) -> OpenPipeline:
+    """Open value and weighted value per pipeline and currency, and the stale-deal count.
+
+    Grouped by stage probability as well, so that weighting happens on exact Decimal sums
+    in Python instead of on per-row products in SQL (SQLite computes those in floats).
+    """
+    rows = (
+        Opportunity.objects.visible_to(user)
+        .open()
+        .filter(owner_scope_q(user, "owner"))
+        .values(
+            "pipeline_id", "pipeline__name", "pipeline__position", "stage__probability", "currency"
+        )
+        .annotate(
+            count=Count("pk"),
+            value=Sum("value"),
+            stale=Count("pk", filter=Q(stale_since__isnull=False)),
+        )
+        .order_by("pipeline__position", "pipeline__name", "currency")
+    )
+    totals: dict[tuple[int, str], PipelineTotal] = {}
+    stale_count = 0
+    for row in rows:
+        key = (row["pipeline_id"], row["currency"])
+        total = totals.setdefault(
+            key, PipelineTotal(row["pipeline_id"], row["pipeline__name"], row["currency"])
+        )
+        total.count += row["count"]
+        total.value += row["value"]
+        total.weighted += row["value"] * row["stage__probability"] / 100
+        stale_count += row["stale"]
+    for total in totals.values():
+        total.weighted = total.weighted.quantize(CENT)
+    return OpenPipeline(totals=list(totals.values()), stale_count=stale_count)
+
+
+@dataclass
+class Attainment:
+    currency: str
+    won_count: int = 0
+    won: Decimal = ZERO
+    quota: Decimal | None = None
+
+    @property
+    def percent(self) -> int | None:
+        if not self.quota:
+            return None
+        return int(self.won * 100 / self.quota)
+
+
+def won_against_quota(user: User, period: Period) -> list[Attainment]:
+    """Closed-won in ``period`` against the quotas set inside it, per currency (2 queries).
+
+    The quota is the user's own for a rep, their teams' for a manager and every team's
+    for an admin; quotas whose period lies within ``period`` add up (monthly quotas make
+    a quarter).
+    """
+    won = (
+        Opportunity.objects.visible_to(user)
+        .won()
+        .filter(owner_scope_q(user, "owner"))
+        .filter(closed_at__gte=period.start_at, closed_at__lt=period.end_before)
+        .values("currency")
+        .annotate(count=Count("pk"), value=Sum("value"))
+        .order_by("currency")
+    )
+    quotas = Quota.objects.visible_to(user).filter(
+        period_start__gte=period.start, period_end__lte=period.end
+    )
+    if user.is_admin:
+        quotas = quotas.filter(team__isnull=False)
+    elif user.is_manager:
+        quotas = quotas.filter(team__manager=user)
+    else:
+        quotas = quotas.filter(user=user)
+
+    by_currency: dict[str, Attainment] = defaultdict(lambda: Attainment(currency=""))
+    for row in won:
+        attainment = by_currency[row["currency"]]
+        attainment.currency = row["currency"]
+        attainment.won_count = row["count"]
+        attainment.won = row["value"]
+    for row in quotas.values("currency").annotate(amount=Sum("amount")).order_by("currency"):
+        attainment = by_currency[row["currency"]]
+        attainment.currency = row["currency"]
+        attainment.quota = row["amount"]
+    return sorted(by_currency.values(), key=lambda attainment: attainment.currency)
+
+
+def overdue_task_count(user: User) -> int:
+    return Task.objects.visible_to(user).overdue().filter(owner_scope_q(user, "assignee")).count()

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from forecasting import views
+
+app_name = "forecasting"
+
+urlpatterns = [
+    path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
+]
