@@ -291,7 +291,7 @@ class QualificationAnswer(models.Model):
         null=True,
         related_name="+",
     )
-    answered_at = models.DateTimeField(_("answered at"), auto_now=True)
+    answered_at = models.DateTimeField(_("answered at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("qualification answer")

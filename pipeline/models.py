@@ -11,6 +11,7 @@ from pipeline.querysets import (
     OpportunityQuerySet,
     PipelineQuerySet,
     StageChangeQuerySet,
+    StageQuerySet,
     TaskQuerySet,
     TouchpointQuerySet,
 )
@@ -71,13 +72,22 @@ class Stage(models.Model):
     entry_fields = models.JSONField(_("required fields"), default=list, blank=True)
     # Free-text items the rep must tick on the deal before it may enter.
     entry_checklist = models.JSONField(_("entry checklist"), default=list, blank=True)
+    # A stage with history is archived rather than deleted: its StageChange rows stay true.
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
+
+    objects = StageQuerySet.as_manager()
 
     class Meta:
         ordering = ["pipeline", "position", "pk"]
         verbose_name = _("stage")
         verbose_name_plural = _("stages")
         constraints = [
-            models.UniqueConstraint(fields=["pipeline", "name"], name="stage_name_unique"),
+            # Archived stages keep their name in history but free it for a new stage.
+            models.UniqueConstraint(
+                fields=["pipeline", "name"],
+                condition=Q(archived_at__isnull=True),
+                name="stage_name_unique",
+            ),
             models.CheckConstraint(
                 condition=Q(probability__gte=0, probability__lte=100),
                 name="stage_probability_range",
@@ -156,9 +166,16 @@ class Opportunity(models.Model):
         # Deactivate users instead: owners are the history behind quotas and win rates.
         on_delete=models.PROTECT,
         related_name="opportunities",
+        # Covered by a composite index that starts with this column.
+        db_index=False,
     )
     pipeline = models.ForeignKey(
-        Pipeline, verbose_name=_("pipeline"), on_delete=models.PROTECT, related_name="+"
+        Pipeline,
+        verbose_name=_("pipeline"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        # Covered by a composite index that starts with this column.
+        db_index=False,
     )
     stage = models.ForeignKey(
         Stage,
@@ -292,6 +309,8 @@ class StageChange(models.Model):
         verbose_name=_("opportunity"),
         on_delete=models.CASCADE,
         related_name="stage_changes",
+        # Covered by a composite index that starts with this column.
+        db_index=False,
     )
     from_stage = models.ForeignKey(
         Stage,
@@ -301,9 +320,16 @@ class StageChange(models.Model):
         blank=True,
         related_name="+",
         help_text=_("Empty when the deal was created in the stage."),
+        # Covered by a composite index that starts with this column.
+        db_index=False,
     )
     to_stage = models.ForeignKey(
-        Stage, verbose_name=_("to stage"), on_delete=models.PROTECT, related_name="+"
+        Stage,
+        verbose_name=_("to stage"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        # Covered by a composite index that starts with this column.
+        db_index=False,
     )
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -370,6 +396,8 @@ class Touchpoint(models.Model):
         on_delete=models.SET_NULL,
         null=True,
         related_name="touchpoints",
+        # Covered by a composite index that starts with this column.
+        db_index=False,
     )
     outcome = models.CharField(
         _("outcome"), max_length=20, choices=TouchpointOutcome, blank=True, default=""
@@ -382,6 +410,8 @@ class Touchpoint(models.Model):
         null=True,
         blank=True,
         related_name="touchpoints",
+        # Covered by a composite index that starts with this column.
+        db_index=False,
     )
     contact = models.ForeignKey(
         "contacts.Contact",
@@ -390,6 +420,8 @@ class Touchpoint(models.Model):
         null=True,
         blank=True,
         related_name="touchpoints",
+        # Covered by a composite index that starts with this column.
+        db_index=False,
     )
     opportunity = models.ForeignKey(
         Opportunity,
@@ -398,6 +430,8 @@ class Touchpoint(models.Model):
         null=True,
         blank=True,
         related_name="touchpoints",
+        # Covered by a composite index that starts with this column.
+        db_index=False,
     )
 
     objects = TouchpointQuerySet.as_manager()
@@ -452,6 +486,8 @@ class Task(models.Model):
         null=True,
         blank=True,
         related_name="tasks",
+        # Covered by a composite index that starts with this column.
+        db_index=False,
     )
     contact = models.ForeignKey(
         "contacts.Contact",
@@ -460,6 +496,8 @@ class Task(models.Model):
         null=True,
         blank=True,
         related_name="tasks",
+        # Covered by a composite index that starts with this column.
+        db_index=False,
     )
     opportunity = models.ForeignKey(
         Opportunity,

@@ -19,6 +19,12 @@ class PipelineQuerySet(models.QuerySet):
         return self.filter(is_active=True)
 
 
+class StageQuerySet(models.QuerySet):
+    def in_use(self) -> Self:
+        """Stages deals can be in: archived stages keep their history but take no deals."""
+        return self.filter(archived_at__isnull=True)
+
+
 class OpportunityQuerySet(VisibleQuerySet):
     def open(self) -> Self:
         return self.filter(status="open")
