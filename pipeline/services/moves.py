@@ -1,4 +1,4 @@
-"""Writes for the pipeline app, shared by the board, the API and the nightly jobs."""
+"""Moving a deal between stages and within a column."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -141,6 +141,24 @@ def _new_position(
     return position_between(known.get(after_id or 0), known.get(before_id or 0)), True
 
 
+def _hold_target_stage(stage_id: int, pipeline_id: int) -> Stage:
+    """The target stage, kept from being archived or deleted until this move commits.
+
+    FOR KEY SHARE conflicts with the FOR UPDATE that removing a stage takes, so a removal
+    waits for this move and then carries its deal along; it does not conflict with other
+    moves into the same column, nor with a renumbering (NO KEY UPDATE).
+    """
+    lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
+    table = Stage._meta.db_table
+    stages = Stage.objects.raw(
+        f"SELECT * FROM {table} WHERE id = %s AND pipeline_id = %s AND archived_at IS NULL" + lock,
+        [stage_id, pipeline_id],
+    )
+    for stage in stages:
+        return stage
+    raise ValidationError({"stage": _("Choose a stage of this deal's pipeline.")})
+
+
 @transaction.atomic
 def move_opportunity(
     *,
@@ -166,10 +184,7 @@ def move_opportunity(
         Opportunity.objects.editable_by(by).filter(pk=opportunity.pk).exists()
     ):
         raise PermissionDenied(_("You may not change this deal."))
-    try:
-        stage = Stage.objects.get(pk=to_stage_id, pipeline_id=opportunity.pipeline_id)
-    except Stage.DoesNotExist:
-        raise ValidationError({"stage": _("Choose a stage of this deal's pipeline.")}) from None
+    stage = _hold_target_stage(to_stage_id, opportunity.pipeline_id)
 
     if fields.contact_id is not None:
         _check_contact(opportunity, fields.contact_id, by)

@@ -342,3 +342,12 @@ def test_twenty_concurrent_moves_of_one_version_let_exactly_one_win(board, alice
         assert [(change.from_stage, change.to_stage) for change in history] == [
             (board["qualification"], deal.stage)
         ]
+
+
+def test_archived_stage_takes_no_deals(board, alice):
+    deal = deal_in(board["qualification"], alice)
+    board["won"].archived_at = deal.created_at
+    board["won"].save()
+
+    with pytest.raises(ValidationError):
+        move_opportunity(opportunity_id=deal.pk, by=alice, to_stage_id=board["won"].pk, version=1)

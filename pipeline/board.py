@@ -1,0 +1,414 @@
+"""Reads behind the board: columns, cards, filters and the change token.
+
+Every read starts from ``Opportunity.objects.visible_to(user)``. Query counts do not grow
+with the number of deals: one aggregate for all column headers, one query for the first
+cards of every column (a top-N-per-column union of index scans), one keyset query per
+"Load more", one index probe for the change token.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import urllib.parse
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from accounts.models import User
+from pipeline.criteria import missing_entry_criteria
+from pipeline.models import (
+    EntryField,
+    Opportunity,
+    OpportunityStatus,
+    Pipeline,
+    Stage,
+    StageKind,
+    Task,
+)
+from pipeline.querysets import OpportunityQuerySet
+
+# A column shows this many cards, and "Load more" fetches this many again; its header
+# totals still count every matching deal in the stage.
+CARDS_PER_COLUMN = 50
+# Won and lost columns show recent outcomes only: years of closed deals are history, not
+# work, and would make those two columns the slowest part of the board.
+CLOSED_COLUMN_DAYS = 30
+
+CENT = Decimal("0.01")
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+MICROSECOND = dt.timedelta(microseconds=1)
+_KIND_ORDER = {StageKind.OPEN: 0, StageKind.WON: 1, StageKind.LOST: 2}
+
+
+# --- Filters -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    """What the board is narrowed to; kept in the URL so a filtered board can be shared.
+
+    ``owner`` is "me" (whoever looks at the link) or a user id.
+    """
+
+    owner: int | Literal["me"] | None = None
+    team_id: int | None = None
+    close_from: dt.date | None = None
+    close_to: dt.date | None = None
+    text: str = ""
+
+    def apply(self, deals: OpportunityQuerySet, user: User) -> OpportunityQuerySet:
+        if self.owner == "me":
+            deals = deals.filter(owner_id=user.pk)
+        elif self.owner is not None:
+            deals = deals.filter(owner_id=self.owner)
+        if self.team_id is not None:
+            deals = deals.filter(owner__team_id=self.team_id)
+        if self.close_from is not None:
+            deals = deals.filter(expected_close_date__gte=self.close_from)
+        if self.close_to is not None:
+            deals = deals.filter(expected_close_date__lte=self.close_to)
+        if self.text:
+            deals = deals.filter(
+                Q(title__icontains=self.text) | Q(company__name__icontains=self.text)
+            )
+        return deals
+
+    def query_string(self) -> str:
+        """The filters as URL parameters, without the leading "?" ("" when unfiltered)."""
+        params = {
+            "owner": self.owner,
+            "team": self.team_id,
+            "close_from": self.close_from.isoformat() if self.close_from else None,
+            "close_to": self.close_to.isoformat() if self.close_to else None,
+            "q": self.text,
+        }
+        return urllib.parse.urlencode({k: v for k, v in params.items() if v not in (None, "")})
+
+
+def filter_owners(user: User) -> list[User]:
+    """Active users whose deals ``user`` can see: the owner filter's choices, in one query.
+
+    Mirrors accounts.visibility: a rep sees their team, a manager also the teams they
+    manage, an admin everyone. Teams for the team filter come from the same rows.
+    """
+    users = User.objects.filter(is_active=True).select_related("team")
+    if not user.is_admin:
+        condition = Q(pk=user.pk)
+        if user.team_id is not None:
+            condition |= Q(team_id=user.team_id)
+        if user.is_manager:
+            condition |= Q(team__manager=user)
+        users = users.filter(condition)
+    return list(users.order_by("first_name", "last_name", "username"))
+
+
+# --- Columns -------------------------------------------------------------------------------
+
+
+@dataclass
+class ColumnTotal:
+    """Sums of one currency within a column; amounts in different currencies never mix."""
+
+    currency: str
+    value: Decimal = Decimal("0.00")
+    weighted: Decimal = Decimal("0.00")
+
+
+@dataclass
+class Column:
+    stage: Stage
+    count: int = 0
+    totals: list[ColumnTotal] = field(default_factory=list)
+    cards: list[Opportunity] = field(default_factory=list)
+    # Where "Load more" continues; None when every matching deal is shown.
+    next_cursor: str | None = None
+
+    @property
+    def hidden_count(self) -> int:
+        return max(self.count - len(self.cards), 0)
+
+
+def board_stages(pipeline: Pipeline | int) -> list[Stage]:
+    """The pipeline's stages in board order: open stages, then won, then lost."""
+    stages = Stage.objects.in_use().filter(pipeline=pipeline).order_by("position", "pk")
+    return sorted(stages, key=lambda stage: (_KIND_ORDER.get(stage.kind, 0), stage.position))
+
+
+def closed_since(now: dt.datetime) -> dt.datetime:
+    return now - dt.timedelta(days=CLOSED_COLUMN_DAYS)
+
+
+def matching_deals(user: User, filters: BoardFilters) -> OpportunityQuerySet:
+    """Deals ``user`` may see that match the filters, in any pipeline and stage."""
+    return filters.apply(Opportunity.objects.visible_to(user), user)
+
+
+def board_deals(
+    user: User, pipeline: Pipeline | int, filters: BoardFilters, now: dt.datetime
+) -> OpportunityQuerySet:
+    """Deals the board counts: visible, matching the filters, open or recently closed."""
+    return (
+        matching_deals(user, filters)
+        .filter(pipeline=pipeline)
+        .filter(Q(status=OpportunityStatus.OPEN) | Q(closed_at__gte=closed_since(now)))
+    )
+
+
+def with_card_fields(deals: OpportunityQuerySet) -> OpportunityQuerySet:
+    """What a card shows, joined or annotated so that N cards cost one query.
+
+    ``next_task_due`` is the earliest open task's due time; when it is in the past, some
+    open task is overdue (the earliest is), so no second subquery is needed for the badge.
+    """
+    next_task = (
+        Task.objects.filter(opportunity=OuterRef("pk"), done_at__isnull=True)
+        .order_by("due_at")
+        .values("due_at")[:1]
+    )
+    return deals.select_related("company", "owner", "stage").annotate(
+        next_task_due=Subquery(next_task)
+    )
+
+
+def column_summaries(deals: OpportunityQuerySet, columns: dict[int, Column]) -> dict[int, Column]:
+    """Fill every column's count and totals from one aggregate over all matching deals."""
+    sums = deals.values("stage_id", "currency").annotate(count=Count("pk"), value=Sum("value"))
+    for row in sums.order_by("stage_id", "currency"):
+        column = columns.get(row["stage_id"])
+        if column is None:  # a stage not on this board (archived, or another pipeline's)
+            continue
+        column.count += row["count"]
+        # All deals of a stage share its probability, so weighting the sum is exact.
+        weighted = (row["value"] * column.stage.probability / 100).quantize(CENT)
+        column.totals.append(ColumnTotal(row["currency"], row["value"], weighted))
+    return columns
+
+
+def column_deals(deals: OpportunityQuerySet, stage: Stage, now: dt.datetime) -> OpportunityQuerySet:
+    """One column's cards in order: board position; the newest outcome first when closed.
+
+    ``deals`` are ``matching_deals``: the stage implies the pipeline, and a plain
+    ``status = 'open'`` (no OR with recent outcomes) lets the database walk the partial
+    board index (stage, position, id) in order and stop after the cards it needs.
+    """
+    column = deals.filter(stage_id=stage.pk)
+    if stage.kind == StageKind.OPEN:
+        return column.filter(status=OpportunityStatus.OPEN).order_by("position", "pk")
+    return column.filter(closed_at__gte=closed_since(now)).order_by("-closed_at", "-pk")
+
+
+def _card_sort_key(card: Opportunity) -> tuple[object, ...]:
+    if card.stage.kind == StageKind.OPEN:
+        return (card.position, card.pk)
+    closed = card.closed_at or EPOCH
+    return (-(closed - EPOCH).total_seconds(), -card.pk)
+
+
+def first_cards(
+    deals: OpportunityQuerySet,
+    stages: Sequence[Stage],
+    now: dt.datetime,
+    limit: int = CARDS_PER_COLUMN,
+) -> list[Opportunity]:
+    """The first ``limit`` cards of every column, in one query whatever the column sizes.
+
+    Each column is its own ``ORDER BY ... LIMIT`` (an index range scan that stops after
+    ``limit`` rows); the columns' ids are glued with UNION ALL and the cards fetched by id.
+    A window function would rank every matching deal first, which grows with the column.
+    Each part is wrapped in ``SELECT * FROM (...)`` because SQLite refuses LIMIT directly
+    inside a compound select.
+    """
+    parts: list[str] = []
+    params: list[object] = []
+    for index, stage in enumerate(stages):
+        ids = column_deals(deals, stage, now).values("pk")[:limit]
+        sql, part_params = ids.query.get_compiler(using=ids.db).as_sql()
+        parts.append(f"SELECT * FROM ({sql}) AS column_{index}")
+        params.extend(part_params)
+    if not parts:
+        return []
+    union = RawSQL(" UNION ALL ".join(parts), params)
+    cards = list(with_card_fields(Opportunity.objects.filter(pk__in=union)))
+    return sorted(cards, key=_card_sort_key)
+
+
+def build_columns(
+    user: User,
+    pipeline: Pipeline,
+    stages: Iterable[Stage],
+    filters: BoardFilters,
+    now: dt.datetime,
+) -> list[Column]:
+    """Columns in board order with their headers and first cards, in two queries."""
+    columns = {stage.pk: Column(stage=stage) for stage in stages}
+    column_summaries(board_deals(user, pipeline, filters, now), columns)
+    stages_shown = [column.stage for column in columns.values()]
+    for card in first_cards(matching_deals(user, filters), stages_shown, now):
+        column = columns.get(card.stage_id)
+        if column is not None:
+            column.cards.append(decorate_card(card, now))
+    for column in columns.values():
+        if column.hidden_count and column.cards:
+            column.next_cursor = cursor_after(column.cards[-1])
+    return list(columns.values())
+
+
+def summarise_columns(stages: Iterable[Stage], deals: OpportunityQuerySet) -> list[Column]:
+    """Header figures only (no cards) for the given stages: after a move, in one query."""
+    columns = {stage.pk: Column(stage=stage) for stage in stages}
+    return list(column_summaries(deals.filter(stage_id__in=list(columns)), columns).values())
+
+
+# --- Load more: keyset pagination ----------------------------------------------------------
+
+
+def cursor_after(card: Opportunity) -> str:
+    """An opaque "continue after this card" token: the card's sort key and id."""
+    if card.stage.kind == StageKind.OPEN:
+        return f"{card.position}_{card.pk}"
+    closed = card.closed_at or EPOCH
+    return f"{(closed - EPOCH) // MICROSECOND}_{card.pk}"
+
+
+def _parse_cursor(cursor: str) -> tuple[int, int] | None:
+    key, _, pk = cursor.partition("_")
+    try:
+        return int(key), int(pk)
+    except ValueError:
+        return None
+
+
+def column_page(
+    deals: OpportunityQuerySet,
+    stage: Stage,
+    cursor: str,
+    now: dt.datetime,
+    limit: int = CARDS_PER_COLUMN,
+) -> tuple[list[Opportunity], str | None]:
+    """The next ``limit`` cards of a column after ``cursor``, and the cursor after them.
+
+    Keyset pagination: ``WHERE (position, id) > (p, i)`` walks the board index from the
+    last card shown, so page 400 of a column costs what page 1 does. ``deals`` are
+    ``matching_deals``.
+    """
+    column = column_deals(deals, stage, now)
+    parsed = _parse_cursor(cursor)
+    if parsed is not None:
+        key, pk = parsed
+        if stage.kind == StageKind.OPEN:
+            column = column.filter(Q(position__gt=key) | Q(position=key, pk__gt=pk))
+        else:
+            closed = EPOCH + key * MICROSECOND
+            column = column.filter(Q(closed_at__lt=closed) | Q(closed_at=closed, pk__lt=pk))
+    cards = [decorate_card(card, now) for card in with_card_fields(column)[: limit + 1]]
+    if len(cards) > limit:
+        cards = cards[:limit]
+        return cards, cursor_after(cards[-1])
+    return cards, None
+
+
+# --- Cards ---------------------------------------------------------------------------------
+
+
+def decorate_card(card: Opportunity, now: dt.datetime) -> Opportunity:
+    """Set what the card template shows beyond stored fields (days, badges).
+
+    Stale is shown live as well as from the nightly ``stale_since``: more days in the stage
+    than its ``rotting_days``, or no touchpoint (since the deal was created) for that long.
+    """
+    today = timezone.localdate(now)  # the user's own date: close dates are calendar days
+    is_open = card.status == OpportunityStatus.OPEN
+    card.days_in_stage = max((now - card.stage_entered_at).days, 0)
+    last_activity = card.last_touch_at or card.created_at
+    card.days_untouched = max((now - last_activity).days, 0)
+    limit = card.stage.rotting_days
+    card.is_rotting = bool(
+        is_open and limit and (card.days_in_stage > limit or card.days_untouched > limit)
+    )
+    card.is_stale = is_open and (card.stale_since is not None or card.is_rotting)
+    next_due = getattr(card, "next_task_due", None)
+    card.has_overdue_task = next_due is not None and next_due < now
+    card.is_past_close = bool(
+        is_open and card.expected_close_date and card.expected_close_date < today
+    )
+    return card
+
+
+def board_card(user: User, pk: int, now: dt.datetime) -> Opportunity:
+    """One card as the board shows it; Opportunity.DoesNotExist when not visible."""
+    deals = Opportunity.objects.visible_to(user)
+    return decorate_card(with_card_fields(deals).get(pk=pk), now)
+
+
+# --- Moves: what a refused move needs to ask for -------------------------------------------
+
+
+@dataclass(frozen=True)
+class MoveRequirements:
+    """What the move dialog asks for before a deal may enter ``stage``."""
+
+    stage: Stage
+    fields: list[str]
+    checklist: list[str]
+    missing: list[str]
+
+    @property
+    def needs_lost_reason(self) -> bool:
+        return self.stage.kind == StageKind.LOST
+
+
+def move_requirements(deal: Opportunity, stage: Stage) -> MoveRequirements:
+    """The target stage's unmet requirements, as the move service judges them.
+
+    ``missing`` are the service's own labels (criteria.py is the one source of truth);
+    ``fields`` maps them back to the EntryField names the dialog has inputs for, and
+    ``checklist`` is the stage's whole checklist, so ticks already made stay ticked.
+    """
+    missing = missing_entry_criteria(deal, stage)
+    fields = [
+        name
+        for name in stage.entry_fields
+        if name in EntryField.values and str(EntryField(name).label) in missing
+    ]
+    return MoveRequirements(
+        stage=stage, fields=fields, checklist=list(stage.entry_checklist), missing=missing
+    )
+
+
+# --- Real time: has anything changed since the board was drawn? ----------------------------
+
+
+def change_token(pipeline_id: int) -> str:
+    """The newest ``updated_at`` of the pipeline's deals, as microseconds since the epoch.
+
+    ``MAX(updated_at) WHERE pipeline_id = %s`` is one probe of the (pipeline, updated_at)
+    index. Read it before the cards, so that a move landing in between is seen as new.
+    Every move and edit bumps ``updated_at``, reorders included.
+    """
+    latest = Opportunity.objects.filter(pipeline_id=pipeline_id).aggregate(
+        latest=Max("updated_at")
+    )["latest"]
+    return "" if latest is None else str((latest - EPOCH) // MICROSECOND)
+
+
+def has_changes(user: User, pipeline_id: int, token: str) -> bool:
+    """Whether a deal ``user`` can see changed in the pipeline after ``token``: one query.
+
+    An index range scan on (pipeline, updated_at) beyond the token: empty, and so cheap,
+    when nothing changed. Only visible deals count, so another team's moves cost nothing.
+    A deal deleted, or moved away from ``user``'s sight, is not noticed until the next
+    change (it stays on the board until then).
+    """
+    deals = Opportunity.objects.visible_to(user).filter(pipeline_id=pipeline_id)
+    try:
+        since = EPOCH + int(token) * MICROSECOND
+    except (ValueError, OverflowError):
+        since = None
+    if since is not None:
+        deals = deals.filter(updated_at__gt=since)
+    return deals.exists()

@@ -1,0 +1,1 @@
+"""Pages and htmx endpoints of the pipeline app, one module per screen."""

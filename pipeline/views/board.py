@@ -1,0 +1,148 @@
+"""The board: one column per stage of a pipeline, cards in board order.
+
+One URL serves the page and, for htmx (the filter form, a refresh), the ``#board``
+fragment. Beside it: a column's next cards ("Load more"), one card (refreshed after the
+deal panel changed it), and the polling endpoint that answers 204 while nothing changed.
+Moves live in ``board_moves``. The reads are in ``pipeline.board``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET
+
+from accounts.models import Team
+from pipeline.board import (
+    CLOSED_COLUMN_DAYS,
+    BoardFilters,
+    Column,
+    board_card,
+    board_stages,
+    build_columns,
+    change_token,
+    column_page,
+    filter_owners,
+    has_changes,
+    matching_deals,
+)
+from pipeline.models import Opportunity, Pipeline
+from pipeline.views.board_common import TEMPLATE, login_required_for_htmx
+from pipeline.views.board_forms import BoardFilterForm
+
+# The board's one write endpoint lives in its own module; routed as ``board.move``.
+from pipeline.views.board_moves import move
+
+__all__ = ["board_changes", "board_page", "card", "column_cards", "move"]
+
+
+def board_context(request: HttpRequest, pipeline: Pipeline, filters: BoardFilters) -> dict:
+    """Everything the ``#board`` fragment shows: four queries whatever the deal count."""
+    now = timezone.now()
+    # Read before the cards: a move that lands in between is then newer than the token.
+    token = change_token(pipeline.pk)
+    stages = board_stages(pipeline)
+    return {
+        "pipeline": pipeline,
+        "stages": stages,
+        "columns": build_columns(request.user, pipeline, stages, filters, now),
+        "filters": filters,
+        "filter_query": filters.query_string(),
+        "change_token": token,
+        "closed_column_days": CLOSED_COLUMN_DAYS,
+    }
+
+
+def teams_of(owners: list[Any]) -> list[Team]:
+    teams = {owner.team.pk: owner.team for owner in owners if owner.team is not None}
+    return sorted(teams.values(), key=lambda team: team.name)
+
+
+def _wants_board_fragment(request: HttpRequest) -> bool:
+    htmx = request.htmx
+    # On a history-cache miss htmx asks for the whole page again.
+    return bool(htmx) and htmx.target == "board" and not htmx.history_restore_request
+
+
+@login_required_for_htmx
+@require_GET
+def board_page(request: HttpRequest, pk: int) -> HttpResponse:
+    # One query for the switcher and the current pipeline: an inactive pipeline can still
+    # be opened by its address, but is not offered in the switcher.
+    pipelines = list(Pipeline.objects.filter(Q(is_active=True) | Q(pk=pk)))
+    pipeline = next((candidate for candidate in pipelines if candidate.pk == pk), None)
+    if pipeline is None:
+        raise Http404
+    form = BoardFilterForm(request.GET)
+    context = board_context(request, pipeline, form.filters())
+    context.update(
+        pipelines=[candidate for candidate in pipelines if candidate.is_active],
+        filter_form=form,
+    )
+    if _wants_board_fragment(request):
+        response = render(request, f"{TEMPLATE}#board-refresh", context)
+    else:
+        owners = filter_owners(request.user)
+        context.update(owners=owners, teams=teams_of(owners))
+        response = render(request, TEMPLATE, context)
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
+
+
+@login_required_for_htmx
+@require_GET
+def board_changes(request: HttpRequest, pk: int) -> HttpResponse:
+    """Polled every few seconds: 204 while nothing visible changed, else a fresh board.
+
+    The 204 path costs one query (plus the session and user lookups of any request).
+    """
+    if not has_changes(request.user, pk, request.GET.get("since", "")):
+        return HttpResponse(status=204)
+    try:
+        pipeline = Pipeline.objects.get(pk=pk)
+    except Pipeline.DoesNotExist:
+        raise Http404 from None
+    filters = BoardFilterForm(request.GET).filters()
+    return render(request, f"{TEMPLATE}#board", board_context(request, pipeline, filters))
+
+
+@login_required_for_htmx
+@require_GET
+def column_cards(request: HttpRequest, pk: int, stage_pk: int) -> HttpResponse:
+    """The next cards of one column after the cursor ``after``, and a new "Load more"."""
+    stages = board_stages(pk)
+    stage = next((candidate for candidate in stages if candidate.pk == stage_pk), None)
+    if stage is None:
+        raise Http404
+    filters = BoardFilterForm(request.GET).filters()
+    now = timezone.now()
+    deals = matching_deals(request.user, filters)
+    cards, next_cursor = column_page(deals, stage, request.GET.get("after", ""), now)
+    context = {
+        "cards": cards,
+        "column": Column(stage=stage, next_cursor=next_cursor),
+        "stages": stages,
+        "filter_query": filters.query_string(),
+    }
+    return render(request, f"{TEMPLATE}#column-page", context)
+
+
+@login_required_for_htmx
+@require_GET
+def card(request: HttpRequest, pk: int) -> HttpResponse:
+    """One card, as the board shows it: refreshed after the deal panel changed the deal."""
+    try:
+        deal = board_card(request.user, pk, timezone.now())
+    except Opportunity.DoesNotExist:
+        raise Http404 from None
+    context = {
+        "deal": deal,
+        "stages": board_stages(deal.pipeline_id),
+        "filter_query": BoardFilterForm(request.GET).filters().query_string(),
+    }
+    return render(request, f"{TEMPLATE}#deal-card", context)

@@ -1,0 +1,36 @@
+"""What the board's view modules share: the template and htmx-aware login."""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
+
+TEMPLATE = "pipeline/board.html"
+
+
+def login_required_for_htmx(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """``login_required`` that sends htmx requests to the login page as a whole page.
+
+    A plain redirect would be followed by the XMLHttpRequest and the login form swapped
+    into the board (the poller would do that every 3 s once the session expired).
+    """
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        if request.htmx:
+            page = request.htmx.current_url_abs_path or request.get_full_path()
+            login = resolve_url(settings.LOGIN_URL)
+            location = f"{login}?{urllib.parse.urlencode({'next': page})}"
+            return HttpResponse(status=401, headers={"HX-Redirect": location})
+        return redirect_to_login(request.get_full_path())
+
+    return wrapped
