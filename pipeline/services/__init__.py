@@ -1,0 +1,52 @@
+"""Writes for the pipeline app, shared by the board, the API and the nightly jobs.
+
+One module per concern; import from here so callers do not depend on the split.
+"""
+
+from pipeline.services.activity import (
+    add_task,
+    assignable_users,
+    complete_task,
+    log_touchpoint,
+    reopen_task,
+)
+from pipeline.services.moves import (
+    DealFields,
+    EntryCriteriaNotMet,
+    MoveConflict,
+    MoveOutcome,
+    move_opportunity,
+)
+from pipeline.services.stages import (
+    StageRemoval,
+    add_stage,
+    check_stage_removable,
+    create_pipeline,
+    delete_stage,
+    rename_pipeline,
+    reorder_stages,
+    set_pipeline_active,
+    update_stage,
+)
+
+__all__ = [
+    "DealFields",
+    "EntryCriteriaNotMet",
+    "MoveConflict",
+    "MoveOutcome",
+    "StageRemoval",
+    "add_stage",
+    "add_task",
+    "assignable_users",
+    "check_stage_removable",
+    "complete_task",
+    "create_pipeline",
+    "delete_stage",
+    "log_touchpoint",
+    "move_opportunity",
+    "rename_pipeline",
+    "reopen_task",
+    "reorder_stages",
+    "set_pipeline_active",
+    "update_stage",
+]

@@ -1,0 +1,52 @@
+from django.urls import path
+
+from pipeline.views import board, deals, settings
+
+app_name = "pipeline"
+
+urlpatterns = [
+    # The board: page, column pages, polling and moves.
+    path("pipelines/<int:pk>/board/", board.board_page, name="board"),
+    path(
+        "pipelines/<int:pk>/board/stages/<int:stage_pk>/cards/",
+        board.column_cards,
+        name="board_column",
+    ),
+    path("pipelines/<int:pk>/board/changes/", board.board_changes, name="board_changes"),
+    path("deals/<int:pk>/card/", board.card, name="card"),
+    path("deals/<int:pk>/move/", board.move, name="move"),
+    # Deals: detail page and side panel, touchpoints and tasks.
+    path("deals/<int:pk>/", deals.DealDetailView.as_view(), name="deal_detail"),
+    path("deals/<int:pk>/touchpoints/", deals.log_touchpoint, name="log_touchpoint"),
+    path("deals/<int:pk>/tasks/", deals.add_task, name="add_task"),
+    path("tasks/<int:pk>/complete/", deals.complete_task, name="complete_task"),
+    path("tasks/<int:pk>/reopen/", deals.reopen_task, name="reopen_task"),
+    # Pipeline and stage settings (admins).
+    path("settings/pipelines/", settings.PipelineListView.as_view(), name="settings"),
+    path(
+        "settings/pipelines/<int:pk>/",
+        settings.PipelineEditorView.as_view(),
+        name="pipeline_settings",
+    ),
+    path(
+        "settings/pipelines/<int:pk>/rename/",
+        settings.RenamePipelineView.as_view(),
+        name="rename_pipeline",
+    ),
+    path(
+        "settings/pipelines/<int:pk>/active/",
+        settings.SetPipelineActiveView.as_view(),
+        name="set_pipeline_active",
+    ),
+    path("settings/pipelines/<int:pk>/stages/", settings.AddStageView.as_view(), name="add_stage"),
+    path(
+        "settings/pipelines/<int:pk>/stages/order/",
+        settings.ReorderStagesView.as_view(),
+        name="reorder_stages",
+    ),
+    path("settings/stages/<int:pk>/", settings.StageRowView.as_view(), name="stage_row"),
+    path("settings/stages/<int:pk>/edit/", settings.StageEditView.as_view(), name="edit_stage"),
+    path(
+        "settings/stages/<int:pk>/delete/", settings.DeleteStageView.as_view(), name="delete_stage"
+    ),
+]
