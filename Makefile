@@ -59,7 +59,7 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 run: install
-	DEBUG=true $(PYTHON) manage.py migrate --noinput
+	DEBUG=true $(PYTHON) manage.py migrate --noinput --verbosity 0
 	DEBUG=true $(PYTHON) manage.py seed_demo --if-empty
 	@echo
 	@echo "==> Pipeline CRM: http://$(HOST):$(PORT)/  (sign in with a demo login above; Ctrl+C stops)"
