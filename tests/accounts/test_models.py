@@ -1,27 +1,10 @@
 """The database itself refuses invalid users, teams and notifications."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-
 import pytest
-from django.apps import apps
-from django.db import IntegrityError, connection, transaction
 
 from accounts.models import Notification, NotificationKind, Role, Team, User
+from tests.constraints import constraints_without_refusal_test, refused_by
 from tests.factories import TeamFactory, UserFactory
-
-
-@contextmanager
-def refused_by(*constraints: str) -> Iterator[None]:
-    """The write inside the block fails on one of ``constraints``; the database stays usable."""
-    with pytest.raises(IntegrityError) as refusal, transaction.atomic():
-        yield
-    message = str(refusal.value)
-    # PostgreSQL names every constraint; SQLite names a UNIQUE index only by its columns.
-    assert any(name in message for name in constraints) or (
-        connection.vendor == "sqlite" and message.startswith("UNIQUE constraint failed")
-    ), message
 
 
 def notify(recipient: User, dedupe_key: str = "stale:1", **fields) -> Notification:
@@ -32,14 +15,7 @@ def notify(recipient: User, dedupe_key: str = "stale:1", **fields) -> Notificati
 
 
 def test_every_accounts_constraint_has_a_refusal_test():
-    source = Path(__file__).read_text()
-    untested = [
-        constraint.name
-        for model in apps.get_app_config("accounts").get_models()
-        for constraint in model._meta.constraints
-        if f'refused_by("{constraint.name}"' not in source
-    ]
-    assert untested == []
+    assert constraints_without_refusal_test("accounts", __file__) == []
 
 
 # User

@@ -1,14 +1,9 @@
 """The database itself refuses invalid companies, contacts, leads and lead rules."""
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
@@ -20,6 +15,7 @@ from contacts.models import (
     LeadStatus,
     QualificationAnswer,
 )
+from tests.constraints import constraints_without_refusal_test, refused_by
 from tests.factories import (
     CompanyFactory,
     ContactFactory,
@@ -28,27 +24,8 @@ from tests.factories import (
 )
 
 
-@contextmanager
-def refused_by(*constraints: str) -> Iterator[None]:
-    """The write inside the block fails on one of ``constraints``; the database stays usable."""
-    with pytest.raises(IntegrityError) as refusal, transaction.atomic():
-        yield
-    message = str(refusal.value)
-    # PostgreSQL names every constraint; SQLite names a UNIQUE index only by its columns.
-    assert any(name in message for name in constraints) or (
-        connection.vendor == "sqlite" and message.startswith("UNIQUE constraint failed")
-    ), message
-
-
 def test_every_contacts_constraint_has_a_refusal_test():
-    source = Path(__file__).read_text()
-    untested = [
-        constraint.name
-        for model in apps.get_app_config("contacts").get_models()
-        for constraint in model._meta.constraints
-        if f'refused_by("{constraint.name}"' not in source
-    ]
-    assert untested == []
+    assert constraints_without_refusal_test("contacts", __file__) == []
 
 
 # Company

@@ -1,34 +1,18 @@
 """The database itself refuses invalid quotas and pipeline snapshots."""
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
 
 from forecasting.models import PipelineSnapshot, Quota
 from pipeline.models import Opportunity
+from tests.constraints import constraints_without_refusal_test, refused_by
 from tests.factories import OpportunityFactory, QuotaFactory
 
 Q4_START = dt.date(2026, 10, 1)
 NIGHT = dt.date(2026, 11, 3)
-
-
-@contextmanager
-def refused_by(*constraints: str) -> Iterator[None]:
-    """The write inside the block fails on one of ``constraints``; the database stays usable."""
-    with pytest.raises(IntegrityError) as refusal, transaction.atomic():
-        yield
-    message = str(refusal.value)
-    # PostgreSQL names every constraint; SQLite names a UNIQUE index only by its columns.
-    assert any(name in message for name in constraints) or (
-        connection.vendor == "sqlite" and message.startswith("UNIQUE constraint failed")
-    ), message
 
 
 def snapshot(deal: Opportunity, taken_on: dt.date = NIGHT, **fields) -> PipelineSnapshot:
@@ -48,14 +32,7 @@ def snapshot(deal: Opportunity, taken_on: dt.date = NIGHT, **fields) -> Pipeline
 
 
 def test_every_forecasting_constraint_has_a_refusal_test():
-    source = Path(__file__).read_text()
-    untested = [
-        constraint.name
-        for model in apps.get_app_config("forecasting").get_models()
-        for constraint in model._meta.constraints
-        if f'refused_by("{constraint.name}"' not in source
-    ]
-    assert untested == []
+    assert constraints_without_refusal_test("forecasting", __file__) == []
 
 
 # Quota

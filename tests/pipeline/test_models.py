@@ -1,14 +1,9 @@
 """The database itself refuses invalid stages, deals, stage changes, touchpoints and tasks."""
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.apps import apps
-from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
@@ -23,6 +18,7 @@ from pipeline.models import (
     Task,
     Touchpoint,
 )
+from tests.constraints import constraints_without_refusal_test, refused_by
 from tests.factories import (
     CompanyFactory,
     ContactFactory,
@@ -35,27 +31,8 @@ from tests.factories import (
 )
 
 
-@contextmanager
-def refused_by(*constraints: str) -> Iterator[None]:
-    """The write inside the block fails on one of ``constraints``; the database stays usable."""
-    with pytest.raises(IntegrityError) as refusal, transaction.atomic():
-        yield
-    message = str(refusal.value)
-    # PostgreSQL names every constraint; SQLite names a UNIQUE index only by its columns.
-    assert any(name in message for name in constraints) or (
-        connection.vendor == "sqlite" and message.startswith("UNIQUE constraint failed")
-    ), message
-
-
 def test_every_pipeline_constraint_has_a_refusal_test():
-    source = Path(__file__).read_text()
-    untested = [
-        constraint.name
-        for model in apps.get_app_config("pipeline").get_models()
-        for constraint in model._meta.constraints
-        if f'refused_by("{constraint.name}"' not in source
-    ]
-    assert untested == []
+    assert constraints_without_refusal_test("pipeline", __file__) == []
 
 
 @pytest.fixture
