@@ -105,11 +105,15 @@ def _moved(
         return HttpResponseRedirect(board_url(deal.pipeline_id, filters), status=303)
 
     now = timezone.now()
-    affected = {deal.stage_id} | ({change.from_stage_id} if change is not None else set())
-    headers = summarise_columns(
-        [s for s in stages if s.pk in affected],
-        board_deals(request.user, deal.pipeline_id, filters, now),
-    )
+    headers = []
+    # A reorder that fills in no value leaves every header as it was: skip the aggregate,
+    # most of a move's time on a large column.
+    if change is not None or data.get("value") is not None:
+        affected = {deal.stage_id} | ({change.from_stage_id} if change is not None else set())
+        headers = summarise_columns(
+            [s for s in stages if s.pk in affected],
+            board_deals(request.user, deal.pipeline_id, filters, now),
+        )
     context = {
         "deal": board_card(request.user, deal.pk, now),
         "stages": stages,
