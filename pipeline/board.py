@@ -29,6 +29,7 @@ from pipeline.models import (
     Stage,
     StageKind,
     Task,
+    board_order,
 )
 from pipeline.querysets import OpportunityQuerySet
 
@@ -42,7 +43,6 @@ CLOSED_COLUMN_DAYS = 30
 CENT = Decimal("0.01")
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 MICROSECOND = dt.timedelta(microseconds=1)
-_KIND_ORDER = {StageKind.OPEN: 0, StageKind.WON: 1, StageKind.LOST: 2}
 
 
 # --- Filters -------------------------------------------------------------------------------
@@ -135,8 +135,7 @@ class Column:
 
 def board_stages(pipeline: Pipeline | int) -> list[Stage]:
     """The pipeline's stages in board order: open stages, then won, then lost."""
-    stages = Stage.objects.in_use().filter(pipeline=pipeline).order_by("position", "pk")
-    return sorted(stages, key=lambda stage: (_KIND_ORDER.get(stage.kind, 0), stage.position))
+    return board_order(Stage.objects.in_use().filter(pipeline=pipeline))
 
 
 def closed_since(now: dt.datetime) -> dt.datetime:

@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
@@ -115,6 +116,16 @@ class Stage(models.Model):
     @property
     def is_open(self) -> bool:
         return self.kind == StageKind.OPEN
+
+
+_KIND_ORDER: dict[str, int] = {StageKind.OPEN: 0, StageKind.WON: 1, StageKind.LOST: 2}
+
+
+def board_order(stages: Iterable[Stage]) -> list[Stage]:
+    """Open stages by position, then won, then lost: the board's columns and settings' rows."""
+    return sorted(
+        stages, key=lambda stage: (_KIND_ORDER.get(stage.kind, 0), stage.position, stage.pk)
+    )
 
 
 class OpportunityStatus(models.TextChoices):

@@ -22,7 +22,7 @@ so two admins editing one pipeline at once are serialised rather than interleave
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -42,6 +42,7 @@ from pipeline.models import (
     Stage,
     StageChange,
     StageKind,
+    board_order,
 )
 
 if TYPE_CHECKING:
@@ -62,14 +63,6 @@ class StageRemoval:
     moved: int
     archived: bool
     target: Stage | None = None
-
-
-def board_order(stages: Iterable[Stage]) -> list[Stage]:
-    """Open stages by position, then won, then lost (the board's column order)."""
-    kind_order: dict[str, int] = {StageKind.OPEN: 0, StageKind.WON: 1, StageKind.LOST: 2}
-    return sorted(
-        stages, key=lambda stage: (kind_order.get(stage.kind, 0), stage.position, stage.pk)
-    )
 
 
 # --- validation -------------------------------------------------------------------------------

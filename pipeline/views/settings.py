@@ -25,7 +25,15 @@ from django.views import View
 from django_htmx.middleware import HtmxDetails
 
 from accounts.models import User
-from pipeline.models import EntryField, Opportunity, OpportunityStatus, Pipeline, Stage, StageKind
+from pipeline.models import (
+    EntryField,
+    Opportunity,
+    OpportunityStatus,
+    Pipeline,
+    Stage,
+    StageKind,
+    board_order,
+)
 from pipeline.services import (
     add_stage,
     check_stage_removable,
@@ -36,7 +44,6 @@ from pipeline.services import (
     set_pipeline_active,
     update_stage,
 )
-from pipeline.services.stages import board_order
 from pipeline.settings_forms import (
     AddStageForm,
     DeleteStageForm,
