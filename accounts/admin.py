@@ -11,14 +11,14 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Notification, Team, User
+from accounts.models import Notification, Team, Territory, User
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
-        (_("Sales team"), {"fields": ("role", "team", "time_zone")}),
+        (_("Sales team"), {"fields": ("role", "team", "time_zone", "daily_digest")}),
     )
     add_fieldsets = (
         *DjangoUserAdmin.add_fieldsets,
@@ -61,6 +61,21 @@ class MemberInline(admin.TabularInline):
         return False
 
 
+class TerritoryInline(admin.TabularInline):
+    model = Territory
+    fields = ("country", "region")
+    extra = 0
+
+
+@admin.register(Territory)
+class TerritoryAdmin(admin.ModelAdmin):
+    list_display = ("country", "region", "team")
+    list_filter = ("country", "team")
+    list_select_related = ("team",)
+    search_fields = ("country", "region", "team__name")
+    autocomplete_fields = ("team",)
+
+
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
     list_display = ("name", "manager", "member_count", "created_at")
@@ -69,7 +84,7 @@ class TeamAdmin(admin.ModelAdmin):
     # Explicit: a query with GROUP BY (member_count) ignores the model's Meta.ordering.
     ordering = ("name",)
     autocomplete_fields = ("manager",)
-    inlines = (MemberInline,)
+    inlines = (TerritoryInline, MemberInline)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Team]:
         return super().get_queryset(request).annotate(member_count=Count("members"))

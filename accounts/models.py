@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -32,6 +33,37 @@ class Team(models.Model):
         return self.name
 
 
+class Territory(models.Model):
+    """A country, or a region within it, whose new leads go to one team.
+
+    An empty region covers the whole country; a matching region wins over the country.
+    """
+
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="territories"
+    )
+    country = models.CharField(_("country"), max_length=2, help_text=_("ISO code"))
+    region = models.CharField(_("region"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["country", "region"]
+        verbose_name = _("territory")
+        verbose_name_plural = _("territories")
+        constraints = [
+            models.UniqueConstraint(
+                "country", Lower("region"), name="territory_unique_country_region"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(country__regex=r"^[A-Z]{2}$"),
+                name="territory_country_iso",
+                violation_error_message=_("Use the two-letter ISO country code, e.g. DE."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country} {self.region}".strip()
+
+
 class User(AbstractUser):
     role = models.CharField(_("role"), max_length=10, choices=Role, default=Role.REP)
     team = models.ForeignKey(
@@ -47,6 +79,15 @@ class User(AbstractUser):
         max_length=64,
         blank=True,
         help_text=_("Times are shown in this zone; empty means the site's default."),
+    )
+    daily_digest = models.BooleanField(
+        _("daily digest email"),
+        default=True,
+        help_text=_("A morning email with stale deals, overdue tasks and leads to act on."),
+    )
+    # Round-robin assignment hands the next lead to the team member who waited longest.
+    last_lead_assigned_at = models.DateTimeField(
+        _("last lead assigned at"), null=True, blank=True, editable=False
     )
 
     class Meta:

@@ -180,6 +180,11 @@ class Lead(models.Model):
     first_touch_at = models.DateTimeField(_("first touch"), null=True, blank=True)
     last_touch_at = models.DateTimeField(_("last touch"), null=True, blank=True)
     contact_attempts = models.PositiveSmallIntegerField(_("contact attempts"), default=0)
+    # Set and cleared by the nightly cadence job (contacts.jobs), read by the lead page.
+    last_chance_since = models.DateField(_("last-chance email due since"), null=True, blank=True)
+    disqualification_proposed_since = models.DateField(
+        _("disqualification proposed since"), null=True, blank=True
+    )
     converted_company = models.ForeignKey(
         Company,
         verbose_name=_("converted to company"),
@@ -325,6 +330,15 @@ class LeadPolicy(models.Model):
     )
     assignment_rule = models.CharField(
         _("assignment rule"), max_length=20, choices=AssignmentRule, default=AssignmentRule.MANUAL
+    )
+    default_team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("default team"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Round-robin assigns within this team; territory falls back to it."),
     )
 
     class Meta:

@@ -39,6 +39,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
     "crm",
@@ -46,6 +49,8 @@ INSTALLED_APPS = [
     "contacts",
     "pipeline",
     "forecasting",
+    "crm.imports",
+    "crm.webhooks",
 ]
 
 MIDDLEWARE = [

@@ -2,7 +2,7 @@
 
 import pytest
 
-from accounts.models import Notification, NotificationKind, Role, Team, User
+from accounts.models import Notification, NotificationKind, Role, Team, Territory, User
 from tests.constraints import constraints_without_refusal_test, refused_by
 from tests.factories import TeamFactory, UserFactory
 
@@ -98,3 +98,24 @@ def test_deleting_a_user_deletes_their_notifications(alice, bob):
     alice.delete()
 
     assert list(Notification.objects.values_list("recipient__username", flat=True)) == ["bob"]
+
+
+@pytest.mark.django_db
+def test_a_country_region_pair_belongs_to_one_territory(north, south):
+    Territory.objects.create(team=north, country="DE", region="Bavaria")
+    with refused_by("territory_unique_country_region"):
+        Territory.objects.create(team=south, country="DE", region="bavaria")
+
+
+@pytest.mark.django_db
+def test_a_whole_country_and_its_regions_are_separate_territories(north, south):
+    Territory.objects.create(team=north, country="DE", region="")
+    Territory.objects.create(team=south, country="DE", region="Bavaria")
+    assert Territory.objects.filter(country="DE").count() == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("country", ["de", "DEU", "D1", ""])
+def test_territory_country_must_be_an_iso_code(north, country):
+    with refused_by("territory_country_iso"):
+        Territory.objects.create(team=north, country=country)

@@ -21,7 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Notification, NotificationKind, Role, Team, User
+from accounts.models import Notification, NotificationKind, Role, Team, Territory, User
 from contacts.models import (
     Company,
     Contact,
@@ -149,6 +149,9 @@ def new_quota() -> Quota:
 NEW_ROW: dict[type[Model], Callable[[], Model]] = {
     User: lambda: UserFactory(team=TeamFactory()),
     Team: new_team,
+    Territory: lambda: Territory.objects.create(
+        team=TeamFactory(), country="DE", region=f"Region {next(_serial)}"
+    ),
     Notification: new_notification,
     Company: lambda: CompanyFactory(),
     Contact: lambda: ContactFactory(),
