@@ -1,4 +1,4 @@
-"""Lists of leads, contacts and companies: search, filter, sort and paginate.
+"""The shared list page: visible records with search, filters, sorting, pagination, CSV.
 
 Each list is one view that serves both the full page and, for htmx requests, only the
 table fragment (``template.html#<name>-table``), so the search box can swap the table
@@ -18,7 +18,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
 
-from contacts.models import Company, Contact, Lead, LeadStatus
+from contacts.csv_export import CsvColumn, csv_response
 
 PAGE_SIZE = 50
 
@@ -26,14 +26,6 @@ PAGE_SIZE = 50
 class ListFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     sort = forms.CharField(required=False, max_length=40)
-
-
-class LeadFilterForm(ListFilterForm):
-    status = forms.ChoiceField(
-        label=_("Status"),
-        required=False,
-        choices=[("", _("All statuses")), *LeadStatus.choices],
-    )
 
 
 def search_q(terms: str, fields: tuple[str, ...]) -> Q:
@@ -59,10 +51,16 @@ class SearchableListView(LoginRequiredMixin, ListView):
     default_sort: ClassVar[str] = ""
     related: ClassVar[tuple[str, ...]] = ()
     partial_name: ClassVar[str] = ""
+    # The CSV export of the same filtered list: ``as_view(export=True)``.
+    export = False
+    export_columns: ClassVar[tuple[CsvColumn, ...]] = ()
+    export_filename: ClassVar[str] = "export"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.form = self.form_class(request.GET)
         self.filters = self.form.cleaned_data if self.form.is_valid() else {}
+        if self.export:
+            return csv_response(self.export_filename, self.export_columns, self.get_queryset())
         response = super().get(request, *args, **kwargs)
         # Browsers and caches must not serve the fragment for the page, or the reverse.
         patch_vary_headers(response, ["HX-Request"])
@@ -114,59 +112,3 @@ class SearchableListView(LoginRequiredMixin, ListView):
         context = super().get_context_data(**kwargs)
         context.update(form=self.form, sort=self.get_sort(), is_fragment=self.is_fragment)
         return context
-
-
-class LeadListView(SearchableListView):
-    model = Lead
-    form_class = LeadFilterForm
-    template_name = "contacts/lead_list.html"
-    partial_name = "lead-table"
-    search_fields = ("first_name", "last_name", "email", "company_name")
-    sort_fields = {
-        "name": ("last_name", "first_name"),
-        "company": ("company_name",),
-        "status": ("status",),
-        "score": ("score",),
-        "owner": ("owner__last_name", "owner__first_name"),
-        "created": ("created_at",),
-        "touched": ("last_touch_at",),
-    }
-    default_sort = "-created"
-    related = ("owner",)
-
-    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        status = self.filters.get("status")
-        return queryset.filter(status=status) if status else queryset
-
-
-class ContactListView(SearchableListView):
-    model = Contact
-    template_name = "contacts/contact_list.html"
-    partial_name = "contact-table"
-    search_fields = ("first_name", "last_name", "email", "job_title", "company__name")
-    sort_fields = {
-        "name": ("last_name", "first_name"),
-        "company": ("company__name",),
-        "email": ("email",),
-        "owner": ("owner__last_name", "owner__first_name"),
-        "created": ("created_at",),
-    }
-    default_sort = "name"
-    related = ("company", "owner")
-
-
-class CompanyListView(SearchableListView):
-    model = Company
-    template_name = "contacts/company_list.html"
-    partial_name = "company-table"
-    search_fields = ("name", "domain", "industry")
-    sort_fields = {
-        "name": ("name",),
-        "domain": ("domain",),
-        "industry": ("industry",),
-        "country": ("country",),
-        "owner": ("owner__last_name", "owner__first_name"),
-        "created": ("created_at",),
-    }
-    default_sort = "name"
-    related = ("owner",)
