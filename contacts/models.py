@@ -202,6 +202,16 @@ class Lead(models.Model):
         related_name="+",
     )
     converted_at = models.DateTimeField(_("converted at"), null=True, blank=True)
+    # Set when the lead was created despite matching an earlier lead (email or company
+    # domain); cleared when the two are merged or a person decides they differ.
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("possible duplicate of"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="possible_duplicates",
+    )
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
