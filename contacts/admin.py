@@ -5,7 +5,10 @@ them is an autocomplete field (never a select listing every row) and changelists
 filter on them.
 """
 
+from collections.abc import Sequence
+
 from django.contrib import admin
+from django.contrib.admin.options import InlineModelAdmin
 from django.db.models import QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
@@ -19,6 +22,8 @@ from contacts.models import (
     QualificationAnswer,
     QualificationCriterion,
 )
+from contacts.services import create_lead
+from contacts.services.leads import rescore_lead
 
 
 @admin.register(Company)
@@ -75,6 +80,44 @@ class LeadAdmin(admin.ModelAdmin):
     autocomplete_fields = ("owner", "converted_company", "converted_contact")
     readonly_fields = ("score", "updated_at")
     inlines = (QualificationAnswerInline,)
+    # A new lead is captured like any other (create_lead): checked for duplicates (and
+    # flagged, since an admin adding it means it), given an owner by the lead rules, and
+    # announced to webhooks. Status, touches and conversion come from what happens to it.
+    add_fields = (
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "company_name",
+        "company_domain",
+        "job_title",
+        "country",
+        "region",
+        "source",
+        "owner",
+        "external_id",
+    )
+
+    def get_fields(self, request: HttpRequest, obj: Lead | None = None) -> Sequence[str]:
+        if obj is None:
+            return self.add_fields
+        return super().get_fields(request, obj)
+
+    def get_inlines(
+        self, request: HttpRequest, obj: Lead | None
+    ) -> Sequence[type[InlineModelAdmin]]:
+        # Answers go on an existing lead, where saving them rescores it.
+        return () if obj is None else self.inlines
+
+    def save_model(self, request: HttpRequest, obj: Lead, form: ModelForm, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        fields = {name: form.cleaned_data.get(name) for name in self.add_fields}
+        created = create_lead(by=request.user, fields=fields, allow_duplicate=True)
+        obj.pk = created.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
 
     def save_formset(
         self, request: HttpRequest, form: ModelForm, formset: BaseInlineFormSet, change: bool
@@ -85,6 +128,7 @@ class LeadAdmin(admin.ModelAdmin):
             answer.save()
         for answer in formset.deleted_objects:
             answer.delete()
+        rescore_lead(lead_id=form.instance.pk)
 
 
 @admin.register(QualificationCriterion)

@@ -1,12 +1,46 @@
-"""The lead list."""
+"""The lead list: search, filters, sorting, pages, and the CSV export of the same rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Team, User
+from contacts.cadence import OPEN_STATUSES, CadenceStep
 from contacts.csv_export import CsvColumn
-from contacts.models import Lead, LeadStatus
+from contacts.models import Lead, LeadSource, LeadStatus
 from contacts.views.lists import ListFilterForm, SearchableListView
+
+# Speed to lead for managers: leads created in this many days.
+SPEED_WINDOW_DAYS = 30
+# The cadence steps the nightly job records on the lead, as the list filters them.
+CADENCE_FILTERS: dict[str, Q] = {
+    CadenceStep.NOT_CONTACTED: Q(status__in=OPEN_STATUSES, contact_attempts=0),
+    CadenceStep.IN_CADENCE: Q(
+        status__in=OPEN_STATUSES,
+        contact_attempts__gte=1,
+        last_chance_since__isnull=True,
+        disqualification_proposed_since__isnull=True,
+    ),
+    CadenceStep.LAST_CHANCE: Q(status__in=OPEN_STATUSES, last_chance_since__isnull=False),
+    CadenceStep.PROPOSE_DISQUALIFICATION: Q(
+        status__in=OPEN_STATUSES, disqualification_proposed_since__isnull=False
+    ),
+}
+CADENCE_CHOICES = [
+    ("", _("Any cadence step")),
+    (CadenceStep.NOT_CONTACTED, _("Not contacted yet")),
+    (CadenceStep.IN_CADENCE, _("In cadence")),
+    (CadenceStep.LAST_CHANCE, _("Last-chance email due")),
+    (CadenceStep.PROPOSE_DISQUALIFICATION, _("Proposed for disqualification")),
+]
 
 
 class LeadFilterForm(ListFilterForm):
@@ -15,6 +49,27 @@ class LeadFilterForm(ListFilterForm):
         required=False,
         choices=[("", _("All statuses")), *LeadStatus.choices],
     )
+    # A plain id: the list filters inside the visible leads, so a foreign id finds nothing.
+    owner = forms.IntegerField(label=_("Owner"), required=False, min_value=1)
+    source = forms.ChoiceField(
+        label=_("Source"), required=False, choices=[("", _("All sources")), *LeadSource.choices]
+    )
+    cadence = forms.ChoiceField(label=_("Cadence"), required=False, choices=CADENCE_CHOICES)
+    unassigned = forms.BooleanField(label=_("Unassigned only"), required=False)
+    duplicates = forms.BooleanField(label=_("Possible duplicates only"), required=False)
+
+
+def filter_owners(user: User) -> QuerySet[User]:
+    """People whose leads ``user`` can see: the owner filter's choices."""
+    users = User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+    if user.is_admin:
+        return users
+    condition = Q(pk=user.pk)
+    if user.team_id is not None:
+        condition |= Q(team_id=user.team_id)
+    if user.is_manager:
+        condition |= Q(team__in=Team.objects.filter(manager=user).values("pk"))
+    return users.filter(condition)
 
 
 class LeadListView(SearchableListView):
@@ -31,6 +86,7 @@ class LeadListView(SearchableListView):
         "owner": ("owner__last_name", "owner__first_name"),
         "created": ("created_at",),
         "touched": ("last_touch_at",),
+        "attempts": ("contact_attempts",),
     }
     default_sort = "-created"
     related = ("owner",)
@@ -41,13 +97,69 @@ class LeadListView(SearchableListView):
         CsvColumn(_("Email"), "email"),
         CsvColumn(_("Phone"), "phone"),
         CsvColumn(_("Company"), "company_name"),
-        CsvColumn(_("Status"), "get_status_display"),
+        CsvColumn(_("Status"), "status"),
         CsvColumn(_("Score"), "score"),
-        CsvColumn(_("Owner"), "owner"),
+        CsvColumn(_("Owner"), "owner__username"),
         CsvColumn(_("Created"), "created_at"),
         CsvColumn(_("External id"), "external_id"),
     )
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        status = self.filters.get("status")
-        return queryset.filter(status=status) if status else queryset
+        filters = self.filters
+        if filters.get("status"):
+            queryset = queryset.filter(status=filters["status"])
+        if filters.get("owner"):
+            queryset = queryset.filter(owner_id=filters["owner"])
+        if filters.get("source"):
+            queryset = queryset.filter(source=filters["source"])
+        if filters.get("cadence"):
+            queryset = queryset.filter(CADENCE_FILTERS[filters["cadence"]])
+        if filters.get("unassigned"):
+            queryset = queryset.filter(owner__isnull=True)
+        if filters.get("duplicates"):
+            queryset = queryset.filter(duplicate_of__isnull=False)
+        return queryset
+
+    @property
+    def is_filtered(self) -> bool:
+        return any(
+            self.filters.get(name)
+            for name in ("q", "status", "owner", "source", "cadence", "unassigned", "duplicates")
+        )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["is_filtered"] = self.is_filtered
+        if not self.is_fragment:
+            # The filter bar is outside the table fragment: only full pages need its choices.
+            user = self.request.user
+            owners = list(filter_owners(user))
+            context["owners"] = owners
+            if user.is_manager or user.is_admin:
+                context["speed_to_lead"] = speed_to_lead_by_rep(user, owners)
+                context["speed_window_days"] = SPEED_WINDOW_DAYS
+        return context
+
+
+@dataclass(frozen=True)
+class RepSpeed:
+    rep: User
+    median: dt.timedelta
+
+    @property
+    def text(self) -> str:
+        if self.median < dt.timedelta(minutes=1):
+            return str(_("under a minute"))
+        now = timezone.now()
+        return timesince(now - self.median, now)
+
+
+def speed_to_lead_by_rep(user: User, owners: list[User]) -> list[RepSpeed]:
+    """Median speed to lead of each visible rep over the last SPEED_WINDOW_DAYS, slowest first.
+
+    The slowest first: a manager reads this to see who needs help with new leads.
+    """
+    since = timezone.now() - dt.timedelta(days=SPEED_WINDOW_DAYS)
+    medians = Lead.objects.visible_to(user).filter(created_at__gte=since).median_speed_to_lead()
+    speeds = [RepSpeed(owner, medians[owner.pk]) for owner in owners if owner.pk in medians]
+    return sorted(speeds, key=lambda speed: speed.median, reverse=True)

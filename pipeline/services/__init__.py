@@ -10,12 +10,18 @@ from pipeline.services.activity import (
     log_touchpoint,
     reopen_task,
 )
+from pipeline.services.conversion import convert_lead
 from pipeline.services.moves import (
     DealFields,
     EntryCriteriaNotMet,
     MoveConflict,
     MoveOutcome,
     move_opportunity,
+)
+from pipeline.services.opportunities import (
+    check_new_opportunity,
+    create_opportunity,
+    first_open_stage,
 )
 from pipeline.services.stages import (
     StageRemoval,
@@ -38,10 +44,14 @@ __all__ = [
     "add_stage",
     "add_task",
     "assignable_users",
+    "check_new_opportunity",
     "check_stage_removable",
     "complete_task",
+    "convert_lead",
+    "create_opportunity",
     "create_pipeline",
     "delete_stage",
+    "first_open_stage",
     "log_touchpoint",
     "move_opportunity",
     "rename_pipeline",

@@ -1,0 +1,196 @@
+"""Writes for companies: create, edit and merge, with duplicate detection by domain.
+
+Shared by the company pages, the API and CSV import; the permission rules and errors are
+those of ``contacts.services.people``. A company's domain is stored normalised (lower
+case, no scheme, ``www.``, port or path): it is how one company is recognised twice. A new
+domain that a company the actor can see already has raises ``DuplicateCompanyDomain``
+unless the caller says to create it anyway; the page offers "open existing" and "create
+anyway", the API answers with the field error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import DomainNameValidator
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from contacts.models import Company, Contact
+from contacts.services.duplicates import hold_duplicate_keys, normalise_domain
+from contacts.services.people import (
+    absorb_contact,
+    check_owner,
+    clean_text_fields,
+    reject_unknown_fields,
+    repoint_references,
+)
+
+COMPANY_FIELDS = frozenset(
+    {"name", "domain", "industry", "country", "region", "owner", "external_id"}
+)
+TEXT_FIELDS = ("name", "domain", "industry", "country", "region", "external_id")
+FILLABLE_FIELDS = ("domain", "industry", "country", "region", "external_id")
+COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
+_valid_domain = DomainNameValidator()
+
+
+class DuplicateCompanyDomain(ValidationError):
+    """A company the actor can see already has this domain; ``duplicates`` lists them."""
+
+    def __init__(self, duplicates: list[Company]) -> None:
+        super().__init__(
+            {"domain": _("A company with this domain already exists.")}, code="duplicate"
+        )
+        self.duplicates = duplicates
+
+
+def visible_domain_twins(
+    user: User, domain: str, *, exclude_pk: int | None = None
+) -> QuerySet[Company]:
+    """Companies ``user`` can see whose domain is ``domain`` once normalised."""
+    domain = normalise_domain(domain)
+    if not domain:
+        return Company.objects.none()
+    twins = Company.objects.visible_to(user).filter(domain=domain).select_related("owner")
+    if exclude_pk is not None:
+        twins = twins.exclude(pk=exclude_pk)
+    return twins.order_by("name", "pk")
+
+
+def _check_unique(company: Company) -> None:
+    others = Company.objects.exclude(pk=company.pk) if company.pk else Company.objects.all()
+    if company.external_id and others.filter(external_id=company.external_id).exists():
+        raise ValidationError({"external_id": _("Another company already has this external id.")})
+
+
+def _save(company: Company, *, update_fields: list[str] | None = None) -> None:
+    try:
+        with transaction.atomic():
+            company.save(update_fields=update_fields)
+    except IntegrityError:
+        _check_unique(company)
+        raise
+
+
+def _apply(
+    by: User, company: Company, fields: Mapping[str, object], *, allow_duplicate_domain: bool
+) -> list[str]:
+    """Check ``fields`` and set them on ``company``; returns the names that changed."""
+    reject_unknown_fields(fields, COMPANY_FIELDS)
+    before = {name: getattr(company, name) for name in TEXT_FIELDS}
+    before["owner"] = company.owner_id
+    clean_text_fields(company, fields, TEXT_FIELDS)
+    errors: dict[str, str] = {}
+    if "domain" in fields and company.domain:
+        company.domain = normalise_domain(company.domain)
+        try:
+            _valid_domain(company.domain)
+        except ValidationError:
+            errors["domain"] = _("Enter a domain such as example.com.")
+    company.country = company.country.upper()
+    if company.country and not COUNTRY_CODE.match(company.country):
+        errors["country"] = _("Use the two-letter ISO country code, e.g. DE.")
+    if errors:
+        raise ValidationError(errors)
+    if "owner" in fields:
+        owner = fields["owner"]
+        if (owner.pk if isinstance(owner, User) else owner) != company.owner_id:
+            company.owner = check_owner(by, owner)
+    try:
+        company.full_clean(exclude=["owner"], validate_constraints=False)
+    except ValidationError as error:
+        raise ValidationError(error.message_dict) from None
+    _check_unique(company)
+    domain_changed = company.domain != before["domain"]
+    if company.domain and domain_changed and not allow_duplicate_domain:
+        # Serialise writers of one domain until commit, so that two people adding the same
+        # company at once cannot both find no duplicate.
+        hold_duplicate_keys([f"company-domain:{company.domain}"])
+        duplicates = list(visible_domain_twins(by, company.domain, exclude_pk=company.pk))
+        if duplicates:
+            raise DuplicateCompanyDomain(duplicates)
+    after = {name: getattr(company, name) for name in TEXT_FIELDS}
+    after["owner"] = company.owner_id
+    return [name for name in after if after[name] != before[name]]
+
+
+@transaction.atomic
+def create_company(
+    *, by: User, fields: Mapping[str, object], allow_duplicate_domain: bool = False
+) -> Company:
+    """A new company owned by ``by`` unless ``owner`` says else.
+
+    Raises ``DuplicateCompanyDomain`` when a visible company has the domain already, unless
+    ``allow_duplicate_domain`` (the user looked at the duplicates and chose to go on).
+    """
+    company = Company(owner=by)
+    _apply(by, company, fields, allow_duplicate_domain=allow_duplicate_domain)
+    _save(company)
+    return company
+
+
+def _editable_company(by: User, company_id: int, *, lock: bool = False) -> Company:
+    companies = Company.objects.visible_to(by)
+    if lock:
+        companies = companies.select_for_update(of=("self",))
+    company = companies.get(pk=company_id)
+    if not Company.objects.editable_by(by).filter(pk=company.pk).exists():
+        raise PermissionDenied(_("Only the company's owner or their manager may change it."))
+    return company
+
+
+@transaction.atomic
+def update_company(
+    *,
+    by: User,
+    company_id: int,
+    fields: Mapping[str, object],
+    allow_duplicate_domain: bool = False,
+) -> Company:
+    """Change the given fields of a company ``by`` may edit; the others stay as they are."""
+    company = _editable_company(by, company_id, lock=True)
+    changed = _apply(by, company, fields, allow_duplicate_domain=allow_duplicate_domain)
+    if changed:
+        _save(company, update_fields=[*changed, "updated_at"])
+    return company
+
+
+@transaction.atomic
+def merge_companies(*, by: User, keep_id: int, merge_id: int) -> Company:
+    """Merge the company ``merge_id`` into ``keep_id``, both editable by ``by``.
+
+    The merged company's contacts, deals and converted leads move to the kept company. A
+    moved contact whose email the kept company already has is merged into that contact (its
+    deals, touchpoints and tasks follow), since a company holds one contact per email. The
+    kept company takes the merged one's details where its own are blank; the merged company
+    is then deleted. All of it or nothing.
+    """
+    if keep_id == merge_id:
+        raise ValidationError({"merge_id": _("Choose another company to merge.")})
+    # Companies, then their contacts, locked in primary-key order: no deadlock between merges.
+    locked = {pk: _editable_company(by, pk, lock=True) for pk in sorted((keep_id, merge_id))}
+    keep, merge = locked[keep_id], locked[merge_id]
+    people = list(
+        Contact.objects.select_for_update().filter(company__in=[keep.pk, merge.pk]).order_by("pk")
+    )
+    kept_by_email = {
+        person.email.lower(): person for person in people if person.company_id == keep.pk
+    }
+    for person in people:
+        twin = kept_by_email.get(person.email.lower()) if person.email else None
+        if person.company_id == merge.pk and twin is not None:
+            absorb_contact(twin, person)
+    # The remaining contacts, deals and converted leads, one UPDATE per relation.
+    repoint_references(Company, from_pk=merge.pk, to_pk=keep.pk)
+    filled = [name for name in FILLABLE_FIELDS if not getattr(keep, name) and getattr(merge, name)]
+    for name in filled:
+        setattr(keep, name, getattr(merge, name))
+    merge.delete()
+    if filled:
+        keep.save(update_fields=[*filled, "updated_at"])
+    return keep
