@@ -1,6 +1,7 @@
 from django.urls import path
 
-from pipeline.views import board, deals, settings
+from pipeline.views import board, deals, lead_activity, lead_conversion, my_day, settings
+from pipeline.views.deal_list import DealListView
 
 app_name = "pipeline"
 
@@ -15,12 +16,45 @@ urlpatterns = [
     path("pipelines/<int:pk>/board/changes/", board.board_changes, name="board_changes"),
     path("deals/<int:pk>/card/", board.card, name="card"),
     path("deals/<int:pk>/move/", board.move, name="move"),
+    # Deals: the list and its CSV export.
+    path("deals/", DealListView.as_view(), name="deal_list"),
+    path("deals/export.csv", DealListView.as_view(export=True), name="deal_export"),
     # Deals: detail page and side panel, touchpoints and tasks.
     path("deals/<int:pk>/", deals.DealDetailView.as_view(), name="deal_detail"),
     path("deals/<int:pk>/touchpoints/", deals.log_touchpoint, name="log_touchpoint"),
     path("deals/<int:pk>/tasks/", deals.add_task, name="add_task"),
     path("tasks/<int:pk>/complete/", deals.complete_task, name="complete_task"),
     path("tasks/<int:pk>/reopen/", deals.reopen_task, name="reopen_task"),
+    # A rep's day: tasks due and stale deals, first things first.
+    path("my-day/", my_day.my_day, name="my_day"),
+    path("my-day/tasks/<int:pk>/done/", my_day.complete_task, name="my_day_complete_task"),
+    # Leads and contacts: quick logging, and converting a lead into a deal.
+    path(
+        "leads/<int:pk>/touchpoints/",
+        lead_activity.log_touchpoint,
+        {"subject": "lead"},
+        name="lead_log_touchpoint",
+    ),
+    path(
+        "leads/<int:pk>/tasks/", lead_activity.add_task, {"subject": "lead"}, name="lead_add_task"
+    ),
+    path(
+        "contacts/<int:pk>/touchpoints/",
+        lead_activity.log_touchpoint,
+        {"subject": "contact"},
+        name="contact_log_touchpoint",
+    ),
+    path(
+        "contacts/<int:pk>/tasks/",
+        lead_activity.add_task,
+        {"subject": "contact"},
+        name="contact_add_task",
+    ),
+    path(
+        "leads/<int:pk>/convert/",
+        lead_conversion.ConvertLeadView.as_view(),
+        name="convert_lead",
+    ),
     # Pipeline and stage settings (admins).
     path("settings/pipelines/", settings.PipelineListView.as_view(), name="settings"),
     path(

@@ -1,11 +1,33 @@
-"""The company list."""
+"""The company list and its CSV export: search, filters, sorting, pagination."""
 
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from contacts.csv_export import CsvColumn
 from contacts.models import Company
-from contacts.views.lists import SearchableListView
+from contacts.views.contact_filters import (
+    OPEN_DEAL_CHOICES,
+    OwnerFilterField,
+    filter_by_open_deals,
+    filter_by_owner,
+    visible_owners,
+)
+from contacts.views.lists import ListFilterForm, SearchableListView
+
+
+class CompanyFilterForm(ListFilterForm):
+    owner = OwnerFilterField(label=_("Owner"), required=False)
+    industry = forms.CharField(label=_("Industry"), required=False, max_length=100)
+    country = forms.CharField(label=_("Country"), required=False, max_length=2)
+    open_deals = forms.ChoiceField(label=_("Open deals"), required=False, choices=OPEN_DEAL_CHOICES)
 
 
 class CompanyListView(SearchableListView):
     model = Company
+    form_class = CompanyFilterForm
     template_name = "contacts/company_list.html"
     partial_name = "company-table"
     search_fields = ("name", "domain", "industry")
@@ -19,3 +41,28 @@ class CompanyListView(SearchableListView):
     }
     default_sort = "name"
     related = ("owner",)
+    export_filename = "companies"
+    export_columns = (
+        CsvColumn(_("Name"), "name"),
+        CsvColumn(_("Domain"), "domain"),
+        CsvColumn(_("Industry"), "industry"),
+        CsvColumn(_("Country"), "country"),
+        CsvColumn(_("Region"), "region"),
+        CsvColumn(_("Owner"), "owner__username"),
+        CsvColumn(_("Created"), "created_at"),
+        CsvColumn(_("External id"), "external_id"),
+    )
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        filters, user = self.filters, self.request.user
+        queryset = filter_by_owner(queryset, filters.get("owner"), user)
+        if filters.get("industry"):
+            queryset = queryset.filter(industry__iexact=filters["industry"].strip())
+        if filters.get("country"):
+            queryset = queryset.filter(country=filters["country"].strip().upper())
+        return filter_by_open_deals(queryset, user, filters.get("open_deals", ""))
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["owners"] = visible_owners(self.request.user)
+        return context

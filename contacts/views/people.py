@@ -1,14 +1,36 @@
-"""The contact list."""
+"""The contact list and its CSV export: search, filters, sorting, pagination."""
 
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from contacts.csv_export import CsvColumn
-from contacts.models import Contact
-from contacts.views.lists import SearchableListView
+from contacts.models import Company, Contact
+from contacts.views.contact_filters import (
+    OPEN_DEAL_CHOICES,
+    DateFilterField,
+    OwnerFilterField,
+    filter_by_days,
+    filter_by_open_deals,
+    filter_by_owner,
+    visible_owners,
+)
+from contacts.views.lists import ListFilterForm, SearchableListView
+
+
+class ContactFilterForm(ListFilterForm):
+    owner = OwnerFilterField(label=_("Owner"), required=False)
+    company = forms.IntegerField(label=_("Company"), required=False, min_value=1)
+    open_deals = forms.ChoiceField(label=_("Open deals"), required=False, choices=OPEN_DEAL_CHOICES)
+    created_from = DateFilterField(label=_("Created from"), required=False)
+    created_to = DateFilterField(label=_("Created to"), required=False)
 
 
 class ContactListView(SearchableListView):
     model = Contact
+    form_class = ContactFilterForm
     template_name = "contacts/contact_list.html"
     partial_name = "contact-table"
     search_fields = ("first_name", "last_name", "email", "job_title", "company__name")
@@ -28,7 +50,28 @@ class ContactListView(SearchableListView):
         CsvColumn(_("Email"), "email"),
         CsvColumn(_("Phone"), "phone"),
         CsvColumn(_("Job title"), "job_title"),
-        CsvColumn(_("Company"), "company"),
-        CsvColumn(_("Owner"), "owner"),
+        CsvColumn(_("Company"), "company__name"),
+        CsvColumn(_("Owner"), "owner__username"),
         CsvColumn(_("External id"), "external_id"),
     )
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        filters, user = self.filters, self.request.user
+        queryset = filter_by_owner(queryset, filters.get("owner"), user)
+        if filters.get("company"):
+            queryset = queryset.filter(company_id=filters["company"])
+        queryset = filter_by_open_deals(queryset, user, filters.get("open_deals", ""))
+        return filter_by_days(
+            queryset, "created_at", filters.get("created_from"), filters.get("created_to")
+        )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        company_id = self.filters.get("company")
+        context["owners"] = visible_owners(self.request.user)
+        context["company"] = (
+            Company.objects.visible_to(self.request.user).filter(pk=company_id).first()
+            if company_id
+            else None
+        )
+        return context

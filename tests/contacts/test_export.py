@@ -87,3 +87,13 @@ def test_export_query_count_does_not_grow_with_rows(client, alice, rows, django_
         exported = exported_rows(response)
 
     assert len(exported) == rows
+
+
+def test_export_shows_choice_labels_and_owner_usernames(client, alice):
+    LeadFactory(last_name="Labelled", owner=alice, status=LeadStatus.CONTACTED)
+    client.force_login(alice)
+
+    [row] = exported_rows(client.get(reverse("contacts:lead_export")))
+
+    # The username, not the display name: an exported file imports back with its owners.
+    assert (row["Status"], row["Owner"]) == (str(LeadStatus.CONTACTED.label), alice.username)

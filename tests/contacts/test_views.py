@@ -10,8 +10,9 @@ from contacts.models import LeadStatus
 from contacts.views.lists import PAGE_SIZE
 from tests.factories import CompanyFactory, ContactFactory, LeadFactory
 
-# Queries for one list page at any size: session, user, COUNT for the paginator, the page.
-LIST_QUERIES = 4
+# Queries for one list page at any size: session, user, COUNT for the paginator, the page,
+# the owner filter's options.
+LIST_QUERIES = 5
 
 LIST_URLS = ["contacts:lead_list", "contacts:contact_list", "contacts:company_list"]
 

@@ -1,0 +1,69 @@
+"""A contact's page: details, company, deals and one timeline of everything that happened.
+
+One view serves the page and, for htmx, the timeline alone ("Show more"). A contact the
+user cannot see is a 404. The page costs the same number of queries however long the
+contact's history: the contact, its email twins, then the timeline's four.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models import BooleanField, Case, QuerySet, Value, When
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.utils.cache import patch_vary_headers
+from django.views.generic import View
+
+from accounts.models import User
+from contacts.models import Contact
+from contacts.services.people import visible_email_twins
+from contacts.views.contact_timeline import contact_timeline, timeline_length
+
+TEMPLATE = "contacts/contact_detail.html"
+
+
+def with_can_edit(queryset: QuerySet, user: User) -> QuerySet:
+    """Annotate ``can_edit`` from the model's ``editable_by`` rule, in the same query."""
+    condition = queryset.model.objects.editability_q(user)
+    if condition is None:
+        return queryset.annotate(can_edit=Value(True, output_field=BooleanField()))
+    return queryset.annotate(
+        can_edit=Case(
+            When(condition, then=Value(True)), default=Value(False), output_field=BooleanField()
+        )
+    )
+
+
+def is_fragment_request(request: HttpRequest) -> bool:
+    htmx = getattr(request, "htmx", None)
+    # On a history-cache miss htmx asks for the whole page again.
+    return htmx is not None and bool(htmx) and not htmx.history_restore_request
+
+
+def render_page_or_fragment(
+    request: HttpRequest, template: str, fragment: str, context: dict[str, Any]
+) -> TemplateResponse:
+    name = f"{template}#{fragment}" if is_fragment_request(request) else template
+    response = TemplateResponse(request, name, context)
+    # The same URL answers with a page or a fragment: caches must keep them apart.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+class ContactDetailView(LoginRequiredMixin, View):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        user = request.user
+        assert isinstance(user, User)
+        contacts = Contact.objects.visible_to(user).select_related("company", "owner")
+        contact = get_object_or_404(with_can_edit(contacts, user), pk=pk)
+        timeline = contact_timeline(user, contact, timeline_length(request.GET.get("timeline")))
+        context = {
+            "contact": contact,
+            "timeline": timeline,
+            "timeline_id": f"contact-{contact.pk}-timeline",
+            "email_twins": visible_email_twins(user, contact.email, exclude_pk=contact.pk),
+        }
+        return render_page_or_fragment(request, TEMPLATE, "contact-timeline", context)

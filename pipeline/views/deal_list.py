@@ -1,0 +1,148 @@
+"""The deals list: every visible deal, searched, filtered, sorted, paged, totalled, exported.
+
+The contact and company lists' machinery (``SearchableListView``) with the deal's filters.
+Totals cover the whole filtered set, not the page: one grouped query gives the count and
+value per currency, and its count also serves the paginator, which then needs no COUNT.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.paginator import Paginator
+from django.db.models import Count, QuerySet, Sum
+from django.utils.translation import gettext_lazy as _
+
+from contacts.csv_export import CsvColumn
+from contacts.views.contact_filters import (
+    DateFilterField,
+    OwnerFilterField,
+    filter_by_owner,
+    visible_owners,
+)
+from contacts.views.lists import ListFilterForm, SearchableListView
+from pipeline.models import Opportunity, OpportunityStatus, Stage
+
+
+class DealFilterForm(ListFilterForm):
+    pipeline = forms.IntegerField(label=_("Pipeline"), required=False, min_value=1)
+    stage = forms.IntegerField(label=_("Stage"), required=False, min_value=1)
+    owner = OwnerFilterField(label=_("Owner"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any status")), *OpportunityStatus.choices],
+    )
+    stale = forms.BooleanField(label=_("Stale only"), required=False)
+    close_from = DateFilterField(label=_("Expected close from"), required=False)
+    close_to = DateFilterField(label=_("Expected close to"), required=False)
+    value_min = forms.DecimalField(
+        label=_("Value from"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+    value_max = forms.DecimalField(
+        label=_("Value to"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+
+    def clean(self) -> dict[str, Any]:
+        # One unreadable filter (a value of "abc") drops that filter, not all of them.
+        for name in list(self.errors):
+            self.cleaned_data.pop(name, None)
+        self.errors.clear()
+        return self.cleaned_data
+
+
+@dataclass(frozen=True)
+class CurrencyTotal:
+    currency: str
+    count: int
+    value: Decimal
+
+
+def currency_totals(deals: QuerySet[Opportunity]) -> list[CurrencyTotal]:
+    """Count and value of ``deals`` per currency: values in different currencies never add."""
+    rows = (
+        deals.order_by()
+        .values("currency")
+        .annotate(count=Count("pk"), value=Sum("value"))
+        .order_by("currency")
+    )
+    return [CurrencyTotal(row["currency"], row["count"], row["value"]) for row in rows]
+
+
+class DealListView(SearchableListView):
+    model = Opportunity
+    form_class = DealFilterForm
+    template_name = "pipeline/deal_list.html"
+    partial_name = "deal-table"
+    search_fields = ("title", "company__name")
+    sort_fields = {
+        "title": ("title",),
+        "company": ("company__name",),
+        "owner": ("owner__last_name", "owner__first_name"),
+        "stage": ("pipeline__position", "pipeline__name", "stage__position"),
+        "value": ("value",),
+        "close": ("expected_close_date",),
+        "touched": ("last_touch_at",),
+        "created": ("created_at",),
+    }
+    default_sort = "-created"
+    related = ("company", "contact", "owner", "pipeline", "stage")
+    export_filename = "deals"
+    export_columns = (
+        CsvColumn(_("Title"), "title"),
+        CsvColumn(_("Company"), "company__name"),
+        CsvColumn(_("Contact"), "contact__first_name", "contact__last_name"),
+        CsvColumn(_("Owner"), "owner__username"),
+        CsvColumn(_("Pipeline"), "pipeline__name"),
+        CsvColumn(_("Stage"), "stage__name"),
+        CsvColumn(_("Status"), "status"),
+        CsvColumn(_("Value"), "value"),
+        CsvColumn(_("Currency"), "currency"),
+        CsvColumn(_("Probability (%)"), "stage__probability"),
+        CsvColumn(_("Expected close"), "expected_close_date"),
+        CsvColumn(_("Stage entered"), "stage_entered_at"),
+        CsvColumn(_("Last touch"), "last_touch_at"),
+        CsvColumn(_("Stale since"), "stale_since"),
+        CsvColumn(_("External id"), "external_id"),
+    )
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        filters = self.filters
+        queryset = filter_by_owner(queryset, filters.get("owner"), self.request.user)
+        exact = {
+            "pipeline_id": filters.get("pipeline"),
+            "stage_id": filters.get("stage"),
+            "status": filters.get("status"),
+            "expected_close_date__gte": filters.get("close_from"),
+            "expected_close_date__lte": filters.get("close_to"),
+            "value__gte": filters.get("value_min"),
+            "value__lte": filters.get("value_max"),
+        }
+        queryset = queryset.filter(
+            **{key: value for key, value in exact.items() if value not in (None, "")}
+        )
+        if filters.get("stale"):
+            queryset = queryset.stale()
+        return queryset
+
+    def get_paginator(self, queryset: QuerySet, per_page: int, **kwargs: Any) -> Paginator:
+        self.totals = currency_totals(queryset)
+        paginator = super().get_paginator(queryset, per_page, **kwargs)
+        # The totals counted the rows already; spare the paginator its COUNT query.
+        paginator.count = sum(total.count for total in self.totals)
+        return paginator
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["totals"] = self.totals
+        if not self.is_fragment:
+            context["owners"] = visible_owners(self.request.user)
+            context["stages"] = (
+                Stage.objects.in_use()
+                .select_related("pipeline")
+                .order_by("pipeline__position", "pipeline__name", "position", "pk")
+            )
+        return context
