@@ -1,0 +1,253 @@
+"""What each kind of import reads: its fields, which are required, and how a cell is read.
+
+A row becomes a dict of cleaned values, holding only the fields that are mapped to a
+column and whose cell is not empty. An empty cell never overwrites: re-importing a file
+with a blank column leaves what the CRM holds, and a new record takes the field's
+default. Fields that name another record (owner, company, pipeline, stage) are read as
+text here and looked up, a batch at a time, by the writers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from contacts.models import LeadSource
+from contacts.services.duplicates import normalise_domain
+from crm.imports.models import ImportKind
+from crm.imports.parsing import CellError, Row, parse_date, parse_decimal
+
+MAX_VALUE = Decimal("999999999999.99")  # Opportunity.value: 14 digits, 2 decimals
+
+
+def text(max_length: int) -> Callable[[str], str]:
+    def clean(value: str) -> str:
+        if len(value) > max_length:
+            raise CellError(
+                _("Longer than %(max)s characters (%(length)s).")
+                % {"max": max_length, "length": len(value)}
+            )
+        return value
+
+    return clean
+
+
+def email(value: str) -> str:
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise CellError(_("“%(value)s” is not an email address.") % {"value": value}) from None
+    return value
+
+
+def domain(value: str) -> str:
+    # Stored the way the pages store domains: lower-case, without scheme, "www." or path.
+    host = normalise_domain(value)
+    if not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", host):
+        raise CellError(_("“%(value)s” is not a domain such as example.com.") % {"value": value})
+    return host
+
+
+def country(value: str) -> str:
+    code = value.upper()
+    if not re.fullmatch(r"[A-Z]{2}", code):
+        raise CellError(
+            _("Use the two-letter ISO country code, e.g. DE, not “%(value)s”.") % {"value": value}
+        )
+    return code
+
+
+def currency(value: str) -> str:
+    code = value.upper()
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise CellError(
+            _("Use the three-letter ISO currency code, e.g. EUR, not “%(value)s”.")
+            % {"value": value}
+        )
+    return code
+
+
+def money(value: str) -> Decimal:
+    amount = parse_decimal(value)
+    if amount < 0:
+        raise CellError(_("Value cannot be negative."))
+    if amount != amount.quantize(Decimal("0.01")):
+        raise CellError(_("“%(value)s” has more than two decimals.") % {"value": value})
+    if amount > MAX_VALUE:
+        raise CellError(_("“%(value)s” is too large.") % {"value": value})
+    return amount.quantize(Decimal("0.01"))
+
+
+def lead_source(value: str) -> str:
+    wanted = value.casefold()
+    for code, label in LeadSource.choices:
+        if wanted in {code.casefold(), str(label).casefold()}:
+            return code
+    raise CellError(
+        _("“%(value)s” is not a lead source; use one of: %(choices)s.")
+        % {"value": value, "choices": ", ".join(LeadSource.values)}
+    )
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str | Promise
+    clean: Callable[[str], Any]
+    required: bool = False
+    help_text: str | Promise = ""
+
+    @property
+    def column_names(self) -> set[str]:
+        """Header names this field is mapped to without asking: its name or its label."""
+        return {self.name.casefold(), str(self.label).casefold(), self.name.replace("_", " ")}
+
+
+EXTERNAL_ID = Field(
+    "external_id",
+    gettext_lazy("External id"),
+    text(100),
+    help_text=gettext_lazy("The record's id in the system it comes from; a re-import updates it."),
+)
+OWNER = Field(
+    "owner",
+    gettext_lazy("Owner"),
+    text(150),
+    help_text=gettext_lazy("User name or email; empty: you."),
+)
+COMPANY = Field(
+    "company",
+    gettext_lazy("Company"),
+    text(200),
+    required=True,
+    help_text=gettext_lazy("The company's external id or its name."),
+)
+
+FIELDS: Mapping[str, tuple[Field, ...]] = {
+    ImportKind.COMPANIES: (
+        EXTERNAL_ID,
+        Field("name", gettext_lazy("Name"), text(200), required=True),
+        Field("domain", gettext_lazy("Domain"), domain),
+        Field("industry", gettext_lazy("Industry"), text(100)),
+        Field("country", gettext_lazy("Country"), country),
+        Field("region", gettext_lazy("Region"), text(100)),
+        OWNER,
+    ),
+    ImportKind.CONTACTS: (
+        EXTERNAL_ID,
+        Field("first_name", gettext_lazy("First name"), text(100), required=True),
+        Field("last_name", gettext_lazy("Last name"), text(100)),
+        Field("email", gettext_lazy("Email"), email),
+        Field("phone", gettext_lazy("Phone"), text(40)),
+        Field("job_title", gettext_lazy("Job title"), text(100)),
+        COMPANY,
+        OWNER,
+    ),
+    ImportKind.LEADS: (
+        EXTERNAL_ID,
+        Field("first_name", gettext_lazy("First name"), text(100)),
+        Field("last_name", gettext_lazy("Last name"), text(100), required=True),
+        Field("email", gettext_lazy("Email"), email),
+        Field("phone", gettext_lazy("Phone"), text(40)),
+        Field("company_name", gettext_lazy("Company name"), text(200)),
+        Field("company_domain", gettext_lazy("Company domain"), domain),
+        Field("job_title", gettext_lazy("Job title"), text(100)),
+        Field("country", gettext_lazy("Country"), country),
+        Field("region", gettext_lazy("Region"), text(100)),
+        Field(
+            "source",
+            gettext_lazy("Source"),
+            lead_source,
+            help_text=gettext_lazy(
+                "web, referral, event, outbound, partner or other; empty: import."
+            ),
+        ),
+        OWNER,
+    ),
+    ImportKind.DEALS: (
+        EXTERNAL_ID,
+        Field("title", gettext_lazy("Title"), text(200), required=True),
+        COMPANY,
+        OWNER,
+        Field(
+            "pipeline",
+            gettext_lazy("Pipeline"),
+            text(100),
+            help_text=gettext_lazy("Pipeline name; empty: the first pipeline."),
+        ),
+        Field(
+            "stage",
+            gettext_lazy("Stage"),
+            text(100),
+            help_text=gettext_lazy("Stage name; empty: the pipeline's first stage."),
+        ),
+        Field("value", gettext_lazy("Value"), money),
+        Field("currency", gettext_lazy("Currency"), currency),
+        Field("expected_close_date", gettext_lazy("Expected close date"), parse_date),
+        Field("lost_reason", gettext_lazy("Lost reason"), text(200)),
+    ),
+}
+
+
+def fields_of(kind: str) -> tuple[Field, ...]:
+    return FIELDS[kind]
+
+
+def required_fields(kind: str) -> list[Field]:
+    return [field for field in FIELDS[kind] if field.required]
+
+
+@dataclass(frozen=True)
+class CellProblem:
+    field: str
+    message: str
+
+
+@dataclass
+class CleanRow:
+    line: int
+    values: dict[str, Any]
+    problems: list[CellProblem]
+
+
+def column_indexes(header: list[str], mapping: Mapping[str, str]) -> dict[str, int]:
+    """Field name -> position of its column; the mapping was checked against the header."""
+    positions = {name: index for index, name in enumerate(header)}
+    return {field: positions[column] for field, column in mapping.items() if column}
+
+
+def clean_row(kind: str, row: Row, columns: Mapping[str, int]) -> CleanRow:
+    """The row's mapped, non-empty cells read into values, and what is wrong with the rest.
+
+    Required fields are checked by the writer: a row that updates a record by its external
+    id may leave them empty, a row that creates one may not.
+    """
+    values: dict[str, Any] = {}
+    problems: list[CellProblem] = []
+    for field in FIELDS[kind]:
+        index = columns.get(field.name)
+        cell = row.cells[index].strip() if index is not None else ""
+        if not cell:
+            continue
+        try:
+            values[field.name] = field.clean(cell)
+        except CellError as error:
+            problems.append(CellProblem(field.name, str(error)))
+    return CleanRow(row.line, values, problems)
+
+
+def missing_required(kind: str, values: Mapping[str, Any]) -> list[CellProblem]:
+    return [
+        CellProblem(field.name, _("%(field)s is required.") % {"field": field.label})
+        for field in FIELDS[kind]
+        if field.required and field.name not in values
+    ]

@@ -1,0 +1,192 @@
+"""Finding the records a row names (owner, company, pipeline and stage), a batch at a time.
+
+Owners and stages are few and cached for the whole import. Companies may be as many as
+the rows, so they are looked up per batch: memory is bounded by the batch, not the file.
+Every lookup goes through the importing user's permissions, so a name they could not
+choose on a page is "not found" for them here too.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from contacts.models import Company
+from crm.imports.parsing import CellError
+from pipeline.models import Pipeline, Stage, StageKind, board_order
+from pipeline.services import assignable_users
+
+
+class OwnerLookup:
+    """Users the importer may make owners, by user name or email (case-insensitive).
+
+    ``candidates`` is the pages' rule for who may own the kind of record: by default the
+    tasks' rule (themselves; a manager's teams; anyone for an admin).
+    """
+
+    def __init__(
+        self, by: User, candidates: Callable[[User], QuerySet[User]] = assignable_users
+    ) -> None:
+        self.by = by
+        self.candidates = candidates
+        self._ids: dict[str, int | None] = {}
+
+    def load(self, names: Iterable[str]) -> None:
+        wanted = {name.casefold() for name in names} - self._ids.keys()
+        if not wanted:
+            return
+        found = (
+            self.candidates(self.by)
+            .annotate(username_key=Lower("username"), email_key=Lower("email"))
+            .filter(Q(username_key__in=wanted) | Q(email_key__in=wanted))
+            .values_list("pk", "username_key", "email_key")
+        )
+        by_email: dict[str, int] = {}
+        for pk, username_key, email_key in found:
+            self._ids[username_key] = pk
+            by_email.setdefault(email_key, pk)
+        for key in wanted:
+            # A user name wins over another user's email address.
+            self._ids.setdefault(key, by_email.get(key))
+
+    def owner_id(self, name: str) -> int:
+        owner_id = self._ids.get(name.casefold())
+        if owner_id is None:
+            raise CellError(_("No active user “%(name)s” you may make the owner.") % {"name": name})
+        return owner_id
+
+
+class CompanyLookup:
+    """Companies visible to the importer, by external id first, else by name."""
+
+    def __init__(self, by: User) -> None:
+        self.by = by
+        self._by_external_id: dict[str, int] = {}
+        self._by_name: dict[str, list[int]] = defaultdict(list)
+
+    def load(self, values: Iterable[str]) -> None:
+        """Look up this batch's companies, forgetting the previous batch's."""
+        values = set(values)
+        self._by_external_id.clear()
+        self._by_name.clear()
+        if not values:
+            return
+        visible = Company.objects.visible_to(self.by)
+        # The partial unique index needs external_id <> '' spelled out to be used with a
+        # long IN (…) list: PostgreSQL proves an index's condition for up to 100 values.
+        self._by_external_id.update(
+            visible.filter(external_id__in=values)
+            .exclude(external_id="")
+            .values_list("external_id", "pk")
+        )
+        # Names are a slower lookup (no index on lower(name)); only for what ids did not find.
+        names = {value.casefold() for value in values - self._by_external_id.keys()}
+        if not names:
+            return
+        rows = (
+            visible.annotate(name_key=Lower("name"))
+            .filter(name_key__in=names)
+            .values_list("pk", "name_key")
+        )
+        for pk, name_key in rows:
+            self._by_name[name_key].append(pk)
+
+    def company_id(self, value: str) -> int:
+        if value in self._by_external_id:
+            return self._by_external_id[value]
+        matches = self._by_name.get(value.casefold(), [])
+        if len(matches) > 1:
+            raise CellError(
+                _("%(count)s companies are named “%(name)s”: give the company's external id.")
+                % {"count": len(matches), "name": value}
+            )
+        if not matches:
+            raise CellError(
+                _("No company “%(name)s” that you can see: import it first, or check the name.")
+                % {"name": value}
+            )
+        return matches[0]
+
+
+class StageLookup:
+    """Stages in use in active pipelines, by pipeline and stage name (case-insensitive)."""
+
+    def __init__(self) -> None:
+        stages = board_order(
+            Stage.objects.in_use()
+            .filter(pipeline__is_active=True)
+            .select_related("pipeline")
+            .order_by("pipeline__position", "pipeline__name", "position", "pk")
+        )
+        self.stages = {stage.pk: stage for stage in stages}
+        self._pipelines: dict[str, Pipeline] = {}
+        self._by_pipeline: dict[int, dict[str, Stage]] = defaultdict(dict)
+        for stage in stages:
+            self._pipelines.setdefault(stage.pipeline.name.casefold(), stage.pipeline)
+            self._by_pipeline[stage.pipeline_id].setdefault(stage.name.casefold(), stage)
+        ordered = sorted(self._pipelines.values(), key=lambda p: (p.position, p.name))
+        self.default_pipeline = ordered[0] if ordered else None
+
+    def first_stage(self, pipeline: Pipeline) -> Stage:
+        stages = list(self._by_pipeline[pipeline.pk].values())
+        open_stages = [stage for stage in stages if stage.kind == StageKind.OPEN]
+        return (open_stages or stages)[0]
+
+    def pipeline(self, name: str) -> Pipeline:
+        try:
+            return self._pipelines[name.casefold()]
+        except KeyError:
+            raise CellError(_("No active pipeline “%(name)s”.") % {"name": name}) from None
+
+    def stage(
+        self, *, pipeline_name: str, stage_name: str, current_pipeline_id: int | None
+    ) -> Stage | None:
+        """The stage a row asks for; None when it leaves an existing deal where it is.
+
+        ``current_pipeline_id`` is the pipeline of the deal the row updates, None for a new deal.
+        """
+        if pipeline_name:
+            pipeline = self.pipeline(pipeline_name)
+            if not stage_name:
+                if current_pipeline_id == pipeline.pk:
+                    return None
+                return self.first_stage(pipeline)
+            return self._stage_in(pipeline, stage_name)
+        if not stage_name:
+            if current_pipeline_id is not None:
+                return None
+            if self.default_pipeline is None:
+                raise CellError(_("There is no active pipeline to put deals in."))
+            return self.first_stage(self.default_pipeline)
+        if current_pipeline_id is not None:
+            # A deal's stage is looked for in its own pipeline first.
+            found = self._by_pipeline[current_pipeline_id].get(stage_name.casefold())
+            if found is not None:
+                return found
+        candidates = [
+            stages[stage_name.casefold()]
+            for stages in self._by_pipeline.values()
+            if stage_name.casefold() in stages
+        ]
+        if len(candidates) > 1:
+            raise CellError(
+                _("Several pipelines have a stage “%(name)s”: map the pipeline column too.")
+                % {"name": stage_name}
+            )
+        if not candidates:
+            raise CellError(_("No stage “%(name)s” in an active pipeline.") % {"name": stage_name})
+        return candidates[0]
+
+    def _stage_in(self, pipeline: Pipeline, name: str) -> Stage:
+        try:
+            return self._by_pipeline[pipeline.pk][name.casefold()]
+        except KeyError:
+            raise CellError(
+                _("The pipeline “%(pipeline)s” has no stage “%(stage)s”.")
+                % {"pipeline": pipeline.name, "stage": name}
+            ) from None

@@ -1,0 +1,149 @@
+"""The import pages: upload, map columns, preview, then progress and the report.
+
+An import belongs to its uploader: only they map and start it (others get a 404); admins
+may also watch any import's progress and report. The progress page polls itself with
+htmx (the ``import-status`` partial) until the import is done or failed.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from contacts.csv_export import CsvColumn, csv_response
+from crm.imports import services
+from crm.imports.forms import MappingForm, UploadForm
+from crm.imports.kinds import fields_of
+from crm.imports.models import ImportJob, ImportKind, ImportStatus
+from crm.imports.parsing import ImportFileError
+from crm.imports.runner import preview_rows, source_of
+from pipeline.views.board_common import login_required_for_htmx
+
+RECENT_IMPORTS = 20
+PREVIEW_ROWS = 20
+REJECTIONS_PER_PAGE = 50
+REJECTION_COLUMNS = (
+    CsvColumn(gettext_lazy("Line"), "line"),
+    CsvColumn(gettext_lazy("Field"), "field"),
+    CsvColumn(gettext_lazy("Reason"), "message"),
+)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_list(request: HttpRequest) -> HttpResponse:
+    """The upload form, and the user's recent imports."""
+    if request.method == "POST":
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                job = services.upload_import(
+                    by=request.user,
+                    kind=data["kind"],
+                    file_name=data["file"].name,
+                    chunks=data["file"].chunks(),
+                    encoding=data["encoding"],
+                    delimiter=data["delimiter"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return redirect("imports:columns", pk=job.pk)
+    else:
+        kind = request.GET.get("kind")
+        form = UploadForm(initial={"kind": kind} if kind in ImportKind.values else None)
+    jobs = ImportJob.objects.visible_to(request.user).select_related("created_by")
+    context = {"form": form, "jobs": jobs[:RECENT_IMPORTS]}
+    return render(request, "imports/import_list.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def map_columns(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(ImportJob.objects.editable_by(request.user), pk=pk)
+    if job.status not in {ImportStatus.UPLOADED, ImportStatus.PREVIEWED}:
+        return redirect("imports:detail", pk=job.pk)
+    form = MappingForm(request.POST or None, job=job)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.map_columns(by=request.user, job_id=job.pk, mapping=form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("imports:preview", pk=job.pk)
+    return render(
+        request,
+        "imports/mapping.html",
+        {"job": job, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The first rows as the import will treat them; posting starts the import."""
+    job = get_object_or_404(ImportJob.objects.editable_by(request.user), pk=pk)
+    if request.method == "POST":
+        try:
+            services.start_import(by=request.user, job_id=job.pk)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect("imports:detail", pk=job.pk)
+    if job.status == ImportStatus.UPLOADED:
+        return redirect("imports:columns", pk=job.pk)
+    if job.status != ImportStatus.PREVIEWED:
+        return redirect("imports:detail", pk=job.pk)
+    error = ""
+    rows = []
+    try:
+        rows = preview_rows(
+            by=request.user,
+            kind=job.kind,
+            source=source_of(job),
+            mapping=job.mapping,
+            limit=PREVIEW_ROWS,
+        )
+    except ImportFileError as problem:
+        error = str(problem)
+    fields = [field for field in fields_of(job.kind) if field.name in job.mapping]
+    context = {"job": job, "fields": fields, "rows": rows, "error": error}
+    return render(request, "imports/preview.html", context)
+
+
+@login_required_for_htmx
+@require_GET
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Progress while the import runs, then what it did and every row it rejected."""
+    job = get_object_or_404(
+        ImportJob.objects.visible_to(request.user).select_related("created_by"), pk=pk
+    )
+    rejections = Paginator(job.rejections.all(), REJECTIONS_PER_PAGE)
+    template = "imports/import_detail.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#import-status"
+    context = {
+        "job": job,
+        "rejections": rejections.get_page(request.GET.get("page")),
+        "can_edit": job.created_by_id == request.user.pk,
+    }
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@login_required
+@require_GET
+def rejections_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(ImportJob.objects.visible_to(request.user), pk=pk)
+    filename = _("rejected-rows-%(id)s") % {"id": job.pk}
+    return csv_response(filename, REJECTION_COLUMNS, job.rejections.order_by("line", "pk"))

@@ -1,0 +1,482 @@
+"""Turning a batch of cleaned rows into records: plan (look up, check) and write (bulk).
+
+``plan`` decides for each row of a batch whether it creates a record, updates the one with
+its external id, or is rejected with a reason; it reads, and writes nothing, so the preview
+page uses it too. ``write`` then stores the accepted rows with a few bulk statements.
+
+Rules every kind shares:
+
+- A row with an external id updates the record holding that id, but only if the importer
+  may edit it; a record they may not edit (another team's, or one they cannot even see)
+  rejects the row instead. Updated records are locked until the import commits, so a
+  board move in the meantime waits rather than being overwritten.
+- An external id appears once per file; a second row with it is rejected, so the file
+  says one thing about each record.
+- Owners must be users the importer may assign work to (``assignable_users``); empty
+  means the importer for a new record and no change for an existing one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from contacts.models import Company, Contact, Lead, LeadSource
+from contacts.services import lead_owners
+from contacts.services.duplicates import FREE_MAIL_DOMAINS, duplicate_keys
+from crm.imports.bulk import update_records
+from crm.imports.kinds import CleanRow, missing_required
+from crm.imports.lookups import CompanyLookup, OwnerLookup, StageLookup
+from crm.imports.models import ImportKind
+from crm.imports.parsing import CellError
+from pipeline.models import (
+    POSITION_GAP,
+    ForecastCategory,
+    Opportunity,
+    OpportunityStatus,
+    Stage,
+    StageChange,
+    StageKind,
+)
+from pipeline.positions import last_position
+
+
+@dataclass(frozen=True)
+class Rejection:
+    line: int
+    field: str
+    message: str
+
+
+class RowProblem(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(message)
+
+
+@dataclass
+class Planned:
+    line: int
+    record: Any
+    is_new: bool
+    # Deals only: the stage the deal leaves (None for a new deal), when the row moves it.
+    moved_from: int | None = None
+    is_moved: bool = False
+
+
+@dataclass
+class BatchPlan:
+    accepted: list[Planned] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+
+    @property
+    def rejected_lines(self) -> set[int]:
+        return {rejection.line for rejection in self.rejections}
+
+    def reject(self, line: int, field_name: str, message: str) -> None:
+        self.rejections.append(Rejection(line, field_name, message))
+
+
+class Writer:
+    """One kind's plan and write; subclasses name the model and their own fields."""
+
+    # Any: the models' querysets add visible_to and editable_by, which Model does not know.
+    model: ClassVar[type[Any]]
+    kind: ClassVar[str]
+    # Import fields copied as they are onto the model field of the same name.
+    plain_fields: ClassVar[tuple[str, ...]] = ()
+    # Columns an update adds one to.
+    incremented: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(
+        self, *, by: User, mapped: Iterable[str], now: dt.datetime, lock: bool = True
+    ) -> None:
+        """``lock``: lock the records rows update (needs a transaction); off for a preview."""
+        self.by = by
+        self.mapped = frozenset(mapped)
+        self.now = now
+        self.lock = lock
+        self.owners = OwnerLookup(by)
+        self._external_id_lines: dict[str, int] = {}
+
+    # Planning
+
+    def plan(self, rows: list[CleanRow]) -> BatchPlan:
+        plan = BatchPlan()
+        candidates: list[CleanRow] = []
+        for row in rows:
+            if row.problems:
+                for problem in row.problems:
+                    plan.reject(row.line, problem.field, problem.message)
+            else:
+                candidates.append(row)
+        existing = self._existing(candidates, plan)
+        self.owners.load(row.values["owner"] for row in candidates if "owner" in row.values)
+        self.load(candidates)
+        for row in candidates:
+            external_id = row.values.get("external_id", "")
+            record = existing.get(external_id) if external_id else None
+            try:
+                planned = self._plan_row(row, record)
+            except RowProblem as problem:
+                plan.reject(row.line, problem.field, problem.message)
+                continue
+            if external_id:
+                self._external_id_lines[external_id] = row.line
+            plan.accepted.append(planned)
+        self.check_batch(plan)
+        return plan
+
+    def _existing(self, rows: list[CleanRow], plan: BatchPlan) -> dict[str, Any]:
+        """Records the rows' external ids name, locked; rejects rows naming one not theirs."""
+        wanted: dict[str, CleanRow] = {}
+        for row in list(rows):
+            external_id = row.values.get("external_id")
+            if not external_id:
+                continue
+            first_line = self._external_id_lines.get(external_id) or (
+                wanted[external_id].line if external_id in wanted else None
+            )
+            if first_line is not None:
+                plan.reject(
+                    row.line,
+                    "external_id",
+                    _("The external id “%(id)s” is also on line %(line)s; give each record once.")
+                    % {"id": external_id, "line": first_line},
+                )
+                rows.remove(row)
+                continue
+            wanted[external_id] = row
+        if not wanted:
+            return {}
+        # The explicit external_id <> '' lets PostgreSQL use the partial unique index: with
+        # more than 100 values in IN (…) it cannot prove the index's condition by itself.
+        records = (
+            self.model.objects.editable_by(self.by)
+            .filter(external_id__in=wanted)
+            .exclude(external_id="")
+        )
+        if self.lock:
+            # In primary-key order, so two imports touching the same records cannot deadlock.
+            records = records.order_by("pk").select_for_update(of=("self",))
+        editable = {record.external_id: record for record in records}
+        others = set(wanted) - set(editable)
+        if others:
+            taken = set(
+                self.model.objects.filter(external_id__in=others)
+                .exclude(external_id="")
+                .values_list("external_id", flat=True)
+            )
+            for external_id in sorted(taken, key=lambda value: wanted[value].line):
+                row = wanted[external_id]
+                plan.reject(
+                    row.line,
+                    "external_id",
+                    _("The external id “%(id)s” belongs to a record you may not change.")
+                    % {"id": external_id},
+                )
+                rows.remove(row)
+        return editable
+
+    def _plan_row(self, row: CleanRow, record: Any) -> Planned:
+        values = row.values
+        is_new = record is None
+        if is_new:
+            problems = missing_required(self.kind, values)
+            if problems:
+                raise RowProblem(problems[0].field, problems[0].message)
+            record = self.new_record()
+        for name in self.plain_fields:
+            if name in values:
+                setattr(record, name, values[name])
+        if "owner" in values:
+            record.owner_id = self._resolve("owner", self.owners.owner_id, values["owner"])
+        elif is_new:
+            record.owner_id = self.by.pk
+        planned = Planned(row.line, record, is_new)
+        self.apply(planned, values)
+        return planned
+
+    @staticmethod
+    def _resolve(field_name: str, lookup: Any, value: str) -> Any:
+        try:
+            return lookup(value)
+        except CellError as error:
+            raise RowProblem(field_name, str(error)) from None
+
+    def new_record(self) -> Any:
+        return self.model(created_at=self.now)
+
+    def load(self, rows: list[CleanRow]) -> None:
+        """Hook: look up what this batch's rows refer to."""
+
+    def apply(self, planned: Planned, values: dict[str, Any]) -> None:
+        """Hook: set the kind's own fields; raise RowProblem to reject the row."""
+
+    def check_batch(self, plan: BatchPlan) -> None:
+        """Hook: checks across the batch's accepted rows."""
+
+    # Writing
+
+    def update_fields(self) -> list[str]:
+        names = [name for name in self.plain_fields if name in self.mapped]
+        if "owner" in self.mapped:
+            names.append("owner")
+        return [*names, "updated_at"]
+
+    def write(self, plan: BatchPlan) -> tuple[int, int]:
+        """Store the plan's accepted rows; (created, updated)."""
+        new = [planned.record for planned in plan.accepted if planned.is_new]
+        changed = [planned.record for planned in plan.accepted if not planned.is_new]
+        if new:
+            self.model.objects.bulk_create(new)
+        for record in changed:
+            record.updated_at = self.now
+        update_records(self.model, changed, self.update_fields(), increment=self.incremented)
+        self.after_write(plan)
+        return len(new), len(changed)
+
+    def after_write(self, plan: BatchPlan) -> None:
+        """Hook: rows that follow from the written ones."""
+
+
+class CompanyWriter(Writer):
+    model = Company
+    kind = ImportKind.COMPANIES
+    plain_fields = ("external_id", "name", "domain", "industry", "country", "region")
+
+
+class ContactWriter(Writer):
+    model = Contact
+    kind = ImportKind.CONTACTS
+    plain_fields = ("external_id", "first_name", "last_name", "email", "phone", "job_title")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.companies = CompanyLookup(self.by)
+
+    def load(self, rows: list[CleanRow]) -> None:
+        self.companies.load(row.values["company"] for row in rows if "company" in row.values)
+
+    def apply(self, planned: Planned, values: dict[str, Any]) -> None:
+        if "company" in values:
+            planned.record.company_id = self._resolve(
+                "company", self.companies.company_id, values["company"]
+            )
+
+    def update_fields(self) -> list[str]:
+        names = super().update_fields()
+        return [*names, "company"] if "company" in self.mapped else names
+
+    def check_batch(self, plan: BatchPlan) -> None:
+        # The database's unique (lower(email), company) constraint, as row rejections.
+        with_email = [planned for planned in plan.accepted if planned.record.email]
+        if not with_email:
+            return
+        taken = {
+            (company_id, email_key): pk
+            for pk, company_id, email_key in Contact.objects.annotate(email_key=Lower("email"))
+            .filter(
+                company_id__in={planned.record.company_id for planned in with_email},
+                email_key__in={planned.record.email.lower() for planned in with_email},
+            )
+            .values_list("pk", "company_id", "email_key")
+        }
+        in_batch: set[tuple[int, str]] = set()
+        for planned in with_email:
+            key = (planned.record.company_id, planned.record.email.lower())
+            holder = taken.get(key)
+            if key in in_batch or (holder is not None and holder != planned.record.pk):
+                plan.reject(
+                    planned.line,
+                    "email",
+                    _("This company already has a contact with the email %(email)s.")
+                    % {"email": planned.record.email},
+                )
+                plan.accepted.remove(planned)
+            in_batch.add(key)
+
+
+class LeadWriter(Writer):
+    model = Lead
+    kind = ImportKind.LEADS
+    plain_fields = (
+        "external_id",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "company_name",
+        "company_domain",
+        "job_title",
+        "country",
+        "region",
+        "source",
+    )
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # The lead pages' rule: a rep may also give leads to their teammates.
+        self.owners = OwnerLookup(self.by, candidates=lead_owners)
+
+    def new_record(self) -> Lead:
+        return Lead(created_at=self.now, source=LeadSource.IMPORT)
+
+    def apply(self, planned: Planned, values: dict[str, Any]) -> None:
+        lead: Lead = planned.record
+        if planned.is_new and not lead.company_domain:
+            # As the lead pages do: a business address says which company the lead is with.
+            lead.company_domain = duplicate_keys(email=lead.email, company_domain="")[1]
+
+    def after_write(self, plan: BatchPlan) -> None:
+        """Flag each new lead matching an earlier one, by the lead pages' rule.
+
+        The rule (contacts.services.duplicates): the same email, case-insensitive, or the
+        same company domain, free-mail domains aside. The lead is created all the same,
+        pointing at the oldest match through ``duplicate_of``, for a person to merge or
+        clear; rows earlier in the file count as earlier leads. One UPDATE per batch.
+        """
+        new_ids = [
+            planned.record.pk
+            for planned in plan.accepted
+            if planned.is_new and (planned.record.email or planned.record.company_domain)
+        ]
+        if not new_ids:
+            return
+        same_email = Q(email_key=Lower(OuterRef("email"))) & ~Q(email="")
+        same_domain = (
+            Q(company_domain=OuterRef("company_domain"))
+            & ~Q(company_domain="")
+            & ~Q(company_domain__in=FREE_MAIL_DOMAINS)
+        )
+        earlier = Q(created_at__lt=OuterRef("created_at")) | Q(
+            created_at=OuterRef("created_at"), pk__lt=OuterRef("pk")
+        )
+        oldest = (
+            Lead.objects.annotate(email_key=Lower("email"))
+            .filter(same_email | same_domain)
+            .filter(earlier)
+            .order_by("created_at", "pk")
+            .values("pk")[:1]
+        )
+        Lead.objects.filter(pk__in=new_ids).update(duplicate_of=Subquery(oldest))
+
+
+class DealWriter(Writer):
+    model = Opportunity
+    kind = ImportKind.DEALS
+    plain_fields = ("external_id", "title", "value", "currency", "expected_close_date")
+    # An import is a write like any other: a board move naming the old version loses.
+    incremented = ("version",)
+    stage_fields = (
+        "pipeline",
+        "stage",
+        "stage_entered_at",
+        "status",
+        "closed_at",
+        "lost_reason",
+        "forecast_category",
+        "position",
+    )
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.companies = CompanyLookup(self.by)
+        self.stages = StageLookup()
+        self._next_positions: dict[int, int] = {}
+
+    def new_record(self) -> Opportunity:
+        return Opportunity(
+            created_at=self.now,
+            created_by=self.by,
+            currency=settings.DEFAULT_CURRENCY,
+        )
+
+    def load(self, rows: list[CleanRow]) -> None:
+        self.companies.load(row.values["company"] for row in rows if "company" in row.values)
+
+    def apply(self, planned: Planned, values: dict[str, Any]) -> None:
+        deal: Opportunity = planned.record
+        if "company" in values:
+            deal.company_id = self._resolve("company", self.companies.company_id, values["company"])
+        deal.updated_by = self.by
+        try:
+            stage = self.stages.stage(
+                pipeline_name=values.get("pipeline", ""),
+                stage_name=values.get("stage", ""),
+                current_pipeline_id=None if planned.is_new else deal.pipeline_id,
+            )
+        except CellError as error:
+            field_name = "stage" if "stage" in values else "pipeline"
+            raise RowProblem(field_name, str(error)) from None
+        if stage is not None and (planned.is_new or stage.pk != deal.stage_id):
+            planned.moved_from = None if planned.is_new else deal.stage_id
+            planned.is_moved = True
+            self._place(deal, stage, values.get("lost_reason", ""))
+        elif "lost_reason" in values and deal.status == OpportunityStatus.LOST:
+            deal.lost_reason = values["lost_reason"]
+
+    def _place(self, deal: Opportunity, stage: Stage, lost_reason: str) -> None:
+        """Put the deal at the end of the stage's column, with the status the stage means."""
+        deal.pipeline_id = stage.pipeline_id
+        deal.stage = stage
+        deal.stage_entered_at = self.now
+        deal.position = self._next_position(stage)
+        if stage.kind == StageKind.WON:
+            deal.status, deal.closed_at, deal.lost_reason = OpportunityStatus.WON, self.now, ""
+            deal.forecast_category = ForecastCategory.CLOSED
+        elif stage.kind == StageKind.LOST:
+            reason = lost_reason or deal.lost_reason
+            if not reason:
+                raise RowProblem("lost_reason", _("Say why the deal was lost."))
+            deal.status, deal.closed_at, deal.lost_reason = OpportunityStatus.LOST, self.now, reason
+            deal.forecast_category = ForecastCategory.OMITTED
+        else:
+            if deal.status != OpportunityStatus.OPEN:
+                deal.forecast_category = ForecastCategory.PIPELINE
+            deal.status, deal.closed_at, deal.lost_reason = OpportunityStatus.OPEN, None, ""
+
+    def _next_position(self, stage: Stage) -> int:
+        if stage.pk not in self._next_positions:
+            self._next_positions[stage.pk] = last_position(stage) or 0
+        self._next_positions[stage.pk] += POSITION_GAP
+        return self._next_positions[stage.pk]
+
+    def update_fields(self) -> list[str]:
+        names = super().update_fields()
+        if "company" in self.mapped:
+            names.append("company")
+        if self.mapped & {"pipeline", "stage", "lost_reason"}:
+            names += self.stage_fields
+        return [*names, "updated_by"]
+
+    def after_write(self, plan: BatchPlan) -> None:
+        # Every stage a deal enters is history the forecasts read: one StageChange each.
+        StageChange.objects.bulk_create(
+            StageChange(
+                opportunity_id=planned.record.pk,
+                from_stage_id=planned.moved_from,
+                to_stage_id=planned.record.stage_id,
+                by=self.by,
+                at=self.now,
+            )
+            for planned in plan.accepted
+            if planned.is_moved
+        )
+
+
+WRITERS: dict[str, type[Writer]] = {
+    ImportKind.COMPANIES: CompanyWriter,
+    ImportKind.CONTACTS: ContactWriter,
+    ImportKind.LEADS: LeadWriter,
+    ImportKind.DEALS: DealWriter,
+}
