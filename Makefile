@@ -26,7 +26,7 @@ endif
 # Export DEBUG=false (and SECRET_KEY) to run them against production settings.
 DEV_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: help install run test lint format migrate seed worker beat bench clean
+.PHONY: help install run test lint format migrate seed nightly worker beat bench clean
 
 help:
 	@echo "Pipeline CRM"
@@ -37,6 +37,7 @@ help:
 	@echo "  make format   ruff format and ruff check --fix"
 	@echo "  make migrate  apply database migrations"
 	@echo "  make seed     demo data into an empty database (SEED_ARGS='--flush --deals 20000')"
+	@echo "  make nightly  the nightly jobs and digests now, without Celery (NIGHTLY_ARGS='--date 2026-11-23')"
 	@echo "  make worker   Celery worker (needs Redis: REDIS_URL)"
 	@echo "  make beat     Celery beat scheduler (needs Redis: REDIS_URL)"
 	@echo "  make bench    benchmarks (never part of make test)"
@@ -85,6 +86,9 @@ migrate: install
 
 seed: migrate
 	$(DEV_ENV) $(PYTHON) manage.py seed_demo $(SEED_ARGS)
+
+nightly: migrate
+	$(DEV_ENV) $(PYTHON) manage.py run_nightly $(NIGHTLY_ARGS)
 
 worker: install
 	$(DEV_ENV) $(VENV)/bin/celery -A crm worker --loglevel=INFO

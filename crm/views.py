@@ -16,6 +16,7 @@ from django.views.generic import TemplateView
 
 from accounts.models import Team, User
 from contacts.models import LeadPolicy, QualificationCriterion
+from crm.models import JobRun
 from forecasting.models import Quota
 from pipeline.models import EntryField, Pipeline, Stage
 
@@ -59,6 +60,9 @@ def admin_links() -> list[AdminLink]:
     ]
 
 
+NIGHTLY_RUNS_SHOWN = 5
+
+
 class SettingsView(LoginRequiredMixin, UserPassesTestMixin, TemplateView):
     """Pipelines, stages and teams at a glance, for admins only (others get 403)."""
 
@@ -90,4 +94,6 @@ class SettingsView(LoginRequiredMixin, UserPassesTestMixin, TemplateView):
             )
         )
         context["admin_links"] = admin_links()
+        # The last nightly runs with their jobs' rows and times (two queries at any size).
+        context["nightly_runs"] = JobRun.objects.prefetch_related("steps")[:NIGHTLY_RUNS_SHOWN]
         return context

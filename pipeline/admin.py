@@ -7,6 +7,7 @@ status are read-only. Deals, companies, contacts and leads are autocomplete fiel
 """
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q, QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
@@ -17,10 +18,12 @@ from pipeline.models import (
     OpportunityStatus,
     Pipeline,
     Stage,
+    StageAlert,
     StageChange,
     Task,
     Touchpoint,
 )
+from pipeline.services.opportunities import check_new_opportunity, create_opportunity
 
 SUBJECT_RELATIONS = ("lead", "contact", "opportunity")
 
@@ -177,22 +180,72 @@ class OpportunityAdmin(admin.ModelAdmin):
     ) -> tuple[str, ...]:
         readonly = tuple(super().get_readonly_fields(request, obj))
         if obj is None:
-            return readonly
+            # create_opportunity opens the deal and puts it on top of its column.
+            return (*readonly, "status", "closed_at", "lost_reason", "position")
         # Moving a deal is the board's job: it records a StageChange and sets the status.
         return (*readonly, "pipeline", "stage", "status", "closed_at", "lost_reason")
+
+    def get_form(
+        self, request: HttpRequest, obj: Opportunity | None = None, change: bool = False, **kwargs
+    ) -> type[ModelForm]:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None:
+            return form
+
+        class AddOpportunityForm(form):  # type: ignore[valid-type,misc]
+            """Checks the add form the way create_opportunity will, so errors show per field."""
+
+            def clean(self) -> dict:
+                cleaned = super().clean()
+                try:
+                    check_new_opportunity(
+                        by=request.user,
+                        title=cleaned.get("title") or "",
+                        company=cleaned.get("company"),
+                        pipeline=cleaned.get("pipeline"),
+                        stage=cleaned.get("stage"),
+                        contact=cleaned.get("contact"),
+                    )
+                except ValidationError as error:
+                    for field, messages in error.message_dict.items():
+                        self.add_error(field if field in self.fields else None, messages)
+                return cleaned
+
+        return AddOpportunityForm
 
     def save_model(
         self, request: HttpRequest, obj: Opportunity, form: ModelForm, change: bool
     ) -> None:
-        if change:
-            # A board move still holding the old version must now lose its race (409).
-            obj.version = F("version") + 1
-        else:
-            obj.created_by = request.user
+        if not change:
+            # A new deal gets its first StageChange and its place on the board like any other.
+            data = form.cleaned_data
+            created = create_opportunity(
+                by=request.user,
+                title=data["title"],
+                company=data["company"],
+                pipeline=data["pipeline"],
+                stage=data["stage"],
+                owner=data["owner"],
+                value=data["value"],
+                currency=data["currency"],
+                expected_close_date=data.get("expected_close_date"),
+                contact=data.get("contact"),
+                lead=data.get("lead"),
+                external_id=data.get("external_id") or "",
+            )
+            Opportunity.objects.filter(pk=created.pk).update(
+                forecast_category=data.get("forecast_category") or created.forecast_category,
+                checklist_done=data.get("checklist_done") or [],
+            )
+            obj.pk = created.pk
+            obj.refresh_from_db()
+            obj._state.adding = False
+            return
+        # A board move still holding the old version must now lose its race (409).
+        obj.version = F("version") + 1
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
-        if change:
-            obj.refresh_from_db(fields=["version"])
+        obj.refresh_from_db(fields=["version"])
 
 
 @admin.register(StageChange)
@@ -268,3 +321,20 @@ class TaskAdmin(SubjectListMixin, admin.ModelAdmin):
             # A done task is not overdue (task_done_is_not_overdue); clear the job's flag.
             obj.overdue_since = None
         super().save_model(request, obj, form, change)
+
+
+@admin.register(StageAlert)
+class StageAlertAdmin(admin.ModelAdmin):
+    """Red flags the nightly job raised (pipeline.jobs): read-only, it rewrites them nightly."""
+
+    list_display = ("raised_on", "kind", "stage", "count", "baseline")
+    list_filter = ("kind", "stage__pipeline")
+    list_select_related = ("stage__pipeline",)
+    date_hierarchy = "raised_on"
+    actions = None
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: StageAlert | None = None) -> bool:
+        return False

@@ -8,11 +8,13 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from pipeline.models import (
+    AlertKind,
     ForecastCategory,
     Opportunity,
     OpportunityStatus,
     Pipeline,
     Stage,
+    StageAlert,
     StageChange,
     StageKind,
     Task,
@@ -400,3 +402,35 @@ def test_deleting_a_user_with_tasks_is_refused(alice, bob, stage):
         alice.delete()
 
     assert list(refusal.value.protected_objects) == [task]
+
+
+# StageAlert
+
+
+def raise_alert(stage, kind=AlertKind.CONGESTED, on=dt.date(2026, 11, 23)):
+    return StageAlert.objects.create(
+        stage=stage, kind=kind, raised_on=on, count=24, baseline=Decimal("9.5")
+    )
+
+
+@pytest.mark.django_db
+def test_one_alert_of_a_kind_per_stage_and_day():
+    stage = StageFactory()
+    raise_alert(stage)
+    with refused_by("stage_alert_unique_per_day"):
+        raise_alert(stage)
+
+
+@pytest.mark.django_db
+def test_alerts_of_other_kinds_or_days_are_accepted():
+    stage = StageFactory()
+    raise_alert(stage)
+    raise_alert(stage, kind=AlertKind.CLOSING_CROWD)
+    raise_alert(stage, on=dt.date(2026, 11, 24))
+    assert StageAlert.objects.filter(stage=stage).count() == 3
+
+
+@pytest.mark.django_db
+def test_unknown_alert_kind_is_refused():
+    with refused_by("stage_alert_kind_valid"):
+        raise_alert(StageFactory(), kind="on_fire")
