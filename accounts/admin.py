@@ -10,8 +10,10 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from accounts.models import Notification, Team, Territory, User
+from accounts.models import ApiToken, Notification, Team, Territory, User
+from accounts.tokens import revoke_users_api_tokens
 
 
 @admin.register(User)
@@ -102,3 +104,36 @@ class NotificationAdmin(admin.ModelAdmin):
     search_fields = ("message", "dedupe_key", "recipient__username", "recipient__email")
     date_hierarchy = "created_at"
     autocomplete_fields = ("recipient",)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Admins see and revoke anyone's tokens; keys are made on the user's profile page only.
+
+    The key's hash is never shown: it is of no use to an admin and of some use to an attacker.
+    """
+
+    list_display = ("name", "user", "key_prefix", "created_at", "last_used_at", "revoked_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    list_select_related = ("user",)
+    search_fields = ("name", "key_prefix", "user__username", "user__email")
+    fields = ("user", "name", "key_prefix", "created_at", "last_used_at", "expires_at")
+    readonly_fields = fields
+    actions = ("revoke",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
+        return False
+
+    @admin.action(description=_("Revoke selected tokens"), permissions=["delete"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        revoked = revoke_users_api_tokens(
+            token_ids=list(queryset.values_list("pk", flat=True)), by=request.user
+        )
+        self.message_user(
+            request,
+            ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", revoked)
+            % {"count": revoked},
+        )

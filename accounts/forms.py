@@ -1,6 +1,17 @@
+from __future__ import annotations
+
+import datetime as dt
 from typing import Any
 
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from accounts.profile import time_zone_names
+from accounts.tokens import NAME_MAX_LENGTH
 
 
 class LoginForm(AuthenticationForm):
@@ -13,3 +24,90 @@ class LoginForm(AuthenticationForm):
         # Let password managers fill the form; autofocus saves a click on every sign-in.
         self.fields["username"].widget.attrs.update(autocomplete="username", autofocus=True)
         self.fields["password"].widget.attrs["autocomplete"] = "current-password"
+
+
+def time_zone_choices() -> list[tuple[str, str | Promise]]:
+    return [("", _("Site default")), *((name, name) for name in time_zone_names())]
+
+
+class MarkedErrorsForm(forms.Form):
+    """A field in error is marked invalid and points at its message (``<id>_error``)."""
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        # Every error passes here: the form's own validation and the services' (added later).
+        super().add_error(field, error)
+        for name in self.errors:
+            if name not in self.fields:
+                continue
+            attrs = self.fields[name].widget.attrs
+            if "is-invalid" not in attrs.get("class", ""):
+                attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+            attrs["aria-describedby"] = f"{self[name].auto_id}_error"
+
+
+class ProfileForm(MarkedErrorsForm):
+    """A user's own settings; ``accounts.profile.update_profile`` holds the rules."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=time_zone_choices,
+        required=False,
+        help_text=_("Times are shown in this zone; empty means the site's default."),
+    )
+    daily_digest = forms.BooleanField(
+        label=_("Send me the daily digest"),
+        required=False,
+        help_text=_("A morning e-mail with stale deals, overdue tasks and leads to act on."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if name == "daily_digest":
+                field.widget.attrs["class"] = "form-check-input"
+            elif name == "time_zone":
+                field.widget.attrs["class"] = "form-select"
+            else:
+                field.widget.attrs["class"] = "form-control"
+        self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
+        self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+
+    @classmethod
+    def for_user(cls, user: User, data: Any = None) -> ProfileForm:
+        initial = {
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "email": user.email,
+            "time_zone": user.time_zone,
+            "daily_digest": user.daily_digest,
+        }
+        return cls(data, initial=initial)
+
+
+class ApiTokenForm(MarkedErrorsForm):
+    EXPIRY_CHOICES = [
+        ("", _("Never")),
+        ("30", _("In 30 days")),
+        ("90", _("In 90 days")),
+        ("365", _("In a year")),
+    ]
+
+    name = forms.CharField(
+        label=_("Token name"),
+        max_length=NAME_MAX_LENGTH,
+        help_text=_("What the token is for, e.g. the script or system using it."),
+    )
+    expires_in = forms.ChoiceField(label=_("Expires"), choices=EXPIRY_CHOICES, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].widget.attrs["class"] = "form-control"
+        self.fields["expires_in"].widget.attrs["class"] = "form-select"
+
+    def expires_at(self) -> dt.datetime | None:
+        days = self.cleaned_data.get("expires_in")
+        return timezone.now() + dt.timedelta(days=int(days)) if days else None

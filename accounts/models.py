@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
@@ -171,3 +173,51 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> "ApiTokenQuerySet":
+        # Tokens are personal: admins revoke other users' tokens in the Django admin only.
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        return self.filter(user=user)
+
+    def editable_by(self, user: User) -> "ApiTokenQuerySet":
+        return self.visible_to(user)
+
+
+class ApiToken(models.Model):
+    """A key a user's scripts send as ``Authorization: Bearer <key>`` to act as that user.
+
+    Only the SHA-256 of the key is stored: the key itself is shown once, when it is made.
+    The first characters are kept in clear so that a user can tell their tokens apart.
+    """
+
+    PREFIX_LENGTH = 8
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("What the token is for, e.g. the script using it.")
+    )
+    key_prefix = models.CharField(_("key prefix"), max_length=PREFIX_LENGTH, editable=False)
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        indexes = [models.Index(fields=["user", "-created_at"], name="apitoken_user_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…)"
+
+    def is_expired(self, now: dt.datetime | None = None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())

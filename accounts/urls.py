@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views
+from accounts import notification_views, profile_views, views
 
 # No app_name: settings.LOGIN_URL and LOGOUT_REDIRECT_URL refer to these by Django's
 # conventional global names.
@@ -9,4 +9,11 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     # Django's LogoutView accepts POST only, so a link or image cannot sign anyone out.
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("notifications/", notification_views.notification_list, name="notifications"),
+    path("notifications/bell/", notification_views.notification_bell, name="notification_bell"),
+    path("notifications/<int:pk>/read/", notification_views.mark_read, name="notification_read"),
+    path("notifications/read/", notification_views.mark_all_read, name="notifications_read"),
+    path("profile/", profile_views.profile, name="profile"),
+    path("profile/tokens/", profile_views.create_token, name="create_api_token"),
+    path("profile/tokens/<int:pk>/revoke/", profile_views.revoke_token, name="revoke_api_token"),
 ]

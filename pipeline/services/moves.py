@@ -24,6 +24,7 @@ from pipeline.models import (
     StageKind,
 )
 from pipeline.positions import column_positions, last_position, position_between, renumber_column
+from pipeline.signals import opportunity_lost, opportunity_moved, opportunity_won
 
 
 class MoveConflict(Exception):
@@ -159,6 +160,28 @@ def _hold_target_stage(stage_id: int, pipeline_id: int) -> Stage:
     raise ValidationError({"stage": _("Choose a stage of this deal's pipeline.")})
 
 
+def _announce_move(opportunity: Opportunity, from_stage: Stage, to_stage: Stage, by: User) -> None:
+    """Tell other apps (outgoing webhooks) about a change of stage once it has committed.
+
+    Robustly: a failing receiver is logged and cannot fail a move that already happened.
+    """
+
+    def send() -> None:
+        opportunity_moved.send_robust(
+            sender=Opportunity,
+            opportunity=opportunity,
+            from_stage=from_stage,
+            to_stage=to_stage,
+            by=by,
+        )
+        if to_stage.kind == StageKind.WON:
+            opportunity_won.send_robust(sender=Opportunity, opportunity=opportunity, by=by)
+        elif to_stage.kind == StageKind.LOST:
+            opportunity_lost.send_robust(sender=Opportunity, opportunity=opportunity, by=by)
+
+    transaction.on_commit(send, robust=True)
+
+
 @transaction.atomic
 def move_opportunity(
     *,
@@ -196,7 +219,9 @@ def move_opportunity(
         if missing:
             raise EntryCriteriaNotMet(stage, missing)
         changes.update(_status_fields(stage, fields.lost_reason, now))
-        changes.update(stage=stage, stage_entered_at=now)
+        # A deal that just moved has a fresh clock in its new stage: the nightly job would
+        # clear the flag anyway, but the board and My day should not show it stale until then.
+        changes.update(stage=stage, stage_entered_at=now, stale_since=None)
 
     position, renumbered = _new_position(opportunity, stage, after_id, before_id)
     if position is not None:
@@ -218,5 +243,6 @@ def move_opportunity(
             by=by,
             at=now,
         )
+        _announce_move(opportunity, from_stage=opportunity.stage, to_stage=stage, by=by)
     opportunity.refresh_from_db()
     return MoveOutcome(opportunity=opportunity, stage_change=stage_change, renumbered=renumbered)

@@ -351,3 +351,30 @@ def test_archived_stage_takes_no_deals(board, alice):
 
     with pytest.raises(ValidationError):
         move_opportunity(opportunity_id=deal.pk, by=alice, to_stage_id=board["won"].pk, version=1)
+
+
+def test_moving_a_stale_deal_to_another_stage_clears_its_stale_flag(board, alice):
+    deal = deal_in(board["qualification"], alice, stale_since=dt.date(2026, 3, 1))
+
+    move_opportunity(
+        opportunity_id=deal.pk, by=alice, to_stage_id=board["won"].pk, version=deal.version
+    )
+
+    deal.refresh_from_db()
+    assert deal.stale_since is None
+
+
+def test_reordering_a_stale_deal_within_its_column_keeps_the_flag(board, alice):
+    deal = deal_in(board["qualification"], alice, stale_since=dt.date(2026, 3, 1))
+    other = deal_in(board["qualification"], alice)
+
+    move_opportunity(
+        opportunity_id=deal.pk,
+        by=alice,
+        to_stage_id=board["qualification"].pk,
+        version=deal.version,
+        after_id=other.pk,
+    )
+
+    deal.refresh_from_db()
+    assert deal.stale_since == dt.date(2026, 3, 1)
