@@ -1,0 +1,165 @@
+"""Companies, contacts and leads as the API shows and accepts them.
+
+Fields the services own (a lead's status, score, touches and conversion) are read only:
+a client sending them changes nothing. Owners are chosen among the users the actor may
+give records to, so a rep cannot hand a record to another team (400 naming ``owner``).
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from accounts.api.fields import UserChoiceField, VisibleRelatedField, id_field
+from contacts.models import Company, Contact, Lead
+from contacts.services.leads import lead_owners
+from contacts.services.people import assignable_owners
+
+
+class CompanySerializer(serializers.ModelSerializer):
+    owner = UserChoiceField(assignable_owners, required=False, help_text=_("Default: you."))
+    owner_name = serializers.CharField(source="owner.__str__", read_only=True)
+    allow_duplicate_domain = serializers.BooleanField(
+        write_only=True,
+        default=False,
+        help_text=_("Save even though a company you can see has this domain."),
+    )
+
+    class Meta:
+        model = Company
+        fields = [
+            "id",
+            "name",
+            "domain",
+            "industry",
+            "country",
+            "region",
+            "owner",
+            "owner_name",
+            "external_id",
+            "created_at",
+            "updated_at",
+            "allow_duplicate_domain",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    company = VisibleRelatedField(Company)
+    company_name = serializers.CharField(source="company.name", read_only=True)
+    owner = UserChoiceField(assignable_owners, required=False, help_text=_("Default: you."))
+    owner_name = serializers.CharField(source="owner.__str__", read_only=True)
+    full_name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "company",
+            "company_name",
+            "first_name",
+            "last_name",
+            "full_name",
+            "email",
+            "phone",
+            "job_title",
+            "owner",
+            "owner_name",
+            "external_id",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+        # Uniqueness (email per company, external id) is the service's to check and name.
+        validators: list[object] = []
+
+
+class LeadSerializer(serializers.ModelSerializer):
+    owner = UserChoiceField(
+        lead_owners,
+        required=False,
+        allow_null=True,
+        help_text=_("Default: the lead policy's assignment rule, else you (reps)."),
+    )
+    owner_name = serializers.CharField(source="owner.__str__", read_only=True, allow_null=True)
+    allow_duplicate = serializers.BooleanField(
+        write_only=True,
+        default=False,
+        help_text=_("Save even though the email or company domain matches an earlier lead."),
+    )
+
+    class Meta:
+        model = Lead
+        fields = [
+            "id",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "company_name",
+            "company_domain",
+            "job_title",
+            "country",
+            "region",
+            "source",
+            "owner",
+            "owner_name",
+            "status",
+            "score",
+            "disqualified_reason",
+            "contact_attempts",
+            "first_touch_at",
+            "last_touch_at",
+            "last_chance_since",
+            "disqualification_proposed_since",
+            "duplicate_of",
+            "converted_company",
+            "converted_contact",
+            "converted_at",
+            "external_id",
+            "created_at",
+            "updated_at",
+            "allow_duplicate",
+        ]
+        read_only_fields = [
+            "status",
+            "score",
+            "disqualified_reason",
+            "contact_attempts",
+            "first_touch_at",
+            "last_touch_at",
+            "last_chance_since",
+            "disqualification_proposed_since",
+            "duplicate_of",
+            "converted_company",
+            "converted_contact",
+            "converted_at",
+            "created_at",
+            "updated_at",
+        ]
+        validators: list[object] = []
+
+
+class DuplicateLeadSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    duplicates = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text=_("Ids of the matching leads you can see, oldest first."),
+    )
+
+
+class DisqualifySerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, help_text=_("Why the lead is let go."))
+
+
+class AnswerSerializer(serializers.Serializer):
+    criterion = id_field()
+    is_met = serializers.BooleanField()
+
+
+class QualificationSerializer(serializers.Serializer):
+    answers = AnswerSerializer(
+        many=True,
+        allow_empty=False,
+        help_text=_("Whether each criterion (by id) is met; criteria left out keep their answer."),
+    )

@@ -1,0 +1,83 @@
+"""The REST API: one router over every app's endpoints, the OpenAPI schema and its docs.
+
+Each app keeps its API next to its code (``<app>/api/``); only this module knows them all,
+as ``crm/urls.py`` does for pages. Mounted at ``/api/`` under the ``api`` namespace.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.urls import include, path, reverse
+from django.views.generic import TemplateView
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import APIRootView, DefaultRouter
+
+from accounts.api import schema  # noqa: F401  (registers the token scheme)
+from accounts.api.views import NotificationViewSet, UserViewSet
+from contacts.api.views import CompanyViewSet, ContactViewSet, LeadViewSet
+from forecasting.api.views import ForecastSummaryView, QuotaViewSet
+from pipeline.api.views import (
+    ConvertLeadView,
+    OpportunityViewSet,
+    PipelineViewSet,
+    StageViewSet,
+    TaskViewSet,
+    TouchpointViewSet,
+)
+
+app_name = "api"
+
+
+class ApiRootView(APIRootView):
+    """Pipeline CRM's REST API: follow the links. Schema at /api/schema/, docs at /api/docs/."""
+
+    # Endpoints outside the router, listed at the root beside the router's.
+    extra_names = {"forecast": "forecast", "schema": "schema", "docs": "docs"}
+
+    api_root_dict: dict[str, str]
+
+    def get(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        self.api_root_dict = {**self.api_root_dict, **self.extra_names}
+        return super().get(request, *args, **kwargs)
+
+
+class ApiRouter(DefaultRouter):
+    APIRootView = ApiRootView
+
+
+class ApiDocsView(TemplateView):
+    """Swagger UI from vendored files, started by static/js/api-docs.js (no inline script)."""
+
+    template_name = "api/docs.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(
+            schema_url=reverse("api:schema"),
+            csrf_header_name=settings.CSRF_HEADER_NAME.removeprefix("HTTP_").replace("_", "-"),
+        )
+        return context
+
+
+router = ApiRouter()
+router.register("users", UserViewSet, basename="user")
+router.register("notifications", NotificationViewSet, basename="notification")
+router.register("companies", CompanyViewSet, basename="company")
+router.register("contacts", ContactViewSet, basename="contact")
+router.register("leads", LeadViewSet, basename="lead")
+router.register("pipelines", PipelineViewSet, basename="pipeline")
+router.register("stages", StageViewSet, basename="stage")
+router.register("opportunities", OpportunityViewSet, basename="opportunity")
+router.register("touchpoints", TouchpointViewSet, basename="touchpoint")
+router.register("tasks", TaskViewSet, basename="task")
+router.register("quotas", QuotaViewSet, basename="quota")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", ApiDocsView.as_view(), name="docs"),
+    path("forecast/", ForecastSummaryView.as_view(), name="forecast"),
+    path("leads/<int:pk>/convert/", ConvertLeadView.as_view(), name="lead-convert"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,172 @@
+"""Every list and detail endpoint costs the same number of queries at any number of rows.
+
+Each endpoint is measured with a few rows and with many; the count must not change, and is
+pinned so that a serializer field fetching a related row per row shows up here at once.
+The count includes the session's two queries (session, user).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import count
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import Notification, NotificationKind
+from forecasting.models import Quota
+from tests.factories import (
+    CompanyFactory,
+    ContactFactory,
+    LeadFactory,
+    OpportunityFactory,
+    QuotaFactory,
+    StageFactory,
+    TaskFactory,
+    TouchpointFactory,
+    UserFactory,
+)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    url: str
+    make: Callable[[Any, int], list[Any]]  # (world, n) -> rows; the first is the detail row
+    queries: int
+    detail_queries: int | None = None
+
+
+def deals(world, n):
+    # Every deal its own owner, company and contact: a per-row lookup would show.
+    return [
+        OpportunityFactory(
+            owner=UserFactory(team=world.alice.team),
+            stage=world.sales.qualification,
+            contact=ContactFactory(),
+        )
+        for _ in range(n)
+    ]
+
+
+def companies(world, n):
+    return [CompanyFactory(owner=UserFactory(team=world.alice.team)) for _ in range(n)]
+
+
+def contacts(world, n):
+    return [ContactFactory(company__owner=UserFactory(team=world.alice.team)) for _ in range(n)]
+
+
+def leads(world, n):
+    return [LeadFactory(owner=UserFactory(team=world.alice.team)) for _ in range(n)]
+
+
+def touchpoints(world, n):
+    return [TouchpointFactory(opportunity=deal, by=deal.owner) for deal in deals(world, n)]
+
+
+def tasks(world, n):
+    return [TaskFactory(opportunity=deal, assignee=deal.owner) for deal in deals(world, n)]
+
+
+_serial = count()
+
+
+def notifications(world, n):
+    return [
+        Notification.objects.create(
+            recipient=world.alice,
+            kind=NotificationKind.STALE_DEAL,
+            message="m",
+            dedupe_key=f"n{next(_serial)}",
+        )
+        for _ in range(n)
+    ]
+
+
+def users(world, n):
+    return [UserFactory(team=world.alice.team) for _ in range(n)]
+
+
+def quotas(world, n):
+    return [QuotaFactory(user=UserFactory(team=world.alice.team)) for _ in range(n)]
+
+
+def pipelines(world, n):
+    return [StageFactory().pipeline for _ in range(n)]
+
+
+def stages(world, n):
+    return [StageFactory() for _ in range(n)]
+
+
+ENDPOINTS = {
+    "opportunities": Endpoint("/api/opportunities/", deals, 3, 3),
+    "companies": Endpoint("/api/companies/", companies, 3, 3),
+    "contacts": Endpoint("/api/contacts/", contacts, 3, 3),
+    "leads": Endpoint("/api/leads/", leads, 3, 3),
+    "touchpoints": Endpoint("/api/touchpoints/", touchpoints, 3, 3),
+    "tasks": Endpoint("/api/tasks/", tasks, 3, 3),
+    "notifications": Endpoint("/api/notifications/", notifications, 3, 3),
+    "users": Endpoint("/api/users/", users, 4, 3),
+    "quotas": Endpoint("/api/quotas/", quotas, 4, 3),
+    "pipelines": Endpoint("/api/pipelines/", pipelines, 5, 4),
+    "stages": Endpoint("/api/stages/", stages, 4, 3),
+}
+
+
+@dataclass
+class World:
+    alice: Any
+    sales: Any
+
+
+@pytest.mark.parametrize("name", ENDPOINTS)
+def test_list_costs_the_same_at_any_length(name, api_as, alice, sales, django_assert_num_queries):
+    endpoint = ENDPOINTS[name]
+    world = World(alice, sales)
+    client = api_as(alice)
+    endpoint.make(world, 2)
+
+    with django_assert_num_queries(endpoint.queries):
+        few = client.get(endpoint.url)
+    endpoint.make(world, 10)
+    with django_assert_num_queries(endpoint.queries):
+        many = client.get(endpoint.url)
+
+    assert few.status_code == many.status_code == 200
+    assert len(many.json()["results"]) > len(few.json()["results"]) >= 2
+
+
+@pytest.mark.parametrize("name", ENDPOINTS)
+def test_detail_costs_a_fixed_number_of_queries(
+    name, api_as, alice, sales, django_assert_num_queries
+):
+    endpoint = ENDPOINTS[name]
+    row = endpoint.make(World(alice, sales), 1)[0]
+    client = api_as(alice)
+
+    with django_assert_num_queries(endpoint.detail_queries):
+        response = client.get(f"{endpoint.url}{row.pk}/")
+
+    assert response.status_code == 200
+
+
+def test_forecast_summary_costs_the_same_at_any_size(
+    api_as, alice, sales, django_assert_num_queries
+):
+    world = World(alice, sales)
+    client = api_as(alice)
+    OpportunityFactory(owner=alice, stage=sales.qualification)
+
+    with django_assert_num_queries(6):
+        client.get("/api/forecast/")
+    for _ in range(10):
+        OpportunityFactory(owner=alice, stage=sales.proposal)
+        OpportunityFactory(owner=alice, stage=sales.won, status="won", closed_at=timezone.now())
+    QuotaFactory(user=alice)
+    deals(world, 3)
+    with django_assert_num_queries(6):
+        response = client.get("/api/forecast/")
+
+    assert response.status_code == 200
+    assert Quota.objects.exists()
