@@ -2,8 +2,9 @@
 
 Board and move share one PostgreSQL database holding at least ``--deals`` open deals,
 created, migrated and seeded with ``seed_demo --seed 1`` first (``--reuse`` keeps one that
-already holds deals). The seed benchmark seeds a database of its own at a few sizes. One
-table of figures is printed and written to artifacts/bench.md.
+already holds deals). The seed benchmark seeds a database of its own at a few sizes, and the
+nightly benchmark one of a million deals (bench/nightly_bench.py). One table of figures is
+printed and written to artifacts/bench.md.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench import seed_demo_bench
+from bench import import_bench, seed_demo_bench
 from bench.common import (
     DEFAULT_DATABASE_URL,
     ROOT,
@@ -33,7 +34,7 @@ from bench.common import (
     setup_django,
 )
 
-BENCHMARKS = ("board", "move", "seed")
+BENCHMARKS = ("board", "move", "seed", "nightly", "import")
 DEFAULT_OPEN_DEALS = 100_000
 SEED = 1
 # seed_demo writes 18 months of history: with --seed 1, 10.6% of its deals are still open
@@ -80,6 +81,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         type=lambda value: [int(size) for size in value.split(",")],
         default=list(seed_demo_bench.DEFAULT_SIZES),
         help="deals per run of the seed benchmark (default %(default)s)",
+    )
+    parser.add_argument(
+        "--import-rows",
+        type=int,
+        default=import_bench.DEFAULT_ROWS,
+        help="deals in the import benchmark's CSV file (default %(default)s)",
     )
     parser.add_argument("--output", type=Path, default=DEFAULT_REPORT, help="%(default)s")
     options = parser.parse_args(argv)
@@ -214,6 +221,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             seed_database.recreate()
             manage(seed_database, "migrate", "--noinput", "--verbosity", "0")
             rows += seed_demo_bench.run(seed_database, options.seed_sizes)
+        if "nightly" in options.only:
+            from bench import nightly_bench
+
+            rows += nightly_bench.run(database.sibling("_nightly"), reuse=options.reuse)
+        if "import" in options.only:
+            rows += import_bench.recreate_and_run(database.sibling("_import"), options.import_rows)
     except BenchError as error:
         print(f"bench: {error}", file=sys.stderr)
         return 2

@@ -5,9 +5,11 @@ DEBUG=true is set explicitly (``make run`` does that for the demo). A bad value 
 start-up rather than at the first request.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -38,7 +40,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -156,13 +157,86 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# The nightly jobs (crm.nightly) run every day at NIGHTLY_AT, "HH:MM" in TIME_ZONE.
+NIGHTLY_AT = env.str("NIGHTLY_AT", default="02:00")
+try:
+    _nightly_at = dt.time.fromisoformat(NIGHTLY_AT)
+except ValueError:
+    raise ImproperlyConfigured(f"NIGHTLY_AT must look like 02:00, not {NIGHTLY_AT!r}.") from None
+CELERY_BEAT_SCHEDULE = {
+    "run-nightly": {
+        "task": "crm.run_nightly",
+        "schedule": crontab(hour=_nightly_at.hour, minute=_nightly_at.minute),
+    },
+}
+
+# Django's cache holds the API's rate-limit counters: with several web processes it must be
+# shared, so it is Redis whenever REDIS_URL is set (docker-compose sets it); the demo, with
+# one process and no Redis, keeps it in memory. CACHE_URL overrides both.
+CACHES = {
+    "default": env.cache_url(
+        "CACHE_URL", default=REDIS_URL if "REDIS_URL" in env.ENVIRON else "locmemcache://"
+    ),
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so that a request without credentials gets 401 and WWW-Authenticate.
+        "accounts.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "accounts.api.listing.StableOrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "accounts.api.listing.CursorPage",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Services raise Django's ValidationError and PermissionDenied; answer them as 400/403.
+    "EXCEPTION_HANDLER": "accounts.api.errors.api_exception_handler",
+    # Per API token (else per user, else per address): a short burst and a daily allowance.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "accounts.throttling.SustainedRateThrottle",
+        "accounts.throttling.BurstRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "burst": env.str("API_RATE_BURST", default="120/min"),
+        "sustained": env.str("API_RATE_SUSTAINED", default="5000/day"),
+    },
 }
+
+# OpenAPI schema at /api/schema/, docs at /api/docs/ from vendored Swagger UI files.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Pipeline CRM API",
+    "DESCRIPTION": (
+        "Deals, leads, contacts, companies, activity and forecasts of Pipeline CRM. Every "
+        "endpoint shows and changes only what the signed-in user may: a record outside "
+        "that answers 404. Authenticate with an API token (`Authorization: Bearer <key>`) "
+        "or the browser session (unsafe methods then need the CSRF token)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/",
+    # Separate request and response components: read-only fields appear in responses only.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        # A deal's status and a stage's kind are one set of choices: open, won, lost.
+        "DealStateEnum": "pipeline.models.OpportunityStatus",
+        "LeadStatusEnum": "contacts.models.LeadStatus",
+        "TouchpointKindEnum": "pipeline.models.TouchpointKind",
+        "NotificationKindEnum": "accounts.models.NotificationKind",
+    },
+}
+
+# Outgoing webhooks. Deliveries go to public addresses only, so that a webhook URL cannot
+# reach services on the internal network; DEBUG (and tests) may allow private ones.
+WEBHOOK_ALLOW_PRIVATE_HOSTS = env.bool("WEBHOOK_ALLOW_PRIVATE_HOSTS", default=DEBUG)
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=5.0)  # seconds per attempt
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
 
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",
@@ -171,6 +245,8 @@ EMAIL_BACKEND = env.str(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Pipeline CRM <crm@localhost>")
+# Where links in e-mails (the daily digest) point: the address users open the app at.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
@@ -183,6 +259,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+SESSION_ENGINE = "accounts.sessions"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

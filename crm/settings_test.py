@@ -14,3 +14,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_AUTOREFRESH = True  # no collectstatic in tests; look files up on request
+# Per-process cache: a test that clears it must not flush the Redis database the Celery
+# broker shares. Tests of the shared Redis cache configure it themselves.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -18,5 +18,8 @@ urlpatterns = [
     path("", include("contacts.urls")),
     path("", include("pipeline.urls")),
     path("", include("forecasting.urls")),
+    path("imports/", include("crm.imports.urls")),
+    path("settings/webhooks/", include("crm.webhooks.urls")),
+    path("api/", include("crm.api")),
     path("admin/", admin.site.urls),
 ]

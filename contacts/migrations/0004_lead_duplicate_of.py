@@ -5,15 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contacts', '0003_lead_cadence_and_default_team'),
+        ("contacts", "0003_lead_cadence_and_default_team"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='lead',
-            name='duplicate_of',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='possible_duplicates', to='contacts.lead', verbose_name='possible duplicate of'),
+            model_name="lead",
+            name="duplicate_of",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="possible_duplicates",
+                to="contacts.lead",
+                verbose_name="possible duplicate of",
+            ),
         ),
     ]

@@ -21,7 +21,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Notification, NotificationKind, Role, Team, Territory, User
+from accounts.models import (
+    ApiToken,
+    Notification,
+    NotificationKind,
+    Role,
+    Team,
+    Territory,
+    User,
+)
+from accounts.tokens import issue_api_token
 from contacts.models import (
     Company,
     Contact,
@@ -30,8 +39,20 @@ from contacts.models import (
     QualificationAnswer,
     QualificationCriterion,
 )
+from crm.imports.models import ColumnMapping, ImportChunk, ImportJob, ImportRejection
+from crm.models import DigestDelivery, JobRun, JobRunStep, RunStatus
+from crm.webhooks.models import Webhook, WebhookDelivery, WebhookEvent
 from forecasting.models import PipelineSnapshot, Quota
-from pipeline.models import Opportunity, Pipeline, Stage, StageChange, Task, Touchpoint
+from pipeline.models import (
+    AlertKind,
+    Opportunity,
+    Pipeline,
+    Stage,
+    StageAlert,
+    StageChange,
+    Task,
+    Touchpoint,
+)
 from tests.factories import (
     CompanyFactory,
     ContactFactory,
@@ -45,13 +66,34 @@ from tests.factories import (
     TouchpointFactory,
     UserFactory,
 )
+from tests.imports.factories import (
+    ColumnMappingFactory,
+    ImportChunkFactory,
+    ImportJobFactory,
+    ImportRejectionFactory,
+)
 
 CRM_MODELS = [
     model
-    for label in ("accounts", "contacts", "pipeline", "forecasting")
+    for label in ("accounts", "contacts", "pipeline", "forecasting", "imports", "webhooks", "crm")
     for model in apps.get_app_config(label).get_models()
 ]
-READ_ONLY_MODELS = {StageChange, PipelineSnapshot}
+READ_ONLY_MODELS = {
+    StageChange,
+    PipelineSnapshot,
+    ImportJob,
+    ImportChunk,
+    ImportRejection,
+    ColumnMapping,
+    Webhook,
+    WebhookDelivery,
+    StageAlert,
+    JobRun,
+    JobRunStep,
+    DigestDelivery,
+}
+# A key is shown once, to its owner: tokens are made on the profile page only.
+NOT_ADDED_IN_ADMIN = {ApiToken}
 PINNED_OPPORTUNITY_CHANGELIST_QUERIES = 9
 _serial = count()
 
@@ -146,6 +188,25 @@ def new_quota() -> Quota:
     return QuotaFactory(user=None, team=TeamFactory())
 
 
+def new_api_token() -> ApiToken:
+    user = UserFactory()
+    return issue_api_token(user=user, name=f"Script {next(_serial)}", by=user).token
+
+
+def new_webhook() -> Webhook:
+    return Webhook.objects.create(
+        url=f"https://hooks{next(_serial)}.example.com/crm",
+        events=[WebhookEvent.DEAL_WON],
+        created_by=UserFactory(),
+    )
+
+
+def new_delivery() -> WebhookDelivery:
+    return WebhookDelivery.objects.create(
+        webhook=new_webhook(), event=WebhookEvent.DEAL_WON, payload={"event": "deal.won"}
+    )
+
+
 NEW_ROW: dict[type[Model], Callable[[], Model]] = {
     User: lambda: UserFactory(team=TeamFactory()),
     Team: new_team,
@@ -167,6 +228,29 @@ NEW_ROW: dict[type[Model], Callable[[], Model]] = {
     Task: lambda: TaskFactory(assignee=UserFactory(), **new_subject()),
     Quota: new_quota,
     PipelineSnapshot: new_snapshot,
+    ImportJob: lambda: ImportJobFactory(),
+    ImportChunk: lambda: ImportChunkFactory(),
+    ImportRejection: lambda: ImportRejectionFactory(),
+    ColumnMapping: lambda: ColumnMappingFactory(),
+    ApiToken: new_api_token,
+    Webhook: new_webhook,
+    WebhookDelivery: new_delivery,
+    StageAlert: lambda: StageAlert.objects.create(
+        stage=StageFactory(),
+        kind=AlertKind.CONGESTED,
+        raised_on=dt.date(2026, 11, 23),
+        count=30,
+        baseline=Decimal("12.5"),
+    ),
+    JobRun: lambda: JobRun.objects.create(day=dt.date(2026, 11, 23), status=RunStatus.OK),
+    JobRunStep: lambda: JobRunStep.objects.create(
+        run=JobRun.objects.create(day=dt.date(2026, 11, 23), status=RunStatus.OK),
+        job="stale_deals",
+        status=RunStatus.OK,
+    ),
+    DigestDelivery: lambda: DigestDelivery.objects.create(
+        recipient=UserFactory(), day=dt.date(2026, 11, 23)
+    ),
 }
 
 
@@ -235,7 +319,7 @@ def test_change_page_renders(ada_client, model):
 
 
 @pytest.mark.parametrize(
-    "model", [m for m in CRM_MODELS if m not in READ_ONLY_MODELS], ids=model_id
+    "model", [m for m in CRM_MODELS if m not in READ_ONLY_MODELS | NOT_ADDED_IN_ADMIN], ids=model_id
 )
 def test_add_page_renders(ada_client, model):
     response = ada_client.get(admin_url(model, "add"))

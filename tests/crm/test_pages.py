@@ -27,8 +27,9 @@ EXPECTED_POLICY = (
 INLINE_CODE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|\sstyle=|\son[a-z]+=|\shx-on[:-]", re.I)
 
 # Queries for the settings page at any size: session, user, pipelines, their stages
-# (prefetch), teams with managers, their members (prefetch).
-SETTINGS_QUERIES = 6
+# (prefetch), teams with managers, their members (prefetch), the last nightly runs (none
+# here: tests/crm/test_nightly.py counts the page with runs and their jobs).
+SETTINGS_QUERIES = 7
 
 
 @pytest.fixture
