@@ -62,6 +62,8 @@ $(STAMP): pyproject.toml
 run: install
 	DEBUG=true $(PYTHON) manage.py migrate --noinput --verbosity 0
 	DEBUG=true $(PYTHON) manage.py seed_demo --if-empty
+	@# Tonight's flags and notifications, so the bell and My day have something to show.
+	DEBUG=true $(PYTHON) manage.py run_nightly --no-digest --verbosity 0
 	@echo
 	@echo "==> Pipeline CRM: http://$(HOST):$(PORT)/  (sign in with a demo login above; Ctrl+C stops)"
 	@echo

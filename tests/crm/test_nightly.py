@@ -182,6 +182,13 @@ def test_command_prints_each_job_with_rows_and_time(stale_deal):
     assert JobRun.objects.get().day == DAY
 
 
+def test_quiet_command_runs_the_jobs_and_prints_nothing(stale_deal):
+    output = run_command("--date", "2026-11-23", "--no-digest", "--verbosity", "0")
+
+    assert output == ""
+    assert JobRun.objects.get().status == RunStatus.OK
+
+
 def test_command_runs_only_the_named_jobs(stale_deal):
     run_command("--date", "2026-11-23", "--only", "overdue_tasks")
 

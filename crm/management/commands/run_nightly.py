@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from crm import nightly
-from crm.models import RunStatus
+from crm.models import JobRun, RunStatus
 
 
 def _day(value: str) -> dt.date:
@@ -54,6 +54,13 @@ class Command(BaseCommand):
             run = nightly.run_nightly(day=day, only=names)
         except nightly.NightlyRunBusy:
             raise CommandError("Another nightly run is in progress; nothing was run.") from None
+        if run.status == RunStatus.FAILED:
+            self._report(day, run)
+            raise CommandError("Some nightly jobs failed; see the log and the admin settings page.")
+        if options["verbosity"] > 0:
+            self._report(day, run)
+
+    def _report(self, day: dt.date, run: JobRun) -> None:
         self.stdout.write(f"Nightly run for {day.isoformat()}:")
         for step in run.steps.order_by("started_at", "pk"):
             line = f"  {step.job:<18} {step.rows:>9,} rows {step.seconds:>8.2f} s  {step.status}"
@@ -61,5 +68,3 @@ class Command(BaseCommand):
             self.stdout.write(style(line))
         total = (run.finished_at - run.started_at).total_seconds()
         self.stdout.write(f"  {'total':<18} {'':>14} {total:>8.2f} s")
-        if run.status == RunStatus.FAILED:
-            raise CommandError("Some nightly jobs failed; see the log and the admin settings page.")
