@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
 
-from accounts.forms import ApiTokenForm, ProfileForm
+from accounts.forms import ApiTokenForm, ProfileForm, add_service_errors
 from accounts.models import ApiToken, User
 from accounts.profile import update_profile
 from accounts.tokens import IssuedToken, issue_api_token, revoke_api_token
@@ -32,14 +32,6 @@ UNPROCESSABLE = 422
 class ProfileRequest(HttpRequest):
     user: User
     htmx: HtmxDetails
-
-
-def add_service_errors(form: ProfileForm | ApiTokenForm, error: ValidationError) -> None:
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
 
 
 def render_profile(

@@ -18,10 +18,29 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 
-def _managed_team_ids(user: User) -> models.QuerySet:
+def managed_team_ids(user: User) -> models.QuerySet:
+    """The primary keys of the teams ``user`` manages, as a subquery (no round trip)."""
     from accounts.models import Team
 
     return Team.objects.filter(manager=user).values("pk")
+
+
+def visible_users(user: User) -> models.QuerySet[User]:
+    """Active users whose records ``user`` can see: themselves and their team, a manager's
+    teams too, everyone for an admin. The people every owner filter and the API offer."""
+    from accounts.models import User as UserModel
+
+    if not (user.is_authenticated and user.is_active):
+        return UserModel.objects.none()
+    users = UserModel.objects.filter(is_active=True)
+    if user.is_admin:
+        return users
+    condition = Q(pk=user.pk)
+    if user.team_id is not None:
+        condition |= Q(team_id=user.team_id)
+    if user.is_manager:
+        condition |= Q(team_id__in=managed_team_ids(user))
+    return users.filter(condition)
 
 
 def owner_visible_q(user: User, path: str) -> Q | None:
@@ -33,7 +52,7 @@ def owner_visible_q(user: User, path: str) -> Q | None:
         condition |= Q(**{f"{path}__team_id": user.team_id})
     if user.is_manager:
         # A subquery, not a list: visibility costs no extra round trip.
-        condition |= Q(**{f"{path}__team_id__in": _managed_team_ids(user)})
+        condition |= Q(**{f"{path}__team_id__in": managed_team_ids(user)})
     return condition
 
 
@@ -43,7 +62,7 @@ def owner_editable_q(user: User, path: str) -> Q | None:
         return None
     condition = Q(**{path: user.pk})
     if user.is_manager:
-        condition |= Q(**{f"{path}__team_id__in": _managed_team_ids(user)})
+        condition |= Q(**{f"{path}__team_id__in": managed_team_ids(user)})
     return condition
 
 

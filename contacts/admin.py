@@ -23,7 +23,7 @@ from contacts.models import (
     QualificationCriterion,
 )
 from contacts.services import create_lead
-from contacts.services.leads import rescore_lead
+from contacts.services.leads import LEAD_DETAILS, rescore_lead
 
 
 @admin.register(Company)
@@ -83,20 +83,7 @@ class LeadAdmin(admin.ModelAdmin):
     # A new lead is captured like any other (create_lead): checked for duplicates (and
     # flagged, since an admin adding it means it), given an owner by the lead rules, and
     # announced to webhooks. Status, touches and conversion come from what happens to it.
-    add_fields = (
-        "first_name",
-        "last_name",
-        "email",
-        "phone",
-        "company_name",
-        "company_domain",
-        "job_title",
-        "country",
-        "region",
-        "source",
-        "owner",
-        "external_id",
-    )
+    add_fields = LEAD_DETAILS
 
     def get_fields(self, request: HttpRequest, obj: Lead | None = None) -> Sequence[str]:
         if obj is None:

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import add_service_errors
 from accounts.models import Team, User
 from contacts.models import (
     AssignmentRule,
@@ -60,11 +61,7 @@ class StyledForm(forms.Form):
         self._mark_invalid()
 
     def add_service_error(self, error: ValidationError) -> None:
-        if hasattr(error, "error_dict"):
-            for name, messages in error.error_dict.items():
-                self.add_error(name if name in self.fields else None, messages)
-        else:
-            self.add_error(None, error)
+        add_service_errors(self, error)
         self._mark_invalid()
 
     def _mark_invalid(self) -> None:

@@ -12,9 +12,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts.assignment import assignable_users
+from accounts.forms import add_service_errors
 from accounts.models import User
 from contacts.models import Company, Contact
-from contacts.services.people import assignable_owners
 
 
 class RecordForm(forms.Form):
@@ -25,7 +26,7 @@ class RecordForm(forms.Form):
         self, *args: Any, user: User, current_owner: User | None = None, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        owners = list(assignable_owners(user).order_by("first_name", "last_name", "pk"))
+        owners = list(assignable_users(user).order_by("first_name", "last_name", "pk"))
         # An edit must never hand a record on just because its owner is not on the list.
         if current_owner is not None and current_owner not in owners:
             owners.insert(0, current_owner)
@@ -59,11 +60,7 @@ class RecordForm(forms.Form):
 
     def add_service_error(self, error: ValidationError) -> None:
         """A service's error by its field; fields the form does not show go to the top."""
-        if hasattr(error, "error_dict"):
-            for name, errors in error.error_dict.items():
-                self.add_error(name if name in self.fields else None, errors)
-        else:
-            self.add_error(None, error)
+        add_service_errors(self, error)
         self._mark_invalid_fields()
 
     def _mark_invalid_fields(self) -> None:

@@ -20,6 +20,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.visibility import visible_users
 from pipeline.criteria import missing_entry_criteria
 from pipeline.models import (
     EntryField,
@@ -93,17 +94,9 @@ class BoardFilters:
 def filter_owners(user: User) -> list[User]:
     """Active users whose deals ``user`` can see: the owner filter's choices, in one query.
 
-    Mirrors accounts.visibility: a rep sees their team, a manager also the teams they
-    manage, an admin everyone. Teams for the team filter come from the same rows.
+    Teams for the team filter come from the same rows.
     """
-    users = User.objects.filter(is_active=True).select_related("team")
-    if not user.is_admin:
-        condition = Q(pk=user.pk)
-        if user.team_id is not None:
-            condition |= Q(team_id=user.team_id)
-        if user.is_manager:
-            condition |= Q(team__manager=user)
-        users = users.filter(condition)
+    users = visible_users(user).select_related("team")
     return list(users.order_by("first_name", "last_name", "username"))
 
 

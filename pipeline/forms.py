@@ -10,9 +10,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.assignment import assignable_users
+from accounts.forms import add_service_errors
 from accounts.models import User
 from pipeline.models import Task, TouchpointKind, TouchpointOutcome
-from pipeline.services import assignable_users
 from pipeline.services.activity import SUMMARY_MAX_LENGTH
 
 # Which outcomes fit which kind of touchpoint: the quick-log form offers only these once a
@@ -84,11 +85,7 @@ class BootstrapForm(forms.Form):
         Services name fields the form may not show (a rep's task form has no assignee);
         those become errors of the whole form rather than a crash.
         """
-        if hasattr(error, "error_dict"):
-            for name, errors in error.error_dict.items():
-                self.add_error(name if name in self.fields else None, errors)
-        else:
-            self.add_error(None, error)
+        add_service_errors(self, error)
         self._mark_invalid_fields()
 
     def _mark_invalid_fields(self) -> None:

@@ -2,7 +2,7 @@
 
 They parse and present input only; the rules (probabilities of closing stages, where
 stages go, what may be removed) live in ``pipeline.services.stages``, whose errors name
-the same fields as these forms, so ``add_service_errors`` can show them in place.
+the same fields as these forms, so ``accounts.forms.add_service_errors`` can show them in place.
 """
 
 from __future__ import annotations
@@ -22,15 +22,6 @@ from pipeline.services.stages import (
     MAX_ROTTING_DAYS,
     NAME_MAX_LENGTH,
 )
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on the field it names, if the form has it."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
 
 
 class SettingsForm(forms.Form):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -19,22 +19,7 @@ from accounts.api.serializers import (
 )
 from accounts.models import Notification, User
 from accounts.notifications import mark_all_notifications_read, mark_notification_read
-
-
-def visible_users(user: User) -> QuerySet[User]:
-    """Active users ``user`` sees: themselves and their team; a manager's teams; all for admins."""
-    if not (user.is_authenticated and user.is_active):
-        return User.objects.none()
-    users = User.objects.filter(is_active=True)
-    if user.is_admin:
-        return users
-    condition = Q(pk=user.pk)
-    if user.team_id is not None:
-        condition |= Q(team_id=user.team_id)
-    if user.is_manager:
-        condition |= Q(team__manager=user)
-    return users.filter(condition)
-
+from accounts.visibility import visible_users
 
 USER_EXAMPLE = OpenApiExample(
     "A rep",

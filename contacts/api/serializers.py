@@ -11,13 +11,13 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.api.fields import UserChoiceField, VisibleRelatedField, id_field
+from accounts.assignment import assignable_users
 from contacts.models import Company, Contact, Lead
 from contacts.services.leads import lead_owners
-from contacts.services.people import assignable_owners
 
 
 class CompanySerializer(serializers.ModelSerializer):
-    owner = UserChoiceField(assignable_owners, required=False, help_text=_("Default: you."))
+    owner = UserChoiceField(assignable_users, required=False, help_text=_("Default: you."))
     owner_name = serializers.CharField(source="owner.__str__", read_only=True)
     allow_duplicate_domain = serializers.BooleanField(
         write_only=True,
@@ -47,7 +47,7 @@ class CompanySerializer(serializers.ModelSerializer):
 class ContactSerializer(serializers.ModelSerializer):
     company = VisibleRelatedField(Company)
     company_name = serializers.CharField(source="company.name", read_only=True)
-    owner = UserChoiceField(assignable_owners, required=False, help_text=_("Default: you."))
+    owner = UserChoiceField(assignable_users, required=False, help_text=_("Default: you."))
     owner_name = serializers.CharField(source="owner.__str__", read_only=True)
     full_name = serializers.CharField(read_only=True)
 

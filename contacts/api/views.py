@@ -99,6 +99,7 @@ COMPANY_EXAMPLE = {
     "created_at": "2026-03-02T10:00:00Z",
     "updated_at": "2026-11-20T14:00:00Z",
 }
+COMPANY_RESPONSE = OpenApiExample("A company", value=COMPANY_EXAMPLE, response_only=True)
 DUPLICATE_DOMAIN = OpenApiExample(
     "Domain taken",
     value={"domain": ["A company with this domain already exists."], "duplicates": [40]},
@@ -114,12 +115,12 @@ DUPLICATE_DOMAIN = OpenApiExample(
             "Companies you can see, a cursor page at a time. Filter by `owner`, `country`, "
             "`domain`, `external_id`, `updated_since`; sort with `ordering`."
         ),
-        examples=[OpenApiExample("A company", value=COMPANY_EXAMPLE, response_only=True)],
+        examples=[COMPANY_RESPONSE],
         responses={200: CompanySerializer(many=True), **error_responses(400)},
     ),
     retrieve=extend_schema(
         summary="Get a company",
-        examples=[OpenApiExample("A company", value=COMPANY_EXAMPLE, response_only=True)],
+        examples=[COMPANY_RESPONSE],
         responses={200: CompanySerializer, **error_responses(404)},
     ),
     create=extend_schema(
@@ -134,7 +135,7 @@ DUPLICATE_DOMAIN = OpenApiExample(
                 value={"name": "Acme GmbH", "domain": "acme.example", "country": "DE"},
                 request_only=True,
             ),
-            OpenApiExample("A company", value=COMPANY_EXAMPLE, response_only=True),
+            COMPANY_RESPONSE,
             DUPLICATE_DOMAIN,
         ],
         responses={201: CompanySerializer, **error_responses(400)},
@@ -144,7 +145,7 @@ DUPLICATE_DOMAIN = OpenApiExample(
         description="Only the owner, their manager or an admin may (403 for a teammate).",
         examples=[
             OpenApiExample("New industry", value={"industry": "Logistics"}, request_only=True),
-            OpenApiExample("A company", value=COMPANY_EXAMPLE, response_only=True),
+            COMPANY_RESPONSE,
         ],
         responses={200: CompanySerializer, **error_responses(400, 404)},
     ),
@@ -196,6 +197,7 @@ CONTACT_EXAMPLE = {
     "created_at": "2026-03-02T10:05:00Z",
     "updated_at": "2026-11-20T14:00:00Z",
 }
+CONTACT_RESPONSE = OpenApiExample("A contact", value=CONTACT_EXAMPLE, response_only=True)
 
 
 @extend_schema_view(
@@ -205,12 +207,12 @@ CONTACT_EXAMPLE = {
             "People at companies, those you can see, a cursor page at a time. Filter by "
             "`owner`, `company`, `email`, `external_id`, `updated_since`."
         ),
-        examples=[OpenApiExample("A contact", value=CONTACT_EXAMPLE, response_only=True)],
+        examples=[CONTACT_RESPONSE],
         responses={200: ContactSerializer(many=True), **error_responses(400)},
     ),
     retrieve=extend_schema(
         summary="Get a contact",
-        examples=[OpenApiExample("A contact", value=CONTACT_EXAMPLE, response_only=True)],
+        examples=[CONTACT_RESPONSE],
         responses={200: ContactSerializer, **error_responses(404)},
     ),
     create=extend_schema(
@@ -230,7 +232,7 @@ CONTACT_EXAMPLE = {
                 },
                 request_only=True,
             ),
-            OpenApiExample("A contact", value=CONTACT_EXAMPLE, response_only=True),
+            CONTACT_RESPONSE,
         ],
         responses={201: ContactSerializer, **error_responses(400)},
     ),
@@ -239,7 +241,7 @@ CONTACT_EXAMPLE = {
         description="Only the owner, their manager or an admin may (403 for a teammate).",
         examples=[
             OpenApiExample("New title", value={"job_title": "COO"}, request_only=True),
-            OpenApiExample("A contact", value=CONTACT_EXAMPLE, response_only=True),
+            CONTACT_RESPONSE,
         ],
         responses={200: ContactSerializer, **error_responses(400, 404)},
     ),
@@ -290,6 +292,7 @@ LEAD_EXAMPLE = {
     "created_at": "2026-11-17T16:42:00Z",
     "updated_at": "2026-11-20T15:30:00Z",
 }
+LEAD_RESPONSE = OpenApiExample("A lead", value=LEAD_EXAMPLE, response_only=True)
 DUPLICATE_LEAD = OpenApiResponse(
     response=DuplicateLeadSerializer,
     description=(
@@ -318,12 +321,12 @@ DUPLICATE_LEAD = OpenApiResponse(
             "cursor page at a time. Filter by `owner`, `status`, `source`, `is_assigned`, "
             "`email`, `updated_since`, creation range."
         ),
-        examples=[OpenApiExample("A lead", value=LEAD_EXAMPLE, response_only=True)],
+        examples=[LEAD_RESPONSE],
         responses={200: LeadSerializer(many=True), **error_responses(400)},
     ),
     retrieve=extend_schema(
         summary="Get a lead",
-        examples=[OpenApiExample("A lead", value=LEAD_EXAMPLE, response_only=True)],
+        examples=[LEAD_RESPONSE],
         responses={200: LeadSerializer, **error_responses(404)},
     ),
     create=extend_schema(
@@ -345,7 +348,7 @@ DUPLICATE_LEAD = OpenApiResponse(
                 },
                 request_only=True,
             ),
-            OpenApiExample("A lead", value=LEAD_EXAMPLE, response_only=True),
+            LEAD_RESPONSE,
         ],
         responses={201: LeadSerializer, 409: DUPLICATE_LEAD, **error_responses(400)},
     ),
@@ -357,7 +360,7 @@ DUPLICATE_LEAD = OpenApiResponse(
         ),
         examples=[
             OpenApiExample("Hand on", value={"owner": 8}, request_only=True),
-            OpenApiExample("A lead", value=LEAD_EXAMPLE, response_only=True),
+            LEAD_RESPONSE,
         ],
         responses={200: LeadSerializer, 409: DUPLICATE_LEAD, **error_responses(400, 404)},
     ),
@@ -386,7 +389,7 @@ class LeadViewSet(RecordViewSet):
         request=DisqualifySerializer,
         examples=[
             OpenApiExample("No budget", value={"reason": "No budget this year"}, request_only=True),
-            OpenApiExample("A lead", value=LEAD_EXAMPLE, response_only=True),
+            LEAD_RESPONSE,
         ],
         responses={200: LeadSerializer, **error_responses(400, 404)},
     )
@@ -415,7 +418,7 @@ class LeadViewSet(RecordViewSet):
                 },
                 request_only=True,
             ),
-            OpenApiExample("A lead", value=LEAD_EXAMPLE, response_only=True),
+            LEAD_RESPONSE,
         ],
         responses={200: LeadSerializer, **error_responses(400, 404)},
     )

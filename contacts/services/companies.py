@@ -13,21 +13,24 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import DomainNameValidator
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from accounts.assignment import apply_owner
 from accounts.models import User
 from contacts.models import Company, Contact
 from contacts.services.duplicates import hold_duplicate_keys, normalise_domain
 from contacts.services.people import (
     absorb_contact,
-    check_owner,
     clean_text_fields,
+    editable_record,
+    finish_merge,
     reject_unknown_fields,
     repoint_references,
+    save_checked,
 )
 
 COMPANY_FIELDS = frozenset(
@@ -69,12 +72,7 @@ def _check_unique(company: Company) -> None:
 
 
 def _save(company: Company, *, update_fields: list[str] | None = None) -> None:
-    try:
-        with transaction.atomic():
-            company.save(update_fields=update_fields)
-    except IntegrityError:
-        _check_unique(company)
-        raise
+    save_checked(company, _check_unique, update_fields=update_fields)
 
 
 def _apply(
@@ -97,10 +95,7 @@ def _apply(
         errors["country"] = _("Use the two-letter ISO country code, e.g. DE.")
     if errors:
         raise ValidationError(errors)
-    if "owner" in fields:
-        owner = fields["owner"]
-        if (owner.pk if isinstance(owner, User) else owner) != company.owner_id:
-            company.owner = check_owner(by, owner)
+    apply_owner(by, company, fields)
     try:
         company.full_clean(exclude=["owner"], validate_constraints=False)
     except ValidationError as error:
@@ -135,13 +130,8 @@ def create_company(
 
 
 def _editable_company(by: User, company_id: int, *, lock: bool = False) -> Company:
-    companies = Company.objects.visible_to(by)
-    if lock:
-        companies = companies.select_for_update(of=("self",))
-    company = companies.get(pk=company_id)
-    if not Company.objects.editable_by(by).filter(pk=company.pk).exists():
-        raise PermissionDenied(_("Only the company's owner or their manager may change it."))
-    return company
+    denied = _("Only the company's owner or their manager may change it.")
+    return editable_record(Company, by, company_id, lock=lock, denied=denied)
 
 
 @transaction.atomic
@@ -187,10 +177,5 @@ def merge_companies(*, by: User, keep_id: int, merge_id: int) -> Company:
             absorb_contact(twin, person)
     # The remaining contacts, deals and converted leads, one UPDATE per relation.
     repoint_references(Company, from_pk=merge.pk, to_pk=keep.pk)
-    filled = [name for name in FILLABLE_FIELDS if not getattr(keep, name) and getattr(merge, name)]
-    for name in filled:
-        setattr(keep, name, getattr(merge, name))
-    merge.delete()
-    if filled:
-        keep.save(update_fields=[*filled, "updated_at"])
+    finish_merge(keep, merge, FILLABLE_FIELDS)
     return keep

@@ -27,11 +27,12 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Team, User
+from accounts.assignment import assignable_users
+from accounts.models import User
 from contacts.models import (
     Lead,
     LeadPolicy,
@@ -50,6 +51,7 @@ from contacts.signals import lead_created
 
 __all__ = [
     "EDITABLE_FIELDS",
+    "LEAD_DETAILS",
     "DuplicateLead",
     "answer_criteria",
     "clear_duplicate_flag",
@@ -64,24 +66,24 @@ __all__ = [
     "update_lead",
 ]
 
-# What a person (form, API, import row) may set on a lead. Status, score, touches and the
-# conversion fields belong to the services that record those events.
-EDITABLE_FIELDS = frozenset(
-    {
-        "first_name",
-        "last_name",
-        "email",
-        "phone",
-        "company_name",
-        "company_domain",
-        "job_title",
-        "country",
-        "region",
-        "source",
-        "owner",
-        "external_id",
-    }
+# What a person (form, API, import row, the admin's add form) may set on a lead, in the
+# order a form shows them. Status, score, touches and the conversion fields belong to the
+# services that record those events.
+LEAD_DETAILS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "company_name",
+    "company_domain",
+    "job_title",
+    "country",
+    "region",
+    "source",
+    "owner",
+    "external_id",
 )
+EDITABLE_FIELDS = frozenset(LEAD_DETAILS)
 # An import may carry when the prospect was first seen elsewhere.
 CREATE_ONLY_FIELDS = frozenset({"created_at"})
 # Fields a merge copies from the merged lead when the kept lead has them blank.
@@ -131,16 +133,18 @@ def _editable_lead(by: User, lead_id: int, *, lock: bool = False) -> Lead:
 
 
 def lead_owners(by: User | None) -> QuerySet[User]:
-    """Active users ``by`` may give a lead to: the rule behind every owner field."""
-    users = User.objects.filter(is_active=True)
-    if by is None or by.is_admin:
-        return users
-    if by.is_manager:
-        managed = Team.objects.filter(manager=by).values("pk")
-        return users.filter(Q(pk=by.pk) | Q(team__in=managed))
-    if by.team_id is None:
-        return users.filter(pk=by.pk)
-    return users.filter(Q(pk=by.pk) | Q(team_id=by.team_id))
+    """Active users ``by`` may give a lead to: the rule behind every owner field.
+
+    The shared assignment rule, widened for reps to their teammates: a lead is prospecting
+    the team shares, so a rep may pass one on, while deals and contacts stay with whoever
+    owns them. The system (``by=None``) may give a lead to anyone active.
+    """
+    if by is None:
+        return User.objects.filter(is_active=True)
+    owners = assignable_users(by)
+    if by.is_admin or by.is_manager or by.team_id is None:
+        return owners
+    return owners | User.objects.filter(is_active=True, team_id=by.team_id)
 
 
 def _resolve_owner(by: User | None, value: object) -> User | None:

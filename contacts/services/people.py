@@ -17,18 +17,21 @@ two requests race.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import cast
+from collections.abc import Callable, Mapping
+from typing import TypeVar, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Team, User
+from accounts.assignment import apply_owner
+from accounts.models import User
 from contacts.models import Company, Contact
+
+# A model whose queryset has ``visible_to`` and ``editable_by`` (accounts.visibility).
+Owned = TypeVar("Owned", bound=models.Model)
 
 CONTACT_FIELDS = frozenset(
     {"company", "first_name", "last_name", "email", "phone", "job_title", "owner", "external_id"}
@@ -37,26 +40,6 @@ TEXT_FIELDS = ("first_name", "last_name", "email", "phone", "job_title", "extern
 EMAIL_TAKEN_MESSAGE = gettext_lazy("This company already has a contact with this email.")
 # What a merge copies from the merged contact when the kept one has nothing there.
 FILLABLE_FIELDS = ("last_name", "email", "phone", "job_title", "external_id")
-
-
-def assignable_owners(by: User) -> QuerySet[User]:
-    """Active users ``by`` may give a company or contact to: themselves, their teams, anyone."""
-    users = User.objects.filter(is_active=True)
-    if by.is_admin:
-        return users
-    if by.is_manager:
-        managed = Team.objects.filter(manager=by).values("pk")
-        return users.filter(pk=by.pk) | users.filter(team__in=managed)
-    return users.filter(pk=by.pk)
-
-
-def check_owner(by: User, value: object) -> User:
-    """The user named by ``value`` (a User or a primary key), if ``by`` may give records to them."""
-    pk = value.pk if isinstance(value, User) else value
-    owner = assignable_owners(by).filter(pk=pk).first() if isinstance(pk, int) else None
-    if owner is None:
-        raise ValidationError({"owner": _("Choose yourself or a member of a team you manage.")})
-    return owner
 
 
 def reject_unknown_fields(fields: Mapping[str, object], known: frozenset[str]) -> None:
@@ -104,6 +87,22 @@ def repoint_references(model: type[models.Model], *, from_pk: int, to_pk: int) -
         related_model._base_manager.filter(**{field_name: from_pk}).update(**changes)
 
 
+def finish_merge(keep: models.Model, merge: models.Model, fillable: tuple[str, ...]) -> None:
+    """The last step of merging two records once everything pointing at ``merge`` points at
+    ``keep``: ``keep`` takes ``merge``'s ``fillable`` details where its own are blank, and
+    ``merge`` is deleted.
+
+    ``merge`` is deleted before ``keep`` is saved, so a unique email or external id is never
+    on both rows at once.
+    """
+    filled = [name for name in fillable if not getattr(keep, name) and getattr(merge, name)]
+    for name in filled:
+        setattr(keep, name, getattr(merge, name))
+    merge.delete()
+    if filled:
+        keep.save(update_fields=[*filled, "updated_at"])
+
+
 def visible_email_twins(user: User, email: str, *, exclude_pk: int | None = None):
     """Visible contacts with this email at any company: the duplicates a user is warned of."""
     email = email.strip()
@@ -147,14 +146,27 @@ def _validate(contact: Contact) -> None:
     _check_unique(contact)
 
 
-def _save(contact: Contact, *, update_fields: list[str] | None = None) -> None:
+def save_checked(
+    record: Owned,
+    check_unique: Callable[[Owned], None],
+    *,
+    update_fields: list[str] | None = None,
+) -> None:
+    """Save ``record``; if a unique constraint refuses it, raise ``check_unique``'s field error.
+
+    The services check uniqueness before saving, but another request may save the same email
+    or external id in between: the constraint decides, and the error still names the field.
+    """
     try:
         with transaction.atomic():
-            contact.save(update_fields=update_fields)
+            record.save(update_fields=update_fields)
     except IntegrityError:
-        # Another request saved the same email or external id after our check: say which.
-        _check_unique(contact)
+        check_unique(record)
         raise
+
+
+def _save(contact: Contact, *, update_fields: list[str] | None = None) -> None:
+    save_checked(contact, _check_unique, update_fields=update_fields)
 
 
 def _apply(by: User, contact: Contact, fields: Mapping[str, object]) -> list[str]:
@@ -174,10 +186,7 @@ def _apply(by: User, contact: Contact, fields: Mapping[str, object]) -> list[str
         contact.company = company
     elif contact.company_id is None:
         raise ValidationError({"company": _("Say which company this person works for.")})
-    if "owner" in fields:
-        owner = fields["owner"]
-        if (owner.pk if isinstance(owner, User) else owner) != contact.owner_id:
-            contact.owner = check_owner(by, owner)
+    apply_owner(by, contact, fields)
     _validate(contact)
     after = {name: getattr(contact, name) for name in TEXT_FIELDS}
     after.update(company=contact.company_id, owner=contact.owner_id)
@@ -197,14 +206,22 @@ def create_contact(*, by: User, fields: Mapping[str, object]) -> Contact:
     return contact
 
 
-def _editable_contact(by: User, contact_id: int, *, lock: bool = False) -> Contact:
-    contacts = Contact.objects.visible_to(by)
+def editable_record(model: type[Owned], by: User, pk: int, *, lock: bool, denied: str) -> Owned:
+    """The record if ``by`` may change it: DoesNotExist if they cannot see it (a 404), else
+    PermissionDenied with ``denied`` (a 403). ``lock`` holds the row until commit."""
+    records = model.objects.visible_to(by)  # type: ignore[attr-defined]
     if lock:
-        contacts = contacts.select_for_update(of=("self",))
-    contact = contacts.get(pk=contact_id)
-    if not Contact.objects.editable_by(by).filter(pk=contact.pk).exists():
-        raise PermissionDenied(_("Only the contact's owner or their manager may change it."))
-    return contact
+        # Only the record's row: visibility may join the owner, whose row is not changed.
+        records = records.select_for_update(of=("self",))
+    record = records.get(pk=pk)
+    if not model.objects.editable_by(by).filter(pk=record.pk).exists():  # type: ignore[attr-defined]
+        raise PermissionDenied(denied)
+    return record
+
+
+def _editable_contact(by: User, contact_id: int, *, lock: bool = False) -> Contact:
+    denied = _("Only the contact's owner or their manager may change it.")
+    return editable_record(Contact, by, contact_id, lock=lock, denied=denied)
 
 
 @transaction.atomic
@@ -220,16 +237,10 @@ def update_contact(*, by: User, contact_id: int, fields: Mapping[str, object]) -
 def absorb_contact(keep: Contact, merge: Contact) -> None:
     """Move everything about ``merge`` onto ``keep``, fill ``keep``'s blanks, delete ``merge``.
 
-    The caller has checked permissions and holds both rows locked. ``merge`` is deleted
-    before ``keep`` takes its email or external id, so the unique constraints never see both.
+    The caller has checked permissions and holds both rows locked.
     """
     repoint_references(Contact, from_pk=merge.pk, to_pk=keep.pk)
-    filled = [name for name in FILLABLE_FIELDS if not getattr(keep, name) and getattr(merge, name)]
-    for name in filled:
-        setattr(keep, name, getattr(merge, name))
-    merge.delete()
-    if filled:
-        keep.save(update_fields=[*filled, "updated_at"])
+    finish_merge(keep, merge, FILLABLE_FIELDS)
 
 
 @transaction.atomic

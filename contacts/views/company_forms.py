@@ -14,12 +14,14 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import View
 
+from accounts.models import User
 from contacts.forms_people import CompanyForm
 from contacts.models import Company
 from contacts.services.companies import (
@@ -30,7 +32,12 @@ from contacts.services.companies import (
     visible_domain_twins,
 )
 from contacts.services.duplicates import normalise_domain
-from contacts.views.contact_forms import acting_user, editable_or_403, visible_or_none
+from contacts.views.contact_forms import (
+    RecordMergeView,
+    acting_user,
+    editable_or_403,
+    visible_or_none,
+)
 
 TEMPLATE = "contacts/company_form.html"
 MERGE_TEMPLATE = "contacts/company_merge.html"
@@ -121,10 +128,18 @@ class CompanyDomainCheckView(LoginRequiredMixin, View):
         return TemplateResponse(request, f"{TEMPLATE}#domain-hint", context)
 
 
-class CompanyMergeView(LoginRequiredMixin, View):
+class CompanyMergeView(RecordMergeView):
     """Pick a duplicate (same domain or name, or ``?other=<pk>``), compare, merge it in."""
 
-    def _context(self, request: HttpRequest, pk: int, other_pk: object) -> dict[str, Any]:
+    model = Company
+    template_name = MERGE_TEMPLATE
+    detail_url_name = "contacts:company_detail"
+    choose_message = gettext_lazy("Choose the company to merge into this one.")
+
+    def merge(self, *, by: User, keep_id: int, merge_id: int) -> Company:
+        return merge_companies(by=by, keep_id=keep_id, merge_id=merge_id)
+
+    def merge_context(self, request: HttpRequest, pk: int, other_pk: object) -> dict[str, Any]:
         user = acting_user(request)
         company = editable_or_403(Company.objects.all(), user, pk)
         alike = Q(name__iexact=company.name)
@@ -138,26 +153,3 @@ class CompanyMergeView(LoginRequiredMixin, View):
             if other is not None:
                 candidates.insert(0, other)
         return {"company": company, "candidates": candidates, "other": other}
-
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        context = self._context(request, pk, request.GET.get("other"))
-        return TemplateResponse(request, MERGE_TEMPLATE, context)
-
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        user = acting_user(request)
-        context = self._context(request, pk, request.POST.get("other"))
-        if context["other"] is None:
-            context["error"] = _("Choose the company to merge into this one.")
-            return TemplateResponse(request, MERGE_TEMPLATE, context, status=422)
-        try:
-            keep = merge_companies(by=user, keep_id=pk, merge_id=context["other"].pk)
-        except Company.DoesNotExist:
-            raise Http404 from None
-        except ValidationError as error:
-            context["error"] = " ".join(error.messages)
-            return TemplateResponse(request, MERGE_TEMPLATE, context, status=422)
-        messages.success(
-            request,
-            _("%(merged)s was merged into %(kept)s.") % {"merged": context["other"], "kept": keep},
-        )
-        return redirect("contacts:company_detail", pk=keep.pk)

@@ -11,12 +11,12 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Team, User
-from accounts.visibility import owner_visible_q
+from accounts.models import User
+from accounts.visibility import owner_visible_q, visible_users
 
 ME = "me"
 # Deal statuses are pipeline's; contacts reaches deals only through the relation pipeline
@@ -52,15 +52,7 @@ class DateFilterField(forms.DateField):
 
 def visible_owners(user: User) -> QuerySet[User]:
     """The people whose records ``user`` can see: the owner filter's options."""
-    users = User.objects.filter(is_active=True).order_by("first_name", "last_name", "pk")
-    if user.is_admin:
-        return users
-    condition = Q(pk=user.pk)
-    if user.team_id is not None:
-        condition |= Q(team_id=user.team_id)
-    if user.is_manager:
-        condition |= Q(team__in=Team.objects.filter(manager=user).values("pk"))
-    return users.filter(condition)
+    return visible_users(user).order_by("first_name", "last_name", "pk")
 
 
 def filter_by_owner(

@@ -20,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import View
 
 from accounts.models import User
@@ -181,10 +182,61 @@ class ContactEmailCheckView(LoginRequiredMixin, View):
         return TemplateResponse(request, f"{TEMPLATE}#email-field", context)
 
 
-class ContactMergeView(LoginRequiredMixin, View):
+class RecordMergeView(LoginRequiredMixin, View):
+    """The merge page of companies and contacts: pick a duplicate, compare, merge it in.
+
+    A subclass finds the record and the candidates to offer (``merge_context``, with keys
+    ``candidates`` and ``other``, the chosen one or None) and names its ``merge`` service.
+    """
+
+    model: type[Company] | type[Contact]
+    template_name: str
+    detail_url_name: str
+    choose_message: str
+
+    def merge_context(self, request: HttpRequest, pk: int, other_pk: object) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def merge(self, *, by: User, keep_id: int, merge_id: int) -> Company | Contact:
+        raise NotImplementedError
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        context = self.merge_context(request, pk, request.GET.get("other"))
+        return TemplateResponse(request, self.template_name, context)
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        user = acting_user(request)
+        context = self.merge_context(request, pk, request.POST.get("other", ""))
+        if context["other"] is None:
+            context["error"] = str(self.choose_message)
+            return TemplateResponse(request, self.template_name, context, status=422)
+        try:
+            keep = self.merge(by=user, keep_id=pk, merge_id=context["other"].pk)
+        except self.model.DoesNotExist:
+            # Merged or deleted by someone else since the page was read.
+            raise Http404 from None
+        except ValidationError as error:
+            context["error"] = " ".join(error.messages)
+            return TemplateResponse(request, self.template_name, context, status=422)
+        messages.success(
+            request,
+            _("%(merged)s was merged into %(kept)s.") % {"merged": context["other"], "kept": keep},
+        )
+        return redirect(self.detail_url_name, pk=keep.pk)
+
+
+class ContactMergeView(RecordMergeView):
     """Pick a contact of the same company, compare the two, and merge it into this one."""
 
-    def _context(self, request: HttpRequest, pk: int, other_pk: object) -> dict[str, Any]:
+    model = Contact
+    template_name = MERGE_TEMPLATE
+    detail_url_name = "contacts:contact_detail"
+    choose_message = gettext_lazy("Choose the contact to merge into this one.")
+
+    def merge(self, *, by: User, keep_id: int, merge_id: int) -> Contact:
+        return merge_contacts(by=by, keep_id=keep_id, merge_id=merge_id)
+
+    def merge_context(self, request: HttpRequest, pk: int, other_pk: object) -> dict[str, Any]:
         user = acting_user(request)
         contact = editable_or_403(Contact.objects.select_related("company"), user, pk)
         candidates = list(
@@ -195,28 +247,3 @@ class ContactMergeView(LoginRequiredMixin, View):
         )
         other = next((c for c in candidates if str(c.pk) == str(other_pk or "")), None)
         return {"contact": contact, "candidates": candidates, "other": other}
-
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        context = self._context(request, pk, request.GET.get("other"))
-        return TemplateResponse(request, MERGE_TEMPLATE, context)
-
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        user = acting_user(request)
-        other_pk = request.POST.get("other", "")
-        context = self._context(request, pk, other_pk)
-        if context["other"] is None:
-            context["error"] = _("Choose the contact to merge into this one.")
-            return TemplateResponse(request, MERGE_TEMPLATE, context, status=422)
-        try:
-            keep = merge_contacts(by=user, keep_id=pk, merge_id=context["other"].pk)
-        except Contact.DoesNotExist:
-            # Merged or deleted by someone else since the page was read.
-            raise Http404 from None
-        except ValidationError as error:
-            context["error"] = " ".join(error.messages)
-            return TemplateResponse(request, MERGE_TEMPLATE, context, status=422)
-        messages.success(
-            request,
-            _("%(merged)s was merged into %(kept)s.") % {"merged": context["other"], "kept": keep},
-        )
-        return redirect("contacts:contact_detail", pk=keep.pk)

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Team, User
+from accounts.models import User
+from accounts.visibility import visible_users
 from contacts.cadence import OPEN_STATUSES, CadenceStep
 from contacts.csv_export import CsvColumn
 from contacts.models import Lead, LeadSource, LeadStatus
@@ -61,15 +62,7 @@ class LeadFilterForm(ListFilterForm):
 
 def filter_owners(user: User) -> QuerySet[User]:
     """People whose leads ``user`` can see: the owner filter's choices."""
-    users = User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
-    if user.is_admin:
-        return users
-    condition = Q(pk=user.pk)
-    if user.team_id is not None:
-        condition |= Q(team_id=user.team_id)
-    if user.is_manager:
-        condition |= Q(team__in=Team.objects.filter(manager=user).values("pk"))
-    return users.filter(condition)
+    return visible_users(user).order_by("first_name", "last_name", "username")
 
 
 class LeadListView(SearchableListView):

@@ -15,18 +15,18 @@ from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
+from accounts.assignment import assignable_users
 from accounts.models import User
 from contacts.models import Company
 from crm.imports.parsing import CellError
 from pipeline.models import Pipeline, Stage, StageKind, board_order
-from pipeline.services import assignable_users
 
 
 class OwnerLookup:
     """Users the importer may make owners, by user name or email (case-insensitive).
 
     ``candidates`` is the pages' rule for who may own the kind of record: by default the
-    tasks' rule (themselves; a manager's teams; anyone for an admin).
+    shared assignment rule (themselves; a manager's teams; anyone for an admin).
     """
 
     def __init__(

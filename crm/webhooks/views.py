@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django_htmx.middleware import HtmxDetails
 
+from accounts.forms import add_service_errors
 from accounts.models import User
 from crm.webhooks.forms import WebhookForm
 from crm.webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
@@ -33,7 +34,6 @@ from crm.webhooks.services import (
     send_ping,
     update_webhook,
 )
-from pipeline.settings_forms import add_service_errors
 
 LIST_TEMPLATE = "webhooks/webhook_list.html"
 DETAIL_TEMPLATE = "webhooks/webhook_detail.html"

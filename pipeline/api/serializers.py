@@ -15,6 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.fields import UserChoiceField, VisibleRelatedField, id_field
+from accounts.assignment import assignable_users
 from contacts.models import Company, Contact, Lead
 from pipeline.models import (
     EntryField,
@@ -27,7 +28,6 @@ from pipeline.models import (
     TouchpointOutcome,
     board_order,
 )
-from pipeline.services import assignable_users
 
 # Versions beyond what the column holds are refused as input, not sent to the database.
 MAX_VERSION = 2**31 - 1
@@ -44,6 +44,20 @@ def version_field() -> serializers.IntegerField:
     )
 
 
+# What a stage shows and an admin sets, in one order for reading and writing.
+STAGE_FIELDS = [
+    "id",
+    "pipeline",
+    "name",
+    "position",
+    "kind",
+    "probability",
+    "rotting_days",
+    "entry_fields",
+    "entry_checklist",
+]
+
+
 class StageSerializer(serializers.ModelSerializer):
     entry_fields = serializers.ListField(
         child=serializers.ChoiceField(choices=EntryField.choices),
@@ -58,17 +72,7 @@ class StageSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Stage
-        fields = [
-            "id",
-            "pipeline",
-            "name",
-            "position",
-            "kind",
-            "probability",
-            "rotting_days",
-            "entry_fields",
-            "entry_checklist",
-        ]
+        fields = STAGE_FIELDS
         read_only_fields = fields
 
 
@@ -90,17 +94,7 @@ class StageWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Stage
-        fields = [
-            "id",
-            "pipeline",
-            "name",
-            "position",
-            "kind",
-            "probability",
-            "rotting_days",
-            "entry_fields",
-            "entry_checklist",
-        ]
+        fields = STAGE_FIELDS
         read_only_fields = ["position"]
         # The service checks the name against the stages in use and names the field.
         validators: list[Any] = []

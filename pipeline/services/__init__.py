@@ -5,7 +5,6 @@ One module per concern; import from here so callers do not depend on the split.
 
 from pipeline.services.activity import (
     add_task,
-    assignable_users,
     complete_task,
     log_touchpoint,
     reopen_task,
@@ -22,6 +21,7 @@ from pipeline.services.opportunities import (
     check_new_opportunity,
     create_opportunity,
     first_open_stage,
+    update_opportunity,
 )
 from pipeline.services.stages import (
     StageRemoval,
@@ -43,7 +43,6 @@ __all__ = [
     "StageRemoval",
     "add_stage",
     "add_task",
-    "assignable_users",
     "check_new_opportunity",
     "check_stage_removable",
     "complete_task",
@@ -58,5 +57,6 @@ __all__ = [
     "reopen_task",
     "reorder_stages",
     "set_pipeline_active",
+    "update_opportunity",
     "update_stage",
 ]

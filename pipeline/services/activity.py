@@ -26,12 +26,13 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Case, F, QuerySet, Value, When
+from django.db.models import Case, F, Value, When
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Team, User
+from accounts.assignment import may_assign_to
+from accounts.models import User
 from contacts.models import Contact, Lead, LeadStatus
 from pipeline.models import Opportunity, Task, Touchpoint, TouchpointKind, TouchpointOutcome
 
@@ -172,23 +173,10 @@ def log_touchpoint(
     )
 
 
-def assignable_users(by: User) -> QuerySet[User]:
-    """Active users ``by`` may assign a task to: themselves, their managed teams, or anyone."""
-    users = User.objects.filter(is_active=True)
-    if by.is_admin:
-        return users
-    if by.is_manager:
-        managed = Team.objects.filter(manager=by).values("pk")
-        return users.filter(pk=by.pk) | users.filter(team__in=managed)
-    return users.filter(pk=by.pk)
-
-
 def _check_assignee(by: User, assignee: User) -> None:
     if not assignee.is_active:
         raise ValidationError({"assignee": _("%(user)s is no longer active.") % {"user": assignee}})
-    if assignee.pk == by.pk or by.is_admin:
-        return
-    if not assignable_users(by).filter(pk=assignee.pk).exists():
+    if not may_assign_to(by, assignee):
         raise PermissionDenied(_("You may not assign tasks to %(user)s.") % {"user": assignee})
 
 

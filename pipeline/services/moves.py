@@ -32,7 +32,7 @@ class MoveConflict(Exception):
 
     def __init__(self, current: Opportunity) -> None:
         self.current = current
-        who = current.updated_by or _("someone else")
+        who = current.updated_by or _("Someone else")
         super().__init__(
             _("%(who)s changed this deal first; it is now in %(stage)s.")
             % {"who": who, "stage": current.stage.name}

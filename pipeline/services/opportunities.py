@@ -1,24 +1,32 @@
-"""Creating a deal: the one way deals come into being, for pages, the API, imports, the admin
-and lead conversion alike.
+"""Creating and editing a deal: the one way deals come into being, for pages, the API,
+imports, the admin and lead conversion alike, and the one way their details change.
 
 A new deal enters an open stage of an active pipeline (the first one unless told otherwise),
 sits at the top of that column, and its history starts with a StageChange from no stage, so
 time-in-stage and conversion reports count it from the moment it was created.
+
+An edit changes a deal's details (title, company, contact, owner, value, ...). Its stage,
+status and position change only through ``move_opportunity``: those are the board's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.assignment import apply_owner, may_assign_to
 from accounts.models import User
 from contacts.models import Company, Contact, Lead
+from contacts.services.people import reject_unknown_fields
 from pipeline.models import (
     Opportunity,
     OpportunityStatus,
@@ -29,7 +37,7 @@ from pipeline.models import (
     board_order,
 )
 from pipeline.positions import position_between
-from pipeline.services.activity import assignable_users
+from pipeline.services.moves import MoveConflict
 
 CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
 TITLE_MAX_LENGTH = Opportunity._meta.get_field("title").max_length or 200
@@ -54,6 +62,23 @@ def top_position(stage: Stage) -> int:
     position = position_between(None, first)
     assert position is not None  # with nothing above a card there is always room
     return position
+
+
+def _clean_title(title: str, errors: dict[str, str]) -> str:
+    """The title with runs of white space made one space; an error if blank or too long."""
+    title = " ".join(title.split())
+    if not title:
+        errors["title"] = _("Give the deal a title.")
+    elif len(title) > TITLE_MAX_LENGTH:
+        errors["title"] = _("Keep the title to %(limit)d characters.") % {"limit": TITLE_MAX_LENGTH}
+    return title
+
+
+def _clean_currency(currency: object, errors: dict[str, str]) -> str:
+    currency = currency.strip().upper() if isinstance(currency, str) else ""
+    if not CURRENCY_PATTERN.match(currency):
+        errors["currency"] = _("Use a three-letter ISO currency code, e.g. EUR.")
+    return currency
 
 
 def _clean_value(value: object, errors: dict[str, str]) -> Decimal:
@@ -84,11 +109,7 @@ def check_new_opportunity(
     ``create_opportunity`` and forms that want the same messages beside their fields.
     """
     errors: dict[str, str] = {}
-    title = " ".join(title.split())
-    if not title:
-        errors["title"] = _("Give the deal a title.")
-    elif len(title) > TITLE_MAX_LENGTH:
-        errors["title"] = _("Keep the title to %(limit)d characters.") % {"limit": TITLE_MAX_LENGTH}
+    _clean_title(title, errors)
     if pipeline is not None:
         if not pipeline.is_active:
             errors["pipeline"] = _("This pipeline is inactive; choose another.")
@@ -136,15 +157,13 @@ def create_opportunity(
         by=by, title=title, company=company, pipeline=pipeline, stage=stage, contact=contact
     )
     amount = _clean_value(value, errors)
-    currency = currency.strip().upper()
-    if not CURRENCY_PATTERN.match(currency):
-        errors["currency"] = _("Use a three-letter ISO currency code, e.g. EUR.")
+    currency = _clean_currency(currency, errors)
     if errors:
         raise ValidationError(errors)
     stage = stage or first_open_stage(pipeline)
     assert stage is not None  # checked above
     owner = by if owner is None else owner
-    if owner.pk != by.pk and not assignable_users(by).filter(pk=owner.pk).exists():
+    if not may_assign_to(by, owner):
         raise PermissionDenied(_("You may not give deals to %(user)s.") % {"user": owner})
     if not owner.is_active:
         raise ValidationError({"owner": _("%(user)s is no longer active.") % {"user": owner}})
@@ -174,4 +193,180 @@ def create_opportunity(
     StageChange.objects.create(
         opportunity=opportunity, from_stage=None, to_stage=stage, by=by, at=now
     )
+    return opportunity
+
+
+# What an edit may change. Stage, status, position, the lost reason and the closing time
+# are the board's (``move_opportunity``); the pipeline and the lead a deal came from are
+# fixed when it is created.
+EDITABLE_FIELDS = frozenset(
+    {
+        "title",
+        "company",
+        "contact",
+        "owner",
+        "value",
+        "currency",
+        "expected_close_date",
+        "forecast_category",
+        "checklist_done",
+        "external_id",
+    }
+)
+# Relations are checked against what the actor may see, not by ``full_clean``.
+_CHECKED_FIELDS = ("company", "contact", "owner")
+
+
+def _editable_opportunity(by: User, opportunity_id: int) -> Opportunity:
+    """The deal, locked, if ``by`` may change it.
+
+    Raises DoesNotExist if ``by`` cannot see it, PermissionDenied if they may only see it.
+    """
+    # Only the deal's row: visibility joins the owner, whose row an edit does not change.
+    opportunity = (
+        Opportunity.objects.visible_to(by).select_for_update(of=("self",)).get(pk=opportunity_id)
+    )
+    if opportunity.owner_id != by.pk and not (
+        Opportunity.objects.editable_by(by).filter(pk=opportunity.pk).exists()
+    ):
+        raise PermissionDenied(_("You may not change this deal."))
+    return opportunity
+
+
+def _visible(model: type[Company] | type[Contact], by: User, value: object) -> Any:
+    pk = value.pk if isinstance(value, model) else value
+    if not isinstance(pk, int):
+        return None
+    return model.objects.visible_to(by).filter(pk=pk).first()
+
+
+def _check_external_id(opportunity: Opportunity) -> None:
+    taken = (
+        Opportunity.objects.exclude(pk=opportunity.pk)
+        .filter(external_id=opportunity.external_id)
+        .exists()
+    )
+    if opportunity.external_id and taken:
+        raise ValidationError({"external_id": _("Another deal already has this external id.")})
+
+
+def _apply_edit(by: User, opportunity: Opportunity, fields: Mapping[str, object]) -> None:
+    """Check ``fields`` and set them on the in-memory deal; nothing is written."""
+    reject_unknown_fields(fields, EDITABLE_FIELDS)
+    errors: dict[str, str] = {}
+    if "title" in fields:
+        title = fields["title"]
+        if isinstance(title, str):
+            opportunity.title = _clean_title(title, errors)
+        else:
+            errors["title"] = _("Give the deal a title.")
+    if "value" in fields:
+        opportunity.value = _clean_value(fields["value"], errors)
+    if "currency" in fields:
+        opportunity.currency = _clean_currency(fields["currency"], errors)
+    if "external_id" in fields:
+        external_id = fields["external_id"] or ""
+        if isinstance(external_id, str):
+            opportunity.external_id = external_id.strip()
+        else:
+            errors["external_id"] = _("Enter text.")
+    if "checklist_done" in fields:
+        items = fields["checklist_done"] or []
+        if isinstance(items, list | tuple) and all(isinstance(item, str) for item in items):
+            opportunity.checklist_done = sorted(set(items))
+        else:
+            errors["checklist_done"] = _("Give the checklist items done as a list of texts.")
+    for name in ("expected_close_date", "forecast_category"):
+        if name in fields:
+            setattr(opportunity, name, fields[name])
+    if "company" in fields:
+        company = _visible(Company, by, fields["company"])
+        if company is None:
+            errors["company"] = _("Choose a company you can see.")
+        else:
+            opportunity.company = company
+    if "contact" in fields:
+        if fields["contact"] is None:
+            opportunity.contact = None
+        else:
+            contact = _visible(Contact, by, fields["contact"])
+            if contact is None:
+                errors["contact"] = _("Choose a contact of this deal's company.")
+            else:
+                opportunity.contact = contact
+    # A new company leaves a contact of the old one behind: the deal must not point at both.
+    relations_changed = "company" in fields or "contact" in fields
+    if (
+        relations_changed
+        and not errors.keys() & {"company", "contact"}
+        and opportunity.contact is not None
+        and opportunity.contact.company_id != opportunity.company_id
+    ):
+        errors["contact"] = _("Choose a contact of this deal's company.")
+    try:
+        apply_owner(by, opportunity, fields)
+    except ValidationError as error:
+        errors.update({name: messages[0] for name, messages in error.message_dict.items()})
+    # The model's own field rules, for the fields being changed and not refused already: a
+    # value stored before a rule existed does not block an edit of something else.
+    unchecked = [
+        field.name
+        for field in Opportunity._meta.fields
+        if field.name not in fields or field.name in _CHECKED_FIELDS or field.name in errors
+    ]
+    try:
+        opportunity.full_clean(exclude=unchecked, validate_constraints=False)
+    except ValidationError as error:
+        errors.update({name: messages[0] for name, messages in error.message_dict.items()})
+    if errors:
+        raise ValidationError(errors)
+    _check_external_id(opportunity)
+
+
+@transaction.atomic
+def update_opportunity(
+    *, by: User, opportunity_id: int, version: int | None, fields: Mapping[str, object]
+) -> Opportunity:
+    """Change the given details of a deal ``by`` may edit; the others stay as they are.
+
+    ``fields`` holds names from ``EDITABLE_FIELDS``; ``company``, ``contact`` and ``owner``
+    may be instances or primary keys. The company and contact must be visible to ``by`` and
+    belong together; a new owner must be someone ``by`` may give records to. Raises
+    Opportunity.DoesNotExist when the deal is not visible (404), PermissionDenied when it is
+    not ``by``'s to change (403), ValidationError naming each bad field (400), and
+    MoveConflict when ``version`` is given and no longer the deal's (409).
+
+    Every edit with fields, even one that repeats the current values, writes and bumps
+    ``version``, so a board move begun before it loses with a 409 instead of silently
+    undoing it. An edit with no fields writes nothing.
+    """
+    # Locked, so the checks below hold for the row the UPDATE writes.
+    opportunity = _editable_opportunity(by, opportunity_id)
+    if version is not None and opportunity.version != version:
+        raise MoveConflict(
+            Opportunity.objects.select_related("stage", "updated_by").get(pk=opportunity.pk)
+        )
+    if not fields:
+        return opportunity
+    _apply_edit(by, opportunity, fields)
+    # By column (``owner_id``), so an unchanged owner or company is not loaded to be written.
+    columns = {field.name: field.attname for field in Opportunity._meta.concrete_fields}
+    changes = {columns[name]: getattr(opportunity, columns[name]) for name in fields}
+    rows = Opportunity.objects.filter(pk=opportunity.pk)
+    if version is not None:
+        # The lock already decided the race on PostgreSQL; SQLite takes no row locks.
+        rows = rows.filter(version=version)
+    try:
+        with transaction.atomic():
+            claimed = rows.update(
+                **changes, version=F("version") + 1, updated_by=by, updated_at=timezone.now()
+            )
+    except IntegrityError:
+        # Another request took the same external id after our check: say which field.
+        _check_external_id(opportunity)
+        raise
+    if not claimed:
+        current = Opportunity.objects.select_related("stage", "updated_by").get(pk=opportunity.pk)
+        raise MoveConflict(current)
+    opportunity.refresh_from_db()
     return opportunity

@@ -24,6 +24,7 @@ from django.utils.translation import ngettext
 from django.views import View
 from django_htmx.middleware import HtmxDetails
 
+from accounts.forms import add_service_errors
 from accounts.models import User
 from pipeline.models import (
     EntryField,
@@ -50,7 +51,6 @@ from pipeline.settings_forms import (
     PipelineNameForm,
     StageOrderForm,
     StageSettingsForm,
-    add_service_errors,
 )
 
 LIST_TEMPLATE = "pipeline/settings/pipeline_list.html"

@@ -13,6 +13,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Model
 
 from accounts.models import Notification, NotificationKind, Role, User
+from accounts.visibility import visible_users
 from forecasting.models import PipelineSnapshot, Quota
 from pipeline.models import Opportunity, Stage, StageChange
 from tests.factories import (
@@ -408,3 +409,11 @@ def test_visibility_adds_no_query_for_a_manager(
     expected = sorted(record.pk for record in teams_records)
     assert sorted(row.pk for row in visible) == expected
     assert sorted(row.pk for row in editable) == (expected if kind in EDITABLE_BY_OWNER else [])
+
+
+def test_visible_users_are_the_people_whose_records_one_sees(alice, bob, maria, charlie, sam, ada):
+    assert set(visible_users(alice)) == {alice, bob, maria}
+    assert set(visible_users(maria)) == {alice, bob, maria}
+    assert set(visible_users(sam)) == {sam, charlie}
+    assert set(visible_users(ada)) == {alice, bob, maria, charlie, sam, ada}
+    assert not visible_users(AnonymousUser()).exists()

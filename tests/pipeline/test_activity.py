@@ -13,7 +13,6 @@ from contacts.models import Contact, Lead, LeadStatus
 from pipeline.models import Opportunity, Task, Touchpoint, TouchpointKind, TouchpointOutcome
 from pipeline.services import (
     add_task,
-    assignable_users,
     complete_task,
     log_touchpoint,
     move_opportunity,
@@ -394,13 +393,6 @@ def test_other_team_cannot_add_a_task_to_the_deal(charlie, deal):
 
     assert not Task.objects.exists()
     assert Opportunity.objects.get(pk=deal.pk).updated_at == LONG_AGO
-
-
-def test_assignable_users_follow_the_role(alice, bob, maria, charlie, sam, ada):
-    assert set(assignable_users(alice)) == {alice}
-    assert set(assignable_users(maria)) == {maria, alice, bob}
-    assert set(assignable_users(sam)) == {sam, charlie}
-    assert set(assignable_users(ada)) == {alice, bob, maria, charlie, sam, ada}
 
 
 # --- complete_task and reopen_task ----------------------------------------------------------

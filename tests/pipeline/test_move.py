@@ -137,6 +137,19 @@ def test_stale_version_is_a_conflict_naming_who_moved_it(board, alice, bob):
     assert StageChange.objects.filter(opportunity=deal).count() == 1
 
 
+def test_a_conflict_with_an_unknown_writer_reads_as_a_sentence(board, alice):
+    # A nightly job or an import bumped the version without recording who did it.
+    deal = deal_in(board["qualification"], alice, expected_close_date=dt.date(2027, 1, 31))
+    Opportunity.objects.filter(pk=deal.pk).update(version=2, updated_by=None)
+
+    with pytest.raises(MoveConflict) as conflict:
+        move_opportunity(opportunity_id=deal.pk, by=alice, to_stage_id=board["offer"].pk, version=1)
+
+    assert (
+        str(conflict.value) == "Someone else changed this deal first; it is now in Qualification."
+    )
+
+
 def test_unmet_entry_criteria_are_named_and_nothing_changes(board, alice):
     deal = deal_in(board["qualification"], alice, value=Decimal("0"), expected_close_date=None)
 

@@ -1,8 +1,9 @@
 """Deals: list, read, create, edit, and the moves the board makes (stage, won, lost).
 
 Every write goes through the services the board uses (``create_opportunity``,
-``move_opportunity``), so the API keeps the same rules: entry criteria, a lost reason,
-one winner when two clients move a deal at once (409, with where the deal really is).
+``update_opportunity``, ``move_opportunity``), so the API keeps the same rules: entry
+criteria, a lost reason, one winner when two clients move a deal at once (409, with where
+the deal really is).
 """
 
 from __future__ import annotations
@@ -10,9 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, QuerySet
-from django.utils import timezone
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
@@ -46,6 +45,7 @@ from pipeline.services import (
     MoveConflict,
     create_opportunity,
     move_opportunity,
+    update_opportunity,
 )
 
 DEAL_EXAMPLE = {
@@ -307,21 +307,12 @@ class OpportunityViewSet(
         deal = self.get_editable_object()
         serializer = self.get_serializer(deal, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        self._save_edit(deal, serializer.validated_data)
-        return self._answer(deal.pk)
-
-    @transaction.atomic
-    def _save_edit(self, deal: Opportunity, changes: dict[str, Any]) -> None:
-        # There is no edit service yet: one UPDATE writes the validated fields and bumps the
-        # version, so a board move begun before this edit loses with a 409, not silently.
-        if not changes:
-            return
-        Opportunity.objects.filter(pk=deal.pk).update(
-            **changes,
-            version=F("version") + 1,
-            updated_by=self.request.user,
-            updated_at=timezone.now(),
+        # No version: an edit through the API has always been last-writer-wins (the field is
+        # read only here); it still bumps the version, so a board move begun before it 409s.
+        update_opportunity(
+            by=request.user, opportunity_id=deal.pk, version=None, fields=serializer.validated_data
         )
+        return self._answer(deal.pk)
 
     def _move(
         self,
