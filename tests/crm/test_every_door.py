@@ -1,0 +1,248 @@
+"""A rep cannot read or change another team's deal through any door.
+
+Charlie (south) tries Alice's (north) deal through every page, htmx endpoint, API route
+and export that names a deal or lists deals. Reads answer 404 or leave the deal out;
+writes answer 404 and change nothing. A guard fails when a new deal route appears that
+this module does not try.
+"""
+
+import csv
+import io
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.test import APIClient
+
+from pipeline.models import Opportunity, StageKind, Task, Touchpoint
+from tests.factories import OpportunityFactory, StageFactory, TaskFactory, TouchpointFactory
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+SECRET_TITLE = "Northwind: confidential renewal"
+
+
+@pytest.fixture
+def north_deal(alice):
+    first = StageFactory(name="Qualification", position=1)
+    StageFactory(pipeline=first.pipeline, name="Offer", position=2)
+    StageFactory(
+        pipeline=first.pipeline, name="Won", position=3, probability=100, kind=StageKind.WON
+    )
+    StageFactory(
+        pipeline=first.pipeline, name="Lost", position=4, probability=0, kind=StageKind.LOST
+    )
+    deal = OpportunityFactory(title=SECRET_TITLE, owner=alice, stage=first)
+    TaskFactory(opportunity=deal, assignee=alice, title="Send the north proposal")
+    TouchpointFactory(opportunity=deal, by=alice, outcome="North call notes")
+    return deal
+
+
+@pytest.fixture
+def charlie_web(client, charlie):
+    client.force_login(charlie)
+    return client
+
+
+@pytest.fixture
+def charlie_api(charlie):
+    api = APIClient()
+    api.force_authenticate(charlie)
+    return api
+
+
+def snapshot(deal):
+    """Everything a write through any door could change."""
+    deal.refresh_from_db()
+    return (
+        deal.stage_id,
+        deal.version,
+        deal.position,
+        deal.owner_id,
+        deal.title,
+        deal.value,
+        deal.status,
+        Touchpoint.objects.filter(opportunity=deal).count(),
+        list(Task.objects.filter(opportunity=deal).values_list("title", "done_at")),
+    )
+
+
+def other_stage(deal, kind=StageKind.OPEN):
+    return deal.pipeline.stages.exclude(pk=deal.stage_id).filter(kind=kind).order_by("position")[0]
+
+
+# Pages and htmx endpoints
+
+
+def test_deal_page_card_and_panel_answer_404(charlie_web, north_deal):
+    for name in ("pipeline:deal_detail", "pipeline:card"):
+        url = reverse(name, args=[north_deal.pk])
+        assert charlie_web.get(url).status_code == 404, name
+        assert charlie_web.get(url, **HTMX).status_code == 404, name
+
+
+def test_board_writes_answer_404_and_change_nothing(charlie_web, north_deal):
+    before = snapshot(north_deal)
+    task = north_deal.tasks.get()
+    offer = other_stage(north_deal)
+
+    posts = [
+        (
+            reverse("pipeline:move", args=[north_deal.pk]),
+            {"stage": offer.pk, "version": north_deal.version},
+        ),
+        (
+            reverse("pipeline:log_touchpoint", args=[north_deal.pk]),
+            {"kind": "call", "outcome": "sneaky"},
+        ),
+        (
+            reverse("pipeline:add_task", args=[north_deal.pk]),
+            {"title": "Sneaky", "due_at": "2030-01-01T10:00"},
+        ),
+        (reverse("pipeline:complete_task", args=[task.pk]), {}),
+        (reverse("pipeline:reopen_task", args=[task.pk]), {}),
+        (reverse("pipeline:my_day_complete_task", args=[task.pk]), {}),
+    ]
+    for url, data in posts:
+        assert charlie_web.post(url, data, **HTMX).status_code == 404, url
+
+    assert snapshot(north_deal) == before
+
+
+def test_board_and_deal_list_leave_the_deal_out(charlie_web, north_deal):
+    pages = [
+        reverse("pipeline:board", args=[north_deal.pipeline_id]),
+        reverse("pipeline:board_column", args=[north_deal.pipeline_id, north_deal.stage_id]),
+        reverse("pipeline:deal_list"),
+        reverse("pipeline:deal_list") + "?q=Northwind",
+        reverse("pipeline:my_day"),
+    ]
+    for url in pages:
+        response = charlie_web.get(url)
+        assert response.status_code == 200, url
+        assert SECRET_TITLE not in response.content.decode(), url
+
+
+def test_deal_export_leaves_the_deal_out(charlie_web, charlie, north_deal):
+    OpportunityFactory(title="Southern deal", owner=charlie)
+    response = charlie_web.get(reverse("pipeline:deal_export"))
+
+    body = b"".join(response.streaming_content).decode()
+    titles = [row["Title"] for row in csv.DictReader(io.StringIO(body))]
+    assert titles == ["Southern deal"]
+
+
+# The API
+
+
+def test_api_reads_answer_404_or_leave_the_deal_out(charlie_api, north_deal):
+    task = north_deal.tasks.get()
+    touchpoint = north_deal.touchpoints.get()
+
+    for url in (
+        reverse("api:opportunity-detail", args=[north_deal.pk]),
+        reverse("api:task-detail", args=[task.pk]),
+        reverse("api:touchpoint-detail", args=[touchpoint.pk]),
+    ):
+        assert charlie_api.get(url).status_code == 404, url
+    for url in (
+        reverse("api:opportunity-list"),
+        reverse("api:opportunity-list") + f"?pipeline={north_deal.pipeline_id}",
+        reverse("api:task-list"),
+        reverse("api:touchpoint-list"),
+    ):
+        response = charlie_api.get(url)
+        assert response.status_code == 200, url
+        assert SECRET_TITLE not in response.content.decode(), url
+        assert "North call notes" not in response.content.decode(), url
+        assert "Send the north proposal" not in response.content.decode(), url
+
+
+def test_api_writes_answer_404_and_change_nothing(charlie_api, charlie, north_deal):
+    before = snapshot(north_deal)
+    task = north_deal.tasks.get()
+    version = north_deal.version
+
+    writes = [
+        ("patch", reverse("api:opportunity-detail", args=[north_deal.pk]), {"title": "Mine"}),
+        ("patch", reverse("api:opportunity-detail", args=[north_deal.pk]), {"owner": charlie.pk}),
+        (
+            "post",
+            reverse("api:opportunity-move", args=[north_deal.pk]),
+            {"stage": other_stage(north_deal).pk, "version": version},
+        ),
+        ("post", reverse("api:opportunity-won", args=[north_deal.pk]), {"version": version}),
+        (
+            "post",
+            reverse("api:opportunity-lost", args=[north_deal.pk]),
+            {"version": version, "lost_reason": "Sabotage"},
+        ),
+        ("post", reverse("api:task-complete", args=[task.pk]), {}),
+        ("post", reverse("api:task-reopen", args=[task.pk]), {}),
+    ]
+    for method, url, data in writes:
+        response = getattr(charlie_api, method)(url, data, format="json")
+        assert response.status_code == 404, (url, data, response.content)
+
+    assert snapshot(north_deal) == before
+
+
+def test_api_cannot_attach_activity_to_the_deal(charlie_api, north_deal):
+    before = snapshot(north_deal)
+
+    touchpoint = charlie_api.post(
+        reverse("api:touchpoint-list"),
+        {"kind": "call", "opportunity": north_deal.pk, "outcome": "sneaky"},
+        format="json",
+    )
+    task = charlie_api.post(
+        reverse("api:task-list"),
+        {"title": "Sneaky", "due_at": "2030-01-01T10:00:00Z", "opportunity": north_deal.pk},
+        format="json",
+    )
+
+    assert touchpoint.status_code in (400, 404)
+    assert task.status_code in (400, 404)
+    assert snapshot(north_deal) == before
+
+
+# The guard
+
+
+TRIED = {
+    "pipeline:deal_detail",
+    "pipeline:card",
+    "pipeline:move",
+    "pipeline:log_touchpoint",
+    "pipeline:add_task",
+    "api:opportunity-detail",
+    "api:opportunity-move",
+    "api:opportunity-won",
+    "api:opportunity-lost",
+}
+DEAL_ROUTE = re.compile(r"deals/<int:pk>|opportunities/\(\?P<pk>")
+
+
+def deal_routes(resolver=None, prefix="", namespace=None):
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = pattern.namespace or None
+            if namespace and inner:
+                inner = f"{namespace}:{inner}"
+            yield from deal_routes(pattern, prefix + str(pattern.pattern), inner or namespace)
+        elif isinstance(pattern, URLPattern) and DEAL_ROUTE.search(prefix + str(pattern.pattern)):
+            yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+
+
+def test_every_route_that_names_a_deal_is_tried_here():
+    assert set(deal_routes()) - TRIED == set()
+
+
+def test_the_deal_is_reachable_for_its_owner(client, alice, north_deal):
+    """The doors above are shut for Charlie, not for everyone."""
+    client.force_login(alice)
+
+    assert client.get(reverse("pipeline:deal_detail", args=[north_deal.pk])).status_code == 200
+    api = APIClient()
+    api.force_authenticate(alice)
+    assert api.get(reverse("api:opportunity-detail", args=[north_deal.pk])).status_code == 200
+    assert Opportunity.objects.visible_to(alice).filter(pk=north_deal.pk).exists()
