@@ -120,6 +120,7 @@ class NotificationKind(models.TextChoices):
     CONGESTED_STAGE = "congested_stage", _("Congested stage")
     ASSIGNMENT = "assignment", _("Assignment")
     IMPORT = "import", _("Import")
+    JOB_FAILED = "job_failed", _("Nightly job failed")
 
 
 class NotificationQuerySet(models.QuerySet):

@@ -15,8 +15,13 @@ import traceback
 from collections.abc import Callable, Sequence
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
+from accounts.models import Notification, NotificationKind, Role
 from contacts.jobs import apply_lead_cadence
 from crm.digest import send_digests
 from crm.locks import NightlyRunBusy, advisory_lock, nightly_lock
@@ -89,6 +94,7 @@ def _attempt(step: JobRunStep) -> None:
         # Broad on purpose: whatever one job raises, the others still run tonight.
         logger.exception("Nightly job %s for %s failed", step.job, step.run.day)
         step.status, step.rows, step.error = RunStatus.FAILED, 0, traceback.format_exc()
+        _tell_admins(step)
     else:
         step.status, step.rows, step.error = RunStatus.OK, rows, ""
     step.seconds = round(time.perf_counter() - started, 3)
@@ -100,6 +106,30 @@ def _attempt(step: JobRunStep) -> None:
         step.status,
         step.rows,
         step.seconds,
+    )
+
+
+def _tell_admins(step: JobRunStep) -> None:
+    """One notification per admin, job and night, however often its retries fail."""
+    admins = get_user_model().objects.filter(
+        Q(role=Role.ADMIN) | Q(is_superuser=True), is_active=True
+    )
+    message = gettext("Nightly job %(job)s failed for %(day)s; it will be retried.") % {
+        "job": step.job,
+        "day": step.run.day.isoformat(),
+    }
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient=admin,
+                kind=NotificationKind.JOB_FAILED,
+                message=message,
+                url=reverse("crm:settings"),
+                dedupe_key=f"job_failed:{step.run.day.isoformat()}:{step.job}",
+            )
+            for admin in admins.only("pk")
+        ],
+        ignore_conflicts=True,
     )
 
 

@@ -18,6 +18,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Notification, NotificationKind
 from crm import nightly, tasks
 from crm.celery import app
 from crm.locks import ABANDONED_AFTER, ADVISORY_LOCK_KEY, NightlyRunBusy
@@ -105,6 +106,24 @@ def test_failing_job_is_recorded_and_the_others_still_run(monkeypatch, stale_dea
     assert "Nightly job lead_cadence for 2026-11-23 failed" in caplog.text
     stale_deal.refresh_from_db()
     assert stale_deal.stale_since is not None
+
+
+def test_admins_are_told_once_when_a_job_fails(monkeypatch, stale_deal, ada, alice, maria):
+    monkeypatch.setitem(nightly.JOBS, "lead_cadence", broken_job)
+    run = nightly.run_nightly(day=DAY)
+
+    nightly.retry_step(run.steps.get(job="lead_cadence").pk)  # fails again
+
+    told = Notification.objects.filter(kind=NotificationKind.JOB_FAILED)
+    assert [n.recipient for n in told] == [ada]
+    assert "lead_cadence" in told.get().message
+    assert told.get().url == reverse("crm:settings")
+
+
+def test_no_one_is_told_when_every_job_succeeds(stale_deal, ada):
+    nightly.run_nightly(day=DAY)
+
+    assert not Notification.objects.filter(kind=NotificationKind.JOB_FAILED).exists()
 
 
 def test_failed_job_retried_successfully_closes_the_run(monkeypatch, stale_deal):
