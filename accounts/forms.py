@@ -38,6 +38,29 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(name if name in form.fields else None, errors)
 
 
+def mark_invalid_fields(
+    form: forms.Form, *, describe: bool = False, describe_help_text: bool = False
+) -> None:
+    """Give every field in error Bootstrap's ``is-invalid`` class.
+
+    With ``describe``, the field also points screen readers at its message
+    (``<id>_error``) and, with ``describe_help_text``, at its help text
+    (``<id>_helptext``); only forms whose templates render those ids ask for them.
+    """
+    for name in form.errors:
+        if name not in form.fields:
+            continue
+        attrs = form.fields[name].widget.attrs
+        css = attrs.get("class", "")
+        if "is-invalid" not in css.split():
+            attrs["class"] = f"{css} is-invalid".strip()
+        if describe:
+            described_by = [f"{form[name].auto_id}_error"]
+            if describe_help_text and form.fields[name].help_text:
+                described_by.append(f"{form[name].auto_id}_helptext")
+            attrs["aria-describedby"] = " ".join(described_by)
+
+
 def time_zone_choices() -> list[tuple[str, str | Promise]]:
     return [("", _("Site default")), *((name, name) for name in time_zone_names())]
 
@@ -48,13 +71,7 @@ class MarkedErrorsForm(forms.Form):
     def add_error(self, field: str | None, error: Any) -> None:
         # Every error passes here: the form's own validation and the services' (added later).
         super().add_error(field, error)
-        for name in self.errors:
-            if name not in self.fields:
-                continue
-            attrs = self.fields[name].widget.attrs
-            if "is-invalid" not in attrs.get("class", ""):
-                attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
-            attrs["aria-describedby"] = f"{self[name].auto_id}_error"
+        mark_invalid_fields(self, describe=True)
 
 
 class ProfileForm(MarkedErrorsForm):

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import add_service_errors
+from accounts.forms import add_service_errors, mark_invalid_fields
 from accounts.models import Team, User
 from contacts.models import (
     AssignmentRule,
@@ -58,20 +58,11 @@ class StyledForm(forms.Form):
 
     def full_clean(self) -> None:
         super().full_clean()
-        self._mark_invalid()
+        mark_invalid_fields(self, describe=True)
 
     def add_service_error(self, error: ValidationError) -> None:
         add_service_errors(self, error)
-        self._mark_invalid()
-
-    def _mark_invalid(self) -> None:
-        for name in self.errors:
-            if name not in self.fields:
-                continue
-            attrs = self.fields[name].widget.attrs
-            if "is-invalid" not in attrs.get("class", "").split():
-                attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
-            attrs["aria-describedby"] = f"{self[name].auto_id}_error"
+        mark_invalid_fields(self, describe=True)
 
 
 class OwnerSelect(forms.Select):

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.assignment import assignable_users
-from accounts.forms import add_service_errors
+from accounts.forms import add_service_errors, mark_invalid_fields
 from accounts.models import User
 from contacts.models import Company, Contact
 
@@ -56,20 +56,12 @@ class RecordForm(forms.Form):
 
     def full_clean(self) -> None:
         super().full_clean()
-        self._mark_invalid_fields()
+        mark_invalid_fields(self)
 
     def add_service_error(self, error: ValidationError) -> None:
         """A service's error by its field; fields the form does not show go to the top."""
         add_service_errors(self, error)
-        self._mark_invalid_fields()
-
-    def _mark_invalid_fields(self) -> None:
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                css = widget.attrs.get("class", "")
-                if "is-invalid" not in css.split():
-                    widget.attrs["class"] = f"{css} is-invalid".strip()
+        mark_invalid_fields(self)
 
 
 def _length(model: type[Contact] | type[Company], name: str) -> int:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.assignment import assignable_users
-from accounts.forms import add_service_errors
+from accounts.forms import add_service_errors, mark_invalid_fields
 from accounts.models import User
 from pipeline.models import Task, TouchpointKind, TouchpointOutcome
 from pipeline.services.activity import SUMMARY_MAX_LENGTH
@@ -77,7 +77,7 @@ class BootstrapForm(forms.Form):
 
     def full_clean(self) -> None:
         super().full_clean()
-        self._mark_invalid_fields()
+        mark_invalid_fields(self)
 
     def add_service_error(self, error: ValidationError) -> None:
         """Show a service's ValidationError: by its field, or for the whole form.
@@ -86,15 +86,7 @@ class BootstrapForm(forms.Form):
         those become errors of the whole form rather than a crash.
         """
         add_service_errors(self, error)
-        self._mark_invalid_fields()
-
-    def _mark_invalid_fields(self) -> None:
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                css = widget.attrs.get("class", "")
-                if "is-invalid" not in css.split():
-                    widget.attrs["class"] = f"{css} is-invalid".strip()
+        mark_invalid_fields(self)
 
 
 class TouchpointForm(BootstrapForm):

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import mark_invalid_fields
 from pipeline.models import EntryField, Stage, StageKind
 from pipeline.services.stages import (
     CHECKLIST_ITEM_MAX_LENGTH,
@@ -41,16 +42,7 @@ class SettingsForm(forms.Form):
     def add_error(self, field: str | None, error: Any) -> None:
         # Every error passes here: the form's own validation and the services' (added later).
         super().add_error(field, error)
-        for name in self.errors:
-            if name not in self.fields:
-                continue
-            attrs = self.fields[name].widget.attrs
-            if "is-invalid" not in attrs.get("class", ""):
-                attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
-            described_by = [f"{self[name].auto_id}_error"]
-            if self.fields[name].help_text:
-                described_by.append(f"{self[name].auto_id}_helptext")
-            attrs["aria-describedby"] = " ".join(described_by)
+        mark_invalid_fields(self, describe=True, describe_help_text=True)
 
 
 class PipelineNameForm(SettingsForm):

@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import mark_invalid_fields
 from pipeline.board import BoardFilters, MoveRequirements
 from pipeline.models import EntryField, Opportunity
 from pipeline.services import DealFields
@@ -174,10 +175,7 @@ class MoveDialogForm(forms.Form):
 
     def full_clean(self) -> None:
         super().full_clean()
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+        mark_invalid_fields(self)
 
     @property
     def needs_open_task(self) -> bool:
