@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.db.models import Model, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,6 +14,7 @@ from django.urls import reverse
 from django.views.generic import TemplateView
 
 from accounts.models import Team, User
+from accounts.views import AdminOnlyMixin
 from contacts.models import LeadPolicy, QualificationCriterion
 from crm.models import JobRun
 from forecasting.models import Quota
@@ -63,13 +63,10 @@ def admin_links() -> list[AdminLink]:
 NIGHTLY_RUNS_SHOWN = 5
 
 
-class SettingsView(LoginRequiredMixin, UserPassesTestMixin, TemplateView):
+class SettingsView(AdminOnlyMixin, TemplateView):
     """Pipelines, stages and teams at a glance, for admins only (others get 403)."""
 
     template_name = "crm/settings.html"
-
-    def test_func(self) -> bool:
-        return self.request.user.is_admin
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

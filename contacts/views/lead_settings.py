@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -18,9 +17,9 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views import View
 
 from accounts.models import Territory, User
+from accounts.views import AdminView
 from contacts.forms import CriterionForm, PolicyForm, TerritoryForm
 from contacts.models import LeadPolicy, QualificationCriterion
 from contacts.services import policy as rules
@@ -29,17 +28,12 @@ TEMPLATE = "contacts/settings/lead_settings.html"
 UNPROCESSABLE = 422
 
 
-class AdminView(LoginRequiredMixin, UserPassesTestMixin, View):
-    """Admins only: anonymous users go to the login page, everyone else gets 403."""
-
-    def test_func(self) -> bool:
-        return self.request.user.is_admin
+class LeadRulesView(AdminView):
+    """An admin's page or form endpoint on the lead rules page."""
 
     @property
     def user(self) -> User:
-        user = self.request.user
-        assert isinstance(user, User)
-        return user
+        return self.request.user
 
     def back(self, anchor: str = "") -> HttpResponse:
         url = reverse("contacts:lead_settings") + (f"#{anchor}" if anchor else "")
@@ -81,7 +75,7 @@ class AdminView(LoginRequiredMixin, UserPassesTestMixin, View):
         return TemplateResponse(self.request, TEMPLATE, context, status=status)
 
 
-class LeadSettingsView(AdminView):
+class LeadSettingsView(LeadRulesView):
     def get(self, request: HttpRequest) -> HttpResponse:
         return self.page()
 
@@ -98,7 +92,7 @@ class LeadSettingsView(AdminView):
         return self.page(UNPROCESSABLE, policy_form=form)
 
 
-class AddCriterionView(AdminView):
+class AddCriterionView(LeadRulesView):
     def post(self, request: HttpRequest) -> HttpResponse:
         form = CriterionForm(request.POST, auto_id="new-criterion-%s")
         if form.is_valid():
@@ -118,7 +112,7 @@ class AddCriterionView(AdminView):
         return self.page(UNPROCESSABLE, criterion_form=form)
 
 
-class EditCriterionView(AdminView):
+class EditCriterionView(LeadRulesView):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         criterion = get_object_or_404(QualificationCriterion, pk=pk)
         form = CriterionForm(request.POST, auto_id=f"criterion-{pk}-%s")
@@ -133,7 +127,7 @@ class EditCriterionView(AdminView):
         return self.page(UNPROCESSABLE, edited_criterion=(pk, form))
 
 
-class MoveCriterionView(AdminView):
+class MoveCriterionView(LeadRulesView):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         offset = -1 if request.POST.get("direction") == "up" else 1
         try:
@@ -143,7 +137,7 @@ class MoveCriterionView(AdminView):
         return self.back(f"criterion-{pk}")
 
 
-class AddTerritoryView(AdminView):
+class AddTerritoryView(LeadRulesView):
     def post(self, request: HttpRequest) -> HttpResponse:
         form = TerritoryForm(request.POST, auto_id="territory-%s")
         if form.is_valid():
@@ -157,7 +151,7 @@ class AddTerritoryView(AdminView):
         return self.page(UNPROCESSABLE, territory_form=form)
 
 
-class DeleteTerritoryView(AdminView):
+class DeleteTerritoryView(LeadRulesView):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         rules.delete_territory(by=self.user, territory_id=pk)
         messages.success(request, _("Territory removed."))

@@ -11,19 +11,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views import View
-from django_htmx.middleware import HtmxDetails
 
 from accounts.forms import add_service_errors
-from accounts.models import User
+from accounts.views import AdminRequest, AdminView
 from crm.webhooks.forms import WebhookForm
 from crm.webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
 from crm.webhooks.services import (
@@ -39,20 +36,6 @@ LIST_TEMPLATE = "webhooks/webhook_list.html"
 DETAIL_TEMPLATE = "webhooks/webhook_detail.html"
 DELIVERIES_PER_PAGE = 25
 UNPROCESSABLE = 422
-
-
-class AdminRequest(HttpRequest):
-    user: User
-    htmx: HtmxDetails
-
-
-class AdminView(LoginRequiredMixin, UserPassesTestMixin, View):
-    """Admins only: anonymous users go to the login page, everyone else gets 403."""
-
-    request: AdminRequest
-
-    def test_func(self) -> bool:
-        return self.request.user.is_admin
 
 
 def detail_url(webhook_id: int) -> str:

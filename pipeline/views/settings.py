@@ -13,19 +13,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views import View
-from django_htmx.middleware import HtmxDetails
 
 from accounts.forms import add_service_errors
-from accounts.models import User
+from accounts.views import AdminRequest, AdminView
 from pipeline.models import (
     EntryField,
     Opportunity,
@@ -57,23 +54,6 @@ LIST_TEMPLATE = "pipeline/settings/pipeline_list.html"
 EDITOR_TEMPLATE = "pipeline/settings/pipeline_editor.html"
 DELETE_TEMPLATE = "pipeline/settings/stage_delete.html"
 UNPROCESSABLE = 422
-
-
-class AdminRequest(HttpRequest):
-    """What these views get: a signed-in user (the mixin checks) and django-htmx's details."""
-
-    user: User
-    htmx: HtmxDetails
-
-
-class AdminView(LoginRequiredMixin, UserPassesTestMixin, View):
-    """Admins only: anonymous users go to the login page, everyone else gets 403."""
-
-    request: AdminRequest
-
-    def test_func(self) -> bool:
-        # Runs after LoginRequiredMixin has turned anonymous users away.
-        return self.request.user.is_admin
 
 
 def editor_url(pipeline_id: int, stage_id: int | None = None) -> str:
