@@ -5,7 +5,6 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.profile import time_zone_names
 from accounts.tokens import NAME_MAX_LENGTH
+from core.forms import StyledForm
 
 
 class LoginForm(AuthenticationForm):
@@ -27,54 +27,11 @@ class LoginForm(AuthenticationForm):
         self.fields["password"].widget.attrs["autocomplete"] = "current-password"
 
 
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError on ``form``: on the field it names, if the form has
-    it, else for the whole form (services name fields a form may not show, such as the
-    owner a rep is not offered)."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
-
-
-def mark_invalid_fields(
-    form: forms.Form, *, describe: bool = False, describe_help_text: bool = False
-) -> None:
-    """Give every field in error Bootstrap's ``is-invalid`` class.
-
-    With ``describe``, the field also points screen readers at its message
-    (``<id>_error``) and, with ``describe_help_text``, at its help text
-    (``<id>_helptext``); only forms whose templates render those ids ask for them.
-    """
-    for name in form.errors:
-        if name not in form.fields:
-            continue
-        attrs = form.fields[name].widget.attrs
-        css = attrs.get("class", "")
-        if "is-invalid" not in css.split():
-            attrs["class"] = f"{css} is-invalid".strip()
-        if describe:
-            described_by = [f"{form[name].auto_id}_error"]
-            if describe_help_text and form.fields[name].help_text:
-                described_by.append(f"{form[name].auto_id}_helptext")
-            attrs["aria-describedby"] = " ".join(described_by)
-
-
 def time_zone_choices() -> list[tuple[str, str | Promise]]:
     return [("", _("Site default")), *((name, name) for name in time_zone_names())]
 
 
-class MarkedErrorsForm(forms.Form):
-    """A field in error is marked invalid and points at its message (``<id>_error``)."""
-
-    def add_error(self, field: str | None, error: Any) -> None:
-        # Every error passes here: the form's own validation and the services' (added later).
-        super().add_error(field, error)
-        mark_invalid_fields(self, describe=True)
-
-
-class ProfileForm(MarkedErrorsForm):
+class ProfileForm(StyledForm):
     """A user's own settings; ``accounts.profile.update_profile`` holds the rules."""
 
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
@@ -94,13 +51,6 @@ class ProfileForm(MarkedErrorsForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
-            if name == "daily_digest":
-                field.widget.attrs["class"] = "form-check-input"
-            elif name == "time_zone":
-                field.widget.attrs["class"] = "form-select"
-            else:
-                field.widget.attrs["class"] = "form-control"
         self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
         self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
         self.fields["email"].widget.attrs["autocomplete"] = "email"
@@ -117,7 +67,7 @@ class ProfileForm(MarkedErrorsForm):
         return cls(data, initial=initial)
 
 
-class ApiTokenForm(MarkedErrorsForm):
+class ApiTokenForm(StyledForm):
     EXPIRY_CHOICES = [
         ("", _("Never")),
         ("30", _("In 30 days")),
@@ -131,11 +81,6 @@ class ApiTokenForm(MarkedErrorsForm):
         help_text=_("What the token is for, e.g. the script or system using it."),
     )
     expires_in = forms.ChoiceField(label=_("Expires"), choices=EXPIRY_CHOICES, required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["name"].widget.attrs["class"] = "form-control"
-        self.fields["expires_in"].widget.attrs["class"] = "form-select"
 
     def expires_at(self) -> dt.datetime | None:
         days = self.cleaned_data.get("expires_in")

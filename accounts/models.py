@@ -6,6 +6,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.countries import validate_country
+
 
 class Role(models.TextChoices):
     REP = "rep", _("Sales rep")
@@ -44,7 +46,9 @@ class Territory(models.Model):
     team = models.ForeignKey(
         Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="territories"
     )
-    country = models.CharField(_("country"), max_length=2, help_text=_("ISO code"))
+    country = models.CharField(
+        _("country"), max_length=2, help_text=_("ISO code"), validators=[validate_country]
+    )
     region = models.CharField(_("region"), max_length=100, blank=True)
 
     class Meta:

@@ -20,10 +20,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
 
-from accounts.forms import ApiTokenForm, ProfileForm, add_service_errors
+from accounts.forms import ApiTokenForm, ProfileForm
 from accounts.models import ApiToken, User
 from accounts.profile import update_profile
 from accounts.tokens import IssuedToken, issue_api_token, revoke_api_token
+from core.forms import add_service_errors
 
 TEMPLATE = "accounts/profile.html"
 UNPROCESSABLE = 422

@@ -9,11 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import add_service_errors, mark_invalid_fields
 from accounts.models import Team, User
 from contacts.models import (
     AssignmentRule,
@@ -22,6 +20,7 @@ from contacts.models import (
     QualificationCriterion,
 )
 from contacts.services.leads import REASON_MAX_LENGTH, lead_owners
+from core.forms import StyledForm
 
 LEAD_FORM_FIELDS = (
     "first_name",
@@ -36,33 +35,6 @@ LEAD_FORM_FIELDS = (
     "source",
     "owner",
 )
-
-
-class StyledForm(forms.Form):
-    """Bootstrap classes on every widget; fields in error are marked and described."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.style_fields()
-
-    def style_fields(self) -> None:
-        """Give every widget its Bootstrap class; call again after adding fields."""
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
-                widget.attrs.setdefault("class", "form-check-input")
-            elif isinstance(widget, forms.Select):
-                widget.attrs.setdefault("class", "form-select")
-            elif not widget.is_hidden:
-                widget.attrs.setdefault("class", "form-control")
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        mark_invalid_fields(self, describe=True)
-
-    def add_service_error(self, error: ValidationError) -> None:
-        add_service_errors(self, error)
-        mark_invalid_fields(self, describe=True)
 
 
 class OwnerSelect(forms.Select):

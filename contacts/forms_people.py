@@ -9,16 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.assignment import assignable_users
-from accounts.forms import add_service_errors, mark_invalid_fields
 from accounts.models import User
 from contacts.models import Company, Contact
+from core.forms import StyledForm
 
 
-class RecordForm(forms.Form):
+class RecordForm(StyledForm):
     """Bootstrap classes on every widget, ``is-invalid`` on fields with errors, and an
     owner choice for those who may give records to someone else."""
 
@@ -40,9 +39,7 @@ class RecordForm(forms.Form):
                 choices=[(owner.pk, str(owner)) for owner in owners],
                 initial=user.pk,
             )
-        for field in self.fields.values():
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            field.widget.attrs["class"] = css
+        self.style_fields()
 
     @property
     def offers_owner(self) -> bool:
@@ -53,15 +50,6 @@ class RecordForm(forms.Form):
         if cleaned.get("owner") is None:
             cleaned.pop("owner", None)
         return cleaned
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        mark_invalid_fields(self)
-
-    def add_service_error(self, error: ValidationError) -> None:
-        """A service's error by its field; fields the form does not show go to the top."""
-        add_service_errors(self, error)
-        mark_invalid_fields(self)
 
 
 def _length(model: type[Contact] | type[Company], name: str) -> int:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.visibility import VisibleQuerySet, owner_editable_q, owner_visible_q
+from core.countries import validate_country
 
 
 class CompanyQuerySet(VisibleQuerySet):
@@ -20,7 +21,13 @@ class Company(models.Model):
     # Stored lower-case without "www.": the key for duplicate detection.
     domain = models.CharField(_("domain"), max_length=200, blank=True)
     industry = models.CharField(_("industry"), max_length=100, blank=True)
-    country = models.CharField(_("country"), max_length=2, blank=True, help_text=_("ISO code"))
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        blank=True,
+        help_text=_("ISO code"),
+        validators=[validate_country],
+    )
     region = models.CharField(_("region"), max_length=100, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -191,7 +198,13 @@ class Lead(models.Model):
     company_name = models.CharField(_("company"), max_length=200, blank=True)
     company_domain = models.CharField(_("company domain"), max_length=200, blank=True)
     job_title = models.CharField(_("job title"), max_length=100, blank=True)
-    country = models.CharField(_("country"), max_length=2, blank=True, help_text=_("ISO code"))
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        blank=True,
+        help_text=_("ISO code"),
+        validators=[validate_country],
+    )
     region = models.CharField(_("region"), max_length=100, blank=True)
     source = models.CharField(_("source"), max_length=20, choices=LeadSource)
     owner = models.ForeignKey(

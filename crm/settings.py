@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
+    "core",
     "crm",
     "accounts",
     "contacts",
@@ -188,12 +189,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "accounts.api.listing.StableOrderingFilter",
+        "core.api.listing.StableOrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "accounts.api.listing.CursorPage",
+    "DEFAULT_PAGINATION_CLASS": "core.api.listing.CursorPage",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Services raise Django's ValidationError and PermissionDenied; answer them as 400/403.
-    "EXCEPTION_HANDLER": "accounts.api.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "core.api.errors.api_exception_handler",
     # Per API token (else per user, else per address): a short burst and a daily allowance.
     "DEFAULT_THROTTLE_CLASSES": [
         "accounts.throttling.SustainedRateThrottle",

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.views.generic import TemplateView
 
 from accounts.models import Team, User
-from accounts.views import AdminOnlyMixin
 from contacts.models import LeadPolicy, QualificationCriterion
+from core.views import AdminOnlyMixin
 from crm.models import JobRun
 from forecasting.models import Quota
 from pipeline.models import EntryField, Pipeline, Stage

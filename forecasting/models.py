@@ -4,6 +4,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.visibility import VisibleQuerySet, owner_visible_q
+from core.currencies import validate_currency
 
 
 class QuotaQuerySet(VisibleQuerySet):
@@ -43,7 +44,9 @@ class Quota(models.Model):
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"), help_text=_("Inclusive."))
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
-    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    currency = models.CharField(
+        _("currency"), max_length=3, default="EUR", validators=[validate_currency]
+    )
 
     objects = QuotaQuerySet.as_manager()
 

@@ -6,13 +6,12 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.assignment import assignable_users
-from accounts.forms import add_service_errors, mark_invalid_fields
 from accounts.models import User
+from core.forms import StyledForm
 from pipeline.models import Task, TouchpointKind, TouchpointOutcome
 from pipeline.services.activity import SUMMARY_MAX_LENGTH
 
@@ -61,35 +60,14 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
-class BootstrapForm(forms.Form):
-    """Bootstrap classes on every widget, and ``is-invalid`` on fields that have errors."""
+class PanelForm(StyledForm):
+    """A form of the deal panel and the quick-log box: small controls, marked errors."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.RadioSelect):
-                continue
-            if isinstance(widget, forms.Select):
-                widget.attrs["class"] = "form-select form-select-sm"
-            else:
-                widget.attrs["class"] = "form-control form-control-sm"
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        mark_invalid_fields(self)
-
-    def add_service_error(self, error: ValidationError) -> None:
-        """Show a service's ValidationError: by its field, or for the whole form.
-
-        Services name fields the form may not show (a rep's task form has no assignee);
-        those become errors of the whole form rather than a crash.
-        """
-        add_service_errors(self, error)
-        mark_invalid_fields(self)
+    compact = True
+    describes_errors = False
 
 
-class TouchpointForm(BootstrapForm):
+class TouchpointForm(PanelForm):
     kind = forms.ChoiceField(
         label=_("Kind"),
         choices=TouchpointKind.choices,
@@ -156,7 +134,7 @@ class AssigneeSelect(forms.Select):
         return False
 
 
-class TaskForm(BootstrapForm):
+class TaskForm(PanelForm):
     title = forms.CharField(
         label=_("Task"),
         max_length=Task._meta.get_field("title").max_length,

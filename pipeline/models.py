@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.currencies import validate_currency
 from pipeline.querysets import (
     OpportunityQuerySet,
     PipelineQuerySet,
@@ -198,7 +199,9 @@ class Opportunity(models.Model):
     value = models.DecimalField(
         _("value"), max_digits=14, decimal_places=2, default=Decimal("0.00")
     )
-    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    currency = models.CharField(
+        _("currency"), max_length=3, default="EUR", validators=[validate_currency]
+    )
     expected_close_date = models.DateField(_("expected close date"), null=True, blank=True)
     forecast_category = models.CharField(
         _("forecast category"),

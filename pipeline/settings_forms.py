@@ -2,7 +2,7 @@
 
 They parse and present input only; the rules (probabilities of closing stages, where
 stages go, what may be removed) live in ``pipeline.services.stages``, whose errors name
-the same fields as these forms, so ``accounts.forms.add_service_errors`` can show them in place.
+the same fields as these forms, so ``core.forms.add_service_errors`` can show them in place.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import mark_invalid_fields
+from core.forms import StyledForm
 from pipeline.models import EntryField, Stage, StageKind
 from pipeline.services.stages import (
     CHECKLIST_ITEM_MAX_LENGTH,
@@ -25,24 +25,10 @@ from pipeline.services.stages import (
 )
 
 
-class SettingsForm(forms.Form):
-    """Bootstrap classes on the inputs; a field in error is marked and points at its message."""
+class SettingsForm(StyledForm):
+    """A settings form: its template renders each field's message and help-text ids."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxSelectMultiple):
-                widget.attrs["class"] = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                widget.attrs["class"] = "form-select"
-            elif not widget.is_hidden:
-                widget.attrs["class"] = "form-control"
-
-    def add_error(self, field: str | None, error: Any) -> None:
-        # Every error passes here: the form's own validation and the services' (added later).
-        super().add_error(field, error)
-        mark_invalid_fields(self, describe=True, describe_help_text=True)
+    describes_help_text = True
 
 
 class PipelineNameForm(SettingsForm):

@@ -5,12 +5,14 @@ Ada is an admin. Tests name these people so that a reader sees who may do what.
 """
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from rest_framework.test import APIClient
 
-from accounts.models import Role
+from accounts.models import Role, User
 from tests.browser import CHROMIUM_MISSING_REASON, chromium_available, chromium_path
 from tests.factories import StageFactory, TeamFactory, UserFactory
 
@@ -61,6 +63,23 @@ def charlie(south, sam):
 @pytest.fixture
 def ada(db):
     return UserFactory(username="ada", role=Role.ADMIN, is_staff=True)
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def api_as(db) -> Callable[[User], APIClient]:
+    """``api_as(alice)``: an API client with Alice's session, as a browser has after sign-in."""
+
+    def signed_in(user: User) -> APIClient:
+        client = APIClient()
+        client.force_login(user)
+        return client
+
+    return signed_in
 
 
 @pytest.fixture

@@ -9,9 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.api.errors import error_responses
 from accounts.api.filters import NotificationFilter, UserFilter
-from accounts.api.listing import CursorPage, NumberedPage
 from accounts.api.serializers import (
     NotificationSerializer,
     ReadAllResultSerializer,
@@ -20,6 +18,8 @@ from accounts.api.serializers import (
 from accounts.models import Notification, User
 from accounts.notifications import mark_all_notifications_read, mark_notification_read
 from accounts.visibility import visible_users
+from core.api.errors import error_responses
+from core.api.listing import CursorPage, NumberedPage
 
 USER_EXAMPLE = OpenApiExample(
     "A rep",

@@ -3,8 +3,8 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from accounts.api.filters import IdFilter, UtcDateTimeFilter
 from contacts.models import Company, Contact, Lead, LeadSource, LeadStatus
+from core.api.filters import IdFilter, UtcDateTimeFilter
 
 
 class RecordFilter(django_filters.FilterSet):

@@ -10,10 +10,11 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from accounts.api.fields import UserChoiceField, VisibleRelatedField, id_field
+from accounts.api.fields import UserChoiceField
 from accounts.assignment import assignable_users
 from contacts.models import Company, Contact, Lead
 from contacts.services.leads import lead_owners
+from core.api.fields import VisibleRelatedField, id_field
 
 
 class CompanySerializer(serializers.ModelSerializer):
@@ -42,6 +43,8 @@ class CompanySerializer(serializers.ModelSerializer):
             "allow_duplicate_domain",
         ]
         read_only_fields = ["created_at", "updated_at"]
+        # The service reads "de" as DE before the model's ISO check; checked there.
+        extra_kwargs = {"country": {"validators": []}}
 
 
 class ContactSerializer(serializers.ModelSerializer):
@@ -138,6 +141,8 @@ class LeadSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         validators: list[object] = []
+        # The service reads "de" as DE before the model's ISO check; checked there.
+        extra_kwargs = {"country": {"validators": []}}
 
 
 class DuplicateLeadSerializer(serializers.Serializer):

@@ -16,9 +16,6 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.api.access import VisibleRecordsMixin
-from accounts.api.errors import error_responses
-from accounts.api.listing import CursorPage
 from contacts.api.filters import CompanyFilter, ContactFilter, LeadFilter
 from contacts.api.serializers import (
     CompanySerializer,
@@ -42,6 +39,9 @@ from contacts.services.companies import (
     update_company,
 )
 from contacts.services.people import create_contact, update_contact
+from core.api.access import VisibleRecordsMixin
+from core.api.errors import error_responses
+from core.api.listing import CursorPage
 
 
 class RecordViewSet(

@@ -10,7 +10,6 @@ anyway", the API answers with the field error.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError
@@ -32,13 +31,13 @@ from contacts.services.people import (
     repoint_references,
     save_checked,
 )
+from core.countries import normalise_country
 
 COMPANY_FIELDS = frozenset(
     {"name", "domain", "industry", "country", "region", "owner", "external_id"}
 )
 TEXT_FIELDS = ("name", "domain", "industry", "country", "region", "external_id")
 FILLABLE_FIELDS = ("domain", "industry", "country", "region", "external_id")
-COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
 _valid_domain = DomainNameValidator()
 
 
@@ -90,9 +89,7 @@ def _apply(
             _valid_domain(company.domain)
         except ValidationError:
             errors["domain"] = _("Enter a domain such as example.com.")
-    company.country = company.country.upper()
-    if company.country and not COUNTRY_CODE.match(company.country):
-        errors["country"] = _("Use the two-letter ISO country code, e.g. DE.")
+    company.country = normalise_country(company.country)
     if errors:
         raise ValidationError(errors)
     apply_owner(by, company, fields)

@@ -35,7 +35,7 @@ from contacts.services.people import (
     visible_email_twins,
 )
 from contacts.views.contact_detail import with_can_edit
-from contacts.views.lists import search_q
+from core.lists import search_q
 
 TEMPLATE = "contacts/contact_form.html"
 MERGE_TEMPLATE = "contacts/contact_merge.html"

@@ -19,10 +19,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import Territory, User
-from accounts.views import AdminView
 from contacts.forms import CriterionForm, PolicyForm, TerritoryForm
 from contacts.models import LeadPolicy, QualificationCriterion
 from contacts.services import policy as rules
+from core.views import AdminView
 
 TEMPLATE = "contacts/settings/lead_settings.html"
 UNPROCESSABLE = 422

@@ -15,9 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.visibility import visible_users
 from contacts.cadence import OPEN_STATUSES, CadenceStep
-from contacts.csv_export import CsvColumn
 from contacts.models import Lead, LeadSource, LeadStatus
-from contacts.views.lists import ListFilterForm, SearchableListView
+from core.csv_export import CsvColumn
+from core.lists import ListFilterForm, SearchableListView
 
 # Speed to lead for managers: leads created in this many days.
 SPEED_WINDOW_DAYS = 30

@@ -6,7 +6,6 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from contacts.csv_export import CsvColumn
 from contacts.models import Company, Contact
 from contacts.views.contact_filters import (
     OPEN_DEAL_CHOICES,
@@ -17,7 +16,8 @@ from contacts.views.contact_filters import (
     filter_by_owner,
     visible_owners,
 )
-from contacts.views.lists import ListFilterForm, SearchableListView
+from core.csv_export import CsvColumn
+from core.lists import ListFilterForm, SearchableListView
 
 
 class ContactFilterForm(ListFilterForm):

@@ -23,6 +23,10 @@ from django.utils.translation import gettext_lazy
 
 from contacts.models import LeadSource
 from contacts.services.duplicates import normalise_domain
+from core.countries import INVALID_MESSAGE as COUNTRY_MESSAGE
+from core.countries import is_country, normalise_country
+from core.currencies import INVALID_MESSAGE as CURRENCY_MESSAGE
+from core.currencies import is_currency, normalise_currency
 from crm.imports.models import ImportKind
 from crm.imports.parsing import CellError, Row, parse_date, parse_decimal
 
@@ -58,21 +62,16 @@ def domain(value: str) -> str:
 
 
 def country(value: str) -> str:
-    code = value.upper()
-    if not re.fullmatch(r"[A-Z]{2}", code):
-        raise CellError(
-            _("Use the two-letter ISO country code, e.g. DE, not “%(value)s”.") % {"value": value}
-        )
+    code = normalise_country(value)
+    if not is_country(code):
+        raise CellError(COUNTRY_MESSAGE % {"value": value})
     return code
 
 
 def currency(value: str) -> str:
-    code = value.upper()
-    if not re.fullmatch(r"[A-Z]{3}", code):
-        raise CellError(
-            _("Use the three-letter ISO currency code, e.g. EUR, not “%(value)s”.")
-            % {"value": value}
-        )
+    code = normalise_currency(value)
+    if not is_currency(code):
+        raise CellError(CURRENCY_MESSAGE % {"value": value})
     return code
 
 

@@ -18,14 +18,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from contacts.csv_export import CsvColumn, csv_response
+from core.csv_export import CsvColumn, csv_response
+from core.htmx import login_required_for_htmx
 from crm.imports import services
 from crm.imports.forms import MappingForm, UploadForm
 from crm.imports.kinds import fields_of
 from crm.imports.models import ImportJob, ImportKind, ImportStatus
 from crm.imports.parsing import ImportFileError
 from crm.imports.runner import preview_rows, source_of
-from pipeline.views.board_common import login_required_for_htmx
 
 RECENT_IMPORTS = 20
 PREVIEW_ROWS = 20

@@ -7,12 +7,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import StyledForm
 from crm.webhooks.models import SUBSCRIBABLE_EVENTS, Webhook
 from crm.webhooks.services import URL_MAX_LENGTH
-from pipeline.settings_forms import SettingsForm
 
 
-class WebhookForm(SettingsForm):
+class WebhookForm(StyledForm):
+    describes_help_text = True
+
     url = forms.CharField(
         label=_("Payload URL"),
         max_length=URL_MAX_LENGTH,
@@ -32,10 +34,6 @@ class WebhookForm(SettingsForm):
         required=False,
     )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["is_active"].widget.attrs["class"] = "form-check-input"
 
     @classmethod
     def for_webhook(cls, webhook: Webhook, data: Any = None) -> WebhookForm:

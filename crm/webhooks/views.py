@@ -19,8 +19,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accounts.forms import add_service_errors
-from accounts.views import AdminRequest, AdminView
+from core.forms import add_service_errors
+from core.views import AdminRequest, AdminView
 from crm.webhooks.forms import WebhookForm
 from crm.webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
 from crm.webhooks.services import (

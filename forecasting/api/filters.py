@@ -1,6 +1,6 @@
 import django_filters
 
-from accounts.api.filters import IdFilter
+from core.api.filters import IdFilter
 from forecasting.models import Quota
 
 

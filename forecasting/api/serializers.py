@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import Team, User
+from core.currencies import validate_currency
 from forecasting.models import Quota
 
 
@@ -19,11 +20,7 @@ class QuotaSerializer(serializers.ModelSerializer):
         queryset=Team.objects.all(), required=False, allow_null=True
     )
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
-    currency = serializers.RegexField(
-        r"^[A-Z]{3}\Z",
-        required=False,
-        error_messages={"invalid": _("Use a three-letter ISO currency code, e.g. EUR.")},
-    )
+    currency = serializers.CharField(required=False, validators=[validate_currency])
 
     class Meta:
         model = Quota

@@ -10,9 +10,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.access import AdminWritesOnly
-from accounts.api.errors import error_responses
-from accounts.api.listing import NumberedPage
+from core.api.access import AdminWritesOnly
+from core.api.errors import error_responses
+from core.api.listing import NumberedPage
 from forecasting import metrics
 from forecasting.api.filters import QuotaFilter
 from forecasting.api.serializers import (

@@ -7,7 +7,7 @@ company answers an empty list, the same as one on a company that does not exist.
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from accounts.api.filters import IdFilter, UtcDateTimeFilter
+from core.api.filters import IdFilter, UtcDateTimeFilter
 from pipeline.models import (
     ForecastCategory,
     Opportunity,

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.api.fields import UserChoiceField, VisibleRelatedField, id_field
+from accounts.api.fields import UserChoiceField
 from accounts.assignment import assignable_users
 from contacts.models import Company, Contact, Lead
+from core.api.fields import VisibleRelatedField, id_field
+from core.currencies import validate_currency
 from pipeline.models import (
     EntryField,
     Opportunity,
@@ -31,9 +32,6 @@ from pipeline.models import (
 
 # Versions beyond what the column holds are refused as input, not sent to the database.
 MAX_VERSION = 2**31 - 1
-CURRENCY_CODE = RegexValidator(
-    r"^[A-Z]{3}\Z", _("Use a three-letter ISO currency code in capitals, e.g. EUR.")
-)
 
 
 def version_field() -> serializers.IntegerField:
@@ -193,7 +191,7 @@ class OpportunitySerializer(serializers.ModelSerializer):
         ]
         extra_kwargs = {
             "value": {"min_value": 0},
-            "currency": {"validators": [CURRENCY_CODE]},
+            "currency": {"validators": [validate_currency]},
         }
 
     def validate_checklist_done(self, items: list[str]) -> list[str]:
@@ -375,7 +373,7 @@ class ConvertLeadSerializer(serializers.Serializer):
     pipeline = id_field(help_text=_("The pipeline the deal starts in (its first open stage)."))
     title = serializers.CharField(max_length=200)
     value = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
-    currency = serializers.CharField(validators=[CURRENCY_CODE], required=False)
+    currency = serializers.CharField(validators=[validate_currency], required=False)
     expected_close_date = serializers.DateField(required=False, allow_null=True)
     company = id_field(
         required=False,

@@ -12,7 +12,6 @@ status and position change only through ``move_opportunity``: those are the boar
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -27,6 +26,8 @@ from accounts.assignment import apply_owner, may_assign_to
 from accounts.models import User
 from contacts.models import Company, Contact, Lead
 from contacts.services.people import reject_unknown_fields
+from core.currencies import INVALID_MESSAGE as CURRENCY_MESSAGE
+from core.currencies import is_currency, normalise_currency
 from pipeline.models import (
     Opportunity,
     OpportunityStatus,
@@ -39,7 +40,6 @@ from pipeline.models import (
 from pipeline.positions import position_between
 from pipeline.services.moves import MoveConflict
 
-CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
 TITLE_MAX_LENGTH = Opportunity._meta.get_field("title").max_length or 200
 
 
@@ -75,10 +75,10 @@ def _clean_title(title: str, errors: dict[str, str]) -> str:
 
 
 def _clean_currency(currency: object, errors: dict[str, str]) -> str:
-    currency = currency.strip().upper() if isinstance(currency, str) else ""
-    if not CURRENCY_PATTERN.match(currency):
-        errors["currency"] = _("Use a three-letter ISO currency code, e.g. EUR.")
-    return currency
+    code = normalise_currency(currency)
+    if not is_currency(code):
+        errors["currency"] = CURRENCY_MESSAGE % {"value": currency}
+    return code
 
 
 def _clean_value(value: object, errors: dict[str, str]) -> Decimal:

@@ -18,6 +18,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from accounts.models import Team
+from core.htmx import login_required_for_htmx
 from pipeline.board import (
     CLOSED_COLUMN_DAYS,
     BoardFilters,
@@ -32,11 +33,10 @@ from pipeline.board import (
     matching_deals,
 )
 from pipeline.models import Opportunity, Pipeline
-from pipeline.views.board_common import TEMPLATE, login_required_for_htmx
 from pipeline.views.board_forms import BoardFilterForm
 
 # The board's one write endpoint lives in its own module; routed as ``board.move``.
-from pipeline.views.board_moves import move
+from pipeline.views.board_moves import TEMPLATE, move
 
 __all__ = ["board_changes", "board_page", "card", "column_cards", "move"]
 

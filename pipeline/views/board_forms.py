@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import mark_invalid_fields
+from core.forms import mark_invalid_fields
 from pipeline.board import BoardFilters, MoveRequirements
 from pipeline.models import EntryField, Opportunity
 from pipeline.services import DealFields

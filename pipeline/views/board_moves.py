@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from contacts.models import Contact
+from core.htmx import login_required_for_htmx
 from pipeline.board import (
     CLOSED_COLUMN_DAYS,
     BoardFilters,
@@ -34,9 +35,9 @@ from pipeline.board import (
 )
 from pipeline.models import EntryField, Opportunity, Stage, StageKind
 from pipeline.services import EntryCriteriaNotMet, MoveConflict, MoveOutcome, move_opportunity
-from pipeline.views.board_common import TEMPLATE, login_required_for_htmx
 from pipeline.views.board_forms import BoardFilterForm, MoveDialogForm, MoveForm
 
+TEMPLATE = "pipeline/board.html"
 DIALOG_TEMPLATE = "pipeline/_board_move_dialog.html"
 
 

@@ -16,14 +16,14 @@ from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
-from contacts.csv_export import CsvColumn
 from contacts.views.contact_filters import (
     DateFilterField,
     OwnerFilterField,
     filter_by_owner,
     visible_owners,
 )
-from contacts.views.lists import ListFilterForm, SearchableListView
+from core.csv_export import CsvColumn
+from core.lists import ListFilterForm, SearchableListView
 from pipeline.models import Opportunity, OpportunityStatus, Stage
 
 

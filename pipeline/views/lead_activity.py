@@ -20,10 +20,10 @@ from django_htmx.http import trigger_client_event
 
 from accounts.models import User
 from contacts.models import Contact, Lead
+from core.htmx import login_required_for_htmx
 from pipeline import services
 from pipeline.forms import TaskForm, TouchpointForm
 from pipeline.templatetags.quick_log import quick_log_context
-from pipeline.views.board_common import login_required_for_htmx
 from pipeline.views.deals import LOGGED_MESSAGES
 
 TEMPLATE = "pipeline/_quick_log.html"

@@ -25,7 +25,7 @@ from django.views import View
 from accounts.models import User
 from contacts.models import Lead, LeadPolicy, LeadStatus
 from pipeline import services
-from pipeline.forms import BootstrapForm
+from pipeline.forms import PanelForm
 from pipeline.models import Pipeline
 
 TEMPLATE = "contacts/lead_convert.html"
@@ -38,7 +38,7 @@ class PipelineSelect(forms.Select):
         return False
 
 
-class ConvertLeadForm(BootstrapForm):
+class ConvertLeadForm(PanelForm):
     pipeline = forms.ModelChoiceField(
         label=gettext_lazy("Pipeline"),
         queryset=Pipeline.objects.active().order_by("position", "name"),

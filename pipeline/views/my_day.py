@@ -33,9 +33,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from contacts.models import Lead, LeadStatus
+from core.htmx import login_required_for_htmx
 from pipeline import services
 from pipeline.models import Opportunity, Task
-from pipeline.views.board_common import login_required_for_htmx
 
 TEMPLATE = "pipeline/my_day.html"
 # Enough for any real day; a rep with more has a backlog to review on the lists instead.

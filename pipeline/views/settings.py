@@ -21,8 +21,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.forms import add_service_errors
-from accounts.views import AdminRequest, AdminView
+from core.forms import add_service_errors
+from core.views import AdminRequest, AdminView
 from pipeline.models import (
     EntryField,
     Opportunity,

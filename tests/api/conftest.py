@@ -1,17 +1,14 @@
-"""Fixtures for API tests: clients signed in as each of the shared people, and a pipeline.
+"""Fixtures for API tests: a pipeline as a sales team has it, and no rate limits.
 
-``api_as(alice)`` is an APIClient with Alice's session, as the browser would have after
-signing in. Rate limits are off here (tests/accounts/test_throttling.py covers them): a
-test making many requests must not depend on what earlier tests left in the counters.
+``api_as(alice)`` (tests/conftest.py) is an APIClient with Alice's session. Rate limits are
+off here (tests/accounts/test_throttling.py covers them): a test making many requests must
+not depend on what earlier tests left in the counters.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from rest_framework.test import APIClient
 
-from accounts.models import User
 from pipeline.models import Pipeline, Stage, StageKind
 from tests.factories import PipelineFactory, StageFactory
 
@@ -22,21 +19,6 @@ def _no_rate_limits(settings):
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"burst": None, "sustained": None},
     }
-
-
-@pytest.fixture
-def api_client() -> APIClient:
-    return APIClient()
-
-
-@pytest.fixture
-def api_as(db) -> Callable[[User], APIClient]:
-    def signed_in(user: User) -> APIClient:
-        client = APIClient()
-        client.force_login(user)
-        return client
-
-    return signed_in
 
 
 @dataclass

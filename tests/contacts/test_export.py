@@ -6,8 +6,8 @@ import io
 import pytest
 from django.urls import reverse
 
-from contacts.csv_export import spreadsheet_safe
 from contacts.models import LeadStatus
+from core.csv_export import spreadsheet_safe
 from tests.factories import ContactFactory, LeadFactory
 
 # session, user, then one server-side cursor over the rows, whatever their number

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from contacts.models import LeadStatus
-from contacts.views.lists import PAGE_SIZE
+from core.lists import PAGE_SIZE
 from tests.factories import CompanyFactory, ContactFactory, LeadFactory
 
 # Queries for one list page at any size: session, user, COUNT for the paginator, the page,

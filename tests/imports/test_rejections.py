@@ -54,7 +54,7 @@ def test_a_row_with_several_bad_cells_is_one_rejected_row_with_every_reason(alic
     assert result.reasons == {
         2: [
             "value: Value cannot be negative.",
-            "currency: Use the three-letter ISO currency code, e.g. EUR, not “euro”.",
+            "currency: “euro” is not an ISO 4217 currency code; use one such as EUR or USD.",
         ]
     }
 

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.errors import error_responses
+from core.api.errors import error_responses
 from pipeline.api.serializers import ConvertLeadSerializer, OpportunitySerializer
 from pipeline.api.views.opportunities import DEAL_RESPONSE
 from pipeline.models import Opportunity

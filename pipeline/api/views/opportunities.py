@@ -25,9 +25,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.api.access import VisibleRecordsMixin
-from accounts.api.errors import FIELD_ERRORS_SCHEMA, error_responses
-from accounts.api.listing import CursorPage
+from core.api.access import VisibleRecordsMixin
+from core.api.errors import FIELD_ERRORS_SCHEMA, error_responses
+from core.api.listing import CursorPage
 from pipeline.api.filters import OpportunityFilter
 from pipeline.api.serializers import (
     CurrentDealSerializer,

@@ -14,9 +14,9 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.api.access import AdminWritesOnly
-from accounts.api.errors import error_responses
-from accounts.api.listing import NumberedPage
+from core.api.access import AdminWritesOnly
+from core.api.errors import error_responses
+from core.api.listing import NumberedPage
 from pipeline.api.filters import StageFilter
 from pipeline.api.serializers import (
     PipelineSerializer,

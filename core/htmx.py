@@ -1,4 +1,4 @@
-"""What the board's view modules share: the template and htmx-aware login."""
+"""htmx-aware view plumbing: a login check that htmx requests can follow."""
 
 from __future__ import annotations
 
@@ -11,8 +11,13 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
+from django_htmx.middleware import HtmxDetails
 
-TEMPLATE = "pipeline/board.html"
+
+class HtmxHttpRequest(HttpRequest):
+    """The request every view gets: django-htmx's middleware adds ``htmx``."""
+
+    htmx: HtmxDetails
 
 
 def login_required_for_htmx(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -23,7 +28,7 @@ def login_required_for_htmx(view: Callable[..., HttpResponse]) -> Callable[..., 
     """
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.user.is_authenticated:
             return view(request, *args, **kwargs)
         if request.htmx:

@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 
+from django.contrib.admin.utils import get_fields_from_path
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model, QuerySet
 from django.http import StreamingHttpResponse
@@ -55,11 +56,8 @@ def spreadsheet_safe(value: object) -> str:
 
 def _choice_labels(model: type[Model], lookup: str) -> dict[object, str] | None:
     """The labels of the field at the end of ``lookup``, translated once per export."""
-    *relations, name = lookup.split("__")
-    for relation in relations:
-        model = model._meta.get_field(relation).related_model  # type: ignore[assignment]
     try:
-        field = model._meta.get_field(name)
+        field = get_fields_from_path(model, lookup)[-1]
     except FieldDoesNotExist:  # an annotation
         return None
     choices = getattr(field, "flatchoices", None)

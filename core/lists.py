@@ -13,12 +13,13 @@ from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Page, Paginator
 from django.db.models import Model, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
 
-from contacts.csv_export import CsvColumn, csv_response
+from core.csv_export import CsvColumn, csv_response
+from core.htmx import HtmxHttpRequest
 
 PAGE_SIZE = 50
 
@@ -43,6 +44,7 @@ class SearchableListView(LoginRequiredMixin, ListView):
     """A visible-records list; subclasses name the model, search fields and sort keys."""
 
     model: type[Model]
+    request: HtmxHttpRequest
     paginate_by = PAGE_SIZE
     form_class: type[ListFilterForm] = ListFilterForm
     search_fields: ClassVar[tuple[str, ...]] = ()
@@ -56,7 +58,10 @@ class SearchableListView(LoginRequiredMixin, ListView):
     export_columns: ClassVar[tuple[CsvColumn, ...]] = ()
     export_filename: ClassVar[str] = "export"
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    # A CSV export streams, so the answer is not always an HttpResponse.
+    def get(  # type: ignore[override]
+        self, request: HttpRequest, *args: Any, **kwargs: Any
+    ) -> HttpResponse | StreamingHttpResponse:
         self.form = self.form_class(request.GET)
         self.filters = self.form.cleaned_data if self.form.is_valid() else {}
         if self.export:
@@ -87,13 +92,14 @@ class SearchableListView(LoginRequiredMixin, ListView):
         return queryset
 
     def get_queryset(self) -> QuerySet:
-        queryset = self.model.objects.visible_to(self.request.user).select_related(*self.related)
+        visible = self.model.objects.visible_to(self.request.user)  # type: ignore[attr-defined]
+        queryset = visible.select_related(*self.related)
         terms = self.filters.get("q", "")
         if terms:
             queryset = queryset.filter(search_q(terms, self.search_fields))
         return self.filter_queryset(queryset).order_by(*self.get_ordering())
 
-    def paginate_queryset(
+    def paginate_queryset(  # type: ignore[override]
         self, queryset: QuerySet, page_size: int
     ) -> tuple[Paginator, Page, Any, bool]:
         # get_page, not page: a stale or hand-edited page number shows the nearest page

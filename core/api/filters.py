@@ -1,0 +1,43 @@
+"""The filter types every app's lists share: times in UTC and related records by id."""
+
+import datetime as dt
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
+
+from core.api.fields import MAX_ID
+
+
+class UtcDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time, converted to UTC before it reaches the database.
+
+    Python accepts offsets up to ±23:59, PostgreSQL only up to ±15:59: passed through as
+    given, "+21:00" would be a server error instead of a time.
+    """
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(dt.UTC)
+        except OverflowError:
+            message = _("Enter a time in the years 1 to 9999.")
+            raise forms.ValidationError(message, code="invalid") from None
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A related record by id, not looked up: one you cannot see matches nothing, as if missing."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
