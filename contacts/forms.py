@@ -19,22 +19,12 @@ from contacts.models import (
     LeadPolicy,
     QualificationCriterion,
 )
-from contacts.services.leads import REASON_MAX_LENGTH, lead_owners
+from contacts.services.leads import LEAD_DETAILS, REASON_MAX_LENGTH, lead_owners
 from core.forms import StyledForm
 
-LEAD_FORM_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "job_title",
-    "company_name",
-    "company_domain",
-    "country",
-    "region",
-    "source",
-    "owner",
-)
+# Every detail a person may set on a lead, but the external id: that is for imports and
+# the API, which know the other system's ids.
+LEAD_FORM_FIELDS = tuple(name for name in LEAD_DETAILS if name != "external_id")
 
 
 class OwnerSelect(forms.Select):

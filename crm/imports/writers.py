@@ -31,7 +31,10 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from contacts.models import Company, Contact, Lead, LeadSource
 from contacts.services import lead_owners
+from contacts.services.companies import TEXT_FIELDS as COMPANY_TEXT_FIELDS
 from contacts.services.duplicates import FREE_MAIL_DOMAINS, duplicate_keys
+from contacts.services.leads import LEAD_DETAILS
+from contacts.services.people import TEXT_FIELDS as CONTACT_TEXT_FIELDS
 from crm.imports.bulk import update_records
 from crm.imports.kinds import CleanRow, missing_required
 from crm.imports.lookups import CompanyLookup, OwnerLookup, StageLookup
@@ -252,13 +255,13 @@ class Writer:
 class CompanyWriter(Writer):
     model = Company
     kind = ImportKind.COMPANIES
-    plain_fields = ("external_id", "name", "domain", "industry", "country", "region")
+    plain_fields = COMPANY_TEXT_FIELDS
 
 
 class ContactWriter(Writer):
     model = Contact
     kind = ImportKind.CONTACTS
-    plain_fields = ("external_id", "first_name", "last_name", "email", "phone", "job_title")
+    plain_fields = CONTACT_TEXT_FIELDS
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -309,19 +312,8 @@ class ContactWriter(Writer):
 class LeadWriter(Writer):
     model = Lead
     kind = ImportKind.LEADS
-    plain_fields = (
-        "external_id",
-        "first_name",
-        "last_name",
-        "email",
-        "phone",
-        "company_name",
-        "company_domain",
-        "job_title",
-        "country",
-        "region",
-        "source",
-    )
+    # The owner is looked up by username, like every kind's.
+    plain_fields = tuple(name for name in LEAD_DETAILS if name != "owner")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
