@@ -13,8 +13,8 @@ RUN groupadd --system --gid 1000 crm \
 WORKDIR /app
 
 # Dependencies first, so that a code change does not reinstall them.
-COPY pyproject.toml README.md ./
-RUN pip install .
+COPY requirements/production.txt ./requirements/
+RUN pip install --require-hashes --no-deps -r requirements/production.txt
 
 COPY --chown=crm:crm . .
 

@@ -26,13 +26,14 @@ endif
 # Export DEBUG=false (and SECRET_KEY) to run them against production settings.
 DEV_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: help install run test lint format migrate seed nightly worker beat bench clean
+.PHONY: help install lock run test lint format migrate seed nightly worker beat bench clean
 
 help:
 	@echo "Pipeline CRM"
 	@echo "  make run      demo on http://$(HOST):$(PORT)/ (SQLite unless DATABASE_URL is set, demo data)"
 	@echo "  make test     lint, then the whole test suite"
-	@echo "  make install  create $(VENV) and install the project with its dev tools"
+	@echo "  make install  create $(VENV) and install the locked dependencies with the dev tools"
+	@echo "  make lock     re-resolve requirements/*.txt from pyproject.toml (needs the package index)"
 	@echo "  make lint     ruff check, ruff format --check (and mypy where configured)"
 	@echo "  make format   ruff format and ruff check --fix"
 	@echo "  make migrate  apply database migrations"
@@ -45,7 +46,11 @@ help:
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# The lock files pin every package with its hashes: the same versions on every machine, in CI
+# and in the image. pyproject.toml says what we need; `make lock` turns it into the pins.
+LOCK := requirements/development.txt
+
+$(STAMP): $(LOCK)
 	@if [ -z "$(PYTHON3)" ] || ! $(PYTHON3) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then \
 		echo "error: Python 3.11 or newer is required, but no python3 (3.11+) was found on PATH." >&2; \
 		echo "       Install it (Debian/Ubuntu: apt-get install python3 python3-venv) or run" >&2; \
@@ -55,9 +60,17 @@ $(STAMP): pyproject.toml
 	@echo "==> Creating $(VENV) with $(PYTHON3) ($$($(PYTHON3) --version 2>&1))"
 	@$(PYTHON3) -m venv $(VENV) || { \
 		echo "error: '$(PYTHON3) -m venv' failed; on Debian/Ubuntu install python3-venv." >&2; exit 1; }
-	$(PYTHON) -m pip install --quiet --upgrade pip
-	$(PYTHON) -m pip install --quiet -e '.[dev]'
+	$(PYTHON) -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
 	@touch $@
+
+# pip-compile resolves for the Python running it (3.11, the oldest we support); both files
+# carry the hashes of every wheel and sdist of each pinned release, for any platform.
+lock: install
+	$(VENV)/bin/pip-compile --quiet --strip-extras --generate-hashes --allow-unsafe \
+		--no-emit-index-url --no-emit-find-links -o requirements/production.txt pyproject.toml
+	$(VENV)/bin/pip-compile --quiet --strip-extras --generate-hashes --allow-unsafe \
+		--no-emit-index-url --no-emit-find-links --extra dev \
+		-o requirements/development.txt pyproject.toml
 
 run: install
 	DEBUG=true $(PYTHON) manage.py migrate --noinput --verbosity 0
