@@ -83,8 +83,11 @@ run: install
 	DEBUG=true $(PYTHON) manage.py runserver $(HOST):$(PORT)
 
 # pytest exits 5 when it collects no tests: that fails the target, as it should.
+# One test process per core (TEST_PROCESSES=1 for one process); each has its own test
+# database, its own Celery queue and, for the browser tests, its own server and Chromium.
+TEST_PROCESSES ?= auto
 test: lint
-	$(PYTHON) -m pytest $(PYTEST_ARGS)
+	$(PYTHON) -m pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -17,3 +17,7 @@ WHITENOISE_AUTOREFRESH = True  # no collectstatic in tests; look files up on req
 # Per-process cache: a test that clears it must not flush the Redis database the Celery
 # broker shares. Tests of the shared Redis cache configure it themselves.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Parallel test processes (pytest-xdist) share one Redis: each consumes its own queue, so one
+# process's embedded Celery worker never takes another's task, whose rows are in another
+# test database.
+CELERY_TASK_DEFAULT_QUEUE = f"tests-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
