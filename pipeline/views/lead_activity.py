@@ -36,9 +36,7 @@ def _back(request: HttpRequest, subject: str, pk: int) -> HttpResponse:
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return redirect(target)
-    if subject == "lead":
-        return redirect("contacts:lead_detail", pk=pk)
-    return redirect("home")
+    return redirect(f"contacts:{subject}_detail", pk=pk)
 
 
 def _is_htmx(request: HttpRequest) -> bool:
