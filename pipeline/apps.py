@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class PipelineConfig(AppConfig):
     name = "pipeline"
     verbose_name = _("Pipeline")
+
+    def ready(self) -> None:
+        # Contacts' pages and merges show and move pipeline's rows through the extension
+        # points contacts offers (contacts/extensions.py), never by knowing pipeline.
+        from pipeline import record_pages
+        from pipeline.services import merges
+
+        record_pages.register()
+        merges.register()

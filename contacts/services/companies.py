@@ -16,11 +16,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import DomainNameValidator
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.assignment import apply_owner
 from accounts.models import User
-from contacts.models import Company, Contact
+from contacts.extensions import run_merge_handlers
+from contacts.models import Company, Contact, Lead
 from contacts.services.duplicates import hold_duplicate_keys, normalise_domain
 from contacts.services.people import (
     absorb_contact,
@@ -28,7 +30,6 @@ from contacts.services.people import (
     editable_record,
     finish_merge,
     reject_unknown_fields,
-    repoint_references,
     save_checked,
 )
 from core.countries import normalise_country
@@ -172,7 +173,13 @@ def merge_companies(*, by: User, keep_id: int, merge_id: int) -> Company:
         twin = kept_by_email.get(person.email.lower()) if person.email else None
         if person.company_id == merge.pk and twin is not None:
             absorb_contact(twin, person)
-    # The remaining contacts, deals and converted leads, one UPDATE per relation.
-    repoint_references(Company, from_pk=merge.pk, to_pk=keep.pk)
+    # The remaining contacts and converted leads, one UPDATE each; the apps above contacts
+    # move their own rows (pipeline the deals) in their merge handlers.
+    now = timezone.now()
+    Contact.objects.filter(company_id=merge.pk).update(company_id=keep.pk, updated_at=now)
+    Lead.objects.filter(converted_company_id=merge.pk).update(
+        converted_company_id=keep.pk, updated_at=now
+    )
+    run_merge_handlers(Company, merged_id=merge.pk, kept_id=keep.pk)
     finish_merge(keep, merge, FILLABLE_FIELDS)
     return keep

@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from accounts.assignment import assignable_users
 from accounts.models import User
+from contacts.extensions import run_merge_handlers
 from contacts.models import (
     Lead,
     LeadPolicy,
@@ -304,11 +305,9 @@ def merge_leads(*, by: User, keep_id: int, merge_id: int) -> Lead:
     if keep.duplicate_of_id == merged.pk:
         keep.duplicate_of = None
 
-    # Reverse relations (touchpoints, tasks and deals live in the pipeline app, which
-    # depends on this one, not the other way round).
-    merged.touchpoints.update(lead=keep)
-    merged.tasks.update(lead=keep)
-    merged.opportunities.update(lead=keep)
+    # Touchpoints, tasks and deals belong to the apps above contacts: their merge handlers
+    # move them.
+    run_merge_handlers(Lead, merged_id=merged.pk, kept_id=keep.pk)
     answered = keep.answers.values("criterion_id")
     merged.answers.exclude(criterion_id__in=answered).update(lead=keep)
     Lead.objects.filter(duplicate_of=merged).exclude(pk=keep.pk).update(duplicate_of=keep)

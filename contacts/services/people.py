@@ -18,7 +18,7 @@ two requests race.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TypeVar, cast
+from typing import TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
@@ -28,7 +28,8 @@ from django.utils.translation import gettext_lazy
 
 from accounts.assignment import apply_owner
 from accounts.models import User
-from contacts.models import Company, Contact
+from contacts.extensions import run_merge_handlers
+from contacts.models import Company, Contact, Lead
 
 # A model whose queryset has ``visible_to`` and ``editable_by`` (accounts.visibility).
 Owned = TypeVar("Owned", bound=models.Model)
@@ -65,26 +66,6 @@ def clean_text_fields(
         setattr(record, name, value.strip())
     if errors:
         raise ValidationError(errors)
-
-
-def repoint_references(model: type[models.Model], *, from_pk: int, to_pk: int) -> None:
-    """Point every row that refers to ``from_pk`` of ``model`` at ``to_pk`` instead.
-
-    Found through the model's reverse relations, so rows of apps that build on contacts (deals,
-    touchpoints and tasks in pipeline) move without contacts importing those apps, and a
-    relation added later moves too. One UPDATE per relation, whatever the number of rows;
-    rows with an ``updated_at`` get a new one, which is what open boards poll for.
-    """
-    now = timezone.now()
-    for relation in model._meta.get_fields(include_hidden=True):
-        if not (relation.auto_created and not relation.concrete and relation.one_to_many):
-            continue
-        related_model = cast(type[models.Model], relation.related_model)
-        field_name = relation.field.name  # type: ignore[union-attr]
-        changes: dict[str, object] = {field_name: to_pk}
-        if any(field.name == "updated_at" for field in related_model._meta.concrete_fields):
-            changes["updated_at"] = now
-        related_model._base_manager.filter(**{field_name: from_pk}).update(**changes)
 
 
 def finish_merge(keep: models.Model, merge: models.Model, fillable: tuple[str, ...]) -> None:
@@ -237,9 +218,14 @@ def update_contact(*, by: User, contact_id: int, fields: Mapping[str, object]) -
 def absorb_contact(keep: Contact, merge: Contact) -> None:
     """Move everything about ``merge`` onto ``keep``, fill ``keep``'s blanks, delete ``merge``.
 
-    The caller has checked permissions and holds both rows locked.
+    Converted leads that became ``merge`` now name ``keep``; the apps above contacts move
+    their own rows (deals, touchpoints, tasks) in their merge handlers. The caller has
+    checked permissions and holds both rows locked.
     """
-    repoint_references(Contact, from_pk=merge.pk, to_pk=keep.pk)
+    Lead.objects.filter(converted_contact_id=merge.pk).update(
+        converted_contact_id=keep.pk, updated_at=timezone.now()
+    )
+    run_merge_handlers(Contact, merged_id=merge.pk, kept_id=keep.pk)
     finish_merge(keep, merge, FILLABLE_FIELDS)
 
 

@@ -8,21 +8,22 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Company
 from contacts.views.contact_filters import (
-    OPEN_DEAL_CHOICES,
     OwnerFilterField,
-    filter_by_open_deals,
+    RecordFilterForm,
+    apply_registered_filters,
     filter_by_owner,
+    registered_filter_controls,
     visible_owners,
 )
 from core.csv_export import CsvColumn
-from core.lists import ListFilterForm, SearchableListView
+from core.lists import SearchableListView
 
 
-class CompanyFilterForm(ListFilterForm):
+class CompanyFilterForm(RecordFilterForm):
+    model = Company
     owner = OwnerFilterField(label=_("Owner"), required=False)
     industry = forms.CharField(label=_("Industry"), required=False, max_length=100)
     country = forms.CharField(label=_("Country"), required=False, max_length=2)
-    open_deals = forms.ChoiceField(label=_("Open deals"), required=False, choices=OPEN_DEAL_CHOICES)
 
 
 class CompanyListView(SearchableListView):
@@ -60,9 +61,10 @@ class CompanyListView(SearchableListView):
             queryset = queryset.filter(industry__iexact=filters["industry"].strip())
         if filters.get("country"):
             queryset = queryset.filter(country=filters["country"].strip().upper())
-        return filter_by_open_deals(queryset, user, filters.get("open_deals", ""))
+        return apply_registered_filters(queryset, user, filters)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["owners"] = visible_owners(self.request.user)
+        context["filter_controls"] = registered_filter_controls(self.form, "company")
         return context

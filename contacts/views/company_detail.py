@@ -1,8 +1,10 @@
-"""A company's page: details, its people, its deals and the timeline across all of them.
+"""A company's page: details, its people and the timeline across all of them.
 
 One view serves the page and, for htmx, the timeline alone ("Show more"). A company the
-user cannot see is a 404; of its contacts and deals the page lists those the user can see.
-Queries are fixed: the company, its contacts, its domain twins, then the timeline's four.
+user cannot see is a 404; of its contacts the page lists those the user can see. Apps above
+contacts add their panels (deals) and timeline sources (``contacts.extensions``). Queries
+are fixed: the company, its contacts, its domain twins, then its hooks' (with pipeline:
+the deals, touchpoints, tasks and stage changes).
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from django.shortcuts import get_object_or_404
 from django.views.generic import View
 
 from accounts.models import User
+from contacts.extensions import RecordPage
 from contacts.models import Company, Contact
 from contacts.services.companies import visible_domain_twins
 from contacts.views.contact_detail import render_page_or_fragment, with_can_edit
-from contacts.views.contact_timeline import company_timeline, timeline_length
+from contacts.views.contact_timeline import Timeline, timeline_length
 
 TEMPLATE = "contacts/company_detail.html"
 # People listed on the page; the contact list filtered by the company shows them all.
@@ -35,17 +38,15 @@ class CompanyDetailView(LoginRequiredMixin, View):
             .select_related("owner")
             .order_by("last_name", "first_name", "pk")[: CONTACTS_SHOWN + 1]
         )
-        timeline = company_timeline(
-            user,
-            company,
-            [person.pk for person in people],
-            timeline_length(request.GET.get("timeline")),
+        record_page = RecordPage(
+            request, company, contact_ids=tuple(person.pk for person in people)
         )
         context = {
             "company": company,
             "people": people[:CONTACTS_SHOWN],
             "more_people": len(people) > CONTACTS_SHOWN,
-            "timeline": timeline,
+            "record_page": record_page,
+            "timeline": Timeline(record_page, timeline_length(request.GET.get("timeline"))),
             "timeline_id": f"company-{company.pk}-timeline",
             "domain_twins": visible_domain_twins(user, company.domain, exclude_pk=company.pk),
         }

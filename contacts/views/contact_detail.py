@@ -1,8 +1,10 @@
-"""A contact's page: details, company, deals and one timeline of everything that happened.
+"""A contact's page: details, company, and one timeline of everything that happened.
 
 One view serves the page and, for htmx, the timeline alone ("Show more"). A contact the
-user cannot see is a 404. The page costs the same number of queries however long the
-contact's history: the contact, its email twins, then the timeline's four.
+user cannot see is a 404. Apps above contacts add their panels (deals, quick logging) and
+timeline sources (``contacts.extensions``). The page costs the same number of queries
+however long the contact's history: the contact, its email twins, then its hooks' (with
+pipeline: the deals, touchpoints, tasks and stage changes).
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from django.utils.cache import patch_vary_headers
 from django.views.generic import View
 
 from accounts.models import User
+from contacts.extensions import RecordPage
 from contacts.models import Contact
 from contacts.services.people import visible_email_twins
-from contacts.views.contact_timeline import contact_timeline, timeline_length
+from contacts.views.contact_timeline import Timeline, timeline_length
 
 TEMPLATE = "contacts/contact_detail.html"
 
@@ -59,10 +62,11 @@ class ContactDetailView(LoginRequiredMixin, View):
         assert isinstance(user, User)
         contacts = Contact.objects.visible_to(user).select_related("company", "owner")
         contact = get_object_or_404(with_can_edit(contacts, user), pk=pk)
-        timeline = contact_timeline(user, contact, timeline_length(request.GET.get("timeline")))
+        record_page = RecordPage(request, contact, contact_ids=(contact.pk,))
         context = {
             "contact": contact,
-            "timeline": timeline,
+            "record_page": record_page,
+            "timeline": Timeline(record_page, timeline_length(request.GET.get("timeline"))),
             "timeline_id": f"contact-{contact.pk}-timeline",
             "email_twins": visible_email_twins(user, contact.email, exclude_pk=contact.pk),
         }

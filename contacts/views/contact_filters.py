@@ -1,4 +1,5 @@
-"""Filters the contact, company and deal lists share: owner and a range of days.
+"""Filters the contact, company and deal lists share: owner and a range of days, and the
+filters apps above contacts add to the contact and company lists (``contacts.extensions``).
 
 Each filter reads from the URL and narrows a queryset that is already ``visible_to`` the
 user, so an id the user cannot see simply matches nothing. Their option lists cost one
@@ -8,25 +9,21 @@ query each, whatever the number of rows listed.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.forms import BoundField
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from accounts.visibility import owner_visible_q, visible_users
+from accounts.visibility import visible_users
+from contacts.extensions import list_filters
+from contacts.models import Company, Contact
+from core.lists import ListFilterForm
 
 ME = "me"
-# Deal statuses are pipeline's; contacts reaches deals only through the relation pipeline
-# declares onto Company and Contact ("opportunities"), without importing pipeline.
-OPEN_DEAL_STATUS = "open"
-OPEN_DEAL_CHOICES = [
-    ("", _("With or without open deals")),
-    ("yes", _("With open deals")),
-    ("no", _("Without open deals")),
-]
 
 
 class OwnerFilterField(forms.CharField):
@@ -81,14 +78,41 @@ def filter_by_days(
     return queryset
 
 
-def filter_by_open_deals(queryset: QuerySet, user: User, choice: str) -> QuerySet:
-    """Records with ("yes") or without ("no") an open deal ``user`` can see; a semi-join,
-    so a record with many deals is still listed once."""
-    if not choice:
-        return queryset
-    having = queryset.model._default_manager.filter(opportunities__status=OPEN_DEAL_STATUS)
-    condition = owner_visible_q(user, "opportunities__owner")
-    if condition is not None:
-        having = having.filter(condition)
-    subquery = {"pk__in": having.values("pk")}
-    return queryset.filter(**subquery) if choice == "yes" else queryset.exclude(**subquery)
+class RecordFilterForm(ListFilterForm):
+    """A contact or company list's filters, with those the apps above contacts registered."""
+
+    model: type[Company] | type[Contact]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for list_filter in list_filters(self.model):
+            self.fields[list_filter.name] = list_filter.field()
+
+
+@dataclass(frozen=True)
+class FilterControl:
+    """A registered filter as the list's template shows it: ``{% include control.template %}``."""
+
+    template: str
+    field: BoundField
+    field_id: str
+
+
+def registered_filter_controls(form: RecordFilterForm, id_prefix: str) -> list[FilterControl]:
+    return [
+        FilterControl(
+            template=list_filter.template,
+            field=form[list_filter.name],
+            field_id=f"{id_prefix}-filter-{list_filter.name.replace('_', '-')}",
+        )
+        for list_filter in list_filters(form.model)
+    ]
+
+
+def apply_registered_filters(queryset: QuerySet, user: User, filters: dict[str, Any]) -> QuerySet:
+    """Narrow ``queryset`` (visible to ``user``) by each registered filter given a value."""
+    for list_filter in list_filters(queryset.model):
+        value = filters.get(list_filter.name)
+        if value not in (None, ""):
+            queryset = list_filter.apply(queryset, user, value)
+    return queryset

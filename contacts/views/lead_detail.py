@@ -2,20 +2,19 @@
 
 ``LeadDetailView`` serves the page and, for htmx, one of its fragments: the timeline
 (``lead-timeline``, reloaded when a touchpoint or task is logged from the quick-log form)
-or the qualification card. Touchpoints, tasks and deals belong to the pipeline app, which
-depends on this one: they are read here through the lead's reverse relations, always
-narrowed with ``visible_to``.
+or the qualification card. Touchpoints, tasks and deals belong to apps above contacts:
+they reach the page through its extension points (``contacts.extensions``), as timeline
+sources, the quick-log panel and the "Convert to deal" action.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db.models import BooleanField, Case, Model, Value, When
+from django.db.models import BooleanField, Case, Value, When
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -28,28 +27,17 @@ from django.views import View
 
 from accounts.models import User
 from contacts.cadence import CadencePosition, CadenceStep, cadence_position
+from contacts.extensions import RecordPage, TimelineEntry
 from contacts.forms import AssignForm, CriteriaForm, DisqualifyForm
 from contacts.models import Lead, LeadPolicy, LeadStatus, QualificationCriterion
 from contacts.services.duplicates import find_duplicate_leads
 
 TEMPLATE = "contacts/lead_detail.html"
-# A timeline long enough for any real lead; older entries are in the admin and the API.
+# A timeline long enough for any real lead (this many of each kind); older entries are in
+# the admin and the API.
 TIMELINE_LIMIT = 100
 # How many matching leads the duplicate card names.
 DUPLICATES_SHOWN = 10
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    """One line of the timeline: a touchpoint, a task, a deal or the lead's own events."""
-
-    kind: str  # "touchpoint", "task", "deal", "created", "converted", "disqualified"
-    at: dt.datetime
-    item: Model | None = None
-
-    @property
-    def is_future(self) -> bool:
-        return self.at > timezone.now()
 
 
 def lead_queryset(user: User) -> Any:
@@ -61,8 +49,9 @@ def lead_queryset(user: User) -> Any:
 class LeadPage:
     """What the lead page shows, read lazily: a fragment pays only for its part."""
 
-    def __init__(self, user: User, lead: Lead, **forms: Any) -> None:
-        self.user, self.lead = user, lead
+    def __init__(self, request: HttpRequest, lead: Lead, **forms: Any) -> None:
+        self.record_page = RecordPage(request, lead)
+        self.user, self.lead = self.record_page.user, lead
         self.now = timezone.now()
         self.forms = forms
 
@@ -163,46 +152,25 @@ class LeadPage:
 
     @cached_property
     def timeline(self) -> list[TimelineEntry]:
-        """Touchpoints, tasks and deals, latest first; tasks due later lead the list."""
-        lead, user = self.lead, self.user
-        touchpoints = (
-            lead.touchpoints.visible_to(user)
-            .select_related("by")
-            .order_by("-at", "-pk")[:TIMELINE_LIMIT]
-        )
-        task_editable = lead.tasks.editability_q(user)
-        can_change = (
-            Value(True)
-            if task_editable is None
-            else Case(When(task_editable, then=Value(True)), default=Value(False))
-        )
-        tasks = (
-            lead.tasks.visible_to(user)
-            .select_related("assignee")
-            .annotate(can_change=Coalesce(can_change, Value(False), output_field=BooleanField()))
-            .order_by("-due_at", "-pk")[:TIMELINE_LIMIT]
-        )
-        deals = lead.opportunities.visible_to(user).select_related("stage", "owner")
-        entries = [TimelineEntry("created", lead.created_at)]
-        entries += [
-            TimelineEntry("touchpoint", touchpoint.at, touchpoint) for touchpoint in touchpoints
-        ]
-        for task in tasks:
-            task.is_overdue = task.done_at is None and task.due_at < self.now
-            entries.append(TimelineEntry("task", task.done_at or task.due_at, task))
-        entries += [TimelineEntry("deal", deal.created_at, deal) for deal in deals]
+        """The lead's own events and every source's entries, latest first; tasks due later
+        lead the list."""
+        lead = self.lead
+        entries = [TimelineEntry("created", lead.created_at, f"{TEMPLATE}#timeline-created")]
+        entries += self.record_page.timeline(TIMELINE_LIMIT)
         if lead.converted_at is not None:
-            entries.append(TimelineEntry("converted", lead.converted_at))
+            entries.append(
+                TimelineEntry("converted", lead.converted_at, f"{TEMPLATE}#timeline-converted")
+            )
         return sorted(entries, key=lambda entry: entry.at, reverse=True)
 
 
 def page_context(request: HttpRequest, lead: Lead, **forms: Any) -> dict[str, Any]:
-    user = request.user
-    assert isinstance(user, User)
-    page = LeadPage(user, lead, **forms)
+    page = LeadPage(request, lead, **forms)
+    user = page.user
     return {
         "lead": lead,
         "page": page,
+        "record_page": page.record_page,
         "disqualify_form": forms.get("disqualify_form") or DisqualifyForm(auto_id="disqualify-%s"),
         "assign_form": forms.get("assign_form")
         or AssignForm(user=user, initial={"owner": lead.owner_id}, auto_id="assign-%s"),

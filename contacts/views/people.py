@@ -8,22 +8,23 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Company, Contact
 from contacts.views.contact_filters import (
-    OPEN_DEAL_CHOICES,
     DateFilterField,
     OwnerFilterField,
+    RecordFilterForm,
+    apply_registered_filters,
     filter_by_days,
-    filter_by_open_deals,
     filter_by_owner,
+    registered_filter_controls,
     visible_owners,
 )
 from core.csv_export import CsvColumn
-from core.lists import ListFilterForm, SearchableListView
+from core.lists import SearchableListView
 
 
-class ContactFilterForm(ListFilterForm):
+class ContactFilterForm(RecordFilterForm):
+    model = Contact
     owner = OwnerFilterField(label=_("Owner"), required=False)
     company = forms.IntegerField(label=_("Company"), required=False, min_value=1)
-    open_deals = forms.ChoiceField(label=_("Open deals"), required=False, choices=OPEN_DEAL_CHOICES)
     created_from = DateFilterField(label=_("Created from"), required=False)
     created_to = DateFilterField(label=_("Created to"), required=False)
 
@@ -60,7 +61,7 @@ class ContactListView(SearchableListView):
         queryset = filter_by_owner(queryset, filters.get("owner"), user)
         if filters.get("company"):
             queryset = queryset.filter(company_id=filters["company"])
-        queryset = filter_by_open_deals(queryset, user, filters.get("open_deals", ""))
+        queryset = apply_registered_filters(queryset, user, filters)
         return filter_by_days(
             queryset, "created_at", filters.get("created_from"), filters.get("created_to")
         )
@@ -69,6 +70,7 @@ class ContactListView(SearchableListView):
         context = super().get_context_data(**kwargs)
         company_id = self.filters.get("company")
         context["owners"] = visible_owners(self.request.user)
+        context["filter_controls"] = registered_filter_controls(self.form, "contact")
         context["company"] = (
             Company.objects.visible_to(self.request.user).filter(pk=company_id).first()
             if company_id

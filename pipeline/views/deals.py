@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, Case, Count, OuterRef, Subquery, Value, When
@@ -359,7 +360,8 @@ def _task_changed(request: HttpRequest, task: Task, message: str) -> HttpRespons
         messages.success(request, message)
         if deal is not None:
             return redirect("pipeline:deal_detail", pk=deal.pk)
-        return redirect("home")
+        # The landing page: the project's, named by its settings rather than by crm's URL.
+        return redirect(settings.LOGIN_REDIRECT_URL)
     if deal is None:
         # A task about a lead or contact, or on a deal the user cannot open: no panel to
         # redraw; the page that sent it may listen for the event.

@@ -1,9 +1,10 @@
 """Quick logging from a lead's or contact's page: a touchpoint in two clicks, a follow-up.
 
-The form is ``pipeline/_quick_log.html`` (``{% quick_log %}``). With htmx an endpoint answers
-with the form again, emptied, plus the ``activityLogged`` event: the page that embeds the
-form reloads whatever it shows about the subject (the lead page its timeline and cadence).
-Without htmx it redirects back to the subject's page. Invisible subjects are 404.
+The form is ``pipeline/_quick_log.html`` (``pipeline/quick_log.py``), a panel of the lead and
+contact pages. With htmx an endpoint answers with the form again, emptied,
+plus the ``activityLogged`` event: the page that embeds the form reloads whatever it shows
+about the subject (the lead page its timeline and cadence). Without htmx it redirects back
+to the subject's page. Invisible subjects are 404.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from contacts.models import Contact, Lead
 from core.htmx import login_required_for_htmx
 from pipeline import services
 from pipeline.forms import TaskForm, TouchpointForm
-from pipeline.templatetags.quick_log import quick_log_context
+from pipeline.quick_log import quick_log_context
 from pipeline.views.deals import LOGGED_MESSAGES
 
 TEMPLATE = "pipeline/_quick_log.html"
@@ -36,9 +37,7 @@ def _back(request: HttpRequest, subject: str, pk: int) -> HttpResponse:
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return redirect(target)
-    if subject == "lead":
-        return redirect("contacts:lead_detail", pk=pk)
-    return redirect("home")
+    return redirect(f"contacts:{subject}_detail", pk=pk)
 
 
 def _is_htmx(request: HttpRequest) -> bool:

@@ -28,7 +28,7 @@ from pipeline import services
 from pipeline.forms import PanelForm
 from pipeline.models import Pipeline
 
-TEMPLATE = "contacts/lead_convert.html"
+TEMPLATE = "pipeline/lead_convert.html"
 UNPROCESSABLE = 422
 
 

@@ -538,6 +538,18 @@ def test_quick_log_works_for_contacts_too(client, alice, charlie):
     assert Touchpoint.objects.filter(contact=contact).count() == 1
 
 
+def test_quick_log_about_a_contact_without_htmx_returns_to_the_contact(client, alice):
+    contact = ContactFactory(company__owner=alice)
+    client.force_login(alice)
+
+    response = client.post(
+        reverse("pipeline:contact_log_touchpoint", args=[contact.pk]), {"kind": "email"}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("contacts:contact_detail", args=[contact.pk])
+
+
 def test_filling_another_teams_lead_is_a_404(client, alice, charlie):
     theirs = LeadFactory(owner=charlie, email="ada@acme.com", phone="")
     client.force_login(alice)

@@ -16,6 +16,7 @@ from tests.factories import (
     TeamFactory,
     UserFactory,
 )
+from tests.html import links
 
 EXPECTED_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -276,3 +277,24 @@ def test_settings_query_count_does_not_grow(client, ada, maria, alice, django_as
 
     assert len(response.context["pipelines"]) == 6
     assert len(response.context["teams"]) == 6
+
+
+@pytest.mark.parametrize(
+    ("url_name", "needs"),
+    [
+        ("contacts:lead_settings", None),
+        ("pipeline:settings", None),
+        ("pipeline:pipeline_settings", "pipeline"),
+        ("pipeline:delete_stage", "stage"),
+    ],
+)
+def test_every_apps_settings_page_links_back_to_the_settings_overview(
+    client, ada, pipeline, url_name, needs
+):
+    args = {None: [], "pipeline": [pipeline.pk], "stage": [pipeline.stages.get().pk]}[needs]
+    client.force_login(ada)
+
+    response = client.get(reverse(url_name, args=args))
+
+    assert response.status_code == 200
+    assert links(response.content)["Settings"] == reverse("crm:settings")

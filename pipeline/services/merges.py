@@ -1,0 +1,48 @@
+"""Merging two companies, contacts or leads carries pipeline's rows along.
+
+Contacts merges the records (``contacts.services``) but cannot know pipeline, so these
+handlers are registered into its merge extension point (``contacts.extensions``) by
+``PipelineConfig.ready()``. Each runs inside the merge's transaction, with both records
+locked and before the merged one is deleted: one UPDATE per relation, whatever the number of
+rows, so the merge is all or nothing. Deals get a new ``updated_at`` when their company or
+contact changes, which is what open boards and API syncs poll for.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Model
+from django.utils import timezone
+
+from contacts.extensions import register_merge_handler
+from contacts.models import Company, Contact, Lead
+from pipeline.models import Opportunity, Task, Touchpoint
+
+
+def move_company_deals(*, model: type[Model], merged_id: int, kept_id: int) -> None:
+    """The merged company's deals belong to the kept company."""
+    Opportunity.objects.filter(company_id=merged_id).update(
+        company_id=kept_id, updated_at=timezone.now()
+    )
+
+
+def move_contact_activity(*, model: type[Model], merged_id: int, kept_id: int) -> None:
+    """The merged contact's deals, touchpoints and tasks are about the kept contact."""
+    Opportunity.objects.filter(contact_id=merged_id).update(
+        contact_id=kept_id, updated_at=timezone.now()
+    )
+    Touchpoint.objects.filter(contact_id=merged_id).update(contact_id=kept_id)
+    Task.objects.filter(contact_id=merged_id).update(contact_id=kept_id)
+
+
+def move_lead_activity(*, model: type[Model], merged_id: int, kept_id: int) -> None:
+    """The merged lead's touchpoints, tasks and deals are the kept lead's history."""
+    Touchpoint.objects.filter(lead_id=merged_id).update(lead_id=kept_id)
+    Task.objects.filter(lead_id=merged_id).update(lead_id=kept_id)
+    Opportunity.objects.filter(lead_id=merged_id).update(lead_id=kept_id)
+
+
+def register() -> None:
+    """Fill contacts' merge extension point; ``PipelineConfig.ready()`` calls this."""
+    register_merge_handler(Company, handler=move_company_deals)
+    register_merge_handler(Contact, handler=move_contact_activity)
+    register_merge_handler(Lead, handler=move_lead_activity)
