@@ -1,11 +1,11 @@
 from django.urls import path
 
-from contacts.views import company_forms, contact_forms, lead_actions, lead_settings
+from contacts.views import company_edit, contact_edit, lead_actions, lead_settings
 from contacts.views.companies import CompanyListView
 from contacts.views.company_detail import CompanyDetailView
 from contacts.views.contact_detail import ContactDetailView
 from contacts.views.lead_detail import LeadDetailView
-from contacts.views.lead_forms import LeadCreateView, LeadEditView
+from contacts.views.lead_edit import LeadCreateView, LeadEditView
 from contacts.views.leads import LeadListView
 from contacts.views.people import ContactListView
 
@@ -55,28 +55,26 @@ urlpatterns = [
     ),
     path("contacts/", ContactListView.as_view(), name="contact_list"),
     path("contacts/export.csv", ContactListView.as_view(export=True), name="contact_export"),
-    path("contacts/new/", contact_forms.ContactCreateView.as_view(), name="contact_create"),
+    path("contacts/new/", contact_edit.ContactCreateView.as_view(), name="contact_create"),
     path(
         "contacts/email-check/",
-        contact_forms.ContactEmailCheckView.as_view(),
+        contact_edit.ContactEmailCheckView.as_view(),
         name="contact_check_email",
     ),
     path("contacts/<int:pk>/", ContactDetailView.as_view(), name="contact_detail"),
-    path("contacts/<int:pk>/edit/", contact_forms.ContactEditView.as_view(), name="contact_edit"),
-    path(
-        "contacts/<int:pk>/merge/", contact_forms.ContactMergeView.as_view(), name="contact_merge"
-    ),
+    path("contacts/<int:pk>/edit/", contact_edit.ContactEditView.as_view(), name="contact_edit"),
+    path("contacts/<int:pk>/merge/", contact_edit.ContactMergeView.as_view(), name="contact_merge"),
     path("companies/", CompanyListView.as_view(), name="company_list"),
     path("companies/export.csv", CompanyListView.as_view(export=True), name="company_export"),
-    path("companies/new/", company_forms.CompanyCreateView.as_view(), name="company_create"),
+    path("companies/new/", company_edit.CompanyCreateView.as_view(), name="company_create"),
     path(
         "companies/domain-check/",
-        company_forms.CompanyDomainCheckView.as_view(),
+        company_edit.CompanyDomainCheckView.as_view(),
         name="company_check_domain",
     ),
     path("companies/<int:pk>/", CompanyDetailView.as_view(), name="company_detail"),
-    path("companies/<int:pk>/edit/", company_forms.CompanyEditView.as_view(), name="company_edit"),
+    path("companies/<int:pk>/edit/", company_edit.CompanyEditView.as_view(), name="company_edit"),
     path(
-        "companies/<int:pk>/merge/", company_forms.CompanyMergeView.as_view(), name="company_merge"
+        "companies/<int:pk>/merge/", company_edit.CompanyMergeView.as_view(), name="company_merge"
     ),
 ]

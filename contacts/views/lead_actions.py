@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from contacts.forms import AssignForm, CriteriaForm, DisqualifyForm, MergeForm
+from contacts.forms.leads import AssignForm, CriteriaForm, DisqualifyForm, MergeForm
 from contacts.models import Lead, QualificationCriterion
 from contacts.services import (
     answer_criteria,

@@ -28,7 +28,7 @@ from django.views import View
 from accounts.models import User
 from contacts.cadence import CadencePosition, CadenceStep, cadence_position
 from contacts.extensions import RecordPage, TimelineEntry
-from contacts.forms import AssignForm, CriteriaForm, DisqualifyForm
+from contacts.forms.leads import AssignForm, CriteriaForm, DisqualifyForm
 from contacts.models import Lead, LeadPolicy, LeadStatus, QualificationCriterion
 from contacts.services.duplicates import find_duplicate_leads
 

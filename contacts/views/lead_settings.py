@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import Territory, User
-from contacts.forms import CriterionForm, PolicyForm, TerritoryForm
+from contacts.forms.leads import CriterionForm, PolicyForm, TerritoryForm
 from contacts.models import LeadPolicy, QualificationCriterion
 from contacts.services import policy as rules
 from core.views import AdminView

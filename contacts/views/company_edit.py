@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import View
 
 from accounts.models import User
-from contacts.forms_people import CompanyForm
+from contacts.forms.people import CompanyForm
 from contacts.models import Company
 from contacts.services.companies import (
     DuplicateCompanyDomain,
@@ -32,7 +32,7 @@ from contacts.services.companies import (
     visible_domain_twins,
 )
 from contacts.services.duplicates import normalise_domain
-from contacts.views.contact_forms import (
+from contacts.views.contact_edit import (
     RecordMergeView,
     acting_user,
     editable_or_403,

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import View
 
 from accounts.models import User
-from contacts.forms_people import ContactForm
+from contacts.forms.people import ContactForm
 from contacts.models import Company, Contact
 from contacts.services.people import (
     EMAIL_TAKEN_MESSAGE,

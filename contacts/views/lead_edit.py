@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from accounts.models import User
-from contacts.forms import LEAD_FORM_FIELDS, DuplicateChoiceForm, LeadForm
+from contacts.forms.leads import LEAD_FORM_FIELDS, DuplicateChoiceForm, LeadForm
 from contacts.models import Lead
 from contacts.services import (
     DuplicateLead,
