@@ -262,6 +262,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_ENGINE = "accounts.sessions"
+# The site's own 403 for a failed CSRF check: Django's has an inline <style> the CSP blocks.
+CSRF_FAILURE_VIEW = "crm.security.csrf_failure"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
