@@ -77,6 +77,7 @@ def test_the_lockout_page_names_the_time_to_try_again_in_the_site_layout(client,
     assert page.find("link", rel="stylesheet", href="/static/css/app.css") is not None
     assert page.find("style") is None
     assert page.find(attrs={"style": True}) is None
+    assert page.find("a", string="reset your password")["href"] == reverse("password_reset")
 
 
 def test_the_right_password_is_refused_while_locked_and_accepted_after_the_cool_off(client, alice):
