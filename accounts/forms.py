@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -25,6 +26,20 @@ class LoginForm(AuthenticationForm):
         # Let password managers fill the form; autofocus saves a click on every sign-in.
         self.fields["username"].widget.attrs.update(autocomplete="username", autofocus=True)
         self.fields["password"].widget.attrs["autocomplete"] = "current-password"
+
+
+class PasswordResetForm(StyledForm, auth_forms.PasswordResetForm):
+    """Django's: it e-mails every active user with that address, and tells no one else."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs.update(autofocus=True)
+
+
+class SetPasswordForm(StyledForm, auth_forms.SetPasswordForm):
+    """Django's, with the password validators of ``AUTH_PASSWORD_VALIDATORS``."""
+
+    describes_help_text = True
 
 
 def time_zone_choices() -> list[tuple[str, str | Promise]]:

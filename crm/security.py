@@ -1,4 +1,5 @@
-"""Content-Security-Policy for every response (Django 5.2 has none built in).
+"""Content-Security-Policy for every response (Django 5.2 has none built in), and the
+CSRF failure page that the policy allows.
 
 The policy allows only this origin's own files: no inline scripts or styles, no eval, no
 CDN. That is why templates carry no ``<script>`` bodies, ``style=""`` attributes or
@@ -14,7 +15,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.middleware import csrf
+from django.shortcuts import render
 
 HEADER = "Content-Security-Policy"
 
@@ -71,3 +75,20 @@ def csp_override(**directives: str) -> Callable[[Callable[..., Any]], Callable[.
         return wrapped
 
     return decorator
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """``CSRF_FAILURE_VIEW``: the site's own 403 page, which the policy above allows.
+
+    Django's fallback page carries an inline ``<style>`` that the policy blocks, and its
+    template hook (``403_csrf.html``) is rendered without the reason; this view passes the
+    reason on, so that the page names the likely cause: cookies off, a Referer hidden, or
+    a stale page. Rendering the page also sets a fresh CSRF cookie, so that a reload and a
+    retry work.
+    """
+    context = {
+        "cookie_missing": reason == csrf.REASON_NO_CSRF_COOKIE,
+        "referer_missing": reason == csrf.REASON_NO_REFERER,
+        "reason": reason if settings.DEBUG else "",
+    }
+    return render(request, "crm/csrf_failure.html", context, status=403)

@@ -1,4 +1,4 @@
-"""Pages that span apps: the landing redirect and the admins' settings overview."""
+"""Pages that span apps: the landing redirect, the admins' settings overview, the favicon."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Model, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.views.generic import TemplateView
 
@@ -19,6 +20,12 @@ from core.views import AdminOnlyMixin
 from crm.models import JobRun
 from forecasting.models import Quota
 from pipeline.models import EntryField, Pipeline, Stage
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``, asked for by browsers on pages that link no icon (the admin, the API)."""
+    # Looked up per request: the hashed name exists only once collectstatic has run.
+    return redirect(static("favicon.svg"))
 
 
 @login_required

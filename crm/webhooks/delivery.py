@@ -1,9 +1,12 @@
 """Sending one delivery: the signed POST, and what its answer means.
 
-The body is the delivery's payload as compact JSON with sorted keys, and the signature is
-the HMAC-SHA256 of exactly those bytes with the webhook's secret, so a receiver verifies
-what it received without re-serialising anything. Redirects are not followed: a redirect
-could lead to an address the target check would have refused.
+The body is the delivery's payload as compact JSON with sorted keys. The signature is the
+HMAC-SHA256, with the webhook's secret, of the ``X-Pipeline-Timestamp`` value, a dot and
+exactly those body bytes, so a receiver verifies what it received without re-serialising
+anything, and a delivery captured on the way cannot be replayed later with a fresh
+timestamp: the receiver rejects old timestamps, and a new one breaks the signature.
+Redirects are not followed: a redirect could lead to an address the target check would
+have refused.
 """
 
 from __future__ import annotations
@@ -27,14 +30,17 @@ from crm.webhooks.targets import Target, TargetRefused, resolve
 
 USER_AGENT = "PipelineCRM-Webhooks/1"
 SIGNATURE_HEADER = "X-Pipeline-Signature"
+TIMESTAMP_HEADER = "X-Pipeline-Timestamp"
 
 
 def body_of(payload: dict) -> bytes:
     return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
 
 
-def sign(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """``sha256=<hex>``: the HMAC of ``timestamp + "." + body`` with the webhook's secret."""
+    message = timestamp.encode() + b"." + body
+    return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -87,13 +93,14 @@ def post(delivery: WebhookDelivery) -> Answer:
     """POST the delivery to its webhook once; never raises for network trouble."""
     webhook = delivery.webhook
     body = body_of(delivery.payload)
+    timestamp = str(int(timezone.now().timestamp()))
     headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
         "X-Pipeline-Event": delivery.event,
         "X-Pipeline-Delivery": str(delivery.pk),
-        "X-Pipeline-Timestamp": str(int(timezone.now().timestamp())),
-        SIGNATURE_HEADER: sign(webhook.secret, body),
+        TIMESTAMP_HEADER: timestamp,
+        SIGNATURE_HEADER: sign(webhook.secret, timestamp, body),
     }
     timeout = settings.WEBHOOK_TIMEOUT
     try:

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from accounts.throttling import SustainedRateThrottle
 from accounts.tokens import issue_api_token
+from tests.accounts.proxies import trust_proxies
 
 pytestmark = pytest.mark.urls("tests.accounts.test_throttling")
 
@@ -138,6 +139,29 @@ def test_anonymous_requests_count_per_address(db):
 
     assert [here.get("/public/").status_code for _ in range(4)][-1] == 429
     assert there.get("/public/").status_code == 200
+
+
+def test_a_forged_forwarded_for_header_buys_no_more_requests(db):
+    here = Client(REMOTE_ADDR="192.0.2.1")
+
+    statuses = [
+        here.get("/public/", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code for n in range(4)
+    ]
+
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_behind_a_trusted_proxy_anonymous_requests_count_per_forwarded_address(
+    db, settings, monkeypatch
+):
+    trust_proxies(settings, monkeypatch, 1)
+    proxy = Client(REMOTE_ADDR="10.0.0.2")
+
+    here = [proxy.get("/public/", HTTP_X_FORWARDED_FOR="192.0.2.1") for _ in range(4)]
+    there = proxy.get("/public/", HTTP_X_FORWARDED_FOR="192.0.2.2")
+
+    assert here[-1].status_code == 429
+    assert there.status_code == 200
 
 
 def test_refused_requests_do_not_reach_the_database(client, alice, django_assert_num_queries):

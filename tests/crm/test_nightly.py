@@ -340,7 +340,13 @@ def test_worker_runs_the_nightly_task_through_the_redis_broker(alice, stage):
 
 
 def test_demo_data_is_flagged_as_the_nightly_jobs_would_flag_it(db):
-    call_command("seed_demo", deals=400, today=DAY.isoformat(), stdout=StringIO())
+    call_command(
+        "seed_demo",
+        deals=400,
+        today=DAY.isoformat(),
+        allow_published_passwords=True,  # tests run with DEBUG off
+        stdout=StringIO(),
+    )
     stale = dict(Opportunity.objects.values_list("pk", "stale_since"))
     overdue = dict(Task.objects.values_list("pk", "overdue_since"))
     assert any(stale.values())

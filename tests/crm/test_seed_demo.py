@@ -42,7 +42,9 @@ DEALS = 200
 
 
 def seed(**options) -> str:
+    """Seed as on a throwaway database: tests run with DEBUG off, as production does."""
     out = StringIO()
+    options.setdefault("allow_published_passwords", True)
     call_command("seed_demo", deals=DEALS, today=TODAY, stdout=out, **options)
     return out.getvalue()
 
@@ -190,10 +192,12 @@ def test_positions_are_sparse_and_distinct_within_each_stage(output):
     assert len(set(positions)) == len(positions)
 
 
-def test_every_demo_user_signs_in_with_the_demo_password(output):
+def test_every_demo_user_signs_in_with_the_demo_password(output, rf):
+    # A request, as the login page passes one: the login throttle counts per address.
+    sign_in = rf.post("/accounts/login/")
     for person in ROSTER:
-        assert authenticate(username=person.username, password=DEMO_PASSWORD) is not None
-    assert authenticate(username="maria", password="wrong-password") is None
+        assert authenticate(sign_in, username=person.username, password=DEMO_PASSWORD)
+    assert authenticate(sign_in, username="maria", password="wrong-password") is None
 
 
 def test_open_tasks_due_before_today_are_overdue_since_their_due_date(output):
@@ -349,5 +353,65 @@ def test_refuses_if_empty_together_with_flush(db):
 
 def test_refuses_a_malformed_today(db):
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
-        call_command("seed_demo", deals=1, today="15/06/2025", stdout=StringIO())
+        call_command(
+            "seed_demo",
+            deals=1,
+            today="15/06/2025",
+            allow_published_passwords=True,
+            stdout=StringIO(),
+        )
     assert not User.objects.exists()
+
+
+def test_with_debug_off_refuses_to_create_users_with_the_published_password(db, settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError) as refusal:
+        call_command("seed_demo", deals=DEALS, today=TODAY, stdout=StringIO())
+
+    message = str(refusal.value)
+    assert "DEBUG is off" in message
+    assert "'admin'" in message
+    assert repr(DEMO_PASSWORD) in message
+    assert "--allow-published-passwords" in message
+    assert not User.objects.exists()
+    assert not Opportunity.objects.exists()
+
+
+def test_with_debug_off_flush_is_refused_too_and_deletes_nothing(db, settings):
+    settings.DEBUG = False
+    UserFactory(username="someone")
+
+    with pytest.raises(CommandError, match="DEBUG is off"):
+        call_command("seed_demo", deals=DEALS, today=TODAY, flush=True, stdout=StringIO())
+
+    assert list(User.objects.values_list("username", flat=True)) == ["someone"]
+
+
+def test_with_debug_off_seeds_when_told_explicitly(db, settings):
+    settings.DEBUG = False
+
+    seed(allow_published_passwords=True)
+
+    assert User.objects.get(username="admin").is_superuser
+    assert Opportunity.objects.count() == DEALS
+
+
+def test_with_debug_on_seeds_without_the_flag_as_make_run_does(db, settings):
+    settings.DEBUG = True
+
+    output = seed(allow_published_passwords=False, if_empty=True)
+
+    assert User.objects.get(username="admin").check_password(DEMO_PASSWORD)
+    assert Opportunity.objects.count() == DEALS
+    assert f"every password is {DEMO_PASSWORD!r}" in output
+
+
+def test_with_debug_off_if_empty_on_a_seeded_database_just_prints_the_logins(db, settings):
+    seed()
+    settings.DEBUG = False
+
+    output = seed(allow_published_passwords=False, if_empty=True)
+
+    assert "seeding skipped" in output
+    assert Opportunity.objects.count() == DEALS

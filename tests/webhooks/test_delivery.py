@@ -6,6 +6,10 @@ The Celery task runs eagerly here: retries follow at once instead of after their
 import hashlib
 import hmac
 import json
+import re
+import textwrap
+import time
+from pathlib import Path
 
 import pytest
 
@@ -39,12 +43,14 @@ def test_receiver_gets_the_event_signed_with_the_webhook_secret(receiver, run_on
     (delivery,) = run_on_commit()
 
     (request,) = receiver.requests
-    expected = hmac.new(webhook.secret.encode(), request.body, hashlib.sha256).hexdigest()
+    timestamp = request.headers["X-Pipeline-Timestamp"]
+    signed = timestamp.encode() + b"." + request.body
+    expected = hmac.new(webhook.secret.encode(), signed, hashlib.sha256).hexdigest()
     assert request.path == "/hooks/crm"
     assert request.headers["X-Pipeline-Signature"] == f"sha256={expected}"
     assert request.headers["X-Pipeline-Event"] == "deal.won"
     assert request.headers["X-Pipeline-Delivery"] == str(delivery.pk)
-    assert request.headers["X-Pipeline-Timestamp"].isdigit()
+    assert abs(int(timestamp) - time.time()) < 60
     assert request.headers["Content-Type"] == "application/json"
     assert request.headers["User-Agent"] == "PipelineCRM-Webhooks/1"
     body = json.loads(request.body)
@@ -63,8 +69,55 @@ def test_a_signature_made_with_another_secret_does_not_match(receiver, run_on_co
     run_on_commit()
 
     (request,) = receiver.requests
-    forged = hmac.new(b"not-the-secret", request.body, hashlib.sha256).hexdigest()
+    signed = request.headers["X-Pipeline-Timestamp"].encode() + b"." + request.body
+    forged = hmac.new(b"not-the-secret", signed, hashlib.sha256).hexdigest()
     assert request.headers["X-Pipeline-Signature"] != f"sha256={forged}"
+
+
+def test_the_signature_covers_the_timestamp_not_the_body_alone(receiver, run_on_commit):
+    webhook = make_webhook(receiver.url)
+
+    run_on_commit()
+
+    (request,) = receiver.requests
+    body_only = hmac.new(webhook.secret.encode(), request.body, hashlib.sha256).hexdigest()
+    assert request.headers["X-Pipeline-Signature"] != f"sha256={body_only}"
+
+
+def readme_is_genuine():
+    """The receiver check that the README shows integrators, as they would paste it."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    (snippet,) = [
+        block
+        for block in re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL)
+        if "def is_genuine" in block
+    ]
+    namespace: dict = {}
+    exec(textwrap.dedent(snippet), namespace)
+    return namespace["is_genuine"]
+
+
+def test_the_readme_receiver_accepts_a_fresh_delivery_and_refuses_a_replay(
+    receiver, run_on_commit, monkeypatch
+):
+    is_genuine = readme_is_genuine()
+    webhook = make_webhook(receiver.url)
+    run_on_commit()
+    (request,) = receiver.requests
+    timestamp = request.headers["X-Pipeline-Timestamp"]
+    signature = request.headers["X-Pipeline-Signature"]
+
+    # Fresh and untouched: genuine.
+    assert is_genuine(request.body, timestamp, signature, webhook.secret)
+    # Another body, another secret, or a fresh timestamp on the old signature: refused.
+    assert not is_genuine(request.body + b" ", timestamp, signature, webhook.secret)
+    assert not is_genuine(request.body, timestamp, signature, "not-the-secret")
+    fresh = str(int(timestamp) + 400)
+    assert not is_genuine(request.body, fresh, signature, webhook.secret)
+    # The same request replayed six minutes later: refused.
+    later = int(timestamp) + 6 * 60
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert not is_genuine(request.body, timestamp, signature, webhook.secret)
 
 
 def test_server_errors_are_retried_until_the_receiver_answers(receiver, run_on_commit):

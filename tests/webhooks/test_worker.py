@@ -39,7 +39,8 @@ def test_worker_delivers_a_recorded_event_through_redis(settings, transactional_
     assert delivery.status == DeliveryStatus.SUCCEEDED
     assert delivery.attempts == 2
     assert len(receiver.requests) == 2
-    body = receiver.requests[-1].body
-    expected = hmac.new(webhook.secret.encode(), body, hashlib.sha256).hexdigest()
-    assert receiver.requests[-1].headers["X-Pipeline-Signature"] == f"sha256={expected}"
+    last = receiver.requests[-1]
+    signed = last.headers["X-Pipeline-Timestamp"].encode() + b"." + last.body
+    expected = hmac.new(webhook.secret.encode(), signed, hashlib.sha256).hexdigest()
+    assert last.headers["X-Pipeline-Signature"] == f"sha256={expected}"
     assert WebhookDelivery.objects.count() == 1

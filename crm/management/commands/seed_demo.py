@@ -6,9 +6,10 @@ import argparse
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from crm.demo.people import DEMO_PASSWORD, demo_logins
+from crm.demo.people import DEMO_PASSWORD, ROSTER, demo_logins
 from crm.demo.progress import Progress
 from crm.demo.seed import SeedPlan, database_is_empty, row_counts, seed_demo
 
@@ -71,6 +72,14 @@ class Command(BaseCommand):
             action="store_true",
             help="delete ALL data in the database first (as 'manage.py flush'), then seed",
         )
+        parser.add_argument(
+            "--allow-published-passwords",
+            action="store_true",
+            help=(
+                f"seed even with DEBUG off, although every demo user, the admin too, gets "
+                f"the password {DEMO_PASSWORD!r} printed in the README"
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["if_empty"] and options["flush"]:
@@ -87,6 +96,15 @@ class Command(BaseCommand):
                 "The database already holds data, and seed_demo fills an empty database "
                 "only. Point DATABASE_URL at a fresh database, or pass --flush to delete "
                 "everything in this one first (--if-empty skips seeding instead)."
+            )
+        if not settings.DEBUG and not options["allow_published_passwords"]:
+            raise CommandError(
+                f"Refusing to seed: DEBUG is off, so this may be a production site, and "
+                f"seed_demo would create {len(ROSTER)} users, the superuser 'admin' among "
+                f"them, whose password {DEMO_PASSWORD!r} is published in the README for "
+                f"anyone to read. For a local demo run it with DEBUG=true (make run does); "
+                f"if a server really should hold the demo, pass --allow-published-passwords "
+                f"and change the passwords."
             )
         try:
             today = parse_day(options["today"] or dt.datetime.now(dt.UTC).date())
