@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from accounts.jobs import prune_sign_in_records
 from accounts.models import Notification, NotificationKind, Role
 from contacts.jobs import apply_lead_cadence
 from crm.digest import send_digests
@@ -38,6 +39,7 @@ JOBS: dict[str, Callable[[dt.date], int]] = {
     "lead_cadence": apply_lead_cadence,
     "stage_alerts": raise_stage_alerts,
     "pipeline_snapshot": take_pipeline_snapshot,
+    "sign_in_records": prune_sign_in_records,
     "digest": send_digests,
 }
 DIGEST = "digest"
