@@ -293,7 +293,7 @@ AXES_LOCKOUT_PARAMETERS = list(LOGIN_FAILURE_LIMITS)
 AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMITS["username"]
 AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
 AXES_HANDLER = "accounts.login_throttle.LoginThrottleHandler"
-AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_LOCKOUT_CALLABLE = "accounts.views.sign_in.locked_out"
 # The admin's trail of sign-ins goes back this many days; the nightly run deletes the rest.
 SIGN_IN_RECORDS_KEPT_DAYS = env.int("SIGN_IN_RECORDS_KEPT_DAYS", default=90)
 AXES_VERBOSE = False  # no banner on every manage.py command; failures are still logged
