@@ -73,3 +73,41 @@ def test_a_well_formed_cursor_of_each_type_is_followed(api_as, alice, deal, orde
     response = api_as(alice).get(url)
 
     assert response.status_code == 200
+
+
+# --- request bodies -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 1000 + "]" * 1000,
+        '{"name": ' + '{"a": ' * 1000 + "1" + "}" * 1000 + "}",
+        '{"name": "x", "domain": ' + "[" * 65 + "]" * 65 + "}",
+    ],
+)
+def test_a_body_nested_too_deeply_is_refused(api_as, alice, body):
+    response = api_as(alice).post("/api/companies/", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["detail"]
+
+
+def test_a_body_nested_within_the_limit_reaches_the_serializer(api_as, alice):
+    body = '{"name": "x", "domain": ' + "[" * 63 + "]" * 63 + "}"
+
+    response = api_as(alice).post("/api/companies/", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["domain"]
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(api_as, alice):
+    name = "[{" * 90 + '\\"'
+
+    response = api_as(alice).post(
+        "/api/companies/", f'{{"name": "{name}"}}', content_type="application/json"
+    )
+
+    assert response.status_code == 201
+    assert response.json()["name"] == "[{" * 90 + '"'
