@@ -111,3 +111,24 @@ def test_brackets_inside_strings_do_not_count_as_nesting(api_as, alice):
 
     assert response.status_code == 201
     assert response.json()["name"] == "[{" * 90 + '"'
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/x-www-form-urlencoded"])
+def test_a_body_over_the_size_limit_answers_413(api_as, alice, settings, content_type):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = f'{{"name": "{"x" * 2000}"}}' if content_type == "application/json" else "x" * 2000
+
+    response = api_as(alice).post("/api/companies/", body, content_type=content_type)
+
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json"
+    assert "1000 bytes" in response.json()["detail"]
+
+
+def test_a_multipart_body_over_the_size_limit_answers_413(api_as, alice, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+
+    response = api_as(alice).post("/api/companies/", {"name": "x" * 2000}, format="multipart")
+
+    assert response.status_code == 413
+    assert "1000 bytes" in response.json()["detail"]
