@@ -1,7 +1,9 @@
 """Serializer fields for records named by id, resolved only among those the user may use.
 
 A client cannot probe for records it may not see: an id outside ``visible_to`` gets the
-same "no such record" message as an id that does not exist.
+same "no such record" message as an id that does not exist. Every id is read as a whole
+number in a primary key's range before any query: ``1.5`` is refused, not read as 1, and
+``1e400`` (infinity) or ``2**70`` never reach the database.
 """
 
 from __future__ import annotations
@@ -22,7 +24,26 @@ def id_field(**kwargs: Any) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
-class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
+# How every id in a body is read: "7", 7 and 7.0 are 7; 7.5, "x", true and 1e400 are not ids.
+_WHOLE_NUMBER = serializers.IntegerField()
+
+
+class RecordIdField(serializers.PrimaryKeyRelatedField):
+    """A related record by id: DRF's field, with the id checked before it is looked up.
+
+    DRF passes what the client sent to ``queryset.get(pk=...)``, where a float is truncated
+    and an infinite or huge number is an OverflowError. Use this field (or a subclass)
+    wherever a request names a record by id, and as ``serializer_related_field``.
+    """
+
+    def to_internal_value(self, data: Any) -> Model:
+        pk = _WHOLE_NUMBER.to_internal_value(data)
+        if not 1 <= pk <= MAX_ID:
+            self.fail("does_not_exist", pk_value=pk)  # no row has it: skip the query
+        return super().to_internal_value(pk)
+
+
+class VisibleRelatedField(RecordIdField):
     """A related record by id; it must be visible to the requesting user."""
 
     default_error_messages = {

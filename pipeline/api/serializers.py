@@ -16,7 +16,7 @@ from rest_framework import serializers
 from accounts.api.fields import UserChoiceField
 from accounts.assignment import assignable_users
 from contacts.models import Company, Contact, Lead
-from core.api.fields import VisibleRelatedField, id_field
+from core.api.fields import RecordIdField, VisibleRelatedField, id_field
 from core.currencies import validate_currency
 from pipeline.models import (
     EntryField,
@@ -76,6 +76,8 @@ class StageSerializer(serializers.ModelSerializer):
 
 class StageWriteSerializer(serializers.ModelSerializer):
     """An admin's stage settings; the pipeline and kind are chosen once, when adding it."""
+
+    serializer_related_field = RecordIdField
 
     entry_fields = serializers.ListField(
         child=serializers.ChoiceField(choices=EntryField.choices),
@@ -210,8 +212,8 @@ class OpportunitySerializer(serializers.ModelSerializer):
 class OpportunityCreateSerializer(OpportunitySerializer):
     """A new deal: its pipeline and, optionally, its first stage are chosen once, here."""
 
-    pipeline = serializers.PrimaryKeyRelatedField(queryset=Pipeline.objects.all())
-    stage = serializers.PrimaryKeyRelatedField(
+    pipeline = RecordIdField(queryset=Pipeline.objects.all())
+    stage = RecordIdField(
         queryset=Stage.objects.in_use(),
         required=False,
         allow_null=True,

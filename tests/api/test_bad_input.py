@@ -132,3 +132,68 @@ def test_a_multipart_body_over_the_size_limit_answers_413(api_as, alice, setting
 
     assert response.status_code == 413
     assert "1000 bytes" in response.json()["detail"]
+
+
+# --- ids in bodies --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "number", ["1e400", "-1e400", "1.5", "1e20", "true", "99999999999999999999"]
+)
+@pytest.mark.parametrize("field", ["owner", "company", "pipeline", "stage", "contact"])
+def test_a_deal_id_that_is_not_an_integer_names_the_field(api_as, alice, sales, field, number):
+    company = CompanyFactory(owner=alice)
+    ids = {"company": company.pk, "pipeline": sales.pipeline.pk, field: "NUMBER"}
+    body = (
+        '{"title": "Big", ' + ", ".join(f'"{name}": {value}' for name, value in ids.items()) + "}"
+    ).replace("NUMBER", number)
+
+    response = api_as(alice).post("/api/opportunities/", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+
+
+@pytest.mark.parametrize("field", ["opportunity", "lead", "contact", "assignee"])
+def test_a_task_id_that_is_not_an_integer_names_the_field(api_as, alice, deal, field):
+    body = '{"title": "Call", "due_at": "2030-01-01T10:00:00Z", "FIELD": 1e400}'
+
+    response = api_as(alice).post(
+        "/api/tasks/", body.replace("FIELD", field), content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+
+
+def test_an_integral_float_id_is_read_as_the_integer(api_as, alice, deal):
+    body = f'{{"title": "Call", "due_at": "2030-01-01T10:00:00Z", "opportunity": {deal.pk}.0}}'
+
+    response = api_as(alice).post("/api/tasks/", body, content_type="application/json")
+
+    assert response.status_code == 201
+    assert response.json()["opportunity"] == deal.pk
+
+
+@pytest.mark.parametrize("field", ["user", "team"])
+def test_a_quota_id_that_is_not_an_integer_names_the_field(api_as, ada, field):
+    body = (
+        '{"FIELD": 1e400, "period_start": "2026-10-01", "period_end": "2026-12-31", '
+        '"amount": "10.00"}'
+    )
+
+    response = api_as(ada).post(
+        "/api/quotas/", body.replace("FIELD", field), content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_a_stage_pipeline_that_is_not_an_integer_names_the_field(api_as, ada):
+    body = '{"pipeline": 1e400, "name": "Demo", "probability": 50}'
+
+    response = api_as(ada).post("/api/stages/", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["pipeline"]
