@@ -8,6 +8,7 @@ import base64
 from urllib.parse import quote, urlencode
 
 import pytest
+from django.urls import reverse
 
 from tests.factories import CompanyFactory, ContactFactory, LeadFactory, OpportunityFactory
 
@@ -197,3 +198,63 @@ def test_a_stage_pipeline_that_is_not_an_integer_names_the_field(api_as, ada):
 
     assert response.status_code == 400
     assert list(response.json()) == ["pipeline"]
+
+
+# --- paths ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/api/opportunities/{deal}/move.json"),
+        ("post", "/api/opportunities/{deal}/won.json"),
+        ("post", "/api/opportunities/{deal}/lost.json"),
+        ("get", "/api/users/me.json"),
+        ("post", "/api/notifications/read-all.json"),
+        ("post", "/api/tasks/{task}/complete.json"),
+        ("get", "/api/opportunities/{deal}.json"),
+        ("get", "/api/opportunities.json"),
+    ],
+)
+def test_a_format_suffix_is_an_unknown_path(api_as, alice, deal, method, path):
+    task_id = deal.tasks.create(title="Call", due_at=deal.created_at, assignee=alice).pk
+    url = path.format(deal=deal.pk, task=task_id)
+
+    response = getattr(api_as(alice), method)(url, {"version": 1}, format="json")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/nothing/", "/api/opportunities/abc/", "/api/opportunities/1/nothing/"]
+)
+def test_an_api_path_matching_no_route_answers_json_404(api_as, alice, path):
+    response = api_as(alice).get(path)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_an_unknown_api_path_answers_json_404_when_signed_out(client, db):
+    response = client.post("/api/nothing/")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_a_page_matching_no_route_keeps_the_html_404(client, alice):
+    client.force_login(alice)
+
+    response = client.get("/nothing/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_a_path_without_its_slash_is_still_redirected(api_as, alice):
+    response = api_as(alice).get(reverse("api:opportunity-list").rstrip("/"))
+
+    assert response.status_code == 301
+    assert response["Location"] == reverse("api:opportunity-list")
