@@ -83,22 +83,39 @@ _DETAIL_EXAMPLES = {
     401: ("Not signed in", "Authentication credentials were not provided."),
     403: ("Not allowed", "You may see this record but not change it."),
     404: ("Not found", "No Opportunity matches the given query."),
+    413: ("Too large", "The request body is larger than the 2621440 bytes allowed."),
+    415: ("Not JSON", 'Unsupported media type "text/plain" in request.'),
     429: ("Throttled", "Request was throttled. Expected available in 12 seconds."),
 }
+_LIST_EXAMPLE = ("Invalid cursor", "Invalid cursor")
 _DESCRIPTIONS = {
-    400: _("Invalid input: the body names each field that was refused, and why."),
+    400: _(
+        "Invalid input: the body names each field or query parameter that was refused, and "
+        "why; a body that is not JSON, or nested too deeply, is refused with a detail."
+    ),
     401: _("No valid credentials were sent (session or API token)."),
     403: _(
         "Signed in, but not allowed: a record you may see but not change, an admin-only "
         "action, or a session request without its CSRF token."
     ),
     404: _("No such record, or none you may see."),
+    413: _("The request body is larger than the server accepts (DATA_UPLOAD_MAX_MEMORY_SIZE)."),
+    415: _("The request body is not in a format the API reads: send JSON."),
     429: _("Too many requests: wait the number of seconds in the Retry-After header."),
 }
 
 
-def error_response(status: int) -> OpenApiResponse:
-    """The documented answer for one error status, with an example body."""
+_LIST_NOT_FOUND = _(
+    'The cursor or page number is not one this list gave out ("Invalid cursor", '
+    '"Invalid page."): start again from the first page.'
+)
+
+
+def error_response(status: int, *, listing: bool = False) -> OpenApiResponse:
+    """The documented answer for one error status, with an example body.
+
+    ``listing``: the answer of a list endpoint, whose 404 is about its cursor or page.
+    """
     if status == 400:
         return OpenApiResponse(
             response=FIELD_ERRORS_SCHEMA,
@@ -112,13 +129,13 @@ def error_response(status: int) -> OpenApiResponse:
                 )
             ],
         )
-    name, detail = _DETAIL_EXAMPLES[status]
+    name, detail = _LIST_EXAMPLE if listing and status == 404 else _DETAIL_EXAMPLES[status]
     value: dict[str, Any] = {"detail": detail}
     if status == 429:
         value["retry_after"] = 12
     return OpenApiResponse(
         response=ThrottledSerializer if status == 429 else ErrorSerializer,
-        description=_DESCRIPTIONS[status],
+        description=_LIST_NOT_FOUND if listing and status == 404 else _DESCRIPTIONS[status],
         examples=[
             OpenApiExample(
                 name,

@@ -5,9 +5,11 @@ page costs the same wherever it is, and rows inserted meanwhile never shift a pa
 lists (pipelines, stages, users, quotas) page by number.
 
 Both refuse what they cannot follow instead of guessing: an ``ordering`` field the list
-does not offer is a 400 naming the ones it does; a cursor whose position is not a value
-of its sort column (a tampered or hand-made cursor) is DRF's "Invalid cursor" 404, as an
-unreadable cursor already was and an out-of-range page number is ("Invalid page.").
+does not offer, or a ``page_size`` that is not a whole number of at least 1, is a 400
+naming the parameter; a cursor whose position is not a value of its sort column (a
+tampered or hand-made cursor) is DRF's "Invalid cursor" 404, as an unreadable cursor
+already was and an out-of-range page number is ("Invalid page."). A page size above the
+list's maximum is capped, as documented.
 """
 
 from __future__ import annotations
@@ -83,7 +85,40 @@ class StableOrderingFilter(OrderingFilter):
         ]
 
 
-class CursorPage(CursorPagination):
+class StrictPageSizeMixin:
+    """``page_size`` as DRF reads it, but a bad value is a 400 rather than silently ignored."""
+
+    page_size: int
+    page_size_query_param: str
+    max_page_size: int
+
+    def get_page_size(self, request: Request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if not raw:
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if size < 1:
+            message = _("Enter a whole number of at least 1 (at most %(max)d are sent).")
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [message % {"max": self.max_page_size}]}
+            )
+        return min(size, self.max_page_size)
+
+    def with_minimums(self, parameters: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The pagination parameters DRF documents, with the bounds this class enforces."""
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["description"] = _(
+                    "Number of results to return per page; at most %(max)d are sent."
+                ) % {"max": self.max_page_size}
+        return parameters
+
+
+class CursorPage(StrictPageSizeMixin, CursorPagination):
     """Cursor pages of 50 (``page_size`` up to 200), newest first unless ``ordering`` says.
 
     Ordering fields must be non-null columns of the listed model: the cursor remembers the
@@ -95,6 +130,11 @@ class CursorPage(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
     ordering = ("-id",)
+
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        cursor, *sizes = parameters
+        return [cursor, *self.with_minimums(sizes)]
 
     def paginate_queryset(
         self, queryset: QuerySet, request: Request, view: APIView | None = None
@@ -135,7 +175,10 @@ class CursorPage(CursorPagination):
         return value is not None
 
 
-class NumberedPage(PageNumberPagination):
+class NumberedPage(StrictPageSizeMixin, PageNumberPagination):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
+        return self.with_minimums(super().get_schema_operation_parameters(view))

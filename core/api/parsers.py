@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from json.decoder import scanstring
+from json.decoder import scanstring  # type: ignore[attr-defined]  # untyped, C-accelerated
 from typing import IO, Any
 
 from django.conf import settings

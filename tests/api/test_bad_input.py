@@ -258,3 +258,22 @@ def test_a_path_without_its_slash_is_still_redirected(api_as, alice):
 
     assert response.status_code == 301
     assert response["Location"] == reverse("api:opportunity-list")
+
+
+# --- what the schema says a request holds is what the API accepts -------------------------
+
+
+@pytest.mark.parametrize("size", ["0", "-3", "null", "1.5"])
+def test_a_page_size_that_is_not_a_positive_whole_number_is_refused(api_as, alice, deal, size):
+    for url in ("/api/opportunities/", "/api/stages/"):
+        response = api_as(alice).get(f"{url}?page_size={size}")
+
+        assert response.status_code == 400, url
+        assert list(response.json()) == ["page_size"]
+
+
+def test_an_empty_page_size_means_the_default(api_as, alice, deal):
+    response = api_as(alice).get("/api/opportunities/?page_size=")
+
+    assert response.status_code == 200
+    assert [row["id"] for row in response.json()["results"]] == [deal.pk]
