@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Model, QuerySet
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -57,3 +58,42 @@ class VisibleRelatedField(RecordIdField):
 
     def get_queryset(self) -> QuerySet:
         return self.model.objects.visible_to(self.context["request"].user)  # type: ignore[attr-defined]
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """``true`` or ``false``: a JSON boolean, or in a form body the form's text for one.
+
+    DRF's field also reads 0, 1, "yes" or "off" from JSON as booleans, which the schema
+    (``type: boolean``) does not offer; a client sending them is told so instead.
+    """
+
+    def to_internal_value(self, data: Any) -> bool:
+        from_form = isinstance(getattr(self.root, "initial_data", None), QueryDict)
+        if not (isinstance(data, bool) or from_form):
+            self.fail("invalid", input=data)
+        return super().to_internal_value(data)
+
+
+class JsonTextMixin:
+    """Text must come as text: DRF's CharField also takes 0 or 1.5 and stores "0", "1.5"."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")  # type: ignore[attr-defined]
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class TextField(JsonTextMixin, serializers.CharField):
+    pass
+
+
+class EmailTextField(JsonTextMixin, serializers.EmailField):
+    pass
+
+
+class UrlTextField(JsonTextMixin, serializers.URLField):
+    pass
+
+
+class SlugTextField(JsonTextMixin, serializers.SlugField):
+    pass

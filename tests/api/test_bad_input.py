@@ -277,3 +277,61 @@ def test_an_empty_page_size_means_the_default(api_as, alice, deal):
 
     assert response.status_code == 200
     assert [row["id"] for row in response.json()["results"]] == [deal.pk]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["is_stale=maybe", "is_stale=null", "is_stale=yes"],
+)
+def test_a_yes_no_filter_takes_only_true_or_false(api_as, alice, deal, query):
+    response = api_as(alice).get(f"/api/opportunities/?{query}")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["is_stale"]
+
+
+@pytest.mark.parametrize(("value", "found"), [("true", 0), ("false", 1), ("", 1)])
+def test_a_yes_no_filter_filters_on_true_or_false(api_as, alice, deal, value, found):
+    response = api_as(alice).get(f"/api/opportunities/?is_stale={value}")
+
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == found
+
+
+def test_pipelines_filter_on_active_strictly_too(api_as, alice, sales):
+    assert api_as(alice).get("/api/pipelines/?is_active=null").status_code == 400
+    assert api_as(alice).get("/api/pipelines/?is_active=true").json()["count"] == 1
+
+
+@pytest.mark.parametrize("value", ["0", "1", '"yes"', "null"])
+def test_a_flag_in_a_body_must_be_a_json_boolean(api_as, alice, value):
+    body = f'{{"name": "Acme", "allow_duplicate_domain": {value}}}'
+
+    response = api_as(alice).post("/api/companies/", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["allow_duplicate_domain"]
+
+
+def test_a_flag_in_a_form_body_is_read_from_its_text(api_as, alice):
+    response = api_as(alice).post(
+        "/api/companies/", {"name": "Acme", "allow_duplicate_domain": "true"}, format="multipart"
+    )
+
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "field"),
+    [
+        ("/api/companies/", '{"name": "Acme", "external_id": 0}', "external_id"),
+        ("/api/companies/", '{"name": 12}', "name"),
+        ("/api/leads/", '{"last_name": "Berg", "email": 1.5}', "email"),
+        ("/api/opportunities/{deal}/lost/", '{"version": 1, "lost_reason": 7}', "lost_reason"),
+    ],
+)
+def test_text_in_a_body_must_be_a_json_string(api_as, alice, deal, url, body, field):
+    response = api_as(alice).post(url.format(deal=deal.pk), body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert field in response.json()
