@@ -85,7 +85,7 @@ class LeadSerializer(ModelSerializer):
         allow_null=True,
         help_text=_("Default: the lead policy's assignment rule, else you (reps)."),
     )
-    owner_name = serializers.CharField(source="owner.__str__", read_only=True, allow_null=True)
+    owner_name = serializers.SerializerMethodField(help_text=_("Null while unassigned."))
     allow_duplicate = StrictBooleanField(
         write_only=True,
         default=False,
@@ -144,6 +144,9 @@ class LeadSerializer(ModelSerializer):
         validators: list[object] = []
         # The service reads "de" as DE before the model's ISO check; checked there.
         extra_kwargs = {"country": {"validators": []}}
+
+    def get_owner_name(self, lead: Lead) -> str | None:
+        return None if lead.owner is None else str(lead.owner)
 
 
 class DuplicateLeadSerializer(serializers.Serializer):

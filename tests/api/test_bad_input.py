@@ -335,3 +335,12 @@ def test_text_in_a_body_must_be_a_json_string(api_as, alice, deal, url, body, fi
 
     assert response.status_code == 400
     assert field in response.json()
+
+
+def test_an_unassigned_lead_has_no_owner_name(api_as, maria):
+    lead = LeadFactory(owner=None)
+
+    body = api_as(maria).get(f"/api/leads/{lead.pk}/").json()
+
+    assert body["owner"] is None
+    assert body["owner_name"] is None
