@@ -1,13 +1,22 @@
 """Schema-driven fuzzing: every API operation, fed inputs generated from its own schema.
 
 Schemathesis reads the OpenAPI schema the app serves at /api/schema/ and calls each
-operation in-process through the WSGI app with examples Hypothesis derives from it, signed
-in with an API token: as a manager of a team with data (the visibility rules at work), and
-as an admin (every write allowed). Any 5xx, or a response that does not match the schema,
-fails. Bounded (a few examples per operation, derandomised) so that it runs in
-``make test`` on SQLite and PostgreSQL alike.
+operation in-process through the WSGI app (no network), signed in with an API token: as a
+manager of a team with data (the visibility rules at work), and as an admin (every write
+allowed). It sends the schema's examples and generated valid and invalid requests, and as
+the admin also the requests its coverage phase builds for each parameter's boundaries and
+invalid values. Every check it has that judges single responses runs on each answer: no
+server error; a documented status code, content type and headers; a body that matches the
+documented schema; invalid input refused and valid input accepted (writes may refuse an
+id no visible record has, with a 400); a method not offered answered 405 with Allow; and
+authentication that is not ignored. (The stateful checks, use_after_free and
+ensure_resource_availability, need OpenAPI links, which the schema does not define.)
+
+Bounded and derandomised (a fixed seed, a few examples per operation, no example database)
+so that it gives the same verdict on every run of ``make test``, on SQLite and PostgreSQL.
 """
 
+import copy
 import json
 
 import pytest
@@ -17,27 +26,60 @@ from django.db import close_old_connections
 from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
-from hypothesis import HealthCheck, Phase, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from hypothesis import HealthCheck, settings
+from schemathesis.config import SchemathesisConfig
 
 from accounts.tokens import issue_api_token
 from crm.wsgi import application
-from tests.api import hypothesis_compat
 from tests.factories import ContactFactory, LeadFactory, OpportunityFactory, TaskFactory
 
-EXAMPLES_PER_OPERATION = 8
+SETTINGS = """
+    seed = 20261123
 
-hypothesis_compat.install()
-# Schemathesis 3.x warns about its own arguments ahead of 4.0; nothing here to act on.
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:schemathesis.*")
+    [generation]
+    max-examples = 6
+    deterministic = true
+    database = "none"
+    # The API token below signs in; generated cookies and headers would only probe the
+    # session store and the token table with garbage.
+    with-security-parameters = false
+
+    [phases.stateful]
+    enabled = false
+
+    # A write names records by id (a company, a stage, an owner): an id in range that no
+    # visible record has is refused with a 400 naming the field, which a schema cannot
+    # express. Reads must accept every schema-valid request.
+    [[operations]]
+    include-method = ["POST", "PATCH", "DELETE"]
+    checks.positive_data_acceptance.expected-statuses = [
+        "2xx", "400", "401", "403", "404", "409"
+    ]
+"""
+# The coverage phase sends each parameter's boundary and invalid values, a few hundred
+# requests per list: what it tests is the same for every user, so only the admin runs it.
+WITHOUT_COVERAGE = """
+    [phases.coverage]
+    enabled = false
+"""
 
 # The document /api/schema/ serves, built once at collection (no database needed), so that
 # each operation becomes a test of its own.
 served_schema = json.loads(
     OpenApiJsonRenderer().render(SchemaGenerator().get_schema(request=None, public=True))
 )
-schema = schemathesis.from_dict(served_schema, app=application)
+
+
+def load(config: str) -> schemathesis.schemas.BaseSchema:
+    loaded = schemathesis.openapi.from_dict(
+        copy.deepcopy(served_schema), config=SchemathesisConfig.from_str(config)
+    )
+    loaded.app = application
+    return loaded
+
+
+as_manager = load(SETTINGS + WITHOUT_COVERAGE)
+as_admin = load(SETTINGS)
 
 
 @pytest.fixture
@@ -67,23 +109,17 @@ def in_test_transaction():
     request_finished.connect(close_old_connections)
 
 
-@pytest.mark.parametrize("username", ["maria", "ada"])
-@schema.parametrize()
-@settings(
-    max_examples=EXAMPLES_PER_OPERATION,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    phases=[Phase.explicit, Phase.generate],
-    suppress_health_check=list(HealthCheck),
-)
-def test_api_answers_every_generated_request_within_its_schema(
+@pytest.mark.parametrize("username", ["maria"])
+@as_manager.parametrize()
+@settings(deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_answers_a_manager_within_its_schema(case, username, token_header, in_test_transaction):
+    case.call_and_validate(headers=token_header)
+
+
+@pytest.mark.parametrize("username", ["ada"])
+@as_admin.parametrize()
+@settings(deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_answers_an_admin_within_its_schema_to_every_edge_case(
     case, username, token_header, in_test_transaction
 ):
-    # The token signs in; the session cookies generated for the cookie scheme would only
-    # probe Django's session store, whose keys reach the database unchecked (a NUL byte in
-    # one is a server error on PostgreSQL for every page, not just the API).
-    case.cookies = None
-    response = case.call(headers=token_header)
-
-    case.validate_response(response, checks=(not_a_server_error, response_schema_conformance))
+    case.call_and_validate(headers=token_header)
