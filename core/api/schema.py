@@ -7,7 +7,8 @@ body's 400, 413 and 415. Views document their own answers (a record's 404, a mov
 with ``core.api.errors.error_responses``.
 
 Every query parameter is documented with ``allowEmptyValue``: an empty value (``?owner=``)
-means the parameter was not given, as it does for HTML forms, django-filter and DRF.
+means the parameter was not given, as it does for HTML forms, django-filter and DRF. Free
+text parameters are documented without NUL characters, which Django's form fields refuse.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from core.api.errors import error_response
 from core.api.fields import MAX_ID, RecordIdField
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
+NO_NUL = "^[^\\u0000]*$"
 
 
 class RecordIdFieldSchema(OpenApiSerializerFieldExtension):
@@ -42,6 +44,10 @@ class ApiAutoSchema(AutoSchema):
         for parameter in (operation or {}).get("parameters", []):
             if parameter["in"] == "query":
                 parameter["allowEmptyValue"] = True
+                schema = parameter["schema"]
+                if schema.get("type") == "string" and not schema.keys() & {"enum", "format"}:
+                    # Django's form fields refuse NUL characters (no PostgreSQL text holds one).
+                    schema.setdefault("pattern", NO_NUL)
         return operation
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:

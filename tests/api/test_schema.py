@@ -108,6 +108,16 @@ def test_ids_and_page_sizes_are_documented_with_the_range_they_accept(schema):
     assert all(parameter["allowEmptyValue"] for parameter in listing.values())
 
 
+def test_free_text_parameters_are_documented_without_nul_characters(api_as, alice, schema):
+    generated, _warnings = schema
+    listing = {p["name"]: p for p in generated["paths"]["/api/contacts/"]["get"]["parameters"]}
+
+    assert listing["email"]["schema"]["pattern"] == "^[^\\u0000]*$"
+    assert "pattern" not in listing["created_after"]["schema"]  # a date-time has its format
+    # What the pattern documents: Django's form fields refuse a NUL character.
+    assert api_as(alice).get("/api/contacts/?email=a%00b").status_code == 400
+
+
 def test_schema_lists_every_resource(schema):
     generated, _warnings = schema
 
