@@ -132,8 +132,11 @@ class CursorPage(StrictPageSizeMixin, CursorPagination):
     ordering = ("-id",)
 
     def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
-        parameters = super().get_schema_operation_parameters(view)
-        cursor, *sizes = parameters
+        cursor, *sizes = super().get_schema_operation_parameters(view)
+        cursor["description"] = _(
+            "Where the page starts: follow the next and previous links. A cursor this list "
+            "did not give out answers 404 (Invalid cursor)."
+        )
         return [cursor, *self.with_minimums(sizes)]
 
     def paginate_queryset(

@@ -135,6 +135,18 @@ def test_a_multipart_body_over_the_size_limit_answers_413(api_as, alice, setting
     assert "1000 bytes" in response.json()["detail"]
 
 
+def test_a_form_body_with_too_many_fields_is_refused(api_as, alice, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 3
+    body = "&".join(f"field{number}=x" for number in range(10))
+
+    response = api_as(alice).post(
+        "/api/companies/", body, content_type="application/x-www-form-urlencoded"
+    )
+
+    assert response.status_code == 400
+    assert "more fields" in response.json()["detail"]
+
+
 # --- ids in bodies --------------------------------------------------------------------------
 
 
