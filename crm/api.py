@@ -2,6 +2,10 @@
 
 Each app keeps its API next to its code (``<app>/api/``); only this module knows them all,
 as ``crm/urls.py`` does for pages. Mounted at ``/api/`` under the ``api`` namespace.
+
+Routes have no format suffixes (``/api/users/me.json``): every answer is JSON already, and
+a suffix route would hand actions a ``format`` argument they do not take. Such a path, like
+any other under ``/api/`` that matches no route, answers a JSON 404 (``not_found``).
 """
 
 from __future__ import annotations
@@ -9,9 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path, reverse
+from django.views import defaults
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView
+from rest_framework.exceptions import NotFound
 from rest_framework.routers import APIRootView, DefaultRouter
 
 from accounts.api import schema  # noqa: F401  (registers the token scheme)
@@ -45,6 +52,7 @@ class ApiRootView(APIRootView):
 
 class ApiRouter(DefaultRouter):
     APIRootView = ApiRootView
+    include_format_suffixes = False
 
 
 class ApiDocsView(TemplateView):
@@ -59,6 +67,13 @@ class ApiDocsView(TemplateView):
             csrf_header_name=settings.CSRF_HEADER_NAME.removeprefix("HTTP_").replace("_", "-"),
         )
         return context
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The project's ``handler404``: JSON under ``/api/``, the site's own page elsewhere."""
+    if request.path.startswith(reverse("api:api-root")):
+        return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)
+    return defaults.page_not_found(request, exception)
 
 
 router = ApiRouter()

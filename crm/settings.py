@@ -197,12 +197,19 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON bodies nested deeper than any request needs are refused (400), not recursed into.
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "core.api.listing.StableOrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "core.api.listing.CursorPage",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Documents the answers every list and body share (core/api/schema.py).
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.ApiAutoSchema",
     # Services raise Django's ValidationError and PermissionDenied; answer them as 400/403.
     "EXCEPTION_HANDLER": "core.api.errors.api_exception_handler",
     # Per API token (else per user, else per address): a short burst and a daily allowance.
@@ -230,6 +237,8 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/",
     # Separate request and response components: read-only fields appear in responses only.
     "COMPONENT_SPLIT_REQUEST": True,
+    # The API reads form bodies too (the browsable API sends them) but documents JSON only.
+    "PARSER_WHITELIST": ["core.api.parsers.DepthLimitedJSONParser"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -24,3 +24,6 @@ urlpatterns = [
     path("api/", include("crm.api")),
     path("admin/", admin.site.urls),
 ]
+
+# Paths under /api/ that match no route answer JSON, as the API's own 404s do.
+handler404 = "crm.api.not_found"

@@ -7,12 +7,12 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers
 
 from accounts.models import User
+from core.api.fields import RecordIdField
 
 
-class UserChoiceField(serializers.PrimaryKeyRelatedField):
+class UserChoiceField(RecordIdField):
     """A user by id, chosen among ``users_for(request.user)``: whom the actor may assign."""
 
     default_error_messages = {

@@ -4,7 +4,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Notification, NotificationKind, Role, User
-from core.api.filters import IdFilter, UtcDateTimeFilter
+from core.api.filters import BooleanFilter, IdFilter, UtcDateTimeFilter
 
 
 class UserFilter(django_filters.FilterSet):
@@ -18,7 +18,7 @@ class UserFilter(django_filters.FilterSet):
 
 class NotificationFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=NotificationKind.choices)
-    is_read = django_filters.BooleanFilter(
+    is_read = BooleanFilter(
         field_name="read_at", lookup_expr="isnull", exclude=True, label=_("Read")
     )
     created_since = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")

@@ -4,7 +4,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Company, Contact, Lead, LeadSource, LeadStatus
-from core.api.filters import IdFilter, UtcDateTimeFilter
+from core.api.filters import BooleanFilter, IdFilter, UtcDateTimeFilter
 
 
 class RecordFilter(django_filters.FilterSet):
@@ -34,7 +34,7 @@ class ContactFilter(RecordFilter):
 class LeadFilter(RecordFilter):
     status = django_filters.ChoiceFilter(choices=LeadStatus.choices)
     source = django_filters.ChoiceFilter(choices=LeadSource.choices)
-    is_assigned = django_filters.BooleanFilter(
+    is_assigned = BooleanFilter(
         field_name="owner", lookup_expr="isnull", exclude=True, label=_("Assigned")
     )
     email = django_filters.CharFilter(lookup_expr="iexact")

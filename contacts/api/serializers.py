@@ -14,13 +14,14 @@ from accounts.api.fields import UserChoiceField
 from accounts.assignment import assignable_users
 from contacts.models import Company, Contact, Lead
 from contacts.services.leads import lead_owners
-from core.api.fields import VisibleRelatedField, id_field
+from core.api.fields import StrictBooleanField, TextField, VisibleRelatedField, id_field
+from core.api.serializers import ModelSerializer
 
 
-class CompanySerializer(serializers.ModelSerializer):
+class CompanySerializer(ModelSerializer):
     owner = UserChoiceField(assignable_users, required=False, help_text=_("Default: you."))
     owner_name = serializers.CharField(source="owner.__str__", read_only=True)
-    allow_duplicate_domain = serializers.BooleanField(
+    allow_duplicate_domain = StrictBooleanField(
         write_only=True,
         default=False,
         help_text=_("Save even though a company you can see has this domain."),
@@ -47,7 +48,7 @@ class CompanySerializer(serializers.ModelSerializer):
         extra_kwargs = {"country": {"validators": []}}
 
 
-class ContactSerializer(serializers.ModelSerializer):
+class ContactSerializer(ModelSerializer):
     company = VisibleRelatedField(Company)
     company_name = serializers.CharField(source="company.name", read_only=True)
     owner = UserChoiceField(assignable_users, required=False, help_text=_("Default: you."))
@@ -77,15 +78,15 @@ class ContactSerializer(serializers.ModelSerializer):
         validators: list[object] = []
 
 
-class LeadSerializer(serializers.ModelSerializer):
+class LeadSerializer(ModelSerializer):
     owner = UserChoiceField(
         lead_owners,
         required=False,
         allow_null=True,
         help_text=_("Default: the lead policy's assignment rule, else you (reps)."),
     )
-    owner_name = serializers.CharField(source="owner.__str__", read_only=True, allow_null=True)
-    allow_duplicate = serializers.BooleanField(
+    owner_name = serializers.SerializerMethodField(help_text=_("Null while unassigned."))
+    allow_duplicate = StrictBooleanField(
         write_only=True,
         default=False,
         help_text=_("Save even though the email or company domain matches an earlier lead."),
@@ -144,6 +145,9 @@ class LeadSerializer(serializers.ModelSerializer):
         # The service reads "de" as DE before the model's ISO check; checked there.
         extra_kwargs = {"country": {"validators": []}}
 
+    def get_owner_name(self, lead: Lead) -> str | None:
+        return None if lead.owner is None else str(lead.owner)
+
 
 class DuplicateLeadSerializer(serializers.Serializer):
     detail = serializers.CharField()
@@ -154,12 +158,12 @@ class DuplicateLeadSerializer(serializers.Serializer):
 
 
 class DisqualifySerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=200, help_text=_("Why the lead is let go."))
+    reason = TextField(max_length=200, help_text=_("Why the lead is let go."))
 
 
 class AnswerSerializer(serializers.Serializer):
     criterion = id_field()
-    is_met = serializers.BooleanField()
+    is_met = StrictBooleanField()
 
 
 class QualificationSerializer(serializers.Serializer):

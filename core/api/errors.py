@@ -3,13 +3,23 @@
 Services raise Django's exceptions (``ValidationError`` keyed by field, ``PermissionDenied``,
 a model's ``DoesNotExist``); views let them through and ``api_exception_handler`` answers
 them as DRF would its own: 400 with ``{field: [messages]}``, 403 or 404 with ``{detail}``.
+Django's refusals of an oversized request (which it would answer with an HTML page) become
+413 or 400 with ``{detail}`` too.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, PermissionDenied
+from django.conf import settings
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    ObjectDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
@@ -19,8 +29,23 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
 
+class RequestTooLarge(exceptions.APIException):
+    status_code = 413
+    default_code = "request_too_large"
+
+    def __init__(self) -> None:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        super().__init__(
+            _("The request body is larger than the %(limit)d bytes allowed.") % {"limit": limit}
+        )
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
+    elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        exc = exceptions.ParseError(_("The request sends more fields than are allowed."))
+    elif isinstance(exc, DjangoValidationError):
         detail = serializers.as_serializer_error(exc)
         if NON_FIELD_ERRORS in detail:
             detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
@@ -58,22 +83,39 @@ _DETAIL_EXAMPLES = {
     401: ("Not signed in", "Authentication credentials were not provided."),
     403: ("Not allowed", "You may see this record but not change it."),
     404: ("Not found", "No Opportunity matches the given query."),
+    413: ("Too large", "The request body is larger than the 2621440 bytes allowed."),
+    415: ("Not JSON", 'Unsupported media type "text/plain" in request.'),
     429: ("Throttled", "Request was throttled. Expected available in 12 seconds."),
 }
+_LIST_EXAMPLE = ("Invalid cursor", "Invalid cursor")
 _DESCRIPTIONS = {
-    400: _("Invalid input: the body names each field that was refused, and why."),
+    400: _(
+        "Invalid input: the body names each field or query parameter that was refused, and "
+        "why; a body that is not JSON, or nested too deeply, is refused with a detail."
+    ),
     401: _("No valid credentials were sent (session or API token)."),
     403: _(
         "Signed in, but not allowed: a record you may see but not change, an admin-only "
         "action, or a session request without its CSRF token."
     ),
     404: _("No such record, or none you may see."),
+    413: _("The request body is larger than the server accepts (DATA_UPLOAD_MAX_MEMORY_SIZE)."),
+    415: _("The request body is not in a format the API reads: send JSON."),
     429: _("Too many requests: wait the number of seconds in the Retry-After header."),
 }
 
 
-def error_response(status: int) -> OpenApiResponse:
-    """The documented answer for one error status, with an example body."""
+_LIST_NOT_FOUND = _(
+    'The cursor or page number is not one this list gave out ("Invalid cursor", '
+    '"Invalid page."): start again from the first page.'
+)
+
+
+def error_response(status: int, *, listing: bool = False) -> OpenApiResponse:
+    """The documented answer for one error status, with an example body.
+
+    ``listing``: the answer of a list endpoint, whose 404 is about its cursor or page.
+    """
     if status == 400:
         return OpenApiResponse(
             response=FIELD_ERRORS_SCHEMA,
@@ -87,13 +129,13 @@ def error_response(status: int) -> OpenApiResponse:
                 )
             ],
         )
-    name, detail = _DETAIL_EXAMPLES[status]
+    name, detail = _LIST_EXAMPLE if listing and status == 404 else _DETAIL_EXAMPLES[status]
     value: dict[str, Any] = {"detail": detail}
     if status == 429:
         value["retry_after"] = 12
     return OpenApiResponse(
         response=ThrottledSerializer if status == 429 else ErrorSerializer,
-        description=_DESCRIPTIONS[status],
+        description=_LIST_NOT_FOUND if listing and status == 404 else _DESCRIPTIONS[status],
         examples=[
             OpenApiExample(
                 name,

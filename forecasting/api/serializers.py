@@ -6,21 +6,21 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import Team, User
+from core.api.fields import RecordIdField, TextField
+from core.api.serializers import ModelSerializer
 from core.currencies import validate_currency
 from forecasting.models import Quota
 
 
-class QuotaSerializer(serializers.ModelSerializer):
+class QuotaSerializer(ModelSerializer):
     """A target for one user or one team (exactly one of the two) over a period."""
 
-    user = serializers.PrimaryKeyRelatedField(
+    user = RecordIdField(
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True
     )
-    team = serializers.PrimaryKeyRelatedField(
-        queryset=Team.objects.all(), required=False, allow_null=True
-    )
+    team = RecordIdField(queryset=Team.objects.all(), required=False, allow_null=True)
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
-    currency = serializers.CharField(required=False, validators=[validate_currency])
+    currency = TextField(required=False, validators=[validate_currency])
 
     class Meta:
         model = Quota

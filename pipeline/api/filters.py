@@ -7,17 +7,26 @@ company answers an empty list, the same as one on a company that does not exist.
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from core.api.filters import IdFilter, UtcDateTimeFilter
+from core.api.filters import BooleanFilter, IdFilter, UtcDateTimeFilter
 from pipeline.models import (
     ForecastCategory,
     Opportunity,
     OpportunityStatus,
+    Pipeline,
     Stage,
     StageKind,
     Task,
     Touchpoint,
     TouchpointKind,
 )
+
+
+class PipelineFilter(django_filters.FilterSet):
+    is_active = BooleanFilter()
+
+    class Meta:
+        model = Pipeline
+        fields = ["is_active"]
 
 
 class StageFilter(django_filters.FilterSet):
@@ -37,7 +46,7 @@ class OpportunityFilter(django_filters.FilterSet):
     contact = IdFilter()
     status = django_filters.ChoiceFilter(choices=OpportunityStatus.choices)
     forecast_category = django_filters.ChoiceFilter(choices=ForecastCategory.choices)
-    is_stale = django_filters.BooleanFilter(
+    is_stale = BooleanFilter(
         field_name="stale_since", lookup_expr="isnull", exclude=True, label=_("Stale")
     )
     expected_close_after = django_filters.DateFilter(
@@ -76,10 +85,10 @@ class TaskFilter(django_filters.FilterSet):
     opportunity = IdFilter()
     lead = IdFilter()
     contact = IdFilter()
-    is_done = django_filters.BooleanFilter(
+    is_done = BooleanFilter(
         field_name="done_at", lookup_expr="isnull", exclude=True, label=_("Done")
     )
-    is_overdue = django_filters.BooleanFilter(
+    is_overdue = BooleanFilter(
         field_name="overdue_since", lookup_expr="isnull", exclude=True, label=_("Overdue")
     )
     due_after = UtcDateTimeFilter(field_name="due_at", lookup_expr="gte")

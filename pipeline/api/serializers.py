@@ -16,7 +16,8 @@ from rest_framework import serializers
 from accounts.api.fields import UserChoiceField
 from accounts.assignment import assignable_users
 from contacts.models import Company, Contact, Lead
-from core.api.fields import VisibleRelatedField, id_field
+from core.api.fields import RecordIdField, TextField, VisibleRelatedField, id_field
+from core.api.serializers import ModelSerializer
 from core.currencies import validate_currency
 from pipeline.models import (
     EntryField,
@@ -56,7 +57,7 @@ STAGE_FIELDS = [
 ]
 
 
-class StageSerializer(serializers.ModelSerializer):
+class StageSerializer(ModelSerializer):
     entry_fields = serializers.ListField(
         child=serializers.ChoiceField(choices=EntryField.choices),
         read_only=True,
@@ -74,7 +75,7 @@ class StageSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class StageWriteSerializer(serializers.ModelSerializer):
+class StageWriteSerializer(ModelSerializer):
     """An admin's stage settings; the pipeline and kind are chosen once, when adding it."""
 
     entry_fields = serializers.ListField(
@@ -84,7 +85,7 @@ class StageWriteSerializer(serializers.ModelSerializer):
         help_text=_("Deal fields a deal must have to enter."),
     )
     entry_checklist = serializers.ListField(
-        child=serializers.CharField(max_length=100),
+        child=TextField(max_length=100),
         required=False,
         max_length=20,
         help_text=_("Items the rep must tick before a deal may enter."),
@@ -109,7 +110,7 @@ class StageRemovalSerializer(serializers.Serializer):
     )
 
 
-class PipelineSerializer(serializers.ModelSerializer):
+class PipelineSerializer(ModelSerializer):
     stages = serializers.SerializerMethodField(help_text=_("Stages in use, in board order."))
 
     class Meta:
@@ -123,7 +124,7 @@ class PipelineSerializer(serializers.ModelSerializer):
         return StageSerializer(board_order(pipeline.stages.all()), many=True).data
 
 
-class OpportunitySerializer(serializers.ModelSerializer):
+class OpportunitySerializer(ModelSerializer):
     company = VisibleRelatedField(Company)
     company_name = serializers.CharField(source="company.name", read_only=True)
     contact = VisibleRelatedField(Contact, required=False, allow_null=True)
@@ -132,7 +133,7 @@ class OpportunitySerializer(serializers.ModelSerializer):
     stage_name = serializers.CharField(source="stage.name", read_only=True)
     probability = serializers.IntegerField(source="stage.probability", read_only=True)
     checklist_done = serializers.ListField(
-        child=serializers.CharField(max_length=100),
+        child=TextField(max_length=100),
         required=False,
         max_length=50,
         help_text=_("Checklist items done, by their text."),
@@ -210,8 +211,8 @@ class OpportunitySerializer(serializers.ModelSerializer):
 class OpportunityCreateSerializer(OpportunitySerializer):
     """A new deal: its pipeline and, optionally, its first stage are chosen once, here."""
 
-    pipeline = serializers.PrimaryKeyRelatedField(queryset=Pipeline.objects.all())
-    stage = serializers.PrimaryKeyRelatedField(
+    pipeline = RecordIdField(queryset=Pipeline.objects.all())
+    stage = RecordIdField(
         queryset=Stage.objects.in_use(),
         required=False,
         allow_null=True,
@@ -247,13 +248,13 @@ class MoveSerializer(serializers.Serializer):
     expected_close_date = serializers.DateField(required=False, allow_null=True)
     contact = id_field(required=False, allow_null=True)
     checklist_done = serializers.ListField(
-        child=serializers.CharField(max_length=100),
+        child=TextField(max_length=100),
         required=False,
         allow_null=True,
         max_length=50,
         help_text=_("The checklist items now done; replaces the deal's list."),
     )
-    lost_reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    lost_reason = TextField(required=False, allow_blank=True, max_length=200)
 
 
 class WonSerializer(serializers.Serializer):
@@ -264,16 +265,16 @@ class WonSerializer(serializers.Serializer):
     expected_close_date = serializers.DateField(required=False, allow_null=True)
     contact = id_field(required=False, allow_null=True)
     checklist_done = serializers.ListField(
-        child=serializers.CharField(max_length=100), required=False, allow_null=True, max_length=50
+        child=TextField(max_length=100), required=False, allow_null=True, max_length=50
     )
 
 
 class LostSerializer(serializers.Serializer):
     version = version_field()
-    lost_reason = serializers.CharField(max_length=200, help_text=_("Why the deal was lost."))
+    lost_reason = TextField(max_length=200, help_text=_("Why the deal was lost."))
 
 
-class CurrentDealSerializer(serializers.ModelSerializer):
+class CurrentDealSerializer(ModelSerializer):
     """Where a deal really is, for a client that lost a race."""
 
     stage_name = serializers.CharField(source="stage.name", read_only=True)
@@ -302,7 +303,7 @@ class MoveConflictSerializer(serializers.Serializer):
     current = CurrentDealSerializer()
 
 
-class TouchpointSerializer(serializers.ModelSerializer):
+class TouchpointSerializer(ModelSerializer):
     kind = serializers.ChoiceField(choices=TouchpointKind.choices)
     outcome = serializers.ChoiceField(
         choices=TouchpointOutcome.choices, required=False, allow_blank=True
@@ -336,7 +337,7 @@ class TouchpointSerializer(serializers.ModelSerializer):
         return str(touchpoint.by) if touchpoint.by else None
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class TaskSerializer(ModelSerializer):
     opportunity = VisibleRelatedField(Opportunity, required=False, allow_null=True)
     lead = VisibleRelatedField(Lead, required=False, allow_null=True)
     contact = VisibleRelatedField(Contact, required=False, allow_null=True)
@@ -371,9 +372,9 @@ class ConvertLeadSerializer(serializers.Serializer):
     """What the new deal needs; the company and contact come from the lead."""
 
     pipeline = id_field(help_text=_("The pipeline the deal starts in (its first open stage)."))
-    title = serializers.CharField(max_length=200)
+    title = TextField(max_length=200)
     value = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
-    currency = serializers.CharField(validators=[validate_currency], required=False)
+    currency = TextField(validators=[validate_currency], required=False)
     expected_close_date = serializers.DateField(required=False, allow_null=True)
     company = id_field(
         required=False,

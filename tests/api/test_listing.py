@@ -73,11 +73,30 @@ def test_page_size_is_capped(api_as, alice, many_deals):
     assert len(body["results"]) == 23
 
 
-def test_an_unknown_ordering_field_is_ignored(api_as, alice, many_deals):
-    response = api_as(alice).get("/api/opportunities/?ordering=owner__password")
+@pytest.mark.parametrize(
+    "ordering", ["owner__password", "value,owner__password", "--value", "value,", "Value"]
+)
+def test_an_unknown_ordering_field_is_refused_naming_the_allowed_ones(
+    api_as, alice, many_deals, ordering
+):
+    response = api_as(alice).get(f"/api/opportunities/?ordering={ordering}")
 
-    assert response.status_code == 200
-    assert len(response.json()["results"]) == 23
+    assert response.status_code == 400
+    [message] = response.json()["ordering"]
+    assert "id, title, value, created_at, updated_at, stage_entered_at, position" in message
+
+
+def test_an_unknown_ordering_field_is_refused_on_numbered_lists_too(api_as, ada, sales):
+    response = api_as(ada).get("/api/stages/?ordering=name")
+
+    assert response.status_code == 400
+    assert "id, position" in response.json()["ordering"][0]
+
+
+def test_an_empty_ordering_keeps_the_default_order(api_as, alice, many_deals):
+    rows = api_as(alice).get("/api/opportunities/?ordering=").json()["results"]
+
+    assert [row["id"] for row in rows] == sorted((deal.pk for deal in many_deals), reverse=True)
 
 
 def test_filters_by_owner_stage_status_and_updated_since(api_as, alice, bob, sales):

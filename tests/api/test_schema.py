@@ -67,12 +67,55 @@ def test_every_operation_documents_its_errors(schema):
         has_query = any(param["in"] == "query" for param in operation.get("parameters", []))
         if "requestBody" in operation or has_query:
             expected.add("400")  # a body or a filter to refuse
+        if "requestBody" in operation:
+            expected |= {"413", "415"}  # too large, not JSON
+        if any(param["name"] in {"cursor", "page"} for param in operation.get("parameters", [])):
+            expected.add("404")  # a cursor or page the list did not give out
         if path.endswith(("/move/", "/won/", "/lost/")):
             expected.add("409")
         if not expected <= documented:
             missing.append(f"{method} {path}: {sorted(expected - documented)}")
 
     assert missing == []
+
+
+def test_list_404s_say_they_are_about_the_cursor_or_page(schema):
+    generated, _warnings = schema
+
+    for path in ("/api/opportunities/", "/api/stages/"):
+        described = generated["paths"][path]["get"]["responses"]["404"]["description"]
+        assert "Invalid cursor" in described, path
+
+
+def test_request_bodies_are_documented_as_json_only(schema):
+    generated, _warnings = schema
+
+    for path, _method, operation in operations(generated):
+        if "requestBody" in operation:
+            assert list(operation["requestBody"]["content"]) == ["application/json"], path
+
+
+def test_ids_and_page_sizes_are_documented_with_the_range_they_accept(schema):
+    generated, _warnings = schema
+    components = generated["components"]["schemas"]
+    listing = {p["name"]: p for p in generated["paths"]["/api/opportunities/"]["get"]["parameters"]}
+
+    assert components["OpportunityCreateRequest"]["properties"]["company"]["minimum"] == 1
+    assert components["TaskRequest"]["properties"]["opportunity"]["maximum"] == 2**63 - 1
+    assert listing["owner"]["schema"]["minimum"] == 1
+    assert listing["page_size"]["schema"]["minimum"] == 1
+    assert listing["ordering"]["schema"]["items"]["enum"][:2] == ["id", "-id"]
+    assert all(parameter["allowEmptyValue"] for parameter in listing.values())
+
+
+def test_free_text_parameters_are_documented_without_nul_characters(api_as, alice, schema):
+    generated, _warnings = schema
+    listing = {p["name"]: p for p in generated["paths"]["/api/contacts/"]["get"]["parameters"]}
+
+    assert listing["email"]["schema"]["pattern"] == "^[^\\u0000]*$"
+    assert "pattern" not in listing["created_after"]["schema"]  # a date-time has its format
+    # What the pattern documents: Django's form fields refuse a NUL character.
+    assert api_as(alice).get("/api/contacts/?email=a%00b").status_code == 400
 
 
 def test_schema_lists_every_resource(schema):

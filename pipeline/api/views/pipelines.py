@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from core.api.access import AdminWritesOnly
 from core.api.errors import error_responses
 from core.api.listing import NumberedPage
-from pipeline.api.filters import StageFilter
+from pipeline.api.filters import PipelineFilter, StageFilter
 from pipeline.api.serializers import (
     PipelineSerializer,
     StageRemovalSerializer,
@@ -68,7 +68,7 @@ PIPELINE_EXAMPLE = OpenApiExample(
 class PipelineViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = PipelineSerializer
     pagination_class = NumberedPage
-    filterset_fields = ["is_active"]
+    filterset_class = PipelineFilter
     ordering_fields = ["id", "position", "name"]
     ordering = ["position", "name"]
     lookup_value_regex = "[0-9]+"
