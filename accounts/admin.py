@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.models import ApiToken, Notification, Team, Territory, User
-from accounts.tokens import revoke_users_api_tokens
+from accounts.services.tokens import revoke_users_api_tokens
 
 
 @admin.register(User)

@@ -11,8 +11,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from accounts.profile import time_zone_names
-from accounts.tokens import NAME_MAX_LENGTH
+from accounts.services.profile import time_zone_names
+from accounts.services.tokens import NAME_MAX_LENGTH
 from core.forms import StyledForm
 
 
@@ -47,7 +47,7 @@ def time_zone_choices() -> list[tuple[str, str | Promise]]:
 
 
 class ProfileForm(StyledForm):
-    """A user's own settings; ``accounts.profile.update_profile`` holds the rules."""
+    """A user's own settings; ``accounts.services.profile.update_profile`` holds the rules."""
 
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)

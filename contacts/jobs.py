@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import NotificationKind
-from accounts.notifications import key_of, notify, text_of
+from accounts.services.notifications import key_of, notify, text_of
 from contacts.cadence import disqualification_q, last_chance_q
 from contacts.models import Lead, LeadPolicy
 

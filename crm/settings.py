@@ -193,7 +193,7 @@ CACHES = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # First, so that a request without credentials gets 401 and WWW-Authenticate.
-        "accounts.tokens.ApiTokenAuthentication",
+        "accounts.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -214,8 +214,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.api.errors.api_exception_handler",
     # Per API token (else per user, else per address): a short burst and a daily allowance.
     "DEFAULT_THROTTLE_CLASSES": [
-        "accounts.throttling.SustainedRateThrottle",
-        "accounts.throttling.BurstRateThrottle",
+        "accounts.api.throttling.SustainedRateThrottle",
+        "accounts.api.throttling.BurstRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "burst": env.str("API_RATE_BURST", default="120/min"),

@@ -7,7 +7,7 @@ late, for the same day changes nothing the second time. Dates the jobs write are
 the same reading as the demo data's.
 
 Flags are set and cleared with one UPDATE ... WHERE per stage (stages are few; deals are
-not), notifications with one INSERT ... SELECT each (``accounts.notifications.notify``).
+not), notifications with one INSERT ... SELECT each (``accounts.services.notifications.notify``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import NotificationKind, Role, User
-from accounts.notifications import key_of, notify, text_of, url_of
+from accounts.services.notifications import key_of, notify, text_of, url_of
 from pipeline.models import (
     AlertKind,
     Opportunity,

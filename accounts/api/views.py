@@ -16,7 +16,7 @@ from accounts.api.serializers import (
     UserSerializer,
 )
 from accounts.models import Notification, User
-from accounts.notifications import mark_all_notifications_read, mark_notification_read
+from accounts.services.notifications import mark_all_notifications_read, mark_notification_read
 from accounts.visibility import visible_users
 from core.api.errors import error_responses
 from core.api.listing import CursorPage, NumberedPage

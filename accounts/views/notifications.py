@@ -13,8 +13,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts import notifications
 from accounts.models import Notification
+from accounts.services import notifications
 
 PAGE_SIZE = 25
 TEMPLATE = "accounts/notifications.html"

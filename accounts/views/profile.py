@@ -22,8 +22,8 @@ from django_htmx.middleware import HtmxDetails
 
 from accounts.forms import ApiTokenForm, ProfileForm
 from accounts.models import ApiToken, User
-from accounts.profile import update_profile
-from accounts.tokens import IssuedToken, issue_api_token, revoke_api_token
+from accounts.services.profile import update_profile
+from accounts.services.tokens import IssuedToken, issue_api_token, revoke_api_token
 from core.forms import add_service_errors
 
 TEMPLATE = "accounts/profile.html"

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import ApiToken
-from accounts.tokens import issue_api_token, revoke_api_token, revoke_users_api_tokens
+from accounts.services.tokens import issue_api_token, revoke_api_token, revoke_users_api_tokens
 from tests.factories import OpportunityFactory
 
 pytestmark = pytest.mark.urls("tests.accounts.test_api_tokens")

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Notification, NotificationKind, User
-from accounts.notifications import key_of, notify, text_of
+from accounts.services.notifications import key_of, notify, text_of
 from tests.crm.test_pages import INLINE_CODE
 
 HTMX = {"HTTP_HX_REQUEST": "true"}

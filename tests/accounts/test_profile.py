@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import ApiToken
-from accounts.tokens import hash_key, issue_api_token
+from accounts.services.tokens import hash_key, issue_api_token
 from tests.crm.test_pages import INLINE_CODE
 
 HTMX = {"HX-Request": "true"}

@@ -16,8 +16,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.throttling import SustainedRateThrottle
-from accounts.tokens import issue_api_token
+from accounts.api.throttling import SustainedRateThrottle
+from accounts.services.tokens import issue_api_token
 from tests.accounts.proxies import trust_proxies
 
 pytestmark = pytest.mark.urls("tests.accounts.test_throttling")

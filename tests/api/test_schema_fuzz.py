@@ -31,7 +31,7 @@ from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
-from accounts.tokens import issue_api_token
+from accounts.services.tokens import issue_api_token
 from crm.wsgi import application
 from tests.factories import ContactFactory, LeadFactory, OpportunityFactory, TaskFactory
 

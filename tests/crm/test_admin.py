@@ -30,7 +30,7 @@ from accounts.models import (
     Territory,
     User,
 )
-from accounts.tokens import issue_api_token
+from accounts.services.tokens import issue_api_token
 from contacts.models import (
     Company,
     Contact,

@@ -1,0 +1,1 @@
+"""Writes of the accounts app: notifications, a user's own profile, personal API tokens."""
