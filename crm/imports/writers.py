@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
@@ -37,16 +38,9 @@ from crm.imports.kinds import CleanRow, missing_required
 from crm.imports.lookups import CompanyLookup, OwnerLookup, StageLookup
 from crm.imports.models import ImportKind
 from crm.imports.parsing import CellError
-from pipeline.models import (
-    POSITION_GAP,
-    ForecastCategory,
-    Opportunity,
-    OpportunityStatus,
-    Stage,
-    StageChange,
-    StageKind,
-)
+from pipeline.models import POSITION_GAP, Opportunity, OpportunityStatus, Stage, StageChange
 from pipeline.positions import last_position
+from pipeline.stage_entry import stage_entry_fields
 
 
 @dataclass(frozen=True)
@@ -381,6 +375,7 @@ class DealWriter(Writer):
         "pipeline",
         "stage",
         "stage_entered_at",
+        "stale_since",
         "status",
         "closed_at",
         "lost_reason",
@@ -426,24 +421,17 @@ class DealWriter(Writer):
             deal.lost_reason = values["lost_reason"]
 
     def _place(self, deal: Opportunity, stage: Stage, lost_reason: str) -> None:
-        """Put the deal at the end of the stage's column, with the status the stage means."""
+        """Put the deal at the end of the stage's column, with what entering it means."""
         deal.pipeline_id = stage.pipeline_id
-        deal.stage = stage
-        deal.stage_entered_at = self.now
+        try:
+            entered = stage_entry_fields(
+                deal, stage, at=self.now, lost_reason=lost_reason or deal.lost_reason
+            )
+        except ValidationError as error:
+            raise RowProblem("lost_reason", error.messages[0]) from None
+        for name, value in entered.items():
+            setattr(deal, name, value)
         deal.position = self._next_position(stage)
-        if stage.kind == StageKind.WON:
-            deal.status, deal.closed_at, deal.lost_reason = OpportunityStatus.WON, self.now, ""
-            deal.forecast_category = ForecastCategory.CLOSED
-        elif stage.kind == StageKind.LOST:
-            reason = lost_reason or deal.lost_reason
-            if not reason:
-                raise RowProblem("lost_reason", _("Say why the deal was lost."))
-            deal.status, deal.closed_at, deal.lost_reason = OpportunityStatus.LOST, self.now, reason
-            deal.forecast_category = ForecastCategory.OMITTED
-        else:
-            if deal.status != OpportunityStatus.OPEN:
-                deal.forecast_category = ForecastCategory.PIPELINE
-            deal.status, deal.closed_at, deal.lost_reason = OpportunityStatus.OPEN, None, ""
 
     def _next_position(self, stage: Stage) -> int:
         if stage.pk not in self._next_positions:

@@ -15,16 +15,10 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from contacts.models import Contact
 from pipeline.criteria import missing_entry_criteria
-from pipeline.models import (
-    ForecastCategory,
-    Opportunity,
-    OpportunityStatus,
-    Stage,
-    StageChange,
-    StageKind,
-)
+from pipeline.models import Opportunity, Stage, StageChange, StageKind
 from pipeline.positions import column_positions, last_position, position_between, renumber_column
 from pipeline.signals import opportunity_lost, opportunity_moved, opportunity_won
+from pipeline.stage_entry import stage_entry_fields
 
 
 class MoveConflict(Exception):
@@ -94,26 +88,6 @@ def _check_contact(opportunity: Opportunity, contact_id: int, by: User) -> None:
     )
     if not is_usable:
         raise ValidationError({"contact": _("Choose a contact of this deal's company.")})
-
-
-def _status_fields(stage: Stage, lost_reason: str, now: dt.datetime) -> dict[str, object]:
-    if stage.kind == StageKind.WON:
-        return {
-            "status": OpportunityStatus.WON,
-            "closed_at": now,
-            "lost_reason": "",
-            "forecast_category": ForecastCategory.CLOSED,
-        }
-    if stage.kind == StageKind.LOST:
-        if not lost_reason.strip():
-            raise ValidationError({"lost_reason": _("Say why the deal was lost.")})
-        return {
-            "status": OpportunityStatus.LOST,
-            "closed_at": now,
-            "lost_reason": lost_reason.strip(),
-            "forecast_category": ForecastCategory.OMITTED,
-        }
-    return {"status": OpportunityStatus.OPEN, "closed_at": None, "lost_reason": ""}
 
 
 def _new_position(
@@ -218,10 +192,9 @@ def move_opportunity(
         missing = missing_entry_criteria(opportunity, stage)
         if missing:
             raise EntryCriteriaNotMet(stage, missing)
-        changes.update(_status_fields(stage, fields.lost_reason, now))
-        # A deal that just moved has a fresh clock in its new stage: the nightly job would
-        # clear the flag anyway, but the board and My day should not show it stale until then.
-        changes.update(stage=stage, stage_entered_at=now, stale_since=None)
+        changes.update(
+            stage_entry_fields(opportunity, stage, at=now, lost_reason=fields.lost_reason)
+        )
 
     position, renumbered = _new_position(opportunity, stage, after_id, before_id)
     if position is not None:
