@@ -16,7 +16,13 @@ from accounts.models import User
 from contacts.models import Contact
 from pipeline.criteria import missing_entry_criteria
 from pipeline.models import Opportunity, Stage, StageChange, StageKind
-from pipeline.positions import column_positions, last_position, position_between, renumber_column
+from pipeline.positions import (
+    gap_beside,
+    last_position,
+    lock_columns,
+    position_between,
+    renumber_column,
+)
 from pipeline.signals import opportunity_lost, opportunity_moved, opportunity_won
 from pipeline.stage_entry import stage_entry_fields
 
@@ -78,6 +84,8 @@ class MoveOutcome:
     opportunity: Opportunity
     stage_change: StageChange | None
     renumbered: bool = field(default=False)
+    # The move named neighbours, none of them in the column: the board that sent it is stale.
+    neighbours_unknown: bool = field(default=False)
 
 
 def _check_contact(opportunity: Opportunity, contact_id: int, by: User) -> None:
@@ -90,30 +98,37 @@ def _check_contact(opportunity: Opportunity, contact_id: int, by: User) -> None:
         raise ValidationError({"contact": _("Choose a contact of this deal's company.")})
 
 
+@dataclass(frozen=True)
+class _Placement:
+    position: int | None  # None: the card keeps its place
+    renumbered: bool = False
+    neighbours_unknown: bool = False
+
+
 def _new_position(
     opportunity: Opportunity, stage: Stage, after_id: int | None, before_id: int | None
-) -> tuple[int | None, bool]:
-    """Position for the card between its new neighbours, renumbering the column if full.
+) -> _Placement:
+    """Where the card goes between its new neighbours, renumbering the column if full.
 
     ``after_id`` is the card that will sit just above, ``before_id`` the one just below.
-    Neighbours that have left the column meanwhile are ignored rather than trusted.
-    Returns (position, renumbered); position None keeps the card where it is.
+    Neighbours that are not open cards of the column (they left it meanwhile, or the board
+    that sent them is stale) are no neighbours: the card keeps its place in its own column,
+    or goes to the end of another. The caller holds the column's lock.
     """
-    neighbour_ids = [pk for pk in (after_id, before_id) if pk and pk != opportunity.pk]
-    if not neighbour_ids:
+    gap = gap_beside(stage, card_id=opportunity.pk, after_id=after_id, before_id=before_id)
+    if gap is None:
+        unknown = bool({after_id, before_id} - {None, opportunity.pk})
         if stage.pk == opportunity.stage_id:
-            return None, False
-        last = last_position(stage)
-        return position_between(last, None), False
-    known = column_positions(stage, neighbour_ids)
-    position = position_between(known.get(after_id or 0), known.get(before_id or 0))
-    if position is not None:
-        return position, False
-    # No integer left between the neighbours: renumber once, under the stage lock.
-    Stage.objects.select_for_update(no_key=True).filter(pk=stage.pk).first()
+            return _Placement(None, neighbours_unknown=unknown)
+        return _Placement(position_between(last_position(stage), None), neighbours_unknown=unknown)
+    if gap.position is not None:
+        return _Placement(gap.position)
+    # No integer left between the neighbours: renumber once; then there is room.
     renumber_column(stage)
-    known = column_positions(stage, neighbour_ids)
-    return position_between(known.get(after_id or 0), known.get(before_id or 0)), True
+    gap = gap_beside(stage, card_id=opportunity.pk, after_id=after_id, before_id=before_id)
+    position = gap.position if gap is not None else None
+    assert position is not None  # the same neighbours, now POSITION_GAP apart
+    return _Placement(position, renumbered=True)
 
 
 def _hold_target_stage(stage_id: int, pipeline_id: int) -> Stage:
@@ -121,7 +136,8 @@ def _hold_target_stage(stage_id: int, pipeline_id: int) -> Stage:
 
     FOR KEY SHARE conflicts with the FOR UPDATE that removing a stage takes, so a removal
     waits for this move and then carries its deal along; it does not conflict with other
-    moves into the same column, nor with a renumbering (NO KEY UPDATE).
+    moves into the same column, which wait for each other on the column's lock instead.
+    Taken before the deal's row is locked: a removal locks the stage, then its deals.
     """
     lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
     table = Stage._meta.db_table
@@ -132,6 +148,40 @@ def _hold_target_stage(stage_id: int, pipeline_id: int) -> Stage:
     for stage in stages:
         return stage
     raise ValidationError({"stage": _("Choose a stage of this deal's pipeline.")})
+
+
+def _movable_opportunity(by: User, opportunity_id: int) -> Opportunity:
+    """The deal, if ``by`` may move it.
+
+    Raises DoesNotExist if ``by`` cannot see it, PermissionDenied if they may only see it.
+    """
+    opportunity = Opportunity.objects.visible_to(by).select_related("stage").get(pk=opportunity_id)
+    if opportunity.owner_id != by.pk and not (
+        Opportunity.objects.editable_by(by).filter(pk=opportunity.pk).exists()
+    ):
+        raise PermissionDenied(_("You may not change this deal."))
+    return opportunity
+
+
+def _lock_deal(opportunity_id: int) -> int:
+    """Lock the deal's row until commit; its version now.
+
+    Before the column's lock, never after it (see ``lock_columns``). A query of its own:
+    locking the row in the read above would, once a concurrent move commits, compare the
+    moved row with the stage it has left and find no deal at all.
+    """
+    return (
+        Opportunity.objects.select_for_update(no_key=True)
+        .filter(pk=opportunity_id)
+        .values_list("version", flat=True)
+        .get()
+    )
+
+
+def _conflict(opportunity_id: int) -> MoveConflict:
+    return MoveConflict(
+        Opportunity.objects.select_related("stage", "updated_by").get(pk=opportunity_id)
+    )
 
 
 def _announce_move(opportunity: Opportunity, from_stage: Stage, to_stage: Stage, by: User) -> None:
@@ -174,13 +224,12 @@ def move_opportunity(
     ``by`` (a 404), PermissionDenied when it is visible but not theirs to change (403),
     ValidationError for a bad stage or field (400), EntryCriteriaNotMet when the stage's
     requirements are unmet, and MoveConflict when ``version`` is no longer current (409).
+
+    Locks, in this order and until commit: the target stage (KEY SHARE, against its
+    removal), the deal's row, and the target column (against other writers of positions).
     """
     fields = fields or DealFields()
-    opportunity = Opportunity.objects.visible_to(by).select_related("stage").get(pk=opportunity_id)
-    if opportunity.owner_id != by.pk and not (
-        Opportunity.objects.editable_by(by).filter(pk=opportunity.pk).exists()
-    ):
-        raise PermissionDenied(_("You may not change this deal."))
+    opportunity = _movable_opportunity(by, opportunity_id)
     stage = _hold_target_stage(to_stage_id, opportunity.pipeline_id)
 
     if fields.contact_id is not None:
@@ -195,17 +244,20 @@ def move_opportunity(
         changes.update(
             stage_entry_fields(opportunity, stage, at=now, lost_reason=fields.lost_reason)
         )
+    if _lock_deal(opportunity.pk) != version:
+        # Lost already: spare the column's lock and its positions.
+        raise _conflict(opportunity.pk)
 
-    position, renumbered = _new_position(opportunity, stage, after_id, before_id)
-    if position is not None:
-        changes["position"] = position
+    lock_columns([stage.pk])
+    placement = _new_position(opportunity, stage, after_id, before_id)
+    if placement.position is not None:
+        changes["position"] = placement.position
 
     claimed = Opportunity.objects.filter(pk=opportunity.pk, version=version).update(
         **changes, version=F("version") + 1, updated_by=by, updated_at=now
     )
     if not claimed:
-        current = Opportunity.objects.select_related("stage", "updated_by").get(pk=opportunity.pk)
-        raise MoveConflict(current)
+        raise _conflict(opportunity.pk)
 
     stage_change = None
     if stage_changes:
@@ -218,4 +270,9 @@ def move_opportunity(
         )
         _announce_move(opportunity, from_stage=opportunity.stage, to_stage=stage, by=by)
     opportunity.refresh_from_db()
-    return MoveOutcome(opportunity=opportunity, stage_change=stage_change, renumbered=renumbered)
+    return MoveOutcome(
+        opportunity=opportunity,
+        stage_change=stage_change,
+        renumbered=placement.renumbered,
+        neighbours_unknown=placement.neighbours_unknown,
+    )

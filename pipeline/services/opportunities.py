@@ -37,7 +37,7 @@ from pipeline.models import (
     StageKind,
     board_order,
 )
-from pipeline.positions import position_between
+from pipeline.positions import first_position, lock_columns, position_between
 from pipeline.services.moves import MoveConflict
 from pipeline.stage_entry import forecast_category_problem, stage_entry_fields
 
@@ -52,15 +52,11 @@ def first_open_stage(pipeline: Pipeline) -> Stage | None:
 
 
 def top_position(stage: Stage) -> int:
-    """A position above every open card of the column."""
-    first = (
-        Opportunity.objects.open()
-        .filter(stage=stage)
-        .order_by("position")
-        .values_list("position", flat=True)
-        .first()
-    )
-    position = position_between(None, first)
+    """A position above every open card of the column, hidden ones included.
+
+    The caller holds the column's lock (``lock_columns``) until it commits the new card.
+    """
+    position = position_between(None, first_position(stage))
     assert position is not None  # with nothing above a card there is always room
     return position
 
@@ -187,6 +183,7 @@ def create_opportunity(
     )
     for name, entered in stage_entry_fields(opportunity, stage, at=now).items():
         setattr(opportunity, name, entered)
+    lock_columns([stage.pk])
     opportunity.position = top_position(stage)
     opportunity.full_clean(exclude=["company", "contact", "lead", "owner", "pipeline", "stage"])
     opportunity.save()

@@ -126,7 +126,8 @@ def _moved(
     }
     response = render(request, f"{TEMPLATE}#move-result", context)
     # Where the card belongs, for board.js to put it there before the card is swapped in:
-    # after/before when those cards are in the column, else the column's start or end.
+    # after/before when those cards are in the column, else the column's start or end (as
+    # the service did with neighbours it did not find in the column).
     placement = {
         "id": deal.pk,
         "stage": deal.stage_id,
@@ -134,7 +135,11 @@ def _moved(
         "before": data.get("before"),
         "at": "end" if stage is None or stage.kind == StageKind.OPEN else "start",
     }
-    return trigger_client_event(response, "dealMoved", placement)
+    response = trigger_client_event(response, "dealMoved", placement)
+    if outcome.neighbours_unknown:
+        # Its neighbours had left the column: the board is stale, so redraw it as it is.
+        response = trigger_client_event(response, "boardRefresh", {})
+    return response
 
 
 def _status(
