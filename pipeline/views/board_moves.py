@@ -1,8 +1,9 @@
 """Moving a card: drag and drop, the keyboard, the "Move to" menu and the move dialog.
 
 One endpoint, one service call (``move_opportunity``). With htmx the answer is fragments:
-on success the card (new version) with the affected column headers out of band and the
-``dealMoved`` event that tells board.js where the card belongs; on failure a message (or
+on success the card (new version) and the affected column headers, all out of band so that
+they land on whatever the board shows when the answer comes, and the ``dealMoved`` event
+that tells board.js where the card belongs; on failure a message (or
 the dialog asking for what the target stage needs) and ``moveFailed``, which puts the card
 back. A conflict also asks for ``boardRefresh``, which redraws the board as it really is.
 Without JavaScript the forms post here and get a redirect back to the board.
