@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from django.db.models import Max, Min, OuterRef, Q, QuerySet, Subquery
 
 from pipeline.models import POSITION_GAP, Opportunity, Stage
@@ -26,6 +26,8 @@ from pipeline.models import POSITION_GAP, Opportunity, Stage
 # The first key of the columns' advisory locks (PostgreSQL's two-key form), so that they
 # never meet another lock of this database; the second key is the stage id.
 COLUMN_LOCK_SPACE = 0x626F61  # "boa(rd)"
+# PostgreSQL's SQLSTATE for a lock refused by NOWAIT.
+LOCK_NOT_AVAILABLE = "55P03"
 
 
 def lock_columns(stage_ids: Iterable[int]) -> None:
@@ -134,23 +136,37 @@ def gap_beside(
     return None
 
 
-def renumber_column(stage: Stage) -> None:
-    """Spread the column's open cards POSITION_GAP apart, keeping their order.
+def renumber_column(stage: Stage) -> bool:
+    """Spread the column's open cards POSITION_GAP apart, keeping their order; whether done.
 
     The caller holds the column's lock (``lock_columns``), so that no other writer places a
-    card while the column is renumbered. Renumbering moves no card between stages, so
-    versions are left alone.
+    card meanwhile. The cards' rows are locked first, without waiting: a row another
+    writer holds (a card being moved out of the column or reordered in it, an edit, an
+    import) may belong to one that waits for this column's lock in turn, since writers
+    lock their deal's row before the column. Rather than wait in that cycle, nothing is
+    renumbered and False returned. Renumbering moves no card between stages, so versions
+    are left alone.
     """
     table = Opportunity._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            UPDATE {table} SET position = ranked.rank * %s
-            FROM (
-                SELECT id, ROW_NUMBER() OVER (ORDER BY position, id) AS rank
-                FROM {table} WHERE stage_id = %s AND status = 'open'
-            ) AS ranked
-            WHERE {table}.id = ranked.id
-            """,
-            [POSITION_GAP, stage.pk],
-        )
+    try:
+        # A savepoint: a refused lock leaves the caller's transaction usable.
+        with transaction.atomic():
+            cards = Opportunity.objects.open().filter(stage=stage)
+            list(cards.select_for_update(nowait=True, no_key=True).values_list("pk", flat=True))
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"""
+                    UPDATE {table} SET position = ranked.rank * %s
+                    FROM (
+                        SELECT id, ROW_NUMBER() OVER (ORDER BY position, id) AS rank
+                        FROM {table} WHERE stage_id = %s AND status = 'open'
+                    ) AS ranked
+                    WHERE {table}.id = ranked.id
+                    """,
+                    [POSITION_GAP, stage.pk],
+                )
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
+        return False
+    return True

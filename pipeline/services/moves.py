@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -84,8 +84,9 @@ class MoveOutcome:
     opportunity: Opportunity
     stage_change: StageChange | None
     renumbered: bool = field(default=False)
-    # The move named neighbours, none of them in the column: the board that sent it is stale.
-    neighbours_unknown: bool = field(default=False)
+    # The card is not next to the neighbours the move named: they had left the column (the
+    # board that sent it is stale), or there was no room by them that could be made now.
+    placed_elsewhere: bool = field(default=False)
 
 
 def _check_contact(opportunity: Opportunity, contact_id: int, by: User) -> None:
@@ -102,7 +103,16 @@ def _check_contact(opportunity: Opportunity, contact_id: int, by: User) -> None:
 class _Placement:
     position: int | None  # None: the card keeps its place
     renumbered: bool = False
-    neighbours_unknown: bool = False
+    # Not where the mover asked: its neighbours were not found (or no room could be made).
+    elsewhere: bool = False
+
+
+def _without_neighbours(opportunity: Opportunity, stage: Stage) -> _Placement:
+    """Where a card goes with no neighbour: it keeps its place in its own column, or goes
+    to the end of another."""
+    if stage.pk == opportunity.stage_id:
+        return _Placement(None)
+    return _Placement(position_between(last_position(stage), None))
 
 
 def _new_position(
@@ -112,19 +122,19 @@ def _new_position(
 
     ``after_id`` is the card that will sit just above, ``before_id`` the one just below.
     Neighbours that are not open cards of the column (they left it meanwhile, or the board
-    that sent them is stale) are no neighbours: the card keeps its place in its own column,
-    or goes to the end of another. The caller holds the column's lock.
+    that sent them is stale) are no neighbours. So is a pair with no room left between them
+    in a column that cannot be renumbered right now (see ``renumber_column``). The caller
+    holds the column's lock.
     """
+    named = bool({after_id, before_id} - {None, opportunity.pk})
     gap = gap_beside(stage, card_id=opportunity.pk, after_id=after_id, before_id=before_id)
     if gap is None:
-        unknown = bool({after_id, before_id} - {None, opportunity.pk})
-        if stage.pk == opportunity.stage_id:
-            return _Placement(None, neighbours_unknown=unknown)
-        return _Placement(position_between(last_position(stage), None), neighbours_unknown=unknown)
+        return replace(_without_neighbours(opportunity, stage), elsewhere=named)
     if gap.position is not None:
         return _Placement(gap.position)
     # No integer left between the neighbours: renumber once; then there is room.
-    renumber_column(stage)
+    if not renumber_column(stage):
+        return replace(_without_neighbours(opportunity, stage), elsewhere=True)
     gap = gap_beside(stage, card_id=opportunity.pk, after_id=after_id, before_id=before_id)
     position = gap.position if gap is not None else None
     assert position is not None  # the same neighbours, now POSITION_GAP apart
@@ -274,5 +284,5 @@ def move_opportunity(
         opportunity=opportunity,
         stage_change=stage_change,
         renumbered=placement.renumbered,
-        neighbours_unknown=placement.neighbours_unknown,
+        placed_elsewhere=placement.elsewhere,
     )

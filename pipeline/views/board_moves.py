@@ -137,8 +137,8 @@ def _moved(
         "at": "end" if stage is None or stage.kind == StageKind.OPEN else "start",
     }
     response = trigger_client_event(response, "dealMoved", placement)
-    if outcome.neighbours_unknown:
-        # Its neighbours had left the column: the board is stale, so redraw it as it is.
+    if outcome.placed_elsewhere:
+        # Not where it was dropped (its neighbours had left the column): redraw the board.
         response = trigger_client_event(response, "boardRefresh", {})
     return response
 

@@ -159,7 +159,7 @@ def test_a_card_sharing_its_upper_neighbours_place_renumbers_the_column(board, a
 
     outcome = move(deal, alice, board["offer"], after_id=upper.pk, before_id=lower.pk)
 
-    assert outcome.renumbered
+    assert (outcome.renumbered, outcome.placed_elsewhere) == (True, False)
     assert order(board["offer"]) == [upper.pk, deal.pk, twin.pk, lower.pk]
     assert shared_positions(board["offer"]) == []
 
@@ -274,3 +274,39 @@ def test_every_writer_of_places_waits_for_the_column_and_takes_a_free_place(boar
     # Then the writer waited for it, and found a place nobody else has
     assert waited, f"the {writer} did not wait for the column"
     assert shared_positions(offer) == []
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_full_gap_in_a_column_being_written_puts_the_card_at_its_end_without_waiting(
+    board, alice, bob
+):
+    # Given two cards with no room between them, and Bob's card below being written now
+    offer = board["offer"]
+    upper, lower = at(offer, alice, 1), OpportunityFactory(stage=offer, owner=alice)
+    Opportunity.objects.filter(pk=lower.pk).update(position=POSITION_GAP + 1)
+    written = at(offer, bob, 5)
+    deal = at(board["qualification"], alice, 1)
+    holding, release = threading.Event(), threading.Event()
+
+    def write() -> None:
+        with transaction.atomic():
+            Opportunity.objects.select_for_update().filter(pk=written.pk).get()
+            holding.set()
+            release.wait(timeout=30)
+        connection.close()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    assert holding.wait(timeout=30)
+
+    # When Alice drops her deal between the two, renumbering the column would wait for Bob
+    outcome = move(deal, alice, offer, after_id=upper.pk, before_id=lower.pk)
+    done_while_written = not release.is_set() and writer.is_alive()
+    release.set()
+    writer.join(timeout=30)
+
+    # Then it did not wait: the card went to the end of the column, and the board is told
+    assert done_while_written
+    assert (outcome.renumbered, outcome.placed_elsewhere) == (False, True)
+    assert order(offer) == [upper.pk, lower.pk, written.pk, deal.pk]
