@@ -35,14 +35,14 @@ def lock_columns(stage_ids: Iterable[int]) -> None:
 
     A transaction-scoped advisory lock per column, taken in ascending stage order so that
     two writers locking several columns never wait on each other in a cycle. Not the stage
-    row itself: moves into a stage hold that row KEY SHARE from their start (so it cannot be
-    removed under them) and an import holds the rows of the deals it updates until it
-    commits; an upgrade to a stronger row lock would queue behind a stage removal waiting
-    for FOR UPDATE and deadlock with it. SQLite lets one writer in at a time anyway.
+    row itself: moves into a stage hold that row KEY SHARE from their start, so that it
+    cannot be removed under them, and upgrading that lock would queue behind a removal
+    waiting for FOR UPDATE and deadlock with it. SQLite lets one writer in at a time anyway.
 
-    Take it after the row of the deal being placed is locked, never before: an import holds
-    its deals' rows and then asks for the columns, so a mover that held a column while
-    waiting for such a deal would wait on the import in a cycle.
+    Take it after the row of the card being placed is locked, never before, and wait for no
+    other card's row while holding it: an import holds its deals' rows until it commits and
+    asks for the columns last, so a writer that held a column while waiting for one of
+    those rows would wait on the import in a cycle (see ``renumber_column``).
     """
     if connection.vendor != "postgresql":
         return
