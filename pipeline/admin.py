@@ -182,8 +182,9 @@ class OpportunityAdmin(admin.ModelAdmin):
         if obj is None:
             # create_opportunity opens the deal and puts it on top of its column.
             return (*readonly, "status", "closed_at", "lost_reason", "position")
-        # Moving a deal is the board's job: it records a StageChange and sets the status.
-        return (*readonly, "pipeline", "stage", "status", "closed_at", "lost_reason")
+        # Moving a deal is the board's job: it records a StageChange, sets the status and
+        # gives the card a place no other card of its column has.
+        return (*readonly, "pipeline", "stage", "status", "closed_at", "lost_reason", "position")
 
     def get_form(
         self, request: HttpRequest, obj: Opportunity | None = None, change: bool = False, **kwargs

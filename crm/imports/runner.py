@@ -127,6 +127,7 @@ def import_csv(
                 on_rejections(plan.rejections)
             if on_progress is not None:
                 on_progress(done)
+        writer.finish()
         outcome = ImportOutcome(rows=done, created=created, updated=updated, rejected=rejected)
         if before_commit is not None:
             before_commit(outcome)

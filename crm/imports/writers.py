@@ -2,7 +2,9 @@
 
 ``plan`` decides for each row of a batch whether it creates a record, updates the one with
 its external id, or is rejected with a reason; it reads, and writes nothing, so the preview
-page uses it too. ``write`` then stores the accepted rows with a few bulk statements.
+page uses it too. ``write`` then stores the accepted rows with a few bulk statements, and
+``finish``, once the last batch is written, does what needs the whole file (deals that enter
+a stage go to the end of its column, in the file's order).
 
 Rules every kind shares:
 
@@ -24,7 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from django.conf import settings
-from django.db.models import OuterRef, Q, Subquery
+from django.core.exceptions import ValidationError
+from django.db.models import Max, OuterRef, Q, Subquery
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
@@ -40,16 +43,15 @@ from crm.imports.kinds import CleanRow, missing_required
 from crm.imports.lookups import CompanyLookup, OwnerLookup, StageLookup
 from crm.imports.models import ImportKind
 from crm.imports.parsing import CellError
-from pipeline.models import (
-    POSITION_GAP,
-    ForecastCategory,
-    Opportunity,
-    OpportunityStatus,
-    Stage,
-    StageChange,
-    StageKind,
-)
-from pipeline.positions import last_position
+from pipeline.models import POSITION_GAP, Opportunity, OpportunityStatus, Stage, StageChange
+from pipeline.positions import lock_columns
+from pipeline.stage_entry import stage_entry_fields
+
+# Where a deal the import puts into a stage waits until ``DealWriter.finish`` places it: far
+# below any real position (each new deal goes POSITION_GAP above a column's first card; it
+# takes 2**46 of them to get down here), so it is never taken for the end of its column.
+UNPLACED = -(2**62)
+PLACING_BATCH_SIZE = 1000
 
 
 @dataclass(frozen=True)
@@ -251,6 +253,9 @@ class Writer:
     def after_write(self, plan: BatchPlan) -> None:
         """Hook: rows that follow from the written ones."""
 
+    def finish(self) -> None:
+        """Hook: work once every batch is written, before the import commits."""
+
 
 class CompanyWriter(Writer):
     model = Company
@@ -373,6 +378,7 @@ class DealWriter(Writer):
         "pipeline",
         "stage",
         "stage_entered_at",
+        "stale_since",
         "status",
         "closed_at",
         "lost_reason",
@@ -384,7 +390,9 @@ class DealWriter(Writer):
         super().__init__(**kwargs)
         self.companies = CompanyLookup(self.by)
         self.stages = StageLookup()
-        self._next_positions: dict[int, int] = {}
+        # The deals written into a column, by stage, in the file's order: ``finish`` gives
+        # them their places at the end of their columns.
+        self._placed: dict[int, list[int]] = {}
 
     def new_record(self) -> Opportunity:
         return Opportunity(
@@ -418,30 +426,17 @@ class DealWriter(Writer):
             deal.lost_reason = values["lost_reason"]
 
     def _place(self, deal: Opportunity, stage: Stage, lost_reason: str) -> None:
-        """Put the deal at the end of the stage's column, with the status the stage means."""
+        """Put the deal into the stage, with what entering it means; its place comes last."""
         deal.pipeline_id = stage.pipeline_id
-        deal.stage = stage
-        deal.stage_entered_at = self.now
-        deal.position = self._next_position(stage)
-        if stage.kind == StageKind.WON:
-            deal.status, deal.closed_at, deal.lost_reason = OpportunityStatus.WON, self.now, ""
-            deal.forecast_category = ForecastCategory.CLOSED
-        elif stage.kind == StageKind.LOST:
-            reason = lost_reason or deal.lost_reason
-            if not reason:
-                raise RowProblem("lost_reason", _("Say why the deal was lost."))
-            deal.status, deal.closed_at, deal.lost_reason = OpportunityStatus.LOST, self.now, reason
-            deal.forecast_category = ForecastCategory.OMITTED
-        else:
-            if deal.status != OpportunityStatus.OPEN:
-                deal.forecast_category = ForecastCategory.PIPELINE
-            deal.status, deal.closed_at, deal.lost_reason = OpportunityStatus.OPEN, None, ""
-
-    def _next_position(self, stage: Stage) -> int:
-        if stage.pk not in self._next_positions:
-            self._next_positions[stage.pk] = last_position(stage) or 0
-        self._next_positions[stage.pk] += POSITION_GAP
-        return self._next_positions[stage.pk]
+        try:
+            entered = stage_entry_fields(
+                deal, stage, at=self.now, lost_reason=lost_reason or deal.lost_reason
+            )
+        except ValidationError as error:
+            raise RowProblem("lost_reason", error.messages[0]) from None
+        for name, value in entered.items():
+            setattr(deal, name, value)
+        deal.position = UNPLACED
 
     def update_fields(self) -> list[str]:
         names = super().update_fields()
@@ -452,6 +447,7 @@ class DealWriter(Writer):
         return [*names, "updated_by"]
 
     def after_write(self, plan: BatchPlan) -> None:
+        moved = [planned for planned in plan.accepted if planned.is_moved]
         # Every stage a deal enters is history the forecasts read: one StageChange each.
         StageChange.objects.bulk_create(
             StageChange(
@@ -461,9 +457,34 @@ class DealWriter(Writer):
                 by=self.by,
                 at=self.now,
             )
-            for planned in plan.accepted
-            if planned.is_moved
+            for planned in moved
         )
+        for planned in moved:
+            self._placed.setdefault(planned.record.stage_id, []).append(planned.record.pk)
+
+    def finish(self) -> None:
+        """Give the deals the import moved their places at the end of their columns.
+
+        Under the columns' locks, so that no board move or new deal takes the same places,
+        and only now: taken with the first batch, the locks would keep everyone from moving
+        cards into those columns until the whole import commits. Set-based: one UPDATE per
+        column and thousand deals.
+        """
+        lock_columns(self._placed)
+        for stage_id, deal_ids in self._placed.items():
+            last = (
+                Opportunity.objects.open()
+                .filter(stage_id=stage_id, position__gt=UNPLACED)
+                .aggregate(last=Max("position"))["last"]
+            )
+            start = 0 if last is None else last
+            for offset in range(0, len(deal_ids), PLACING_BATCH_SIZE):
+                chunk = deal_ids[offset : offset + PLACING_BATCH_SIZE]
+                placed = [
+                    Opportunity(pk=pk, position=start + (offset + index + 1) * POSITION_GAP)
+                    for index, pk in enumerate(chunk)
+                ]
+                update_records(Opportunity, placed, ["position"])
 
 
 WRITERS: dict[str, type[Writer]] = {

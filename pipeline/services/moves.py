@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,16 +15,16 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from contacts.models import Contact
 from pipeline.criteria import missing_entry_criteria
-from pipeline.models import (
-    ForecastCategory,
-    Opportunity,
-    OpportunityStatus,
-    Stage,
-    StageChange,
-    StageKind,
+from pipeline.models import Opportunity, Stage, StageChange, StageKind
+from pipeline.positions import (
+    gap_beside,
+    last_position,
+    lock_columns,
+    position_between,
+    renumber_column,
 )
-from pipeline.positions import column_positions, last_position, position_between, renumber_column
 from pipeline.signals import opportunity_lost, opportunity_moved, opportunity_won
+from pipeline.stage_entry import stage_entry_fields
 
 
 class MoveConflict(Exception):
@@ -84,6 +84,9 @@ class MoveOutcome:
     opportunity: Opportunity
     stage_change: StageChange | None
     renumbered: bool = field(default=False)
+    # The card is not next to the neighbours the move named: they had left the column (the
+    # board that sent it is stale), or there was no room by them that could be made now.
+    placed_elsewhere: bool = field(default=False)
 
 
 def _check_contact(opportunity: Opportunity, contact_id: int, by: User) -> None:
@@ -96,50 +99,46 @@ def _check_contact(opportunity: Opportunity, contact_id: int, by: User) -> None:
         raise ValidationError({"contact": _("Choose a contact of this deal's company.")})
 
 
-def _status_fields(stage: Stage, lost_reason: str, now: dt.datetime) -> dict[str, object]:
-    if stage.kind == StageKind.WON:
-        return {
-            "status": OpportunityStatus.WON,
-            "closed_at": now,
-            "lost_reason": "",
-            "forecast_category": ForecastCategory.CLOSED,
-        }
-    if stage.kind == StageKind.LOST:
-        if not lost_reason.strip():
-            raise ValidationError({"lost_reason": _("Say why the deal was lost.")})
-        return {
-            "status": OpportunityStatus.LOST,
-            "closed_at": now,
-            "lost_reason": lost_reason.strip(),
-            "forecast_category": ForecastCategory.OMITTED,
-        }
-    return {"status": OpportunityStatus.OPEN, "closed_at": None, "lost_reason": ""}
+@dataclass(frozen=True)
+class _Placement:
+    position: int | None  # None: the card keeps its place
+    renumbered: bool = False
+    # Not where the mover asked: its neighbours were not found (or no room could be made).
+    elsewhere: bool = False
+
+
+def _without_neighbours(opportunity: Opportunity, stage: Stage) -> _Placement:
+    """Where a card goes with no neighbour: it keeps its place in its own column, or goes
+    to the end of another."""
+    if stage.pk == opportunity.stage_id:
+        return _Placement(None)
+    return _Placement(position_between(last_position(stage), None))
 
 
 def _new_position(
     opportunity: Opportunity, stage: Stage, after_id: int | None, before_id: int | None
-) -> tuple[int | None, bool]:
-    """Position for the card between its new neighbours, renumbering the column if full.
+) -> _Placement:
+    """Where the card goes between its new neighbours, renumbering the column if full.
 
     ``after_id`` is the card that will sit just above, ``before_id`` the one just below.
-    Neighbours that have left the column meanwhile are ignored rather than trusted.
-    Returns (position, renumbered); position None keeps the card where it is.
+    Neighbours that are not open cards of the column (they left it meanwhile, or the board
+    that sent them is stale) are no neighbours. So is a pair with no room left between them
+    in a column that cannot be renumbered right now (see ``renumber_column``). The caller
+    holds the column's lock.
     """
-    neighbour_ids = [pk for pk in (after_id, before_id) if pk and pk != opportunity.pk]
-    if not neighbour_ids:
-        if stage.pk == opportunity.stage_id:
-            return None, False
-        last = last_position(stage)
-        return position_between(last, None), False
-    known = column_positions(stage, neighbour_ids)
-    position = position_between(known.get(after_id or 0), known.get(before_id or 0))
-    if position is not None:
-        return position, False
-    # No integer left between the neighbours: renumber once, under the stage lock.
-    Stage.objects.select_for_update(no_key=True).filter(pk=stage.pk).first()
-    renumber_column(stage)
-    known = column_positions(stage, neighbour_ids)
-    return position_between(known.get(after_id or 0), known.get(before_id or 0)), True
+    named = bool({after_id, before_id} - {None, opportunity.pk})
+    gap = gap_beside(stage, card_id=opportunity.pk, after_id=after_id, before_id=before_id)
+    if gap is None:
+        return replace(_without_neighbours(opportunity, stage), elsewhere=named)
+    if gap.position is not None:
+        return _Placement(gap.position)
+    # No integer left between the neighbours: renumber once; then there is room.
+    if not renumber_column(stage):
+        return replace(_without_neighbours(opportunity, stage), elsewhere=True)
+    gap = gap_beside(stage, card_id=opportunity.pk, after_id=after_id, before_id=before_id)
+    position = gap.position if gap is not None else None
+    assert position is not None  # the same neighbours, now POSITION_GAP apart
+    return _Placement(position, renumbered=True)
 
 
 def _hold_target_stage(stage_id: int, pipeline_id: int) -> Stage:
@@ -147,7 +146,8 @@ def _hold_target_stage(stage_id: int, pipeline_id: int) -> Stage:
 
     FOR KEY SHARE conflicts with the FOR UPDATE that removing a stage takes, so a removal
     waits for this move and then carries its deal along; it does not conflict with other
-    moves into the same column, nor with a renumbering (NO KEY UPDATE).
+    moves into the same column, which wait for each other on the column's lock instead.
+    Taken before the deal's row is locked: a removal locks the stage, then its deals.
     """
     lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
     table = Stage._meta.db_table
@@ -158,6 +158,40 @@ def _hold_target_stage(stage_id: int, pipeline_id: int) -> Stage:
     for stage in stages:
         return stage
     raise ValidationError({"stage": _("Choose a stage of this deal's pipeline.")})
+
+
+def _movable_opportunity(by: User, opportunity_id: int) -> Opportunity:
+    """The deal, if ``by`` may move it.
+
+    Raises DoesNotExist if ``by`` cannot see it, PermissionDenied if they may only see it.
+    """
+    opportunity = Opportunity.objects.visible_to(by).select_related("stage").get(pk=opportunity_id)
+    if opportunity.owner_id != by.pk and not (
+        Opportunity.objects.editable_by(by).filter(pk=opportunity.pk).exists()
+    ):
+        raise PermissionDenied(_("You may not change this deal."))
+    return opportunity
+
+
+def _lock_deal(opportunity_id: int) -> int:
+    """Lock the deal's row until commit; its version now.
+
+    Before the column's lock, never after it (see ``lock_columns``). A query of its own:
+    locking the row in the read above would, once a concurrent move commits, compare the
+    moved row with the stage it has left and find no deal at all.
+    """
+    return (
+        Opportunity.objects.select_for_update(no_key=True)
+        .filter(pk=opportunity_id)
+        .values_list("version", flat=True)
+        .get()
+    )
+
+
+def _conflict(opportunity_id: int) -> MoveConflict:
+    return MoveConflict(
+        Opportunity.objects.select_related("stage", "updated_by").get(pk=opportunity_id)
+    )
 
 
 def _announce_move(opportunity: Opportunity, from_stage: Stage, to_stage: Stage, by: User) -> None:
@@ -200,13 +234,12 @@ def move_opportunity(
     ``by`` (a 404), PermissionDenied when it is visible but not theirs to change (403),
     ValidationError for a bad stage or field (400), EntryCriteriaNotMet when the stage's
     requirements are unmet, and MoveConflict when ``version`` is no longer current (409).
+
+    Locks, in this order and until commit: the target stage (KEY SHARE, against its
+    removal), the deal's row, and the target column (against other writers of positions).
     """
     fields = fields or DealFields()
-    opportunity = Opportunity.objects.visible_to(by).select_related("stage").get(pk=opportunity_id)
-    if opportunity.owner_id != by.pk and not (
-        Opportunity.objects.editable_by(by).filter(pk=opportunity.pk).exists()
-    ):
-        raise PermissionDenied(_("You may not change this deal."))
+    opportunity = _movable_opportunity(by, opportunity_id)
     stage = _hold_target_stage(to_stage_id, opportunity.pipeline_id)
 
     if fields.contact_id is not None:
@@ -218,21 +251,23 @@ def move_opportunity(
         missing = missing_entry_criteria(opportunity, stage)
         if missing:
             raise EntryCriteriaNotMet(stage, missing)
-        changes.update(_status_fields(stage, fields.lost_reason, now))
-        # A deal that just moved has a fresh clock in its new stage: the nightly job would
-        # clear the flag anyway, but the board and My day should not show it stale until then.
-        changes.update(stage=stage, stage_entered_at=now, stale_since=None)
+        changes.update(
+            stage_entry_fields(opportunity, stage, at=now, lost_reason=fields.lost_reason)
+        )
+    if _lock_deal(opportunity.pk) != version:
+        # Lost already: spare the column's lock and its positions.
+        raise _conflict(opportunity.pk)
 
-    position, renumbered = _new_position(opportunity, stage, after_id, before_id)
-    if position is not None:
-        changes["position"] = position
+    lock_columns([stage.pk])
+    placement = _new_position(opportunity, stage, after_id, before_id)
+    if placement.position is not None:
+        changes["position"] = placement.position
 
     claimed = Opportunity.objects.filter(pk=opportunity.pk, version=version).update(
         **changes, version=F("version") + 1, updated_by=by, updated_at=now
     )
     if not claimed:
-        current = Opportunity.objects.select_related("stage", "updated_by").get(pk=opportunity.pk)
-        raise MoveConflict(current)
+        raise _conflict(opportunity.pk)
 
     stage_change = None
     if stage_changes:
@@ -245,4 +280,9 @@ def move_opportunity(
         )
         _announce_move(opportunity, from_stage=opportunity.stage, to_stage=stage, by=by)
     opportunity.refresh_from_db()
-    return MoveOutcome(opportunity=opportunity, stage_change=stage_change, renumbered=renumbered)
+    return MoveOutcome(
+        opportunity=opportunity,
+        stage_change=stage_change,
+        renumbered=placement.renumbered,
+        placed_elsewhere=placement.elsewhere,
+    )

@@ -29,16 +29,17 @@ from contacts.services.people import reject_unknown_fields
 from core.currencies import INVALID_MESSAGE as CURRENCY_MESSAGE
 from core.currencies import is_currency, normalise_currency
 from pipeline.models import (
+    ForecastCategory,
     Opportunity,
-    OpportunityStatus,
     Pipeline,
     Stage,
     StageChange,
     StageKind,
     board_order,
 )
-from pipeline.positions import position_between
+from pipeline.positions import first_position, lock_columns, position_between
 from pipeline.services.moves import MoveConflict
+from pipeline.stage_entry import forecast_category_problem, stage_entry_fields
 
 TITLE_MAX_LENGTH = Opportunity._meta.get_field("title").max_length or 200
 
@@ -51,15 +52,11 @@ def first_open_stage(pipeline: Pipeline) -> Stage | None:
 
 
 def top_position(stage: Stage) -> int:
-    """A position above every open card of the column."""
-    first = (
-        Opportunity.objects.open()
-        .filter(stage=stage)
-        .order_by("position")
-        .values_list("position", flat=True)
-        .first()
-    )
-    position = position_between(None, first)
+    """A position above every open card of the column, hidden ones included.
+
+    The caller holds the column's lock (``lock_columns``) until it commits the new card.
+    """
+    position = position_between(None, first_position(stage))
     assert position is not None  # with nothing above a card there is always room
     return position
 
@@ -176,18 +173,18 @@ def create_opportunity(
         lead=lead,
         owner=owner,
         pipeline=pipeline,
-        stage=stage,
         value=amount,
         currency=currency,
         expected_close_date=expected_close_date,
-        position=top_position(stage),
-        stage_entered_at=now,
-        status=OpportunityStatus.OPEN,
         created_by=by,
         updated_by=by,
         external_id=external_id.strip(),
         created_at=now,
     )
+    for name, entered in stage_entry_fields(opportunity, stage, at=now).items():
+        setattr(opportunity, name, entered)
+    lock_columns([stage.pk])
+    opportunity.position = top_position(stage)
     opportunity.full_clean(exclude=["company", "contact", "lead", "owner", "pipeline", "stage"])
     opportunity.save()
     StageChange.objects.create(
@@ -279,6 +276,11 @@ def _apply_edit(by: User, opportunity: Opportunity, fields: Mapping[str, object]
     for name in ("expected_close_date", "forecast_category"):
         if name in fields:
             setattr(opportunity, name, fields[name])
+    if fields.get("forecast_category") in ForecastCategory.values:
+        # An unknown category is the model's to refuse (full_clean below).
+        problem = forecast_category_problem(opportunity.status, opportunity.forecast_category)
+        if problem is not None:
+            errors["forecast_category"] = problem
     if "company" in fields:
         company = _visible(Company, by, fields["company"])
         if company is None:

@@ -44,6 +44,7 @@ from pipeline.models import (
     StageKind,
     board_order,
 )
+from pipeline.positions import lock_columns
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -466,6 +467,9 @@ def _move_all_deals(*, stage: Stage, target: Stage, by: User, now: dt.datetime) 
             f"SELECT id, %s, %s, %s, %s FROM {deals} WHERE stage_id = %s{lock}",
             [stage.pk, target.pk, by.pk, connection.ops.adapt_datetimefield_value(now), stage.pk],
         )
+    # The deals go to the end of the target's column: no other writer may place a card there
+    # until this commits (taken after the deals' rows, as every writer of positions does).
+    lock_columns([target.pk])
     offset = _position_offset(stage, target)
     return Opportunity.objects.filter(stage=stage).update(
         stage=target,

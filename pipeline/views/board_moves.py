@@ -1,8 +1,9 @@
 """Moving a card: drag and drop, the keyboard, the "Move to" menu and the move dialog.
 
 One endpoint, one service call (``move_opportunity``). With htmx the answer is fragments:
-on success the card (new version) with the affected column headers out of band and the
-``dealMoved`` event that tells board.js where the card belongs; on failure a message (or
+on success the card (new version) and the affected column headers, all out of band so that
+they land on whatever the board shows when the answer comes, and the ``dealMoved`` event
+that tells board.js where the card belongs; on failure a message (or
 the dialog asking for what the target stage needs) and ``moveFailed``, which puts the card
 back. A conflict also asks for ``boardRefresh``, which redraws the board as it really is.
 Without JavaScript the forms post here and get a redirect back to the board.
@@ -126,7 +127,8 @@ def _moved(
     }
     response = render(request, f"{TEMPLATE}#move-result", context)
     # Where the card belongs, for board.js to put it there before the card is swapped in:
-    # after/before when those cards are in the column, else the column's start or end.
+    # after/before when those cards are in the column, else the column's start or end (as
+    # the service did with neighbours it did not find in the column).
     placement = {
         "id": deal.pk,
         "stage": deal.stage_id,
@@ -134,7 +136,11 @@ def _moved(
         "before": data.get("before"),
         "at": "end" if stage is None or stage.kind == StageKind.OPEN else "start",
     }
-    return trigger_client_event(response, "dealMoved", placement)
+    response = trigger_client_event(response, "dealMoved", placement)
+    if outcome.placed_elsewhere:
+        # Not where it was dropped (its neighbours had left the column): redraw the board.
+        response = trigger_client_event(response, "boardRefresh", {})
+    return response
 
 
 def _status(

@@ -1,27 +1,42 @@
 // The board: drag and drop (SortableJS), keyboard moves, the deal panel, live updates.
 // A static file, not inline script: the Content-Security-Policy allows this origin only.
 //
-// A move is always the same POST to the card's data-move-url (stage, version, the ids of
-// the cards just above ("after") and below ("before")), answered with htmx fragments:
-// - 200: the card (new version) replaces itself; column headers arrive out of band; the
-//   "dealMoved" event says where the card belongs (the menu and the dialog move it there).
+// A move, whether dragged, keyed (Alt+Arrow), chosen in a card's "Move to" menu or sent
+// from the dialog, is the same POST to the deal's move URL (stage, version, the ids of the
+// cards just above ("after") and below ("before"), what the dialog filled in), answered
+// with htmx fragments:
+// - 200: the card (new version) and its columns' headers, out of band; the "dealMoved"
+//   event says where the card belongs, and the card is put there before it is swapped in.
 // - 4xx: a message for #board-status (or the dialog, 422) and "moveFailed": the card goes
 //   back where it was. A conflict (409) also sends "boardRefresh": the board is redrawn as
 //   it really is.
+//
+// Every move is sent from an element of its own in #board-moves, outside the board, and
+// the card it answers is found by its id when the answer lands, never held from the start.
+// htmx resolves HX-Retarget and dispatches a response's events from the element that sent
+// the request; the board is redrawn under its cards (a poll, a filter, "Load more"), and
+// from a card no longer in the page the retarget throws inside htmx, the request never
+// settles, and the board would stay "saving", unpolled and deaf to the keyboard.
+//
 // The poller (#board-poller) asks every 3 s whether anything changed; it is held back while
 // a card is dragged, a move is on its way, a menu or the dialog is open, or the tab hidden.
+// A redraw that arrives while a card is dragged or a move is on its way (a poll sent just
+// before) is not swapped in under it: the board is redrawn once the moves have settled.
 (function () {
   "use strict";
 
   var state = {
     dragging: false,
     movesInFlight: 0,
+    redrawWanted: false, // a redraw arrived while the board was busy: redraw when it is not
     origins: {}, // deal id -> {list, next, stage}: where a moved card came from
     suppressClickUntil: 0,
     focusCardId: null, // refocus this card once it is swapped in (keyboard moves)
     panelOpenerId: null,
     scroll: null,
   };
+  // The move dialog: what it should end up as ("open", "closed"), and whether it is fading.
+  var dialogState = { wanted: null, changing: false };
   var HANDLED_STATUSES = [400, 403, 404, 409, 422];
 
   function boardElement() {
@@ -110,44 +125,88 @@
     }
   }
 
+  function isBusy() {
+    return state.dragging || state.movesInFlight > 0;
+  }
+
+  function markSaving(id, saving) {
+    var card = cardById(id);
+    if (!card) {
+      return;
+    }
+    card.classList.toggle("is-saving", saving);
+    if (saving) {
+      card.setAttribute("aria-busy", "true");
+    } else {
+      card.removeAttribute("aria-busy");
+    }
+  }
+
+  function isMoveSource(element) {
+    return element instanceof Element && element.classList.contains("board-move");
+  }
+
+  // POST a move of deal ``id`` to ``url``; ``values`` is an object or FormData.
+  function sendMove(id, url, values) {
+    var source = document.createElement("span");
+    source.className = "board-move";
+    source.dataset.dealId = id;
+    document.getElementById("board-moves").appendChild(source);
+    state.movesInFlight += 1;
+    markSaving(id, true);
+    function done() {
+      source.remove();
+      state.movesInFlight -= 1;
+      markSaving(id, false);
+      // Neither "dealMoved" nor "moveFailed" came: a server error or no network. The message
+      // is on the board, so the dialog (if the move came from it) makes way for it.
+      if (!source.dataset.answered) {
+        putBack(id);
+        var region = statusElement();
+        announce(region ? region.dataset.unsavedMessage : "", "danger");
+        if (dialogAbout(id)) {
+          closeDialog();
+        }
+      }
+      redrawIfWanted();
+    }
+    htmx
+      .ajax("POST", url, { source: source, target: source, swap: "none", values: values })
+      .then(done, done);
+  }
+
+  // A card dragged or keyed to its new place: send where it now is.
   function postMove(card) {
     var id = card.dataset.dealId;
     var origin = state.origins[id];
     var above = siblingCard(card, -1);
     var below = siblingCard(card, 1);
-    var values = {
+    sendMove(id, withFilters(card.dataset.moveUrl), {
       stage: columnOf(card).dataset.stageId,
       version: card.dataset.version,
       after: above ? above.dataset.dealId : "",
       before: below ? below.dataset.dealId : "",
       from_stage: origin ? origin.stage : card.dataset.stageId,
-    };
-    state.movesInFlight += 1;
-    card.classList.add("is-saving");
-    card.setAttribute("aria-busy", "true");
-    function done() {
-      state.movesInFlight -= 1;
-      var current = cardById(id);
-      if (current) {
-        current.classList.remove("is-saving");
-        current.removeAttribute("aria-busy");
-      }
-      // Neither "dealMoved" nor "moveFailed" came: a server error or no network.
-      if (state.origins[id]) {
-        putBack(id);
-        var region = statusElement();
-        announce(region ? region.dataset.unsavedMessage : "", "danger");
-      }
-    }
-    htmx
-      .ajax("POST", withFilters(card.dataset.moveUrl), {
-        source: card,
-        target: card,
-        swap: "outerHTML",
-        values: values,
-      })
-      .then(done, done);
+    });
   }
+
+  // The "Move to" menu and the dialog are forms (they work without JavaScript too); with
+  // it, they send their move like any other. Their action carries the board's filters.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement)) {
+      return;
+    }
+    var card = form.closest(".deal-card");
+    var inDialog = form.matches("#board-dialog [data-board-move-dialog]");
+    if (!inDialog && !(card && form.classList.contains("deal-card-menu-list"))) {
+      return;
+    }
+    event.preventDefault();
+    var id = inDialog ? form.dataset.dealId : card.dataset.dealId;
+    closeMenus(null);
+    sendMove(id, form.getAttribute("action"), new FormData(form, event.submitter));
+  });
 
   // Put a card where the server says it now is: in its column (where the user dropped it,
   // if that is the column), or first in a won or lost column, which lists newest first.
@@ -211,6 +270,7 @@
           state.suppressClickUntil = Date.now() + 400;
           if (event.from === event.to && event.oldIndex === event.newIndex) {
             delete state.origins[event.item.dataset.dealId];
+            redrawIfWanted();
             return;
           }
           postMove(event.item);
@@ -335,33 +395,66 @@
     return document.querySelector(".deal-card-menu[open]") !== null;
   }
 
+  // Open, or on its way in or out (the backdrop fades in before the dialog shows).
   function dialogOpen() {
     var dialog = document.getElementById("board-dialog");
-    return dialog !== null && dialog.classList.contains("show");
+    return dialog !== null && (dialog.classList.contains("show") || dialogState.changing);
+  }
+
+  // The dialog asks about this deal's move.
+  function dialogAbout(id) {
+    var form = document.querySelector("#board-dialog [data-board-move-dialog]");
+    return form !== null && form.dataset.dealId === String(id);
   }
 
   // --- Server events -----------------------------------------------------------------------
 
+  // Both come from the element the move was sent from (see sendMove).
+  function answered(event) {
+    if (isMoveSource(event.target)) {
+      event.target.dataset.answered = "true";
+    }
+  }
+
   document.addEventListener("dealMoved", function (event) {
     var detail = event.detail || {};
+    answered(event);
     placeCard(detail);
     delete state.origins[String(detail.id)];
-    var dialog = document.getElementById("board-dialog");
-    if (dialog && dialog.classList.contains("show")) {
+    if (dialogOpen() && dialogAbout(detail.id)) {
       state.focusCardId = String(detail.id);
-      bootstrap.Modal.getOrCreateInstance(dialog).hide();
+      closeDialog();
     }
   });
 
   document.addEventListener("moveFailed", function (event) {
+    answered(event);
     putBack(String((event.detail || {}).id));
   });
 
+  // Sent from the board itself, so that htmx keeps one redraw on its way at a time.
   function refreshBoard() {
     var board = boardElement();
     if (board) {
-      htmx.ajax("GET", board.dataset.refreshUrl, { target: "#board", swap: "outerHTML" });
+      htmx.ajax("GET", board.dataset.refreshUrl, {
+        source: board,
+        target: board,
+        swap: "outerHTML",
+      });
     }
+  }
+
+  function redrawIfWanted() {
+    if (state.redrawWanted && !isBusy()) {
+      state.redrawWanted = false;
+      refreshBoard();
+    }
+  }
+
+  // A redraw the board asked for by itself (a poll, a refresh), not one the user asked for
+  // with the filters: that one is swapped in whatever the board is doing.
+  function isAutomaticRedraw(element) {
+    return element instanceof Element && (element.id === "board-poller" || element.id === "board");
   }
 
   document.addEventListener("boardRefresh", refreshBoard);
@@ -376,11 +469,10 @@
 
   // --- htmx plumbing -----------------------------------------------------------------------
 
+  var BOARD_PARTS = "#board, #board-dialog, #board-moves, .deal-card, [data-board-move-dialog]";
+
   function fromBoard(element) {
-    return (
-      element instanceof Element &&
-      element.closest("#board, #board-dialog, .deal-card, [data-board-move-dialog]") !== null
-    );
+    return element instanceof Element && element.closest(BOARD_PARTS) !== null;
   }
 
   // Refused moves come back as 4xx fragments aimed (HX-Retarget) at the status region or the
@@ -411,6 +503,17 @@
       detail.shouldSwap = true;
       detail.isError = false;
     }
+    // This event is dispatched on the target; the element that sent the request is here.
+    var requester = detail.requestConfig ? detail.requestConfig.elt : detail.elt;
+    var target = detail.target;
+    if (detail.shouldSwap && target && target.id === "board" && isAutomaticRedraw(requester)) {
+      if (isBusy()) {
+        // Drawn before the move on its way landed: swapped in now, it would take the card
+        // back where it was, or away from under the pointer. Redraw once the moves settle.
+        detail.shouldSwap = false;
+        state.redrawWanted = true;
+      }
+    }
     if (detail.shouldSwap) {
       dropInlineStyles(detail.target);
       if (detail.target && detail.target.id === "board") {
@@ -425,13 +528,7 @@
     if (!(element instanceof Element) || element.id !== "board-poller") {
       return;
     }
-    if (
-      state.dragging ||
-      state.movesInFlight > 0 ||
-      document.hidden ||
-      anyMenuOpen() ||
-      dialogOpen()
-    ) {
+    if (isBusy() || document.hidden || anyMenuOpen() || dialogOpen()) {
       event.preventDefault();
     }
   });
@@ -511,7 +608,7 @@
     if (target.id === "deal-panel") {
       showPanel();
     } else if (target.id === "board-dialog-content") {
-      bootstrap.Modal.getOrCreateInstance(document.getElementById("board-dialog")).show();
+      openDialog();
     } else if (target.classList.contains("board-cards")) {
       dropDuplicates(target);
     }
@@ -552,26 +649,67 @@
     }
   });
 
+  // Bootstrap ignores hide() while the modal is still fading in, and show() while it is
+  // still fading out: a move answered that quickly would leave the dialog open (or shut).
+  // So the board says what the dialog should end up as, and that happens once it is still.
+
+  function openDialog() {
+    dialogState.wanted = "open";
+    settleDialog();
+  }
+
+  function closeDialog() {
+    dialogState.wanted = "closed";
+    settleDialog();
+  }
+
+  function settleDialog() {
+    var element = document.getElementById("board-dialog");
+    if (!element || dialogState.changing || dialogState.wanted === null) {
+      return;
+    }
+    var modal = bootstrap.Modal.getOrCreateInstance(element);
+    var isOpen = element.classList.contains("show");
+    if (dialogState.wanted === "open" && !isOpen) {
+      modal.show();
+    } else if (dialogState.wanted === "closed" && isOpen) {
+      modal.hide();
+    }
+    dialogState.wanted = null;
+  }
+
+  ["show.bs.modal", "hide.bs.modal"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      if (event.target.id === "board-dialog") {
+        dialogState.changing = true;
+      }
+    });
+  });
+
   document.addEventListener("shown.bs.modal", function (event) {
     if (event.target.id !== "board-dialog") {
       return;
     }
+    dialogState.changing = false;
     var field = event.target.querySelector(
-      ".is-invalid, .modal-body input:not([type=hidden]), .modal-body select"
+      ".is-invalid, .modal-body input:not([type=hidden]), .modal-body select, .modal-body textarea"
     );
     if (field) {
       field.focus();
     }
+    settleDialog();
   });
 
   document.addEventListener("hidden.bs.modal", function (event) {
     if (event.target.id !== "board-dialog") {
       return;
     }
+    dialogState.changing = false;
     var card = state.focusCardId ? cardById(state.focusCardId) : null;
     if (card) {
       card.focus();
     }
+    settleDialog();
   });
 
   // Success messages leave on their own; errors stay until dismissed or replaced.

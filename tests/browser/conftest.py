@@ -10,12 +10,18 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from tests.browser import chromium_path
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-DEFAULT_TIMEOUT_MS = 10_000
+# How long a test waits for a condition before it gives up: generous, because the machines
+# are shared and a loaded one may take seconds to answer a request or to draw a frame. Tests
+# wait for conditions (an answer handled, an element in its final state), never for time.
+WAIT_MS = 30_000
+# Playwright's assertions (expect) have a timeout of their own, 5 s unless set here: the
+# context's default timeout covers only actions and wait_for_* calls.
+expect.set_options(timeout=WAIT_MS)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -60,10 +66,31 @@ def _file_name(node_id: str, label: str = "") -> str:
     return f"{name}-{label}.png" if label else f"{name}.png"
 
 
+def _context(browser: Browser, **options: object) -> BrowserContext:
+    context = browser.new_context(locale="en-US", timezone_id="UTC", **options)
+    context.set_default_timeout(WAIT_MS)
+    context.set_default_navigation_timeout(WAIT_MS)
+    return context
+
+
+@pytest.fixture
+def new_context(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
+    """``new_context(**options)``: another browser context (a second user, no JavaScript)
+    with the same locale and waits as ``page``'s, closed after the test."""
+    contexts: list[BrowserContext] = []
+
+    def create(**options: object) -> BrowserContext:
+        contexts.append(_context(browser, **options))
+        return contexts[-1]
+
+    yield create
+    for context in contexts:
+        context.close()
+
+
 @pytest.fixture
 def page(browser: Browser, request: pytest.FixtureRequest, artifacts_dir: Path) -> Iterator[Page]:
-    context = browser.new_context(locale="en-US", timezone_id="UTC")
-    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    context = _context(browser)
     page = context.new_page()
     yield page
     report = getattr(request.node, "report_call", None)

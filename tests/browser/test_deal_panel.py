@@ -101,6 +101,17 @@ def scroll_state(page: Page, column_id: str) -> dict:
     )
 
 
+def back_where_it_was(page: Page, column_id: str, before: dict) -> None:
+    """Until the page, the board and the column are scrolled as ``before`` (redraws settle)."""
+    page.wait_for_function(
+        """([columnId, before]) =>
+            window.scrollY === before.window &&
+            document.querySelector('#board').scrollLeft === before.board &&
+            document.querySelector('#' + columnId + ' .board-cards').scrollTop === before.column""",
+        arg=[column_id, before],
+    )
+
+
 def test_card_opens_the_panel_to_log_a_call_add_a_task_and_close_where_it_was(
     page: Page, live_server, board, artifacts_dir
 ):
@@ -185,7 +196,7 @@ def test_card_opens_the_panel_to_log_a_call_add_a_task_and_close_where_it_was(
     expect(panel).to_be_hidden()
     expect(page).to_have_url(board_url)
     expect(card).to_be_visible()
-    assert scroll_state(page, column_id) == before
+    back_where_it_was(page, column_id, before)
     # ...and the card was redrawn by the board: no overdue badge any more
     expect(card).not_to_contain_text(re.compile("overdue", re.IGNORECASE))
     page.screenshot(path=artifacts_dir / "deal-panel-closed.png", caret="initial")

@@ -18,8 +18,10 @@ def submit_login(page: Page, base_url: str, *, username: str, password: str) -> 
     form = page.locator("form").filter(has=page.locator("input[name='password']"))
     form.locator("input[name='username']").fill(username)
     form.locator("input[name='password']").fill(password)
-    form.locator("[type='submit']").first.click()
-    page.wait_for_load_state()
+    # Until the page the form answers with has loaded (the same address when refused): a
+    # load state alone may still be the login page's own, before the answer has come.
+    with page.expect_navigation():
+        form.locator("[type='submit']").first.click()
 
 
 def test_user_signs_in_and_leaves_the_login_page(page: Page, live_server, screenshot):

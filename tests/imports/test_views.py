@@ -32,8 +32,8 @@ LIST_QUERIES = 3
 # Columns: the import.
 COLUMNS_QUERIES = 3
 # Preview: the import, the file's first chunk, stages, the external ids' records (editable,
-# then taken), companies by external id and by name, the end of the target column.
-PREVIEW_QUERIES = 10
+# then taken), companies by external id and by name. (Places in columns are the import's.)
+PREVIEW_QUERIES = 9
 # Report: the import with its uploader, the count of rejections, one page of them.
 DETAIL_QUERIES = 5
 # Download: the import, then its rejections in one streamed query.

@@ -278,13 +278,16 @@ def test_manager_moves_a_deal_of_their_team(board, bob, maria):
     assert StageChange.objects.get(opportunity=deal).by == maria
 
 
+# savepoint, select deal, select stage, lock the deal's row, [PostgreSQL: lock the column,]
+# neighbours, UPDATE, INSERT history, refresh, release savepoint
+MOVE_QUERIES = 9 + (connection.vendor == "postgresql")
+
+
 def test_move_query_count_does_not_grow_with_the_column(board, alice, django_assert_num_queries):
     column = [deal_in(board["offer"], alice) for _ in range(3)]
     deal = deal_in(board["qualification"], alice, expected_close_date=dt.date(2027, 1, 1))
 
-    # savepoint, select deal, select stage, neighbours, UPDATE, INSERT history,
-    # refresh, release savepoint
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(MOVE_QUERIES):
         move_opportunity(
             opportunity_id=deal.pk,
             by=alice,
@@ -296,7 +299,7 @@ def test_move_query_count_does_not_grow_with_the_column(board, alice, django_ass
     for _ in range(40):
         deal_in(board["offer"], alice)
     other = deal_in(board["qualification"], alice, expected_close_date=dt.date(2027, 1, 1))
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(MOVE_QUERIES):
         move_opportunity(
             opportunity_id=other.pk,
             by=alice,
