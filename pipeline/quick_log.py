@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.middleware.csrf import get_token
 
 from accounts.models import User
-from pipeline.forms import TaskForm, TouchpointForm
+from pipeline.forms.activity import TaskForm, TouchpointForm
 
 
 def quick_log_context(

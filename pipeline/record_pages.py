@@ -34,7 +34,7 @@ from contacts.extensions import (
     register_timeline_source,
 )
 from contacts.models import Company, Contact, Lead
-from pipeline.forms import KIND_ICONS
+from pipeline.forms.activity import KIND_ICONS
 from pipeline.models import Opportunity, OpportunityStatus, StageChange, Task, Touchpoint
 from pipeline.quick_log import quick_log_context
 

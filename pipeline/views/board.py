@@ -32,8 +32,8 @@ from pipeline.board import (
     has_changes,
     matching_deals,
 )
+from pipeline.forms.board import BoardFilterForm
 from pipeline.models import Opportunity, Pipeline
-from pipeline.views.board_forms import BoardFilterForm
 
 # The board's one write endpoint lives in its own module; routed as ``board.move``.
 from pipeline.views.board_moves import TEMPLATE, move

@@ -34,9 +34,9 @@ from pipeline.board import (
     move_requirements,
     summarise_columns,
 )
+from pipeline.forms.board import BoardFilterForm, MoveDialogForm, MoveForm
 from pipeline.models import EntryField, Opportunity, Stage, StageKind
 from pipeline.services import EntryCriteriaNotMet, MoveConflict, MoveOutcome, move_opportunity
-from pipeline.views.board_forms import BoardFilterForm, MoveDialogForm, MoveForm
 
 TEMPLATE = "pipeline/board.html"
 DIALOG_TEMPLATE = "pipeline/_board_move_dialog.html"

@@ -34,7 +34,7 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 from accounts.models import User
 from pipeline import services
 from pipeline.board import decorate_card, with_card_fields
-from pipeline.forms import KIND_ICONS, TaskForm, TouchpointForm
+from pipeline.forms.activity import KIND_ICONS, TaskForm, TouchpointForm
 from pipeline.models import (
     Opportunity,
     OpportunityStatus,

@@ -23,7 +23,7 @@ from accounts.models import User
 from contacts.models import Contact, Lead
 from core.htmx import login_required_for_htmx
 from pipeline import services
-from pipeline.forms import TaskForm, TouchpointForm
+from pipeline.forms.activity import TaskForm, TouchpointForm
 from pipeline.quick_log import quick_log_context
 from pipeline.views.deals import LOGGED_MESSAGES
 

@@ -23,6 +23,13 @@ from django.utils.translation import ngettext
 
 from core.forms import add_service_errors
 from core.views import AdminRequest, AdminView
+from pipeline.forms.stage_settings import (
+    AddStageForm,
+    DeleteStageForm,
+    PipelineNameForm,
+    StageOrderForm,
+    StageSettingsForm,
+)
 from pipeline.models import (
     EntryField,
     Opportunity,
@@ -41,13 +48,6 @@ from pipeline.services import (
     reorder_stages,
     set_pipeline_active,
     update_stage,
-)
-from pipeline.settings_forms import (
-    AddStageForm,
-    DeleteStageForm,
-    PipelineNameForm,
-    StageOrderForm,
-    StageSettingsForm,
 )
 
 LIST_TEMPLATE = "pipeline/settings/pipeline_list.html"
