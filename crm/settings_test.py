@@ -1,6 +1,8 @@
 """Test settings: production settings with a throwaway key, fast hashing and no HTTPS redirect."""
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
 
@@ -21,3 +23,10 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # process's embedded Celery worker never takes another's task, whose rows are in another
 # test database.
 CELERY_TASK_DEFAULT_QUEUE = f"tests-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+# On SQLite the test database is a file, not memory: Django gives the browser tests' live
+# server the test's one in-memory connection, and two requests at once (a move while the
+# board polls) would use it from two threads. pytest-django adds each process's suffix.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(Path(tempfile.gettempdir()) / f"pipeline-crm-tests-{os.getpid()}.sqlite3")
+    }
