@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
+from accounts.models import Role
 from tests.browser import chromium_path
+from tests.factories import TeamFactory, UserFactory
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 # How long a test waits for a condition before it gives up: generous, because the machines
@@ -30,6 +32,19 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     report = yield
     setattr(item, f"report_{report.when}", report)
     return report
+
+
+@pytest.fixture
+def people(db):
+    """Team North: manager Maria and rep Alice, with full names the board shows."""
+    north = TeamFactory(name="North")
+    maria = UserFactory(
+        username="maria", first_name="Maria", last_name="Rossi", role=Role.MANAGER, team=north
+    )
+    north.manager = maria
+    north.save(update_fields=["manager"])
+    alice = UserFactory(username="alice", first_name="Alice", last_name="Archer", team=north)
+    return {"alice": alice, "maria": maria}
 
 
 @pytest.fixture(scope="session")

@@ -9,32 +9,17 @@ import pytest
 from django.db.models import F
 from playwright.sync_api import Locator, Page, expect
 
-from accounts.models import Role
 from pipeline.models import EntryField, Opportunity, OpportunityStatus, StageChange, StageKind
 from tests.browser.test_login import submit_login
 from tests.factories import (
     OpportunityFactory,
     PipelineFactory,
     StageFactory,
-    TeamFactory,
-    UserFactory,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct-horse-battery"  # what UserFactory sets
-
-
-@pytest.fixture
-def people(db):
-    north = TeamFactory(name="North")
-    maria = UserFactory(
-        username="maria", first_name="Maria", last_name="Rossi", role=Role.MANAGER, team=north
-    )
-    north.manager = maria
-    north.save(update_fields=["manager"])
-    alice = UserFactory(username="alice", first_name="Alice", last_name="Archer", team=north)
-    return {"alice": alice, "maria": maria}
 
 
 @pytest.fixture

@@ -14,15 +14,12 @@ from django.db.models import F
 from django.utils import timezone
 from playwright.sync_api import Page, Route, expect
 
-from accounts.models import Role
 from pipeline.models import Opportunity, StageKind
 from tests.browser.test_board import card, column_cards, open_board
 from tests.factories import (
     OpportunityFactory,
     PipelineFactory,
     StageFactory,
-    TeamFactory,
-    UserFactory,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -39,14 +36,8 @@ document.addEventListener("htmx:afterRequest", (event) => {
 
 
 @pytest.fixture
-def sales_board(db):
-    north = TeamFactory(name="North")
-    maria = UserFactory(
-        username="maria", first_name="Maria", last_name="Rossi", role=Role.MANAGER, team=north
-    )
-    north.manager = maria
-    north.save(update_fields=["manager"])
-    alice = UserFactory(username="alice", first_name="Alice", last_name="Archer", team=north)
+def sales_board(people):
+    alice, maria = people["alice"], people["maria"]
     pipeline = PipelineFactory(name="New business")
     stages = {
         "qualification": StageFactory(pipeline=pipeline, name="Qualification", position=1),
