@@ -14,9 +14,15 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from pipeline.models import (
+    BuyingRole,
+    DealChange,
+    DealContact,
+    LineItem,
     Opportunity,
     OpportunityStatus,
     Pipeline,
+    Product,
+    ProductPrice,
     Stage,
     StageAlert,
     StageChange,
@@ -339,3 +345,76 @@ class StageAlertAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: StageAlert | None = None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows services write with their rules (history, a deal's value): looked at, not edited.
+
+    A single row stays deletable (a deal's erasure deletes its rows); bulk deletion is off.
+    """
+
+    actions = None
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(DealChange)
+class DealChangeAdmin(ReadOnlyAdmin):
+    list_display = ("opportunity", "field", "old_display", "new_display", "by", "at")
+    list_filter = ("field",)
+    list_select_related = ("opportunity", "by")
+    search_fields = ("opportunity__title",)
+    date_hierarchy = "at"
+
+
+class ProductPriceInline(admin.TabularInline):
+    model = ProductPrice
+    extra = 1
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "is_active", "updated_at")
+    list_filter = ("is_active",)
+    search_fields = ("name", "code", "external_id")
+    inlines = [ProductPriceInline]
+
+
+@admin.register(ProductPrice)
+class ProductPriceAdmin(admin.ModelAdmin):
+    list_display = ("product", "currency", "unit_price")
+    list_filter = ("currency",)
+    list_select_related = ("product",)
+    search_fields = ("product__name", "product__code")
+    autocomplete_fields = ("product",)
+
+
+@admin.register(LineItem)
+class LineItemAdmin(ReadOnlyAdmin):
+    """A deal's value follows its line items: they change through the deal's pages and API."""
+
+    list_display = ("opportunity", "product", "quantity", "unit_price", "discount")
+    list_select_related = ("opportunity", "product")
+    search_fields = ("opportunity__title", "product__name", "product__code")
+
+
+@admin.register(BuyingRole)
+class BuyingRoleAdmin(admin.ModelAdmin):
+    list_display = ("name", "decides", "position", "is_active")
+    list_editable = ("position",)
+    list_filter = ("decides", "is_active")
+    search_fields = ("name",)
+
+
+@admin.register(DealContact)
+class DealContactAdmin(ReadOnlyAdmin):
+    """The primary member is the deal's contact: both change together, on the deal's pages."""
+
+    list_display = ("opportunity", "contact", "role", "is_primary", "created_at")
+    list_filter = ("role", "is_primary")
+    list_select_related = ("opportunity", "contact", "role")
+    search_fields = ("opportunity__title", "contact__first_name", "contact__last_name")

@@ -86,3 +86,22 @@ class TaskQuerySet(ActivityQuerySet):
 
 class StageChangeQuerySet(VisibleQuerySet):
     owner_path = "opportunity__owner"
+
+
+class DealChangeQuerySet(VisibleQuerySet):
+    owner_path = "opportunity__owner"
+
+
+class DealContactQuerySet(VisibleQuerySet):
+    owner_path = "opportunity__owner"
+
+
+class LineItemQuerySet(VisibleQuerySet):
+    owner_path = "opportunity__owner"
+
+
+class ProductQuerySet(models.QuerySet):
+    """The catalogue: every signed-in user reads it; only admins change it (services)."""
+
+    def active(self) -> Self:
+        return self.filter(is_active=True)

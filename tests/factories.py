@@ -10,8 +10,14 @@ from accounts.models import Role, Team, User
 from contacts.models import Company, Contact, Lead, LeadSource, QualificationCriterion
 from forecasting.models import Quota
 from pipeline.models import (
+    BuyingRole,
+    DealChange,
+    DealContact,
+    LineItem,
     Opportunity,
     Pipeline,
+    Product,
+    ProductPrice,
     Stage,
     StageKind,
     Task,
@@ -142,3 +148,58 @@ class QuotaFactory(factory.django.DjangoModelFactory):
     period_start = dt.date(2026, 10, 1)
     period_end = dt.date(2026, 12, 31)
     amount = Decimal("100000.00")
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    name = factory.Sequence(lambda n: f"Product {n}")
+    code = factory.Sequence(lambda n: f"P-{n:04d}")
+
+
+class ProductPriceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProductPrice
+
+    product = factory.SubFactory(ProductFactory)
+    currency = "EUR"
+    unit_price = Decimal("100.00")
+
+
+class LineItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LineItem
+
+    opportunity = factory.SubFactory(OpportunityFactory)
+    product = factory.SubFactory(ProductFactory)
+    quantity = Decimal("1.00")
+    unit_price = Decimal("100.00")
+
+
+class BuyingRoleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BuyingRole
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Role {n}")
+
+
+class DealContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DealContact
+
+    opportunity = factory.SubFactory(OpportunityFactory)
+    contact = factory.SubFactory(ContactFactory)
+
+
+class DealChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DealChange
+
+    opportunity = factory.SubFactory(OpportunityFactory)
+    field = "value"
+    old_value = "0.00"
+    new_value = "100.00"
+    old_display = "0.00"
+    new_display = "100.00"

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from contacts.extensions import register_merge_handler
 from contacts.models import Company, Contact, Lead
-from pipeline.models import Opportunity, Task, Touchpoint
+from pipeline.models import DealContact, Opportunity, Task, Touchpoint
 
 
 def move_company_deals(*, model: type[Model], merged_id: int, kept_id: int) -> None:
@@ -26,12 +26,31 @@ def move_company_deals(*, model: type[Model], merged_id: int, kept_id: int) -> N
 
 
 def move_contact_activity(*, model: type[Model], merged_id: int, kept_id: int) -> None:
-    """The merged contact's deals, touchpoints and tasks are about the kept contact."""
+    """The merged contact's deals, touchpoints, tasks and buying-team places are the kept
+    contact's."""
     Opportunity.objects.filter(contact_id=merged_id).update(
         contact_id=kept_id, updated_at=timezone.now()
     )
     Touchpoint.objects.filter(contact_id=merged_id).update(contact_id=kept_id)
     Task.objects.filter(contact_id=merged_id).update(contact_id=kept_id)
+    _move_buying_team(merged_id=merged_id, kept_id=kept_id)
+
+
+def _move_buying_team(*, merged_id: int, kept_id: int) -> None:
+    """Where both people are on one deal's team, the kept one's place stays (primary if
+    either was); elsewhere the merged one's place becomes the kept one's."""
+    on_both = DealContact.objects.filter(
+        contact_id=merged_id,
+        opportunity_id__in=DealContact.objects.filter(contact_id=kept_id).values("opportunity_id"),
+    )
+    primary_on = list(on_both.filter(is_primary=True).values_list("opportunity_id", flat=True))
+    # Deleted first: a deal has one primary member and a person once on its team.
+    on_both.delete()
+    if primary_on:
+        DealContact.objects.filter(contact_id=kept_id, opportunity_id__in=primary_on).update(
+            is_primary=True
+        )
+    DealContact.objects.filter(contact_id=merged_id).update(contact_id=kept_id)
 
 
 def move_lead_activity(*, model: type[Model], merged_id: int, kept_id: int) -> None:

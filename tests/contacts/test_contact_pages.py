@@ -523,8 +523,9 @@ CREATE_QUERIES = 11
 # session, user, the contact, the owner choices, the locked contact, the checks, the UPDATE
 EDIT_QUERIES = 12
 # session, user, the page's reads, both contacts locked and checked, one UPDATE per relation
-# that refers to a contact (however many rows it moves), the delete
-MERGE_QUERIES = 20
+# that refers to a contact (however many rows it moves), the buying teams both people are on
+# (read, delete, set primary), the delete
+MERGE_QUERIES = 24
 
 
 @pytest.mark.parametrize("rows", [1, 20])

@@ -15,10 +15,11 @@ from contacts.models import Company, Contact, Lead, QualificationAnswer
 from contacts.services import merge_leads
 from contacts.services.companies import merge_companies
 from contacts.services.people import merge_contacts
-from pipeline.models import Opportunity, Task, Touchpoint
+from pipeline.models import DealContact, Opportunity, Task, Touchpoint
 from tests.factories import (
     CompanyFactory,
     ContactFactory,
+    DealContactFactory,
     LeadFactory,
     OpportunityFactory,
     QualificationCriterionFactory,
@@ -43,6 +44,7 @@ MAKERS = {
     Opportunity: OpportunityFactory,
     Touchpoint: TouchpointFactory,
     Task: TaskFactory,
+    DealContact: DealContactFactory,
 }
 
 
@@ -111,3 +113,22 @@ def test_rows_of_apps_above_contacts_move_only_by_their_merge_handlers(
         return
     kept, reference = merge_with_a_reference(target, field, alice)
     assert kept.pk not in list(reference)
+
+
+def test_a_deal_with_both_people_on_its_team_keeps_one_place_primary_if_either_was(alice):
+    # Given two contacts of one company, both on a deal's buying team, the merged one primary
+    company = CompanyFactory(owner=alice)
+    kept, merged = ContactFactory.create_batch(2, company=company, owner=alice)
+    deal = OpportunityFactory(owner=alice, company=company, contact=merged)
+    DealContactFactory(opportunity=deal, contact=kept, is_primary=False)
+    DealContactFactory(opportunity=deal, contact=merged, is_primary=True)
+    elsewhere = OpportunityFactory(owner=alice, company=company, contact=merged)
+    DealContactFactory(opportunity=elsewhere, contact=merged, is_primary=True)
+
+    # When the contacts are merged
+    merge_contacts(by=alice, keep_id=kept.pk, merge_id=merged.pk)
+
+    # Then each deal has the kept person once, primary, and as its contact
+    assert list(deal.buying_team.values_list("contact_id", "is_primary")) == [(kept.pk, True)]
+    assert list(elsewhere.buying_team.values_list("contact_id", "is_primary")) == [(kept.pk, True)]
+    assert set(Opportunity.objects.values_list("contact_id", flat=True)) == {kept.pk}

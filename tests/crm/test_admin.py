@@ -45,8 +45,14 @@ from crm.webhooks.models import Webhook, WebhookDelivery, WebhookEvent
 from forecasting.models import PipelineSnapshot, Quota
 from pipeline.models import (
     AlertKind,
+    BuyingRole,
+    DealChange,
+    DealContact,
+    LineItem,
     Opportunity,
     Pipeline,
+    Product,
+    ProductPrice,
     Stage,
     StageAlert,
     StageChange,
@@ -54,10 +60,16 @@ from pipeline.models import (
     Touchpoint,
 )
 from tests.factories import (
+    BuyingRoleFactory,
     CompanyFactory,
     ContactFactory,
+    DealChangeFactory,
+    DealContactFactory,
     LeadFactory,
+    LineItemFactory,
     OpportunityFactory,
+    ProductFactory,
+    ProductPriceFactory,
     QualificationCriterionFactory,
     QuotaFactory,
     StageFactory,
@@ -80,6 +92,9 @@ CRM_MODELS = [
 ]
 READ_ONLY_MODELS = {
     StageChange,
+    DealChange,
+    LineItem,
+    DealContact,
     PipelineSnapshot,
     ImportJob,
     ImportChunk,
@@ -159,6 +174,16 @@ def new_answer() -> QualificationAnswer:
     )
 
 
+def new_deal_contact() -> DealContact:
+    deal = new_deal()
+    return DealContactFactory(
+        opportunity=deal,
+        contact=deal.contact,
+        role=BuyingRoleFactory(name=f"Role {next(_serial)}"),
+        is_primary=True,
+    )
+
+
 def new_pipeline() -> Pipeline:
     return StageFactory().pipeline
 
@@ -224,6 +249,12 @@ NEW_ROW: dict[type[Model], Callable[[], Model]] = {
     Stage: lambda: StageFactory(),
     Opportunity: new_deal,
     StageChange: new_stage_change,
+    DealChange: lambda: DealChangeFactory(opportunity=new_deal(), by=UserFactory()),
+    Product: lambda: ProductFactory(),
+    ProductPrice: lambda: ProductPriceFactory(),
+    LineItem: lambda: LineItemFactory(opportunity=new_deal()),
+    BuyingRole: lambda: BuyingRoleFactory(),
+    DealContact: new_deal_contact,
     Touchpoint: lambda: TouchpointFactory(by=UserFactory(), **new_subject()),
     Task: lambda: TaskFactory(assignee=UserFactory(), **new_subject()),
     Quota: new_quota,

@@ -9,10 +9,12 @@ from django.utils import timezone
 
 from pipeline.models import (
     AlertKind,
+    BuyingRole,
     ForecastCategory,
     Opportunity,
     OpportunityStatus,
     Pipeline,
+    Product,
     Stage,
     StageAlert,
     StageChange,
@@ -24,9 +26,13 @@ from tests.constraints import constraints_without_refusal_test, refused_by
 from tests.factories import (
     CompanyFactory,
     ContactFactory,
+    DealContactFactory,
     LeadFactory,
+    LineItemFactory,
     OpportunityFactory,
     PipelineFactory,
+    ProductFactory,
+    ProductPriceFactory,
     StageFactory,
     TaskFactory,
     TouchpointFactory,
@@ -434,3 +440,125 @@ def test_alerts_of_other_kinds_or_days_are_accepted():
 def test_unknown_alert_kind_is_refused():
     with refused_by("stage_alert_kind_valid"):
         raise_alert(StageFactory(), kind="on_fire")
+
+
+# A deal's company or contact
+
+
+def test_a_deal_with_neither_company_nor_contact_is_refused(alice, stage):
+    with refused_by("opportunity_has_company_or_contact"):
+        OpportunityFactory(owner=alice, stage=stage, company=None, contact=None)
+
+
+def test_a_deal_with_only_a_contact_is_accepted(alice, stage):
+    deal = OpportunityFactory(owner=alice, stage=stage, company=None, contact=ContactFactory())
+
+    assert deal.company is None
+
+
+# Products and line items
+
+
+@pytest.mark.django_db
+def test_product_codes_are_unique_in_any_case():
+    ProductFactory(code="LIC-100")
+
+    with refused_by("product_code_unique"):
+        ProductFactory(code="lic-100")
+
+
+@pytest.mark.django_db
+def test_products_without_a_code_may_be_many():
+    ProductFactory(code="")
+    ProductFactory(code="")
+
+    assert Product.objects.filter(code="").count() == 2
+
+
+@pytest.mark.django_db
+def test_a_product_external_id_is_unique():
+    ProductFactory(external_id="sf-01t1")
+
+    with refused_by("product_external_id_unique"):
+        ProductFactory(external_id="sf-01t1")
+
+
+@pytest.mark.django_db
+def test_a_product_has_one_price_per_currency():
+    price = ProductPriceFactory(currency="EUR")
+    ProductPriceFactory(product=price.product, currency="USD")
+
+    with refused_by("product_price_one_per_currency"):
+        ProductPriceFactory(product=price.product, currency="EUR")
+
+
+@pytest.mark.django_db
+def test_a_negative_price_is_refused():
+    with refused_by("product_price_not_negative"):
+        ProductPriceFactory(unit_price=Decimal("-0.01"))
+
+
+def test_a_line_item_of_no_quantity_is_refused(deal):
+    with refused_by("line_item_quantity_positive"):
+        LineItemFactory(opportunity=deal, quantity=Decimal("0.00"))
+
+
+def test_a_line_item_at_a_negative_price_is_refused(deal):
+    with refused_by("line_item_price_not_negative"):
+        LineItemFactory(opportunity=deal, unit_price=Decimal("-1.00"))
+
+
+@pytest.mark.parametrize("discount", [Decimal("100.01"), Decimal("-0.01")])
+def test_a_discount_outside_0_to_100_percent_is_refused(deal, discount):
+    with refused_by("line_item_discount_range"):
+        LineItemFactory(opportunity=deal, discount=discount)
+
+
+def test_a_line_item_total_is_quantity_times_price_less_discount_to_the_cent(deal):
+    item = LineItemFactory(
+        opportunity=deal,
+        quantity=Decimal("3.00"),
+        unit_price=Decimal("33.33"),
+        discount=Decimal("12.50"),
+    )
+
+    # 99.99 less 12.5% is 87.49125: rounded half up to the cent.
+    assert item.total == Decimal("87.49")
+    assert LineItemFactory(opportunity=deal, discount=Decimal("100.00")).total == Decimal("0.00")
+
+
+# The buying team
+
+
+@pytest.mark.django_db
+def test_the_buying_roles_a_team_starts_with_name_who_decides():
+    roles = dict(BuyingRole.objects.values_list("name", "decides"))
+
+    assert roles == {
+        "Decision maker": True,
+        "Economic buyer": True,
+        "Champion": False,
+        "Influencer": False,
+        "User": False,
+        "Blocker": False,
+    }
+
+
+@pytest.mark.django_db
+def test_buying_role_names_are_unique_in_any_case():
+    with refused_by("buying_role_name_unique"):
+        BuyingRole.objects.create(name="champion")
+
+
+def test_a_contact_is_on_a_buying_team_once(deal):
+    member = DealContactFactory(opportunity=deal)
+
+    with refused_by("deal_contact_once_per_deal"):
+        DealContactFactory(opportunity=deal, contact=member.contact)
+
+
+def test_a_buying_team_has_one_primary_member(deal):
+    DealContactFactory(opportunity=deal, is_primary=True)
+
+    with refused_by("deal_contact_one_primary"):
+        DealContactFactory(opportunity=deal, is_primary=True)

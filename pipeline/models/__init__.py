@@ -1,0 +1,53 @@
+"""The pipeline app's models, one module per part of the domain.
+
+``pipelines`` (Pipeline, Stage), ``deals`` (Opportunity, StageChange), ``history``
+(DealChange), ``products`` (Product, ProductPrice, LineItem), ``buying_team`` (BuyingRole,
+DealContact), ``activity`` (Touchpoint, Task), ``alerts`` (StageAlert). Import them from
+here: ``from pipeline.models import Opportunity``.
+"""
+
+from pipeline.models.activity import (
+    SUBJECT_FIELDS,
+    Task,
+    Touchpoint,
+    TouchpointKind,
+    TouchpointOutcome,
+)
+from pipeline.models.alerts import AlertKind, StageAlert
+from pipeline.models.buying_team import BuyingRole, DealContact
+from pipeline.models.deals import (
+    POSITION_GAP,
+    ForecastCategory,
+    Opportunity,
+    OpportunityStatus,
+    StageChange,
+)
+from pipeline.models.history import DealChange
+from pipeline.models.pipelines import EntryField, Pipeline, Stage, StageKind, board_order
+from pipeline.models.products import LineItem, Product, ProductPrice
+
+__all__ = [
+    "POSITION_GAP",
+    "SUBJECT_FIELDS",
+    "AlertKind",
+    "BuyingRole",
+    "DealChange",
+    "DealContact",
+    "EntryField",
+    "ForecastCategory",
+    "LineItem",
+    "Opportunity",
+    "OpportunityStatus",
+    "Pipeline",
+    "Product",
+    "ProductPrice",
+    "Stage",
+    "StageAlert",
+    "StageChange",
+    "StageKind",
+    "Task",
+    "Touchpoint",
+    "TouchpointKind",
+    "TouchpointOutcome",
+    "board_order",
+]
