@@ -1,37 +1,24 @@
-"""Pipelines, stages, deals, touchpoints and tasks as the API shows and accepts them.
-
-Fields only the services set (version, position, status, stage_entered_at, ...) are read
-only: a client sending them changes nothing. Related records are named by id and resolved
-through ``visible_to``, owners and assignees through ``assignable_users``.
-"""
+"""Deals as the API shows and accepts them, and the answers of a move."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.fields import UserChoiceField
 from accounts.assignment import assignable_users
-from contacts.models import Company, Contact, Lead
+from contacts.models import Company, Contact
 from core.api.fields import RecordIdField, TextField, VisibleRelatedField, id_field
 from core.api.serializers import ModelSerializer
 from core.currencies import validate_currency
 from pipeline.models import (
-    EntryField,
     Opportunity,
     Pipeline,
     Stage,
-    Task,
-    Touchpoint,
-    TouchpointKind,
-    TouchpointOutcome,
-    board_order,
 )
 
-# Versions beyond what the column holds are refused as input, not sent to the database.
 MAX_VERSION = 2**31 - 1
 
 
@@ -44,84 +31,6 @@ def version_field() -> serializers.IntegerField:
 
 
 # What a stage shows and an admin sets, in one order for reading and writing.
-STAGE_FIELDS = [
-    "id",
-    "pipeline",
-    "name",
-    "position",
-    "kind",
-    "probability",
-    "rotting_days",
-    "entry_fields",
-    "entry_checklist",
-]
-
-
-class StageSerializer(ModelSerializer):
-    entry_fields = serializers.ListField(
-        child=serializers.ChoiceField(choices=EntryField.choices),
-        read_only=True,
-        help_text=_("Deal fields a deal must have to enter."),
-    )
-    entry_checklist = serializers.ListField(
-        child=serializers.CharField(),
-        read_only=True,
-        help_text=_("Items the rep must tick before a deal may enter."),
-    )
-
-    class Meta:
-        model = Stage
-        fields = STAGE_FIELDS
-        read_only_fields = fields
-
-
-class StageWriteSerializer(ModelSerializer):
-    """An admin's stage settings; the pipeline and kind are chosen once, when adding it."""
-
-    entry_fields = serializers.ListField(
-        child=serializers.ChoiceField(choices=EntryField.choices),
-        required=False,
-        max_length=len(EntryField.values),
-        help_text=_("Deal fields a deal must have to enter."),
-    )
-    entry_checklist = serializers.ListField(
-        child=TextField(max_length=100),
-        required=False,
-        max_length=20,
-        help_text=_("Items the rep must tick before a deal may enter."),
-    )
-
-    class Meta:
-        model = Stage
-        fields = STAGE_FIELDS
-        read_only_fields = ["position"]
-        # The service checks the name against the stages in use and names the field.
-        validators: list[Any] = []
-
-
-class StageUpdateSerializer(StageWriteSerializer):
-    class Meta(StageWriteSerializer.Meta):
-        read_only_fields = ["pipeline", "kind", "position"]
-
-
-class StageRemovalSerializer(serializers.Serializer):
-    move_deals_to = id_field(
-        required=False, help_text=_("The stage that takes this stage's deals.")
-    )
-
-
-class PipelineSerializer(ModelSerializer):
-    stages = serializers.SerializerMethodField(help_text=_("Stages in use, in board order."))
-
-    class Meta:
-        model = Pipeline
-        fields = ["id", "name", "position", "is_active", "stages"]
-        read_only_fields = fields
-
-    @extend_schema_field(StageSerializer(many=True))
-    def get_stages(self, pipeline: Pipeline) -> list[dict[str, Any]]:
-        # Prefetched by the view (stages in use only): no query per pipeline.
-        return StageSerializer(board_order(pipeline.stages.all()), many=True).data
 
 
 class OpportunitySerializer(ModelSerializer):
@@ -301,85 +210,3 @@ class CurrentDealSerializer(ModelSerializer):
 class MoveConflictSerializer(serializers.Serializer):
     detail = serializers.CharField()
     current = CurrentDealSerializer()
-
-
-class TouchpointSerializer(ModelSerializer):
-    kind = serializers.ChoiceField(choices=TouchpointKind.choices)
-    outcome = serializers.ChoiceField(
-        choices=TouchpointOutcome.choices, required=False, allow_blank=True
-    )
-    at = serializers.DateTimeField(
-        required=False, help_text=_("When it happened (default: now); never in the future.")
-    )
-    opportunity = VisibleRelatedField(Opportunity, required=False, allow_null=True)
-    lead = VisibleRelatedField(Lead, required=False, allow_null=True)
-    contact = VisibleRelatedField(Contact, required=False, allow_null=True)
-    by_name = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Touchpoint
-        fields = [
-            "id",
-            "kind",
-            "at",
-            "outcome",
-            "summary",
-            "opportunity",
-            "lead",
-            "contact",
-            "by",
-            "by_name",
-        ]
-        read_only_fields = ["by"]
-        extra_kwargs = {"summary": {"max_length": 5000}}
-
-    def get_by_name(self, touchpoint: Touchpoint) -> str | None:
-        return str(touchpoint.by) if touchpoint.by else None
-
-
-class TaskSerializer(ModelSerializer):
-    opportunity = VisibleRelatedField(Opportunity, required=False, allow_null=True)
-    lead = VisibleRelatedField(Lead, required=False, allow_null=True)
-    contact = VisibleRelatedField(Contact, required=False, allow_null=True)
-    assignee = UserChoiceField(
-        assignable_users, required=False, help_text=_("Default: you. Reps assign only themselves.")
-    )
-    assignee_name = serializers.CharField(source="assignee.__str__", read_only=True)
-    is_done = serializers.BooleanField(read_only=True)
-
-    class Meta:
-        model = Task
-        fields = [
-            "id",
-            "title",
-            "notes",
-            "due_at",
-            "done_at",
-            "is_done",
-            "overdue_since",
-            "assignee",
-            "assignee_name",
-            "opportunity",
-            "lead",
-            "contact",
-            "created_by",
-            "created_at",
-        ]
-        read_only_fields = ["done_at", "overdue_since", "created_by", "created_at"]
-
-
-class ConvertLeadSerializer(serializers.Serializer):
-    """What the new deal needs; the company and contact come from the lead."""
-
-    pipeline = id_field(help_text=_("The pipeline the deal starts in (its first open stage)."))
-    title = TextField(max_length=200)
-    value = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
-    currency = TextField(validators=[validate_currency], required=False)
-    expected_close_date = serializers.DateField(required=False, allow_null=True)
-    company = id_field(
-        required=False,
-        allow_null=True,
-        help_text=_(
-            "An existing company you can see; default: one with the lead's domain, else new."
-        ),
-    )
