@@ -18,7 +18,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,7 +37,8 @@ from pipeline.models import (
     board_order,
 )
 from pipeline.positions import first_position, lock_columns, position_between
-from pipeline.services.moves import MoveConflict
+from pipeline.services.claims import claim_deal, lock_editable_deal
+from pipeline.services.history import deal_snapshot, record_deal_changes
 from pipeline.stage_entry import forecast_category_problem, stage_entry_fields
 
 TITLE_MAX_LENGTH = Opportunity._meta.get_field("title").max_length or 200
@@ -214,22 +214,6 @@ EDITABLE_FIELDS = frozenset(
 _CHECKED_FIELDS = ("company", "contact", "owner")
 
 
-def _editable_opportunity(by: User, opportunity_id: int) -> Opportunity:
-    """The deal, locked, if ``by`` may change it.
-
-    Raises DoesNotExist if ``by`` cannot see it, PermissionDenied if they may only see it.
-    """
-    # Only the deal's row: visibility joins the owner, whose row an edit does not change.
-    opportunity = (
-        Opportunity.objects.visible_to(by).select_for_update(of=("self",)).get(pk=opportunity_id)
-    )
-    if opportunity.owner_id != by.pk and not (
-        Opportunity.objects.editable_by(by).filter(pk=opportunity.pk).exists()
-    ):
-        raise PermissionDenied(_("You may not change this deal."))
-    return opportunity
-
-
 def _visible(model: type[Company] | type[Contact], by: User, value: object) -> Any:
     pk = value.pk if isinstance(value, model) else value
     if not isinstance(pk, int):
@@ -340,35 +324,31 @@ def update_opportunity(
 
     Every edit with fields, even one that repeats the current values, writes and bumps
     ``version``, so a board move begun before it loses with a 409 instead of silently
-    undoing it. An edit with no fields writes nothing.
+    undoing it. Each field whose value changed gets a DealChange row, in this transaction.
+    An edit with no fields writes nothing.
     """
     # Locked, so the checks below hold for the row the UPDATE writes.
-    opportunity = _editable_opportunity(by, opportunity_id)
-    if version is not None and opportunity.version != version:
-        raise MoveConflict(
-            Opportunity.objects.select_related("stage", "updated_by").get(pk=opportunity.pk)
-        )
+    opportunity = lock_editable_deal(by=by, opportunity_id=opportunity_id, version=version)
     if not fields:
         return opportunity
+    before = deal_snapshot(opportunity, fields)
     _apply_edit(by, opportunity, fields)
     # By column (``owner_id``), so an unchanged owner or company is not loaded to be written.
     columns = {field.name: field.attname for field in Opportunity._meta.concrete_fields}
     changes = {columns[name]: getattr(opportunity, columns[name]) for name in fields}
-    rows = Opportunity.objects.filter(pk=opportunity.pk)
-    if version is not None:
-        # The lock already decided the race on PostgreSQL; SQLite takes no row locks.
-        rows = rows.filter(version=version)
     try:
         with transaction.atomic():
-            claimed = rows.update(
-                **changes, version=F("version") + 1, updated_by=by, updated_at=timezone.now()
-            )
+            claim_deal(by=by, opportunity=opportunity, version=version, columns=changes)
     except IntegrityError:
         # Another request took the same external id after our check: say which field.
         _check_external_id(opportunity)
         raise
-    if not claimed:
-        current = Opportunity.objects.select_related("stage", "updated_by").get(pk=opportunity.pk)
-        raise MoveConflict(current)
+    record_deal_changes(
+        opportunity=opportunity,
+        by=by,
+        before=before,
+        after=deal_snapshot(opportunity, fields),
+        at=opportunity.updated_at,
+    )
     opportunity.refresh_from_db()
     return opportunity

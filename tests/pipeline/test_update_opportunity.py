@@ -228,3 +228,46 @@ def test_an_edit_makes_an_earlier_board_move_lose(alice, deal):
 
     with pytest.raises(MoveConflict):
         move_opportunity(opportunity_id=deal.pk, by=alice, to_stage_id=target.pk, version=1)
+
+
+def test_an_edit_records_each_changed_field_in_the_deal_history(alice, deal):
+    other = ContactFactory(company=deal.company, first_name="Zoe", last_name="Quinn")
+
+    update_opportunity(
+        by=alice,
+        opportunity_id=deal.pk,
+        version=deal.version,
+        fields={"title": deal.title, "value": "9100.50", "contact": other.pk},
+    )
+
+    changes = {change.field: change for change in deal.changes.all()}
+    # The title was set to what it was: no row for it.
+    assert set(changes) == {"value", "contact"}
+    assert (changes["value"].old_value, changes["value"].new_value) == (
+        str(deal.value),
+        "9100.50",
+    )
+    assert changes["contact"].new_value == other.pk
+    assert changes["contact"].new_display == str(other)
+    assert {change.by for change in changes.values()} == {alice}
+
+
+def test_a_refused_edit_records_no_history(alice, deal):
+    with pytest.raises(ValidationError):
+        update_opportunity(
+            by=alice,
+            opportunity_id=deal.pk,
+            version=None,
+            fields={"title": "Renamed", "value": "-1"},
+        )
+
+    assert not deal.changes.exists()
+
+
+def test_a_stale_version_records_no_history(alice, deal):
+    update_opportunity(by=alice, opportunity_id=deal.pk, version=1, fields={"title": "First"})
+
+    with pytest.raises(MoveConflict, match=f"{alice} changed this deal first"):
+        update_opportunity(by=alice, opportunity_id=deal.pk, version=1, fields={"title": "Late"})
+
+    assert list(deal.changes.values_list("field", "new_value")) == [("title", "First")]
