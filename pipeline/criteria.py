@@ -11,7 +11,7 @@ def missing_entry_criteria(opportunity: Opportunity, stage: Stage) -> list[str]:
     """Names of the stage's requirements the deal does not meet, in the stage's order.
 
     A lost stage takes any deal: losing is never blocked by paperwork. ``next_task`` costs
-    one indexed query, and only when the stage asks for it.
+    one indexed query, and only when the stage asks for it; a deal not yet saved has no task.
     """
     if stage.kind == StageKind.LOST:
         return []
@@ -23,9 +23,8 @@ def missing_entry_criteria(opportunity: Opportunity, stage: Stage) -> list[str]:
             missing.append(str(EntryField.EXPECTED_CLOSE_DATE.label))
         elif name == EntryField.CONTACT and opportunity.contact_id is None:
             missing.append(str(EntryField.CONTACT.label))
-        elif (
-            name == EntryField.NEXT_TASK
-            and not opportunity.tasks.filter(done_at__isnull=True).exists()
+        elif name == EntryField.NEXT_TASK and (
+            opportunity.pk is None or not opportunity.tasks.filter(done_at__isnull=True).exists()
         ):
             missing.append(str(EntryField.NEXT_TASK.label))
     done = set(opportunity.checklist_done)

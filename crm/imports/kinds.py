@@ -175,7 +175,21 @@ FIELDS: Mapping[str, tuple[Field, ...]] = {
     ImportKind.DEALS: (
         EXTERNAL_ID,
         Field("title", gettext_lazy("Title"), text(200), required=True),
-        COMPANY,
+        # A deal is with a company, a contact or both: neither column alone is required.
+        Field(
+            "company",
+            gettext_lazy("Company"),
+            text(200),
+            help_text=gettext_lazy(
+                "The company's external id or its name; empty: the contact's company."
+            ),
+        ),
+        Field(
+            "contact",
+            gettext_lazy("Contact"),
+            text(254),
+            help_text=gettext_lazy("The contact's external id or email."),
+        ),
         OWNER,
         Field(
             "pipeline",

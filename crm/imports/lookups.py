@@ -1,7 +1,8 @@
-"""Finding the records a row names (owner, company, pipeline and stage), a batch at a time.
+"""Finding the records a row names (owner, company, contact, pipeline and stage), a batch at
+a time.
 
-Owners and stages are few and cached for the whole import. Companies may be as many as
-the rows, so they are looked up per batch: memory is bounded by the batch, not the file.
+Owners and stages are few and cached for the whole import. Companies and contacts may be as
+many as the rows, so they are looked up per batch: memory is bounded by the batch, not the file.
 Every lookup goes through the importing user's permissions, so a name they could not
 choose on a page is "not found" for them here too.
 """
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.assignment import assignable_users
 from accounts.models import User
-from contacts.models import Company
+from contacts.models import Company, Contact
 from crm.imports.parsing import CellError
 from pipeline.models import Pipeline, Stage, StageKind, board_order
 
@@ -109,6 +110,59 @@ class CompanyLookup:
             raise CellError(
                 _("No company “%(name)s” that you can see: import it first, or check the name.")
                 % {"name": value}
+            )
+        return matches[0]
+
+
+class ContactLookup:
+    """Contacts visible to the importer, by external id first, else by email; each with the
+    id of its company, which a deal without a company of its own takes."""
+
+    def __init__(self, by: User) -> None:
+        self.by = by
+        self._by_external_id: dict[str, tuple[int, int]] = {}
+        self._by_email: dict[str, list[tuple[int, int]]] = defaultdict(list)
+
+    def load(self, values: Iterable[str]) -> None:
+        """Look up this batch's contacts, forgetting the previous batch's."""
+        values = set(values)
+        self._by_external_id.clear()
+        self._by_email.clear()
+        if not values:
+            return
+        visible = Contact.objects.visible_to(self.by)
+        self._by_external_id.update(
+            (external_id, (pk, company_id))
+            for external_id, pk, company_id in visible.filter(external_id__in=values)
+            .exclude(external_id="")
+            .values_list("external_id", "pk", "company_id")
+        )
+        emails = {value.casefold() for value in values - self._by_external_id.keys()}
+        if not emails:
+            return
+        # lower(email) is indexed (contact_email_ci_idx).
+        rows = (
+            visible.annotate(email_key=Lower("email"))
+            .filter(email_key__in=emails)
+            .values_list("pk", "company_id", "email_key")
+        )
+        for pk, company_id, email_key in rows:
+            self._by_email[email_key].append((pk, company_id))
+
+    def contact(self, value: str) -> tuple[int, int]:
+        """(contact id, its company's id) for an external id or an email."""
+        if value in self._by_external_id:
+            return self._by_external_id[value]
+        matches = self._by_email.get(value.casefold(), [])
+        if len(matches) > 1:
+            raise CellError(
+                _("%(count)s contacts have the email “%(email)s”: give the contact's external id.")
+                % {"count": len(matches), "email": value}
+            )
+        if not matches:
+            raise CellError(
+                _("No contact “%(email)s” that you can see: import it first, or check it.")
+                % {"email": value}
             )
         return matches[0]
 

@@ -40,7 +40,7 @@ from contacts.services.leads import LEAD_DETAILS
 from contacts.services.people import TEXT_FIELDS as CONTACT_TEXT_FIELDS
 from crm.imports.bulk import update_records
 from crm.imports.kinds import CleanRow, missing_required
-from crm.imports.lookups import CompanyLookup, OwnerLookup, StageLookup
+from crm.imports.lookups import CompanyLookup, ContactLookup, OwnerLookup, StageLookup
 from crm.imports.models import ImportKind
 from crm.imports.parsing import CellError
 from pipeline.models import POSITION_GAP, Opportunity, OpportunityStatus, Stage, StageChange
@@ -389,6 +389,7 @@ class DealWriter(Writer):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.companies = CompanyLookup(self.by)
+        self.contacts = ContactLookup(self.by)
         self.stages = StageLookup()
         # The deals written into a column, by stage, in the file's order: ``finish`` gives
         # them their places at the end of their columns.
@@ -403,11 +404,13 @@ class DealWriter(Writer):
 
     def load(self, rows: list[CleanRow]) -> None:
         self.companies.load(row.values["company"] for row in rows if "company" in row.values)
+        self.contacts.load(row.values["contact"] for row in rows if "contact" in row.values)
 
     def apply(self, planned: Planned, values: dict[str, Any]) -> None:
         deal: Opportunity = planned.record
         if "company" in values:
             deal.company_id = self._resolve("company", self.companies.company_id, values["company"])
+        self._apply_contact(deal, values)
         deal.updated_by = self.by
         try:
             stage = self.stages.stage(
@@ -425,6 +428,22 @@ class DealWriter(Writer):
         elif "lost_reason" in values and deal.status == OpportunityStatus.LOST:
             deal.lost_reason = values["lost_reason"]
 
+    def _apply_contact(self, deal: Opportunity, values: dict[str, Any]) -> None:
+        """The row's contact, of the deal's company; a deal without a company takes the
+        contact's, as ``create_opportunity`` does."""
+        if "contact" in values:
+            deal.contact_id, company_id = self._resolve(
+                "contact", self.contacts.contact, values["contact"]
+            )
+            if deal.company_id is None:
+                deal.company_id = company_id
+            elif deal.company_id != company_id:
+                raise RowProblem("contact", _("Choose a contact of this deal's company."))
+        if deal.company_id is None and deal.contact_id is None:
+            raise RowProblem(
+                "company", _("A deal needs a company or a contact; give at least one.")
+            )
+
     def _place(self, deal: Opportunity, stage: Stage, lost_reason: str) -> None:
         """Put the deal into the stage, with what entering it means; its place comes last."""
         deal.pipeline_id = stage.pipeline_id
@@ -440,8 +459,9 @@ class DealWriter(Writer):
 
     def update_fields(self) -> list[str]:
         names = super().update_fields()
-        if "company" in self.mapped:
-            names.append("company")
+        if self.mapped & {"company", "contact"}:
+            # A contact can bring its company along, so both are written.
+            names += ["company", "contact"]
         if self.mapped & {"pipeline", "stage", "lost_reason"}:
             names += self.stage_fields
         return [*names, "updated_by"]

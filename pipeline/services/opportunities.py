@@ -1,8 +1,9 @@
 """Creating and editing a deal: the one way deals come into being, for pages, the API,
 imports, the admin and lead conversion alike, and the one way their details change.
 
-A new deal enters an open stage of an active pipeline (the first one unless told otherwise),
-sits at the top of that column, and its history starts with a StageChange from no stage, so
+A new deal enters an open stage of an active pipeline (the first one unless told otherwise)
+once it meets that stage's entry criteria, as a board move into it would; it sits at the top
+of that column, and its history starts with a StageChange from no stage, so
 time-in-stage and conversion reports count it from the moment it was created.
 
 An edit changes a deal's details (title, company, contact, owner, value, ...). Its stage,
@@ -27,9 +28,11 @@ from contacts.models import Company, Contact, Lead
 from contacts.services.people import reject_unknown_fields
 from core.currencies import INVALID_MESSAGE as CURRENCY_MESSAGE
 from core.currencies import is_currency, normalise_currency
+from pipeline.criteria import missing_entry_criteria
 from pipeline.models import (
     ForecastCategory,
     Opportunity,
+    OpportunityStatus,
     Pipeline,
     Stage,
     StageChange,
@@ -39,6 +42,7 @@ from pipeline.models import (
 from pipeline.positions import first_position, lock_columns, position_between
 from pipeline.services.claims import claim_deal, lock_editable_deal
 from pipeline.services.history import deal_snapshot, record_deal_changes
+from pipeline.services.moves import EntryCriteriaNotMet
 from pipeline.stage_entry import forecast_category_problem, stage_entry_fields
 
 TITLE_MAX_LENGTH = Opportunity._meta.get_field("title").max_length or 200
@@ -102,8 +106,9 @@ def check_new_opportunity(
 ) -> dict[str, str]:
     """What is wrong with where a new deal would go, by field; empty when nothing is.
 
-    Parts that are None are not checked (a form reports them missing itself). Shared by
-    ``create_opportunity`` and forms that want the same messages beside their fields.
+    Parts that are None are not checked (a form reports them missing itself; a deal without
+    a company takes its contact's). Shared by ``create_opportunity`` and forms that want the
+    same messages beside their fields.
     """
     errors: dict[str, str] = {}
     _clean_title(title, errors)
@@ -119,12 +124,24 @@ def check_new_opportunity(
             errors["stage"] = _("Choose a stage of this pipeline.")
         elif stage.kind != StageKind.OPEN:
             errors["stage"] = _("A new deal starts in an open stage.")
-    if company is not None:
-        if not Company.objects.visible_to(by).filter(pk=company.pk).exists():
-            errors["company"] = _("Choose a company you can see.")
-        if contact is not None and contact.company_id != company.pk:
+    if company is not None and not Company.objects.visible_to(by).filter(pk=company.pk).exists():
+        errors["company"] = _("Choose a company you can see.")
+    if contact is not None:
+        if not Contact.objects.visible_to(by).filter(pk=contact.pk).exists():
+            errors["contact"] = _("Choose a contact you can see.")
+        elif company is not None and contact.company_id != company.pk:
             errors["contact"] = _("Choose a contact of this deal's company.")
     return errors
+
+
+def _clean_forecast_category(category: str, errors: dict[str, str]) -> str:
+    if category not in ForecastCategory.values:
+        errors["forecast_category"] = _("Choose a forecast category.")
+        return category
+    problem = forecast_category_problem(OpportunityStatus.OPEN, category)
+    if problem is not None:
+        errors["forecast_category"] = problem
+    return category
 
 
 @transaction.atomic
@@ -132,31 +149,42 @@ def create_opportunity(
     *,
     by: User,
     title: str,
-    company: Company,
     pipeline: Pipeline,
     value: Decimal,
     currency: str,
+    company: Company | None = None,
+    contact: Contact | None = None,
     stage: Stage | None = None,
     owner: User | None = None,
     expected_close_date: dt.date | None = None,
-    contact: Contact | None = None,
+    forecast_category: str = ForecastCategory.PIPELINE,
     lead: Lead | None = None,
     external_id: str = "",
 ) -> Opportunity:
-    """Create an open deal for a company ``by`` can see, owned by ``owner`` (default ``by``).
+    """Create an open deal with a company and/or a contact ``by`` can see, owned by ``owner``
+    (default ``by``), in ``stage`` (default: the pipeline's first open stage).
 
-    The owner must be someone ``by`` may give work to (themselves; a manager's team; anyone
-    for an admin), else PermissionDenied. Bad input raises ValidationError naming the field:
-    an inactive pipeline, a stage that is closed, archived or of another pipeline, a contact
-    of another company, a negative value, a currency that is not an ISO code.
+    Without a company the deal is with the contact's company. The owner must be someone
+    ``by`` may give work to (themselves; a manager's team; anyone for an admin), else
+    PermissionDenied. Bad input raises ValidationError naming the field: neither company nor
+    contact, an inactive pipeline, a stage that is closed, archived or of another pipeline,
+    a contact of another company, a negative value, a currency that is not an ISO code, a
+    forecast category an open deal cannot be in. A stage whose entry criteria the new deal
+    does not meet raises EntryCriteriaNotMet, as a move into it would. Nothing is written
+    on any refusal.
     """
     errors = check_new_opportunity(
         by=by, title=title, company=company, pipeline=pipeline, stage=stage, contact=contact
     )
+    if company is None and contact is None:
+        errors["company"] = _("A deal needs a company or a contact; choose at least one.")
     amount = _clean_value(value, errors)
     currency = _clean_currency(currency, errors)
+    forecast_category = _clean_forecast_category(forecast_category, errors)
     if errors:
         raise ValidationError(errors)
+    if company is None and contact is not None:
+        company = contact.company
     stage = stage or first_open_stage(pipeline)
     assert stage is not None  # checked above
     owner = by if owner is None else owner
@@ -176,11 +204,15 @@ def create_opportunity(
         value=amount,
         currency=currency,
         expected_close_date=expected_close_date,
+        forecast_category=forecast_category,
         created_by=by,
         updated_by=by,
         external_id=external_id.strip(),
         created_at=now,
     )
+    missing = missing_entry_criteria(opportunity, stage)
+    if missing:
+        raise EntryCriteriaNotMet(stage, missing)
     for name, entered in stage_entry_fields(opportunity, stage, at=now).items():
         setattr(opportunity, name, entered)
     lock_columns([stage.pk])

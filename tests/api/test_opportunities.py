@@ -336,3 +336,56 @@ def test_a_taken_external_id_names_the_field(api_as, alice, deals, sales):
 
     assert response.status_code == 400
     assert list(response.json()) == ["external_id"]
+
+
+def test_create_with_a_contact_and_no_company_takes_the_contacts_company(api_as, alice, sales):
+    contact = ContactFactory(company=CompanyFactory(owner=alice), owner=alice)
+
+    response = api_as(alice).post(
+        "/api/opportunities/",
+        {
+            "title": "Consumer deal",
+            "contact": contact.pk,
+            "pipeline": sales.pipeline.pk,
+            "forecast_category": "best_case",
+        },
+        format="json",
+    )
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["company"], body["contact"], body["forecast_category"]) == (
+        contact.company_id,
+        contact.pk,
+        "best_case",
+    )
+
+
+def test_create_without_company_or_contact_names_company(api_as, alice, sales):
+    response = api_as(alice).post(
+        "/api/opportunities/", {"title": "Nobody", "pipeline": sales.pipeline.pk}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["company"]
+    assert not Opportunity.objects.exists()
+
+
+def test_create_into_a_stage_whose_criteria_are_unmet_lists_them(api_as, alice, sales):
+    sales.qualification.entry_fields = ["value"]
+    sales.qualification.save()
+
+    response = api_as(alice).post(
+        "/api/opportunities/",
+        {
+            "title": "Deal",
+            "company": CompanyFactory(owner=alice).pk,
+            "pipeline": sales.pipeline.pk,
+            "stage": sales.qualification.pk,
+        },
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["missing_fields"] == ["value"]
+    assert not Opportunity.objects.exists()

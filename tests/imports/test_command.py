@@ -90,8 +90,8 @@ def test_command_reads_the_encoding_it_is_given(alice, acme, pipeline, tmp_path)
 
 
 def test_command_names_a_missing_required_column(alice, pipeline, deals_file):
-    with pytest.raises(CommandError, match=r"No column for the required field.*Company"):
-        import_csv("deals", str(deals_file), "--map", "title=Deal", "--user", "alice")
+    with pytest.raises(CommandError, match=r"No column for the required field.*Title"):
+        import_csv("deals", str(deals_file), "--map", "company=Account", "--user", "alice")
 
 
 def test_command_refuses_an_unknown_user(db, deals_file):

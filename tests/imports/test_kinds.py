@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from contacts.models import Company, Contact, Lead, LeadSource
 from pipeline.models import Opportunity, StageChange
-from tests.factories import LeadFactory, OpportunityFactory
+from tests.factories import CompanyFactory, ContactFactory, LeadFactory, OpportunityFactory
 from tests.imports.importing import run_import
 
 COMPANIES = """external_id,name,domain,industry,country,owner
@@ -158,3 +158,38 @@ Fourth,two@gmail.com
     first, second, third, fourth = Lead.objects.order_by("pk")
     assert (first.company_domain, second.duplicate_of) == ("globex.example", first)
     assert (third.company_domain, fourth.duplicate_of) == ("", None)
+
+
+def test_a_deal_with_a_contact_and_no_company_is_with_the_contacts_company(alice, acme, pipeline):
+    ContactFactory(company=acme, owner=alice, email="ana@acme.example", external_id="P-1")
+
+    result = run_import(alice, "deals", "title;contact\nBy email;ANA@acme.example\nBy id;P-1\n")
+
+    assert (result.outcome.created, result.outcome.rejected) == (2, 0)
+    assert set(Opportunity.objects.values_list("title", "company", "contact__email")) == {
+        ("By email", acme.pk, "ana@acme.example"),
+        ("By id", acme.pk, "ana@acme.example"),
+    }
+
+
+def test_a_deal_needs_a_company_or_a_contact_of_that_company(alice, acme, pipeline):
+    other = CompanyFactory(owner=alice, name="Other")
+    ContactFactory(company=other, owner=alice, email="ola@other.example")
+
+    result = run_import(
+        alice,
+        "deals",
+        "title;company;contact\nNobody;;\nMismatch;Acme;ola@other.example\n"
+        "Unknown;;who@nowhere.example\n",
+    )
+
+    assert result.outcome.created == 0
+    assert result.reasons == {
+        2: ["company: A deal needs a company or a contact; give at least one."],
+        3: ["contact: Choose a contact of this deal's company."],
+        4: [
+            "contact: No contact “who@nowhere.example” that you can see: import it first, "
+            "or check it."
+        ],
+    }
+    assert not Opportunity.objects.exists()

@@ -1,5 +1,6 @@
 """Creating a deal: first open stage, top of its column, first StageChange, one transaction."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -7,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from pipeline.models import Opportunity, StageChange, StageKind
-from pipeline.services import create_opportunity, first_open_stage
+from pipeline.services import EntryCriteriaNotMet, create_opportunity, first_open_stage
 from tests.factories import (
     CompanyFactory,
     ContactFactory,
@@ -152,3 +153,152 @@ def test_admin_add_form_creates_the_deal_through_the_service(client, ada, pipeli
     deal = Opportunity.objects.get(title="Admin deal")
     assert deal.stage == stage
     assert StageChange.objects.filter(opportunity=deal, from_stage=None, to_stage=stage).exists()
+
+
+# --- company and/or contact, forecast category, the stage's entry criteria ----------------
+
+
+def _nothing_written():
+    return not Opportunity.objects.exists() and not StageChange.objects.exists()
+
+
+def test_a_deal_with_only_a_contact_is_with_the_contacts_company(alice, pipeline):
+    contact = ContactFactory(company=CompanyFactory(owner=alice), owner=alice)
+
+    deal = create_opportunity(
+        by=alice,
+        title="Consumer deal",
+        contact=contact,
+        pipeline=pipeline,
+        value=Decimal(0),
+        currency="EUR",
+    )
+
+    assert (deal.contact, deal.company) == (contact, contact.company)
+
+
+def test_a_deal_with_neither_company_nor_contact_is_refused_naming_company(alice, pipeline):
+    with pytest.raises(ValidationError) as refusal:
+        create_opportunity(
+            by=alice, title="Nobody's deal", pipeline=pipeline, value=Decimal(0), currency="EUR"
+        )
+
+    assert list(refusal.value.message_dict) == ["company"]
+    assert _nothing_written()
+
+
+def test_a_contact_the_user_cannot_see_is_refused(alice, charlie, pipeline):
+    hidden = ContactFactory(company=CompanyFactory(owner=charlie), owner=charlie)
+
+    with pytest.raises(ValidationError) as refusal:
+        create_opportunity(
+            by=alice,
+            title="Deal",
+            contact=hidden,
+            pipeline=pipeline,
+            value=Decimal(0),
+            currency="EUR",
+        )
+
+    assert refusal.value.message_dict == {"contact": ["Choose a contact you can see."]}
+    assert _nothing_written()
+
+
+def test_a_contact_of_another_company_is_refused(alice, pipeline):
+    company = CompanyFactory(owner=alice)
+    elsewhere = ContactFactory(company=CompanyFactory(owner=alice), owner=alice)
+
+    with pytest.raises(ValidationError) as refusal:
+        create_opportunity(
+            by=alice,
+            title="Deal",
+            company=company,
+            contact=elsewhere,
+            pipeline=pipeline,
+            value=Decimal(0),
+            currency="EUR",
+        )
+
+    assert list(refusal.value.message_dict) == ["contact"]
+    assert _nothing_written()
+
+
+def test_the_forecast_category_is_kept(alice, pipeline):
+    deal = create_opportunity(
+        by=alice,
+        title="Deal",
+        company=CompanyFactory(owner=alice),
+        pipeline=pipeline,
+        value=Decimal(0),
+        currency="EUR",
+        forecast_category="commit",
+    )
+
+    deal.refresh_from_db()
+    assert deal.forecast_category == "commit"
+
+
+@pytest.mark.parametrize("category", ["closed", "maybe"])
+def test_a_forecast_category_an_open_deal_cannot_have_is_refused(alice, pipeline, category):
+    with pytest.raises(ValidationError) as refusal:
+        create_opportunity(
+            by=alice,
+            title="Deal",
+            company=CompanyFactory(owner=alice),
+            pipeline=pipeline,
+            value=Decimal(0),
+            currency="EUR",
+            forecast_category=category,
+        )
+
+    assert list(refusal.value.message_dict) == ["forecast_category"]
+    assert _nothing_written()
+
+
+def test_a_stage_whose_entry_criteria_are_unmet_is_refused_as_a_move_would_be(alice, pipeline):
+    offer = pipeline.stages.get(name="Offer")
+    offer.entry_fields = ["value", "expected_close_date", "contact", "next_task"]
+    offer.entry_checklist = ["Budget confirmed"]
+    offer.save()
+
+    with pytest.raises(EntryCriteriaNotMet) as refusal:
+        create_opportunity(
+            by=alice,
+            title="Deal",
+            company=CompanyFactory(owner=alice),
+            pipeline=pipeline,
+            stage=offer,
+            value=Decimal(0),
+            currency="EUR",
+        )
+
+    assert refusal.value.stage == offer
+    assert refusal.value.missing == [
+        "Value",
+        "Expected close date",
+        "Contact",
+        "An open task",
+        "Checklist: Budget confirmed",
+    ]
+    assert _nothing_written()
+
+
+def test_a_deal_that_meets_the_stage_criteria_enters_it(alice, pipeline):
+    offer = pipeline.stages.get(name="Offer")
+    offer.entry_fields = ["value", "expected_close_date", "contact"]
+    offer.save()
+    contact = ContactFactory(company=CompanyFactory(owner=alice), owner=alice)
+
+    deal = create_opportunity(
+        by=alice,
+        title="Deal",
+        contact=contact,
+        pipeline=pipeline,
+        stage=offer,
+        value=Decimal("10"),
+        currency="EUR",
+        expected_close_date=dt.date(2027, 1, 31),
+    )
+
+    assert deal.stage == offer
+    assert StageChange.objects.get(opportunity=deal).to_stage == offer

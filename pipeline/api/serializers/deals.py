@@ -118,9 +118,19 @@ class OpportunitySerializer(ModelSerializer):
 
 
 class OpportunityCreateSerializer(OpportunitySerializer):
-    """A new deal: its pipeline and, optionally, its first stage are chosen once, here."""
+    """A new deal: its pipeline and, optionally, its first stage are chosen once, here.
+
+    A deal needs a company or a contact; given only a contact, it is with the contact's
+    company.
+    """
 
     pipeline = RecordIdField(queryset=Pipeline.objects.all())
+    company = VisibleRelatedField(
+        Company,
+        required=False,
+        allow_null=True,
+        help_text=_("The deal's company; default: the contact's. A company, a contact or both."),
+    )
     stage = RecordIdField(
         queryset=Stage.objects.in_use(),
         required=False,

@@ -38,7 +38,7 @@ from pipeline.api.serializers import (
     OpportunitySerializer,
     WonSerializer,
 )
-from pipeline.models import EntryField, Opportunity, Stage, StageKind
+from pipeline.models import EntryField, ForecastCategory, Opportunity, Stage, StageKind
 from pipeline.services import (
     DealFields,
     EntryCriteriaNotMet,
@@ -209,7 +209,9 @@ def _deal_fields(data: dict[str, Any], lost_reason: str = "") -> DealFields:
         summary="Create a deal",
         description=(
             "A new open deal at the top of its stage's column: the pipeline's first open "
-            "stage unless `stage` names another. `owner` defaults to you; a rep may give "
+            "stage unless `stage` names another, once the deal meets that stage's entry "
+            "criteria. A deal needs a `company`, a `contact` or both; with only a contact "
+            "it is with the contact's company. `owner` defaults to you; a rep may give "
             "deals only to themselves, a manager to their teams."
         ),
         request=OpportunityCreateSerializer,
@@ -228,7 +230,18 @@ def _deal_fields(data: dict[str, Any], lost_reason: str = "") -> DealFields:
             ),
             DEAL_RESPONSE,
         ],
-        responses={201: OpportunitySerializer, **error_responses(400)},
+        responses={
+            201: OpportunitySerializer,
+            **error_responses(),
+            400: OpenApiResponse(
+                response={"anyOf": [ENTRY_CRITERIA_SCHEMA, FIELD_ERRORS_SCHEMA]},
+                description=(
+                    "A field was refused (each is named), or the deal does not meet the "
+                    "stage's entry criteria (the body lists each one)."
+                ),
+                examples=[CRITERIA_EXAMPLE],
+            ),
+        },
     ),
     partial_update=extend_schema(
         summary="Edit a deal",
@@ -288,19 +301,23 @@ class OpportunityViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        deal = create_opportunity(
-            by=request.user,
-            title=data["title"],
-            company=data["company"],
-            pipeline=data["pipeline"],
-            stage=data.get("stage"),
-            owner=data.get("owner"),
-            value=data.get("value", 0),
-            currency=data.get("currency", settings.DEFAULT_CURRENCY),
-            expected_close_date=data.get("expected_close_date"),
-            contact=data.get("contact"),
-            external_id=data.get("external_id", ""),
-        )
+        try:
+            deal = create_opportunity(
+                by=request.user,
+                title=data["title"],
+                company=data.get("company"),
+                contact=data.get("contact"),
+                pipeline=data["pipeline"],
+                stage=data.get("stage"),
+                owner=data.get("owner"),
+                value=data.get("value", 0),
+                currency=data.get("currency", settings.DEFAULT_CURRENCY),
+                expected_close_date=data.get("expected_close_date"),
+                forecast_category=data.get("forecast_category", ForecastCategory.PIPELINE),
+                external_id=data.get("external_id", ""),
+            )
+        except EntryCriteriaNotMet as unmet:
+            return _criteria_refusal(unmet)
         return self._answer(deal.pk, status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
