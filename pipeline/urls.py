@@ -1,6 +1,14 @@
 from django.urls import path
 
-from pipeline.views import board, deals, lead_activity, lead_conversion, my_day, settings
+from pipeline.views import (
+    board,
+    deals,
+    lead_activity,
+    lead_conversion,
+    my_day,
+    product_settings,
+    settings,
+)
 from pipeline.views.deal_list import DealListView
 
 app_name = "pipeline"
@@ -82,5 +90,18 @@ urlpatterns = [
     path("settings/stages/<int:pk>/edit/", settings.StageEditView.as_view(), name="edit_stage"),
     path(
         "settings/stages/<int:pk>/delete/", settings.DeleteStageView.as_view(), name="delete_stage"
+    ),
+    # The product catalogue (admins).
+    path("settings/products/", product_settings.ProductListView.as_view(), name="product_settings"),
+    path("settings/products/new/", product_settings.AddProductView.as_view(), name="add_product"),
+    path(
+        "settings/products/<int:pk>/",
+        product_settings.EditProductView.as_view(),
+        name="edit_product",
+    ),
+    path(
+        "settings/products/<int:pk>/active/",
+        product_settings.SetProductActiveView.as_view(),
+        name="set_product_active",
     ),
 ]
