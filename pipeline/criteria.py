@@ -10,8 +10,9 @@ from pipeline.models import EntryField, Opportunity, Stage, StageKind
 def missing_entry_criteria(opportunity: Opportunity, stage: Stage) -> list[str]:
     """Names of the stage's requirements the deal does not meet, in the stage's order.
 
-    A lost stage takes any deal: losing is never blocked by paperwork. ``next_task`` costs
-    one indexed query, and only when the stage asks for it; a deal not yet saved has no task.
+    A lost stage takes any deal: losing is never blocked by paperwork. ``next_task`` and
+    ``decision_maker`` cost one indexed query each, and only when the stage asks for them;
+    a deal not yet saved has neither a task nor a buying team.
     """
     if stage.kind == StageKind.LOST:
         return []
@@ -27,6 +28,11 @@ def missing_entry_criteria(opportunity: Opportunity, stage: Stage) -> list[str]:
             opportunity.pk is None or not opportunity.tasks.filter(done_at__isnull=True).exists()
         ):
             missing.append(str(EntryField.NEXT_TASK.label))
+        elif name == EntryField.DECISION_MAKER and (
+            opportunity.pk is None
+            or not opportunity.buying_team.filter(role__decides=True).exists()
+        ):
+            missing.append(str(EntryField.DECISION_MAKER.label))
     done = set(opportunity.checklist_done)
     missing.extend(
         _("Checklist: %(item)s") % {"item": item}

@@ -182,6 +182,10 @@ class MoveDialogForm(forms.Form):
         return EntryField.NEXT_TASK in self.requirements.fields
 
     @property
+    def needs_decision_maker(self) -> bool:
+        return EntryField.DECISION_MAKER in self.requirements.fields
+
+    @property
     def other_checklist_items(self) -> list[str]:
         """Items already ticked for other stages: kept as they are."""
         return [

@@ -44,6 +44,8 @@ class EntryField(models.TextChoices):
     EXPECTED_CLOSE_DATE = "expected_close_date", _("Expected close date")
     CONTACT = "contact", _("Contact")
     NEXT_TASK = "next_task", _("An open task")
+    # Someone on the buying team whose role decides (BuyingRole.decides).
+    DECISION_MAKER = "decision_maker", _("A decision maker on the buying team")
 
 
 class Stage(models.Model):

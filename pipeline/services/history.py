@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -27,8 +28,22 @@ DISPLAY_MAX_LENGTH = DealChange._meta.get_field("new_display").max_length or 500
 JsonValue = None | bool | int | float | str | list[Any] | dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Shown:
+    """A value that is not one record, with the text a person saw for it then.
+
+    For fields such as the buying team, whose value is a list of ids: the names in it may
+    be renamed or gone later, so the text is kept beside the ids, as a record's name is.
+    """
+
+    value: object
+    text: str
+
+
 def machine_value(value: object) -> JsonValue:
     """``value`` as the history stores it: JSON that reads back without loss."""
+    if isinstance(value, Shown):
+        return machine_value(value.value)
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, Model):
@@ -46,6 +61,8 @@ def machine_value(value: object) -> JsonValue:
 
 def display_text(value: object) -> str:
     """What a person saw: a related record's name; empty for values shown from the field."""
+    if isinstance(value, Shown):
+        return value.text[:DISPLAY_MAX_LENGTH]
     if isinstance(value, Model):
         return str(value)[:DISPLAY_MAX_LENGTH]
     return ""

@@ -40,6 +40,7 @@ from pipeline.models import (
     board_order,
 )
 from pipeline.positions import first_position, lock_columns, position_between
+from pipeline.services.buying_team import follow_primary_contact
 from pipeline.services.claims import claim_deal, lock_editable_deal
 from pipeline.services.history import deal_snapshot, record_deal_changes
 from pipeline.services.moves import EntryCriteriaNotMet
@@ -222,6 +223,8 @@ def create_opportunity(
     StageChange.objects.create(
         opportunity=opportunity, from_stage=None, to_stage=stage, by=by, at=now
     )
+    if contact is not None:
+        follow_primary_contact(opportunity=opportunity, by=by, at=now, record=False)
     return opportunity
 
 
@@ -382,5 +385,7 @@ def update_opportunity(
         after=deal_snapshot(opportunity, fields),
         at=opportunity.updated_at,
     )
+    if "contact" in fields:
+        follow_primary_contact(opportunity=opportunity, by=by, at=opportunity.updated_at)
     opportunity.refresh_from_db()
     return opportunity

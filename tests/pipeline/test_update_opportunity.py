@@ -241,8 +241,9 @@ def test_an_edit_records_each_changed_field_in_the_deal_history(alice, deal):
     )
 
     changes = {change.field: change for change in deal.changes.all()}
-    # The title was set to what it was: no row for it.
-    assert set(changes) == {"value", "contact"}
+    # The title was set to what it was: no row for it. The buying team's primary follows
+    # the contact.
+    assert set(changes) == {"value", "contact", "buying_team"}
     assert (changes["value"].old_value, changes["value"].new_value) == (
         str(deal.value),
         "9100.50",

@@ -121,7 +121,10 @@ ENTRY_CRITERIA_SCHEMA = {
         "missing": {**_TEXTS, "description": "Each unmet requirement, as the user reads it."},
         "missing_fields": {
             **_TEXTS,
-            "description": "Unmet required fields: value, expected_close_date, contact, next_task.",
+            "description": (
+                "Unmet required fields: value, expected_close_date, contact, next_task, "
+                "decision_maker."
+            ),
         },
         "missing_checklist": {**_TEXTS, "description": "Checklist items not yet done."},
     },
