@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from crm.imports.kinds import fields_of
+from crm.imports.kinds import alternatives_message, fields_of, unmapped_alternatives
 from crm.imports.models import ImportJob, ImportKind
 from crm.imports.parsing import DEFAULT_ENCODING, DELIMITERS, ENCODINGS
 
@@ -49,3 +49,11 @@ class MappingForm(forms.Form):
                 help_text=str(field.help_text),
                 widget=forms.Select(attrs={"class": "form-select"}),
             )
+        self.kind = job.kind
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        alternatives = unmapped_alternatives(self.kind, cleaned)
+        if alternatives:
+            self.add_error(alternatives[0].name, alternatives_message(alternatives))
+        return cleaned

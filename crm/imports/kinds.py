@@ -219,6 +219,24 @@ def required_fields(kind: str) -> list[Field]:
     return [field for field in FIELDS[kind] if field.required]
 
 
+# Kinds whose rows need one of several fields: a deal is with a company, a contact or both.
+ONE_OF_REQUIRED: Mapping[str, tuple[str, ...]] = {ImportKind.DEALS: ("company", "contact")}
+
+
+def unmapped_alternatives(kind: str, mapping: Mapping[str, str]) -> list[Field]:
+    """The fields of which one needs a column, when none of them has one; else empty."""
+    names = ONE_OF_REQUIRED.get(kind, ())
+    if any(mapping.get(name) for name in names):
+        return []
+    return [field for field in FIELDS[kind] if field.name in names]
+
+
+def alternatives_message(fields: list[Field]) -> str:
+    return _("Choose a column for at least one of: %(fields)s.") % {
+        "fields": ", ".join(str(field.label) for field in fields)
+    }
+
+
 @dataclass(frozen=True)
 class CellProblem:
     field: str

@@ -29,7 +29,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from crm.imports.kinds import CleanRow, clean_row, column_indexes, fields_of
+from crm.imports.kinds import (
+    CleanRow,
+    alternatives_message,
+    clean_row,
+    column_indexes,
+    fields_of,
+    unmapped_alternatives,
+)
 from crm.imports.models import ImportJob, ImportRejection, ImportStatus
 from crm.imports.parsing import CsvSource, ImportFileError
 from crm.imports.storage import open_file
@@ -89,6 +96,9 @@ def check_mapping(kind: str, header: list[str], mapping: Mapping[str, str]) -> d
             _("No column for the required field(s) %(fields)s; the columns are: %(header)s.")
             % {"fields": ", ".join(missing), "header": ", ".join(header)}
         )
+    alternatives = unmapped_alternatives(kind, mapping)
+    if alternatives:
+        raise ImportFileError(alternatives_message(alternatives))
     return column_indexes(header, mapping)
 
 

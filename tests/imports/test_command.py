@@ -94,6 +94,11 @@ def test_command_names_a_missing_required_column(alice, pipeline, deals_file):
         import_csv("deals", str(deals_file), "--map", "company=Account", "--user", "alice")
 
 
+def test_command_names_the_columns_of_which_one_is_needed(alice, pipeline, deals_file):
+    with pytest.raises(CommandError, match=r"at least one of: Company, Contact"):
+        import_csv("deals", str(deals_file), "--map", "title=Deal", "--user", "alice")
+
+
 def test_command_refuses_an_unknown_user(db, deals_file):
     with pytest.raises(CommandError, match="No active user 'nobody'"):
         import_csv("deals", str(deals_file), "--user", "nobody")
