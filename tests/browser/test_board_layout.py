@@ -9,7 +9,8 @@ from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 
 from pipeline.models import Opportunity, OpportunityStatus, StageKind
-from tests.browser.test_board import card, column_cards, header, open_board
+from tests.browser.test_board import PASSWORD, card, column_cards, header, open_board
+from tests.browser.test_login import submit_login
 from tests.factories import CompanyFactory, OpportunityFactory, PipelineFactory, StageFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -252,3 +253,29 @@ def test_a_phone_shows_cards_first_and_the_filters_behind_a_button(
     search.fill("Negotiation deal 2")
     expect(page.locator("#board .deal-card:not(.is-closed)")).to_have_count(1)
     assert watch.violations == []
+
+
+def test_the_outcomes_and_the_filters_open_without_javascript(new_context, live_server, wide_board):
+    stages = wide_board["stages"]
+    url = f"{live_server.url}/pipelines/{wide_board['pipeline'].pk}/board/"
+    desktop = new_context(java_script_enabled=False, viewport=DESKTOP).new_page()
+    submit_login(desktop, live_server.url, username="alice", password=PASSWORD)
+    desktop.goto(url)
+    recent_win = column_cards(desktop, stages["Won"]).get_by_text("Last week's win", exact=True)
+    expect(recent_win).to_be_hidden()
+
+    desktop.get_by_text("Recent outcomes").click()
+
+    expect(recent_win).to_be_visible()
+
+    phone = new_context(
+        java_script_enabled=False, viewport=PHONE, is_mobile=True, has_touch=True
+    ).new_page()
+    submit_login(phone, live_server.url, username="alice", password=PASSWORD)
+    phone.goto(url)
+    search = phone.get_by_label("Search")
+    expect(search).to_be_hidden()
+
+    phone.locator("summary", has_text="Filters").click()
+
+    expect(search).to_be_visible()
