@@ -263,10 +263,12 @@
         dragClass: "is-dragged",
         onStart: function (event) {
           state.dragging = true;
+          document.body.classList.add("is-dragging-card");
           rememberOrigin(event.item);
         },
         onEnd: function (event) {
           state.dragging = false;
+          document.body.classList.remove("is-dragging-card");
           state.suppressClickUntil = Date.now() + 400;
           if (event.from === event.to && event.oldIndex === event.newIndex) {
             delete state.origins[event.item.dataset.dealId];
@@ -291,6 +293,11 @@
         return;
       }
       var targetList = columns[index].querySelector(".board-cards");
+      // Won and lost hide their cards while the bar is collapsed: open it, so that the card
+      // stays in sight and keeps the focus.
+      if (columns[index].closest(".board-outcomes")) {
+        openOutcomes();
+      }
       rememberOrigin(card);
       // To the top of the next column, where it can be seen.
       targetList.insertBefore(card, firstCard(targetList));
@@ -314,6 +321,34 @@
     card.scrollIntoView({ block: "nearest", inline: "nearest" });
     postMove(card);
   }
+
+  // --- Won and lost: the bar at the bottom of the window -------------------------------------
+
+  // The bar's state is a checkbox beside the board (it works without JavaScript and stays
+  // as it is when the board is redrawn).
+  function outcomesSwitch() {
+    return document.getElementById("board-outcomes-open");
+  }
+
+  function openOutcomes() {
+    var toggle = outcomesSwitch();
+    if (toggle && !toggle.checked) {
+      toggle.checked = true;
+    }
+  }
+
+  // A click on a collapsed target (not a drag onto it) opens the recent outcomes.
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    var toggle = outcomesSwitch();
+    var afterDrag = state.dragging || Date.now() < state.suppressClickUntil;
+    if (!(target instanceof Element) || !toggle || toggle.checked || afterDrag) {
+      return;
+    }
+    if (target.closest(".board-outcomes .board-column")) {
+      openOutcomes();
+    }
+  });
 
   function openPanel(card) {
     var link = card.querySelector(".deal-card-title");

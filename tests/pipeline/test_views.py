@@ -10,6 +10,7 @@ from django.utils import timezone
 from pipeline.board import CARDS_PER_COLUMN, EPOCH
 from pipeline.models import Opportunity, OpportunityStatus, StageKind, Task
 from tests.factories import OpportunityFactory, PipelineFactory, StageFactory, TaskFactory
+from tests.html import element, elements
 
 # Queries for one board render, whatever the number of deals: session, user, pipelines
 # (current + switcher), change token, stages, one aggregate over all columns, one query for
@@ -384,6 +385,71 @@ def test_pipeline_switcher_keeps_the_filters(client, alice, stages):
     content = client.get(f"{board_url(stages['won'].pipeline)}?owner=me").content.decode()
 
     assert f'href="{board_url(renewals)}?owner=me"' in content
+
+
+# --- Layout ---------------------------------------------------------------------------------
+
+
+def test_won_and_lost_wait_in_a_bar_below_the_open_columns(client, alice, stages):
+    OpportunityFactory(title="Open rollout", owner=alice, stage=stages["qualification"])
+    closed_deal(stages["won"], alice, OpportunityStatus.WON, days_ago=2, title="Recent win")
+    client.force_login(alice)
+
+    content = client.get(board_url(stages["won"].pipeline)).content.decode()
+
+    # The bar holds the won and lost columns, and only those
+    bar = element(content, "div", id="board-outcomes")
+    assert bar.attrs["role"] == "region"
+    assert "Won" in bar.text
+    assert "Lost" in bar.text
+    assert "Recent win" in bar.text
+    assert "Open rollout" not in bar.text
+    assert "win probability" not in bar.text  # no open column's header
+    # ...collapsed: a checkbox beside the board, named by the bar's toggle, opens it
+    switch = element(content, "input", id="board-outcomes-open")
+    assert switch.attrs["type"] == "checkbox"
+    assert "checked" not in switch.attrs
+    assert switch.attrs["aria-controls"] == "board-outcomes"
+    toggle = element(content, "label", **{"for": "board-outcomes-open"})
+    assert toggle.text.startswith("Recent outcomes")
+    # The columns keep board order (open, then won, then lost) for the keyboard's sake
+    sections = [
+        section.attrs["id"] for section in elements(content, "section", class_="board-column")
+    ]
+    assert sections == [
+        f"column-{stages[name].pk}" for name in ("qualification", "proposal", "won", "lost")
+    ]
+
+
+def test_board_fragment_redraws_the_bar_but_not_its_switch(client, alice, stages):
+    client.force_login(alice)
+
+    response = client.get(
+        board_url(stages["won"].pipeline), headers={"HX-Request": "true", "HX-Target": "board"}
+    )
+
+    content = response.content.decode()
+    assert "Won" in element(content, "div", id="board-outcomes").text
+    assert elements(content, "input", id="board-outcomes-open") == []
+
+
+def test_filters_sit_behind_a_disclosure_that_shows_when_they_are_on(client, alice, stages):
+    client.force_login(alice)
+    url = board_url(stages["won"].pipeline)
+
+    plain = client.get(url).content.decode()
+    filtered = client.get(f"{url}?owner=me").content.decode()
+    refused = client.get(f"{url}?owner=nobody").content.decode()
+
+    panel = element(plain, "details", id="board-filters-panel")
+    assert "open" not in panel.attrs
+    assert element(plain, "summary", class_="board-filters-toggle").text == "Filters"
+    assert element(filtered, "summary", class_="board-filters-toggle").text == "Filters on"
+    # A refused filter is shown open, with its message
+    assert "open" in element(refused, "details", id="board-filters-panel").attrs
+    assert "Choose an owner from the list." in element(refused, "details").text
+    # The keyboard help stays in the page (cards point to it); CSS shows it where it helps
+    assert element(plain, "p", id="board-keyboard-help").text.startswith("Enter opens a deal.")
 
 
 # --- Cards ----------------------------------------------------------------------------------
