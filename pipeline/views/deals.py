@@ -35,6 +35,7 @@ from accounts.models import User
 from pipeline import services
 from pipeline.board import decorate_card, with_card_fields
 from pipeline.forms.activity import KIND_ICONS, TaskForm, TouchpointForm
+from pipeline.forms.deals import ReopenForm, may_reassign
 from pipeline.models import (
     Opportunity,
     OpportunityStatus,
@@ -64,7 +65,8 @@ def visible_deals(user: User) -> Any:
     """The user's visible deals with what the panel shows about them: one query per deal.
 
     The card's fields (``next_task_due`` drives "next task" and the overdue badge), plus the
-    contact, the pipeline and ``touchpoint_count`` for the "show all" link.
+    contact, the pipeline, ``touchpoint_count`` for the "show all" link, and ``can_edit``
+    (whether the user may change it), which decides whether its values are editable.
     """
     touchpoints = (
         Touchpoint.objects.filter(opportunity=OuterRef("pk"))
@@ -73,10 +75,19 @@ def visible_deals(user: User) -> Any:
         .annotate(count=Count("pk"))
         .values("count")
     )
+    condition = Opportunity.objects.editability_q(user)
+    can_edit = (
+        Value(True)
+        if condition is None
+        else Case(When(condition, then=Value(True)), default=Value(False))
+    )
     return (
         with_card_fields(Opportunity.objects.visible_to(user))
         .select_related("contact", "pipeline")
-        .annotate(touchpoint_count=Coalesce(Subquery(touchpoints), 0))
+        .annotate(
+            touchpoint_count=Coalesce(Subquery(touchpoints), 0),
+            can_edit=Coalesce(can_edit, Value(False), output_field=BooleanField()),
+        )
     )
 
 
@@ -138,6 +149,15 @@ class DealPanel:
     @property
     def weighted_value(self) -> Any:
         return self.deal.weighted_value
+
+    @property
+    def may_reassign(self) -> bool:
+        return bool(self.deal.can_edit) and may_reassign(self.user)  # type: ignore[attr-defined]
+
+    @cached_property
+    def reopen_form(self) -> ReopenForm:
+        """For a won or lost deal: the open stages it may go back into (one query)."""
+        return ReopenForm(deal=self.deal, auto_id=f"reopen-{self.deal.pk}-%s")
 
     @cached_property
     def history(self) -> list[HistoryEntry]:
@@ -265,8 +285,12 @@ class DealDetailView(View):
         )
         if not _is_fragment_request(request):
             return _render(request, None, context)
-        if request.htmx.target == f"deal-{deal.pk}-touchpoints":  # type: ignore[attr-defined]
+        target = request.htmx.target  # type: ignore[attr-defined]
+        if target == f"deal-{deal.pk}-touchpoints":
             return _render(request, "deal-touchpoints", context)
+        if target == f"deal-{deal.pk}-summary":
+            # An in-place edit cancelled: the values as they stand, the title with them.
+            return _render(request, "deal-details", context)
         return _render(request, "deal-panel", {**context, "as_panel": True})
 
 
