@@ -500,8 +500,8 @@ def bulk_column(deal, count):
 PART_FORM_QUERIES = 3
 # Session, user, the deal; savepoint, the locked deal, the external id check, savepoint,
 # the conditional UPDATE, release, the DealChange INSERT, refresh, release; the deal again
-# for the answer (its summary and title).
-PART_SAVE_QUERIES = 13
+# for the answer (its summary and title), and its history.
+PART_SAVE_QUERIES = 14
 # Session, user, the deal, the pipeline's checklists, the companies, the company's contacts
 # (a rep is offered no owner).
 EDIT_PAGE_QUERIES = 6
