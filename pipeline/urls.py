@@ -2,6 +2,7 @@ from django.urls import path
 
 from pipeline.views import (
     board,
+    deal_edit,
     deals,
     lead_activity,
     lead_conversion,
@@ -29,6 +30,9 @@ urlpatterns = [
     path("deals/export.csv", DealListView.as_view(export=True), name="deal_export"),
     # Deals: detail page and side panel, touchpoints and tasks.
     path("deals/<int:pk>/", deals.DealDetailView.as_view(), name="deal_detail"),
+    path("deals/<int:pk>/edit/", deal_edit.DealEditView.as_view(), name="edit_deal"),
+    path("deals/<int:pk>/edit/<str:part>/", deal_edit.edit_part, name="edit_deal_part"),
+    path("deals/<int:pk>/reopen/", deal_edit.reopen_deal, name="reopen_deal"),
     path("deals/<int:pk>/touchpoints/", deals.log_touchpoint, name="log_touchpoint"),
     path("deals/<int:pk>/tasks/", deals.add_task, name="add_task"),
     path("tasks/<int:pk>/complete/", deals.complete_task, name="complete_task"),

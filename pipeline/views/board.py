@@ -24,6 +24,7 @@ from pipeline.board import (
     BoardFilters,
     Column,
     board_card,
+    board_deals,
     board_stages,
     build_columns,
     change_token,
@@ -31,6 +32,7 @@ from pipeline.board import (
     filter_owners,
     has_changes,
     matching_deals,
+    summarise_columns,
 )
 from pipeline.forms.board import BoardFilterForm
 from pipeline.models import Opportunity, Pipeline
@@ -135,14 +137,29 @@ def column_cards(request: HttpRequest, pk: int, stage_pk: int) -> HttpResponse:
 @login_required_for_htmx
 @require_GET
 def card(request: HttpRequest, pk: int) -> HttpResponse:
-    """One card, as the board shows it: refreshed after the deal panel changed the deal."""
+    """One card, as the board shows it: refreshed after the deal panel changed the deal.
+
+    With ``columns``, also its column's header out of band: an edit of the value, the
+    currency or the owner changes the column's count and totals.
+    """
+    now = timezone.now()
     try:
-        deal = board_card(request.user, pk, timezone.now())
+        deal = board_card(request.user, pk, now)
     except Opportunity.DoesNotExist:
         raise Http404 from None
+    filters = BoardFilterForm(request.GET).filters()
+    stages = board_stages(deal.pipeline_id)
+    headers: list[Column] = []
+    if request.GET.get("columns"):
+        headers = summarise_columns(
+            [stage for stage in stages if stage.pk == deal.stage_id],
+            board_deals(request.user, deal.pipeline_id, filters, now),
+        )
     context = {
         "deal": deal,
-        "stages": board_stages(deal.pipeline_id),
-        "filter_query": BoardFilterForm(request.GET).filters().query_string(),
+        "stages": stages,
+        "filter_query": filters.query_string(),
+        "header_columns": headers,
+        "closed_column_days": CLOSED_COLUMN_DAYS,
     }
-    return render(request, f"{TEMPLATE}#deal-card", context)
+    return render(request, f"{TEMPLATE}#card-changed", context)

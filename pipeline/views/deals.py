@@ -9,8 +9,6 @@ to the deal page. Invisible deals and tasks are 404 everywhere.
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -26,7 +24,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.generic import View
 from django_htmx.http import reswap, retarget, trigger_client_event
@@ -35,15 +33,15 @@ from accounts.models import User
 from pipeline import services
 from pipeline.board import decorate_card, with_card_fields
 from pipeline.forms.activity import KIND_ICONS, TaskForm, TouchpointForm
+from pipeline.forms.deals import ReopenForm, may_reassign
 from pipeline.models import (
     Opportunity,
     OpportunityStatus,
-    StageChange,
-    StageKind,
     Task,
     Touchpoint,
     TouchpointKind,
 )
+from pipeline.timeline import TimelineEntry, deal_timeline
 from pipeline.views.board import login_required_for_htmx
 
 TEMPLATE = "pipeline/deal_detail.html"
@@ -51,6 +49,9 @@ TEMPLATE = "pipeline/deal_detail.html"
 PANEL_TOUCHPOINTS = 20
 ALL_TOUCHPOINTS = 500
 RECENTLY_DONE_TASKS = 5
+# The history likewise: the latest moves and edits, then "show all" (up to a sane cap).
+PANEL_HISTORY = 20
+ALL_HISTORY = 500
 
 LOGGED_MESSAGES: dict[str, Any] = {
     TouchpointKind.CALL: gettext_lazy("Call logged."),
@@ -64,7 +65,8 @@ def visible_deals(user: User) -> Any:
     """The user's visible deals with what the panel shows about them: one query per deal.
 
     The card's fields (``next_task_due`` drives "next task" and the overdue badge), plus the
-    contact, the pipeline and ``touchpoint_count`` for the "show all" link.
+    contact, the pipeline, ``touchpoint_count`` for the "show all" link, and ``can_edit``
+    (whether the user may change it), which decides whether its values are editable.
     """
     touchpoints = (
         Touchpoint.objects.filter(opportunity=OuterRef("pk"))
@@ -73,33 +75,20 @@ def visible_deals(user: User) -> Any:
         .annotate(count=Count("pk"))
         .values("count")
     )
+    condition = Opportunity.objects.editability_q(user)
+    can_edit = (
+        Value(True)
+        if condition is None
+        else Case(When(condition, then=Value(True)), default=Value(False))
+    )
     return (
         with_card_fields(Opportunity.objects.visible_to(user))
         .select_related("contact", "pipeline")
-        .annotate(touchpoint_count=Coalesce(Subquery(touchpoints), 0))
+        .annotate(
+            touchpoint_count=Coalesce(Subquery(touchpoints), 0),
+            can_edit=Coalesce(can_edit, Value(False), output_field=BooleanField()),
+        )
     )
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    """A stage change and how long the deal then stayed in the stage it entered."""
-
-    change: StageChange
-    # None for a closed stage: a won or lost deal does not "spend time" there.
-    duration: dt.timedelta | None
-    is_current: bool
-
-    @property
-    def duration_text(self) -> str:
-        if self.duration is None:
-            return ""
-        days = self.duration.days
-        if days:
-            return ngettext("%(count)d day", "%(count)d days", days) % {"count": days}
-        hours = self.duration.seconds // 3600
-        if hours:
-            return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
-        return _("under an hour")
 
 
 class DealPanel:
@@ -108,10 +97,18 @@ class DealPanel:
     Every list is one query whatever its length; the template reads these attributes.
     """
 
-    def __init__(self, user: User, deal: Opportunity, *, all_touchpoints: bool = False) -> None:
+    def __init__(
+        self,
+        user: User,
+        deal: Opportunity,
+        *,
+        all_touchpoints: bool = False,
+        all_history: bool = False,
+    ) -> None:
         self.now = timezone.now()
         self.user, self.deal = user, decorate_card(deal, self.now)
         self.all_touchpoints = all_touchpoints
+        self.all_history = all_history
 
     # The badges are the card's own (pipeline.board.decorate_card), so that the panel and
     # the card it was opened from never disagree about "stale" or "overdue".
@@ -139,27 +136,30 @@ class DealPanel:
     def weighted_value(self) -> Any:
         return self.deal.weighted_value
 
+    @property
+    def may_reassign(self) -> bool:
+        return bool(self.deal.can_edit) and may_reassign(self.user)  # type: ignore[attr-defined]
+
     @cached_property
-    def history(self) -> list[HistoryEntry]:
-        """Stage changes, latest first, each with the time spent in the stage it entered."""
-        changes = list(
-            StageChange.objects.visible_to(self.user)
-            .filter(opportunity=self.deal)
-            .select_related("from_stage", "to_stage", "by")
-            .order_by("at", "pk")
-        )
-        entries = []
-        for index, change in enumerate(changes):
-            following = changes[index + 1] if index + 1 < len(changes) else None
-            if following is not None:
-                duration: dt.timedelta | None = following.at - change.at
-            elif change.to_stage.kind == StageKind.OPEN:
-                duration = self.now - change.at
-            else:
-                duration = None
-            entries.append(HistoryEntry(change, duration, is_current=following is None))
-        entries.reverse()
-        return entries
+    def reopen_form(self) -> ReopenForm:
+        """For a won or lost deal: the open stages it may go back into (one query)."""
+        return ReopenForm(deal=self.deal, auto_id=f"reopen-{self.deal.pk}-%s")
+
+    @cached_property
+    def _history_page(self) -> list[TimelineEntry]:
+        limit = ALL_HISTORY if self.all_history else PANEL_HISTORY
+        return deal_timeline(self.deal, limit=limit + 1, now=self.now)
+
+    @property
+    def history(self) -> list[TimelineEntry]:
+        """Moves and edits, newest first, one query; capped ("show all" lifts the cap)."""
+        limit = ALL_HISTORY if self.all_history else PANEL_HISTORY
+        return self._history_page[:limit]
+
+    @property
+    def has_more_history(self) -> bool:
+        limit = ALL_HISTORY if self.all_history else PANEL_HISTORY
+        return len(self._history_page) > limit
 
     @cached_property
     def _touchpoint_page(self) -> list[Touchpoint]:
@@ -222,13 +222,14 @@ def _panel_context(
     touchpoint_form: TouchpointForm | None = None,
     task_form: TaskForm | None = None,
     all_touchpoints: bool = False,
+    all_history: bool = False,
     **extra: Any,
 ) -> dict[str, Any]:
     user = request.user
     assert isinstance(user, User)
     return {
         "deal": deal,
-        "panel": DealPanel(user, deal, all_touchpoints=all_touchpoints),
+        "panel": DealPanel(user, deal, all_touchpoints=all_touchpoints, all_history=all_history),
         "touchpoint_form": touchpoint_form or TouchpointForm(auto_id="touchpoint-%s"),
         "task_form": task_form or TaskForm(user=user, auto_id="task-%s"),
         **extra,
@@ -261,12 +262,21 @@ class DealDetailView(View):
         assert isinstance(user, User)
         deal = get_object_or_404(visible_deals(user), pk=kwargs["pk"])
         context = _panel_context(
-            request, deal, all_touchpoints=request.GET.get("touchpoints") == "all"
+            request,
+            deal,
+            all_touchpoints=request.GET.get("touchpoints") == "all",
+            all_history=request.GET.get("history") == "all",
         )
         if not _is_fragment_request(request):
             return _render(request, None, context)
-        if request.htmx.target == f"deal-{deal.pk}-touchpoints":  # type: ignore[attr-defined]
+        target = request.htmx.target  # type: ignore[attr-defined]
+        if target == f"deal-{deal.pk}-touchpoints":
             return _render(request, "deal-touchpoints", context)
+        if target == f"deal-{deal.pk}-history":
+            return _render(request, "deal-history", context)
+        if target == f"deal-{deal.pk}-summary":
+            # An in-place edit cancelled: the values as they stand, the title with them.
+            return _render(request, "deal-details", context)
         return _render(request, "deal-panel", {**context, "as_panel": True})
 
 

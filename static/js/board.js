@@ -494,11 +494,17 @@
 
   document.addEventListener("boardRefresh", refreshBoard);
 
-  // The deal panel changed a deal (a touchpoint, a task): redraw that card only.
+  // The deal panel changed a deal: redraw that card; after an edit of its details
+  // ("columns"), its column's header too, which comes back out of band with the card.
   document.addEventListener("dealChanged", function (event) {
-    var card = cardById((event.detail || {}).id);
+    var detail = event.detail || {};
+    var card = cardById(detail.id);
     if (card && card.dataset.cardUrl) {
-      htmx.ajax("GET", withFilters(card.dataset.cardUrl), { target: card, swap: "outerHTML" });
+      var url = withFilters(card.dataset.cardUrl);
+      if (detail.columns) {
+        url += (url.indexOf("?") === -1 ? "?" : "&") + "columns=1";
+      }
+      htmx.ajax("GET", url, { target: card, swap: "outerHTML" });
     }
   });
 

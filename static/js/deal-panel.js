@@ -5,6 +5,9 @@
 //   4xx responses by default, so let the panel's own forms show theirs.
 // - After a swap, focus the first invalid field, or the "logged" message, so keyboard and
 //   screen-reader users know what happened.
+// - A value edited in place: its input takes the focus; Escape cancels (the form's Cancel
+//   link asks for the values as they stand). A stale edit answers 409 with the current
+//   values and who changed them first: swapped in like a 422.
 // - The quick-log form offers only the outcomes that fit the chosen kind.
 (function () {
   "use strict";
@@ -17,7 +20,8 @@
 
   document.addEventListener("htmx:beforeSwap", function (event) {
     var detail = event.detail;
-    if (detail.xhr.status === 422 && (inPanel(detail.elt) || inPanel(detail.target))) {
+    var status = detail.xhr.status;
+    if ((status === 422 || status === 409) && (inPanel(detail.elt) || inPanel(detail.target))) {
       detail.shouldSwap = true;
       detail.isError = false;
     }
@@ -26,6 +30,19 @@
   function focusAfterSwap(root) {
     if (!(root instanceof Element)) {
       return;
+    }
+    var inline = root.matches("form[data-inline-edit]")
+      ? root
+      : root.querySelector("form[data-inline-edit]");
+    if (inline) {
+      var input = inline.querySelector(".is-invalid, input:not([type='hidden']), select");
+      if (input) {
+        input.focus();
+        if (input instanceof HTMLInputElement && input.select) {
+          input.select();
+        }
+        return;
+      }
     }
     var invalid = root.querySelector(".is-invalid");
     var flash = root.querySelector("[data-flash]");
@@ -71,6 +88,20 @@
       }
     }
   });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || !(event.target instanceof Element)) {
+      return;
+    }
+    var form = event.target.closest("form[data-inline-edit]");
+    var cancel = form && form.querySelector("[data-inline-cancel]");
+    if (cancel) {
+      // Inside the board's offcanvas, Escape would also close the panel: only cancel.
+      event.preventDefault();
+      event.stopPropagation();
+      cancel.click();
+    }
+  }, true);
 
   // Fired on each swapped-in element: after an outerHTML swap the old target is gone.
   document.addEventListener("htmx:afterSwap", function (event) {

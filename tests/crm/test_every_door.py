@@ -74,10 +74,12 @@ def other_stage(deal, kind=StageKind.OPEN):
 
 
 def test_deal_page_card_and_panel_answer_404(charlie_web, north_deal):
-    for name in ("pipeline:deal_detail", "pipeline:card"):
+    for name in ("pipeline:deal_detail", "pipeline:card", "pipeline:edit_deal"):
         url = reverse(name, args=[north_deal.pk])
         assert charlie_web.get(url).status_code == 404, name
         assert charlie_web.get(url, **HTMX).status_code == 404, name
+    url = reverse("pipeline:edit_deal_part", args=[north_deal.pk, "value"])
+    assert charlie_web.get(url, **HTMX).status_code == 404
 
 
 def test_board_writes_answer_404_and_change_nothing(charlie_web, north_deal):
@@ -97,6 +99,18 @@ def test_board_writes_answer_404_and_change_nothing(charlie_web, north_deal):
         (
             reverse("pipeline:add_task", args=[north_deal.pk]),
             {"title": "Sneaky", "due_at": "2030-01-01T10:00"},
+        ),
+        (
+            reverse("pipeline:edit_deal", args=[north_deal.pk]),
+            {"version": north_deal.version, "title": "Sneaky", "value": "1", "currency": "EUR"},
+        ),
+        (
+            reverse("pipeline:edit_deal_part", args=[north_deal.pk, "value"]),
+            {"version": north_deal.version, "value": "1", "currency": "EUR"},
+        ),
+        (
+            reverse("pipeline:reopen_deal", args=[north_deal.pk]),
+            {"version": north_deal.version, "stage": offer.pk},
         ),
         (reverse("pipeline:complete_task", args=[task.pk]), {}),
         (reverse("pipeline:reopen_task", args=[task.pk]), {}),
@@ -214,6 +228,9 @@ TRIED = {
     "pipeline:move",
     "pipeline:log_touchpoint",
     "pipeline:add_task",
+    "pipeline:edit_deal",
+    "pipeline:edit_deal_part",
+    "pipeline:reopen_deal",
     "api:opportunity-detail",
     "api:opportunity-move",
     "api:opportunity-won",

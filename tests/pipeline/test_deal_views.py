@@ -21,7 +21,7 @@ from pipeline.models import (
     Touchpoint,
     TouchpointKind,
 )
-from pipeline.views.deals import PANEL_TOUCHPOINTS
+from pipeline.views.deals import PANEL_HISTORY, PANEL_TOUCHPOINTS
 from tests.factories import (
     ContactFactory,
     OpportunityFactory,
@@ -718,7 +718,8 @@ def test_detail_query_count_does_not_grow_with_history(
         large = client.get(detail_url(deal), headers=headers)
 
     assert small.status_code == large.status_code == 200
-    assert len(large.context_data["panel"].history) == 62
+    assert len(large.context_data["panel"].history) == PANEL_HISTORY
+    assert large.context_data["panel"].has_more_history
     assert len(large.context_data["panel"].open_tasks) == 61
     assert len(large.context_data["panel"].touchpoints) == PANEL_TOUCHPOINTS
 

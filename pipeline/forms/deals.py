@@ -1,0 +1,179 @@
+"""Editing a deal's details: the deal page's form and the panel's in-place fields.
+
+One form serves both. The panel edits one value at a time (``part``: the value and its
+currency go together), the edit page every field. The form parses; ``update_opportunity``
+decides (visibility of the company and contact, whom the owner may be, the categories a
+deal's status allows) and names each field it refuses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.assignment import assignable_users
+from accounts.models import User
+from contacts.models import Company, Contact
+from core.forms import StyledForm
+from pipeline.models import ForecastCategory, Opportunity, Stage, StageKind
+
+# What the panel edits in place, each a part of the form: the fields it shows together.
+INLINE_PARTS: dict[str, tuple[str, ...]] = {
+    "title": ("title",),
+    "value": ("value", "currency"),
+    "expected_close_date": ("expected_close_date",),
+    "forecast_category": ("forecast_category",),
+    "owner": ("owner",),
+    "contact": ("contact",),
+}
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def may_reassign(user: User) -> bool:
+    """Whether ``user`` may give deals to someone else: managers and admins."""
+    return bool(user.is_admin or user.is_manager)
+
+
+def company_field(user: User) -> forms.ModelChoiceField:
+    """The company a deal belongs to, among the companies ``user`` can see.
+
+    A plain select for now; a search-as-you-type widget replaces this one field.
+    """
+    return forms.ModelChoiceField(
+        label=_("Company"),
+        queryset=Company.objects.visible_to(user).order_by("name"),
+        required=False,
+    )
+
+
+def contact_choices(user: User, deal: Opportunity) -> Any:
+    """Contacts the deal may name: the visible contacts of its company (or its own)."""
+    contacts = Contact.objects.visible_to(user).order_by("last_name", "first_name", "pk")
+    if deal.company_id is not None:
+        return contacts.filter(company_id=deal.company_id)
+    return contacts.filter(pk=deal.contact_id)
+
+
+def checklist_items(deal: Opportunity) -> list[str]:
+    """The checklist items of the deal's pipeline, in stage order, each once."""
+    items: list[str] = []
+    stages = Stage.objects.filter(pipeline_id=deal.pipeline_id, archived_at__isnull=True)
+    for checklist in stages.order_by("position").values_list("entry_checklist", flat=True):
+        for item in checklist or []:
+            if isinstance(item, str) and item not in items:
+                items.append(item)
+    # Items ticked under an older checklist stay offered, so saving keeps them.
+    items.extend(item for item in deal.checklist_done or [] if item not in items)
+    return items
+
+
+class DealForm(StyledForm):
+    """A deal's details. ``fields`` limits it to the names given (a part of the panel)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    company = forms.Field()  # set per user in __init__
+    contact = forms.ModelChoiceField(label=_("Contact"), queryset=Contact.objects.none())
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none())
+    value = forms.DecimalField(
+        label=_("Value"), max_digits=14, decimal_places=2, min_value=0, localize=False
+    )
+    currency = forms.CharField(label=_("Currency"), max_length=3, min_length=3)
+    expected_close_date = forms.DateField(
+        label=_("Expected close date"), required=False, widget=DateInput
+    )
+    forecast_category = forms.ChoiceField(label=_("Forecast category"))
+    checklist_done = forms.MultipleChoiceField(
+        label=_("Checklist"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        user: User,
+        deal: Opportunity,
+        fields: tuple[str, ...] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("initial", self.initial_for(deal))
+        super().__init__(*args, **kwargs)
+        self.deal = deal
+        self.fields["company"] = company_field(user)
+        contact = self.fields["contact"]
+        assert isinstance(contact, forms.ModelChoiceField)
+        contact.queryset = contact_choices(user, deal)
+        contact.required = False
+        owner = self.fields["owner"]
+        assert isinstance(owner, forms.ModelChoiceField)
+        owner.queryset = assignable_users(user).order_by("first_name", "last_name") | (
+            User.objects.filter(pk=deal.owner_id)
+        )
+        categories = self.fields["forecast_category"]
+        assert isinstance(categories, forms.ChoiceField)
+        # A closed deal's category follows its stage; offer an open deal every other one.
+        categories.choices = [
+            (value, label)
+            for value, label in ForecastCategory.choices
+            if deal.status != "open" or value != ForecastCategory.CLOSED
+        ]
+        kept = set(fields or self.fields) | {"version"}
+        if not may_reassign(user):
+            kept.discard("owner")
+        for name in list(self.fields):
+            if name not in kept:
+                del self.fields[name]
+        checklist = self.fields.get("checklist_done")
+        if isinstance(checklist, forms.MultipleChoiceField):
+            checklist.choices = [(item, item) for item in checklist_items(deal)]
+        self.style_fields()
+
+    @staticmethod
+    def initial_for(deal: Opportunity) -> dict[str, Any]:
+        return {
+            "version": deal.version,
+            "title": deal.title,
+            "company": deal.company_id,
+            "contact": deal.contact_id,
+            "owner": deal.owner_id,
+            "value": deal.value,
+            "currency": deal.currency,
+            "expected_close_date": deal.expected_close_date,
+            "forecast_category": deal.forecast_category,
+            "checklist_done": deal.checklist_done,
+        }
+
+    def changes(self) -> dict[str, object]:
+        """The edited fields as ``update_opportunity`` takes them."""
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name != "version" and name in self.fields
+        }
+
+
+class ReopenForm(StyledForm):
+    """The open stage a won or lost deal goes back into."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    stage = forms.ModelChoiceField(label=_("Reopen into"), queryset=Stage.objects.none())
+
+    def __init__(self, *args: Any, deal: Opportunity, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"version": deal.version})
+        super().__init__(*args, **kwargs)
+        stage = self.fields["stage"]
+        assert isinstance(stage, forms.ModelChoiceField)
+        stage.queryset = Stage.objects.filter(
+            pipeline_id=deal.pipeline_id, kind=StageKind.OPEN, archived_at__isnull=True
+        ).order_by("position")
+        stage.empty_label = None
+        # The stage's own name: its pipeline is the deal's (and would cost a query each).
+        stage.label_from_instance = lambda choice: choice.name
+        self.style_fields()

@@ -1,0 +1,79 @@
+"""Editing a deal's value in the board's side panel: the column header follows; Escape
+cancels and leaves the value as it was."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import Page, expect
+
+from pipeline.models import DealChange, Opportunity
+from tests.browser.test_deal_panel import watch_console
+from tests.browser.test_login import PASSWORD, submit_login
+from tests.factories import OpportunityFactory, PipelineFactory, StageFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def board():
+    alice = UserFactory(username="alice", first_name="Alice", last_name="Archer")
+    pipeline = PipelineFactory(name="New business")
+    offer = StageFactory(pipeline=pipeline, name="Offer", position=1, probability=50)
+    OpportunityFactory(owner=alice, stage=offer, title="Other deal", value=Decimal("500.00"))
+    deal = OpportunityFactory(
+        owner=alice,
+        stage=offer,
+        title="Acme rollout",
+        value=Decimal("10000.00"),
+        currency="EUR",
+        position=1,
+    )
+    return {"deal": deal, "pipeline": pipeline, "offer": offer}
+
+
+def test_value_edited_in_the_panel_moves_the_column_total_and_escape_cancels(
+    page: Page, live_server, board
+):
+    deal, offer = board["deal"], board["offer"]
+    Opportunity.objects.exclude(pk=deal.pk).update(currency="EUR")
+    errors = watch_console(page)
+    submit_login(page, live_server.url, username="alice", password=PASSWORD)
+    page.goto(live_server.url + reverse("pipeline:board", args=[board["pipeline"].pk]))
+    header = page.locator(f"#column-{offer.pk}-header")
+    expect(header).to_contain_text("10,500 EUR")
+
+    # Given the deal's panel is open
+    page.locator(f"#card-{deal.pk}-title").click()
+    panel = page.locator("#deal-panel-offcanvas")
+    value = panel.locator(f"#deal-{deal.pk}-part-value")
+    expect(value).to_contain_text("10,000 EUR")
+
+    # When Alice clicks the value, types a new one and presses Enter
+    value.locator("[data-editable='value']").click()
+    amount = value.get_by_label("Value")
+    expect(amount).to_be_focused()
+    amount.fill("12000")
+    amount.press("Enter")
+
+    # Then the panel, the card and the column header show it without a reload
+    expect(panel.locator(f"#deal-{deal.pk}-part-value")).to_contain_text("12,000 EUR")
+    expect(page.locator(f"#deal-{deal.pk} .deal-card-value")).to_contain_text("12,000 EUR")
+    expect(header).to_contain_text("12,500 EUR")
+    expect(header).to_contain_text("weighted 6,250 EUR")
+    assert DealChange.objects.get(opportunity=deal, field="value").new_value == "12000"
+
+    # When she opens the value again, types, and presses Escape
+    value = panel.locator(f"#deal-{deal.pk}-part-value")
+    value.locator("[data-editable='value']").click()
+    amount = value.get_by_label("Value")
+    expect(amount).to_be_focused()
+    amount.fill("99")
+    amount.press("Escape")
+
+    # Then the value is as it was, nothing saved, and the panel is still open
+    expect(value.locator("[data-editable='value']")).to_contain_text("12,000 EUR")
+    expect(panel).to_be_visible()
+    deal.refresh_from_db()
+    assert deal.value == Decimal("12000")
+    assert errors == []
