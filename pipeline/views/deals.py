@@ -45,6 +45,7 @@ from pipeline.models import (
     TouchpointKind,
 )
 from pipeline.views.board import login_required_for_htmx
+from pipeline.views.line_item_panel import LineItemSection, line_item_section
 
 TEMPLATE = "pipeline/deal_detail.html"
 # The panel shows the latest touchpoints; "show all" loads the rest (up to a sane cap).
@@ -138,6 +139,10 @@ class DealPanel:
     @property
     def weighted_value(self) -> Any:
         return self.deal.weighted_value
+
+    @cached_property
+    def line_items(self) -> LineItemSection:
+        return line_item_section(self.user, self.deal)
 
     @cached_property
     def history(self) -> list[HistoryEntry]:
