@@ -6,6 +6,7 @@ from pipeline.views import (
     deals,
     lead_activity,
     lead_conversion,
+    line_items,
     my_day,
     product_settings,
     settings,
@@ -35,6 +36,18 @@ urlpatterns = [
     path("deals/<int:pk>/reopen/", deal_edit.reopen_deal, name="reopen_deal"),
     path("deals/<int:pk>/touchpoints/", deals.log_touchpoint, name="log_touchpoint"),
     path("deals/<int:pk>/tasks/", deals.add_task, name="add_task"),
+    # Deals: their products (line items).
+    path("deals/<int:pk>/line-items/", line_items.add, name="add_line_item"),
+    path(
+        "deals/<int:pk>/line-items/<int:item_pk>/",
+        line_items.change,
+        name="change_line_item",
+    ),
+    path(
+        "deals/<int:pk>/line-items/<int:item_pk>/remove/",
+        line_items.remove,
+        name="remove_line_item",
+    ),
     path("tasks/<int:pk>/complete/", deals.complete_task, name="complete_task"),
     path("tasks/<int:pk>/reopen/", deals.reopen_task, name="reopen_task"),
     # A rep's day: tasks due and stale deals, first things first.

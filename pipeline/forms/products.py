@@ -130,3 +130,41 @@ class ProductSearchForm(forms.Form):
 
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     status = forms.ChoiceField(label=_("Show"), choices=ACTIVE_CHOICES, required=False)
+
+
+class LineItemForm(StyledForm):
+    """A product to add to a deal; a unit price left empty is the catalogue's."""
+
+    compact = True
+
+    product = forms.IntegerField(
+        label=_("Product"), error_messages={"required": _("Choose a product.")}
+    )
+    quantity = forms.DecimalField(label=_("Quantity"), initial=Decimal(1), decimal_places=2)
+    unit_price = forms.DecimalField(
+        label=_("Unit price"),
+        required=False,
+        decimal_places=2,
+        help_text=_("Empty: the catalogue price in the deal's currency."),
+    )
+    discount = forms.DecimalField(
+        label=_("Discount (%)"), required=False, initial=Decimal(0), decimal_places=2
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class LineItemChangeForm(StyledForm):
+    """A line item's quantity, unit price and discount."""
+
+    compact = True
+
+    quantity = forms.DecimalField(label=_("Quantity"), decimal_places=2)
+    unit_price = forms.DecimalField(label=_("Unit price"), decimal_places=2)
+    discount = forms.DecimalField(label=_("Discount (%)"), required=False, decimal_places=2)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class DealVersionForm(forms.Form):
+    """The version of the deal a removal was asked for at."""
+
+    version = forms.IntegerField()

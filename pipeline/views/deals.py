@@ -43,6 +43,7 @@ from pipeline.models import (
 )
 from pipeline.timeline import TimelineEntry, deal_timeline
 from pipeline.views.board import login_required_for_htmx
+from pipeline.views.line_item_panel import LineItemSection, line_item_section
 
 TEMPLATE = "pipeline/deal_detail.html"
 # The panel shows the latest touchpoints; "show all" loads the rest (up to a sane cap).
@@ -144,6 +145,10 @@ class DealPanel:
     def reopen_form(self) -> ReopenForm:
         """For a won or lost deal: the open stages it may go back into (one query)."""
         return ReopenForm(deal=self.deal, auto_id=f"reopen-{self.deal.pk}-%s")
+
+    @cached_property
+    def line_items(self) -> LineItemSection:
+        return line_item_section(self.user, self.deal)
 
     @cached_property
     def _history_page(self) -> list[TimelineEntry]:

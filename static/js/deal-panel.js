@@ -20,8 +20,9 @@
 
   document.addEventListener("htmx:beforeSwap", function (event) {
     var detail = event.detail;
-    var status = detail.xhr.status;
-    if ((status === 422 || status === 409) && (inPanel(detail.elt) || inPanel(detail.target))) {
+    // 409: a stale edit; the answer shows the deal as it now is and who changed it.
+    var shown = detail.xhr.status === 422 || detail.xhr.status === 409;
+    if (shown && (inPanel(detail.elt) || inPanel(detail.target))) {
       detail.shouldSwap = true;
       detail.isError = false;
     }
@@ -79,8 +80,22 @@
     Array.prototype.forEach.call(forms, filterOutcomes);
   }
 
+  // Choosing a product fills in its catalogue price in the deal's currency (the server
+  // takes that price too when the field is left empty, so this is a convenience).
+  function prefillUnitPrice(select) {
+    var form = select.closest("[data-line-item-form]");
+    var price = form && form.querySelector("input[name='unit_price']");
+    var option = select.options[select.selectedIndex];
+    if (price && option) {
+      price.value = option.dataset.price || "";
+    }
+  }
+
   document.addEventListener("change", function (event) {
     var target = event.target;
+    if (target instanceof HTMLSelectElement && target.matches("[data-line-item-product]")) {
+      prefillUnitPrice(target);
+    }
     if (target instanceof HTMLInputElement && target.name === "kind") {
       var form = target.closest("form[data-quick-log]");
       if (form) {

@@ -14,8 +14,14 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
-from pipeline.models import Opportunity, StageKind, Task, Touchpoint
-from tests.factories import OpportunityFactory, StageFactory, TaskFactory, TouchpointFactory
+from pipeline.models import LineItem, Opportunity, StageKind, Task, Touchpoint
+from tests.factories import (
+    LineItemFactory,
+    OpportunityFactory,
+    StageFactory,
+    TaskFactory,
+    TouchpointFactory,
+)
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 SECRET_TITLE = "Northwind: confidential renewal"
@@ -219,6 +225,31 @@ def test_api_cannot_attach_activity_to_the_deal(charlie_api, north_deal):
     assert snapshot(north_deal) == before
 
 
+def test_line_item_writes_answer_404_and_change_nothing(charlie_web, north_deal):
+    item = LineItemFactory(opportunity=north_deal)
+    before = (snapshot(north_deal), list(LineItem.objects.values_list("pk", "quantity")))
+
+    posts = [
+        (
+            reverse("pipeline:add_line_item", args=[north_deal.pk]),
+            {"product": item.product_id, "quantity": "1", "version": north_deal.version},
+        ),
+        (
+            reverse("pipeline:change_line_item", args=[north_deal.pk, item.pk]),
+            {"quantity": "9", "unit_price": "1", "version": north_deal.version},
+        ),
+        (
+            reverse("pipeline:remove_line_item", args=[north_deal.pk, item.pk]),
+            {"version": north_deal.version},
+        ),
+    ]
+    for url, data in posts:
+        assert charlie_web.post(url, data, **HTMX).status_code == 404, url
+        assert charlie_web.post(url, data).status_code == 404, url
+
+    assert (snapshot(north_deal), list(LineItem.objects.values_list("pk", "quantity"))) == before
+
+
 # The guard
 
 
@@ -231,6 +262,9 @@ TRIED = {
     "pipeline:edit_deal",
     "pipeline:edit_deal_part",
     "pipeline:reopen_deal",
+    "pipeline:add_line_item",
+    "pipeline:change_line_item",
+    "pipeline:remove_line_item",
     "api:opportunity-detail",
     "api:opportunity-move",
     "api:opportunity-won",
