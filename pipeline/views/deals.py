@@ -34,6 +34,7 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 from accounts.models import User
 from pipeline import services
 from pipeline.board import decorate_card, with_card_fields
+from pipeline.buying_team_panel import BuyingTeamSection
 from pipeline.forms.activity import KIND_ICONS, TaskForm, TouchpointForm
 from pipeline.models import (
     Opportunity,
@@ -138,6 +139,10 @@ class DealPanel:
     @property
     def weighted_value(self) -> Any:
         return self.deal.weighted_value
+
+    @cached_property
+    def buying_team(self) -> BuyingTeamSection:
+        return BuyingTeamSection(self.user, self.deal)
 
     @cached_property
     def history(self) -> list[HistoryEntry]:

@@ -33,11 +33,12 @@ from tests.factories import (
 
 HTMX = {"HX-Request": "true"}
 # Queries for the deal page or panel, whatever the deal's history: session, user, the deal
-# (with its next task and touchpoint count), stage changes, touchpoints, open tasks, done
-# tasks.
-DETAIL_QUERIES = 7
-# A manager's task form lists the people they may assign to: one more.
-DETAIL_QUERIES_MANAGER = 8
+# (with its next task and touchpoint count), the buying team, its roles and the contacts
+# offered to add, stage changes, touchpoints, open tasks, done tasks.
+DETAIL_QUERIES = 10
+# A manager's task form lists the people they may assign to, and whether they may change
+# the deal (not theirs) is one query: two more.
+DETAIL_QUERIES_MANAGER = 12
 # Logging a touchpoint from the panel: session, user, savepoint, the conditional UPDATE of
 # the deal, the INSERT, release, then the deal and its touchpoints for the answer.
 LOG_QUERIES = 8
