@@ -15,7 +15,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    When,
+)
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -23,6 +34,7 @@ from accounts.models import User
 from accounts.visibility import visible_users
 from pipeline.criteria import missing_entry_criteria
 from pipeline.models import (
+    DealContact,
     EntryField,
     Opportunity,
     OpportunityStatus,
@@ -163,7 +175,38 @@ def with_card_fields(deals: OpportunityQuerySet) -> OpportunityQuerySet:
         .values("due_at")[:1]
     )
     return deals.select_related("company", "owner", "stage").annotate(
-        next_task_due=Subquery(next_task)
+        next_task_due=Subquery(next_task),
+        has_decision_maker=Exists(
+            DealContact.objects.filter(opportunity=OuterRef("pk"), role__decides=True)
+        ),
+        open_stages_balance=Subquery(_open_stages_balance()),
+    )
+
+
+def _open_stages_balance() -> Subquery:
+    """Open stages of the deal's pipeline before its stage, less those after it.
+
+    Positive when the deal's stage lies beyond the middle of the open stages (with four,
+    the third and fourth; with five, the fourth and fifth): where a deal should know who
+    decides. A few rows of the stage table per card, in the card query itself.
+    """
+    position = OuterRef("stage__position")
+    return (
+        Stage.objects.in_use()
+        .filter(pipeline_id=OuterRef("pipeline_id"), kind=StageKind.OPEN)
+        .order_by()
+        .values("pipeline_id")
+        .annotate(
+            balance=Sum(
+                Case(
+                    When(position__lt=position, then=1),
+                    When(position__gt=position, then=-1),
+                    default=0,
+                    output_field=IntegerField(),
+                )
+            )
+        )
+        .values("balance")
     )
 
 
@@ -327,6 +370,12 @@ def decorate_card(card: Opportunity, now: dt.datetime) -> Opportunity:
     card.has_overdue_task = next_due is not None and next_due < now
     card.is_past_close = bool(
         is_open and card.expected_close_date and card.expected_close_date < today
+    )
+    card.lacks_decision_maker = bool(
+        is_open
+        and card.stage.kind == StageKind.OPEN
+        and (getattr(card, "open_stages_balance", None) or 0) > 0
+        and not getattr(card, "has_decision_maker", True)
     )
     return card
 

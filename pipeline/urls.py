@@ -2,6 +2,7 @@ from django.urls import path
 
 from pipeline.views import (
     board,
+    buying_team,
     deal_edit,
     deals,
     lead_activity,
@@ -50,6 +51,28 @@ urlpatterns = [
     ),
     path("tasks/<int:pk>/complete/", deals.complete_task, name="complete_task"),
     path("tasks/<int:pk>/reopen/", deals.reopen_task, name="reopen_task"),
+    # Deals: the buying team in the panel.
+    path("deals/<int:pk>/buying-team/", buying_team.add_member, name="buying_team_add"),
+    path(
+        "deals/<int:pk>/buying-team/contacts/",
+        buying_team.contact_picker,
+        name="buying_team_contacts",
+    ),
+    path(
+        "deals/<int:pk>/buying-team/<int:member_pk>/role/",
+        buying_team.change_role,
+        name="buying_team_role",
+    ),
+    path(
+        "deals/<int:pk>/buying-team/<int:member_pk>/primary/",
+        buying_team.make_primary,
+        name="buying_team_primary",
+    ),
+    path(
+        "deals/<int:pk>/buying-team/<int:member_pk>/remove/",
+        buying_team.remove_member,
+        name="buying_team_remove",
+    ),
     # A rep's day: tasks due and stale deals, first things first.
     path("my-day/", my_day.my_day, name="my_day"),
     path("my-day/tasks/<int:pk>/done/", my_day.complete_task, name="my_day_complete_task"),

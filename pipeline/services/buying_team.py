@@ -20,6 +20,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -55,12 +56,15 @@ def team_snapshot(opportunity: Opportunity) -> Shown:
     return Shown(value, ", ".join(parts))
 
 
-def _active_role(role_id: int | None) -> BuyingRole | None:
+def _active_role(role_id: int | None, *, kept: int | None = None) -> BuyingRole | None:
+    """The active role ``role_id`` (or the retired role ``kept`` a member has already)."""
     if role_id is None:
         return None
     # Locked, so that an admin cannot delete the role between this check and the write.
     role = (
-        BuyingRole.objects.select_for_update(no_key=True).filter(pk=role_id, is_active=True).first()
+        BuyingRole.objects.select_for_update(no_key=True)
+        .filter(Q(is_active=True) | Q(pk=kept), pk=role_id)
+        .first()
     )
     if role is None:
         raise ValidationError({"role": _("Choose one of the buying roles.")})
@@ -178,10 +182,13 @@ def add_deal_contact(
 def change_deal_contact_role(
     *, by: User, opportunity_id: int, version: int | None, member_id: int, role_id: int | None
 ) -> DealContact:
-    """Give a member of the deal's buying team another (active) role, or none."""
+    """Give a member of the deal's buying team another (active) role, or none.
+
+    A member may keep a role that was retired since; it is not offered to anyone else.
+    """
     opportunity = _lock(by, opportunity_id, version)
     member = _member(opportunity, member_id)
-    role = _active_role(role_id)
+    role = _active_role(role_id, kept=member.role_id)
     before = team_snapshot(opportunity)
     DealContact.objects.filter(pk=member.pk).update(role=role)
     member.role = role

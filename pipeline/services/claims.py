@@ -27,6 +27,20 @@ def _conflict(opportunity_id: int) -> MoveConflict:
     )
 
 
+def may_edit_deal(user: User, deal: Opportunity) -> bool:
+    """Whether ``user`` may change ``deal``: its owner, or someone whose edits reach it.
+
+    No query for the owner, or when the deal was read with a ``can_edit`` annotation (the
+    deal panel's query has one); one query otherwise.
+    """
+    if deal.owner_id == user.pk:
+        return True
+    annotated = getattr(deal, "can_edit", None)
+    if annotated is not None:
+        return bool(annotated)
+    return Opportunity.objects.editable_by(user).filter(pk=deal.pk).exists()
+
+
 def lock_editable_deal(*, by: User, opportunity_id: int, version: int | None) -> Opportunity:
     """The deal, locked until commit, if ``by`` may change it and it is still at ``version``.
 
@@ -38,9 +52,7 @@ def lock_editable_deal(*, by: User, opportunity_id: int, version: int | None) ->
     opportunity = (
         Opportunity.objects.visible_to(by).select_for_update(of=("self",)).get(pk=opportunity_id)
     )
-    if opportunity.owner_id != by.pk and not (
-        Opportunity.objects.editable_by(by).filter(pk=opportunity.pk).exists()
-    ):
+    if not may_edit_deal(by, opportunity):
         raise PermissionDenied(_("You may not change this deal."))
     if version is not None and opportunity.version != version:
         raise _conflict(opportunity.pk)

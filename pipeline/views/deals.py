@@ -32,6 +32,7 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 from accounts.models import User
 from pipeline import services
 from pipeline.board import decorate_card, with_card_fields
+from pipeline.buying_team_panel import BuyingTeamSection
 from pipeline.forms.activity import KIND_ICONS, TaskForm, TouchpointForm
 from pipeline.forms.deals import ReopenForm, may_reassign
 from pipeline.models import (
@@ -149,6 +150,10 @@ class DealPanel:
     @cached_property
     def line_items(self) -> LineItemSection:
         return line_item_section(self.user, self.deal)
+
+    @cached_property
+    def buying_team(self) -> BuyingTeamSection:
+        return BuyingTeamSection(self.user, self.deal)
 
     @cached_property
     def _history_page(self) -> list[TimelineEntry]:

@@ -15,6 +15,7 @@ from django.db.models import OuterRef, Subquery
 from accounts.models import User
 from pipeline.forms.products import LineItemChangeForm, LineItemForm
 from pipeline.models import LineItem, Opportunity, Product, ProductPrice
+from pipeline.services.claims import may_edit_deal
 
 
 @dataclass
@@ -30,12 +31,6 @@ class LineItemSection:
         return sum((item.total for item in self.items), Decimal("0.00"))
 
 
-def may_change(user: User, deal: Opportunity) -> bool:
-    return deal.owner_id == user.pk or (
-        Opportunity.objects.editable_by(user).filter(pk=deal.pk).exists()
-    )
-
-
 def line_item_section(user: User, deal: Opportunity) -> LineItemSection:
     items = list(
         LineItem.objects.visible_to(user)
@@ -43,7 +38,7 @@ def line_item_section(user: User, deal: Opportunity) -> LineItemSection:
         .select_related("product")
         .order_by("position", "pk")
     )
-    section = LineItemSection(items=items, can_change=may_change(user, deal))
+    section = LineItemSection(items=items, can_change=may_edit_deal(user, deal))
     if not section.can_change:
         return section
     for item in items:

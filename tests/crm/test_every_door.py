@@ -14,8 +14,10 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
-from pipeline.models import LineItem, Opportunity, StageKind, Task, Touchpoint
+from pipeline.models import DealContact, LineItem, Opportunity, StageKind, Task, Touchpoint
 from tests.factories import (
+    ContactFactory,
+    DealContactFactory,
     LineItemFactory,
     OpportunityFactory,
     StageFactory,
@@ -265,6 +267,11 @@ TRIED = {
     "pipeline:add_line_item",
     "pipeline:change_line_item",
     "pipeline:remove_line_item",
+    "pipeline:buying_team_add",
+    "pipeline:buying_team_contacts",
+    "pipeline:buying_team_role",
+    "pipeline:buying_team_primary",
+    "pipeline:buying_team_remove",
     "api:opportunity-detail",
     "api:opportunity-move",
     "api:opportunity-won",
@@ -297,3 +304,29 @@ def test_the_deal_is_reachable_for_its_owner(client, alice, north_deal):
     api.force_authenticate(alice)
     assert api.get(reverse("api:opportunity-detail", args=[north_deal.pk])).status_code == 200
     assert Opportunity.objects.visible_to(alice).filter(pk=north_deal.pk).exists()
+
+
+def test_buying_team_doors_answer_404_and_change_nothing(charlie_web, charlie, north_deal):
+    member = DealContactFactory(
+        opportunity=north_deal, contact=ContactFactory(company=north_deal.company)
+    )
+    before = (snapshot(north_deal), list(DealContact.objects.values_list("pk", "role_id")))
+    own_contact = ContactFactory(company__owner=charlie)
+    version = {"version": north_deal.version}
+
+    posts = [
+        (
+            reverse("pipeline:buying_team_add", args=[north_deal.pk]),
+            {**version, "contact": own_contact.pk},
+        ),
+        (reverse("pipeline:buying_team_role", args=[north_deal.pk, member.pk]), version),
+        (reverse("pipeline:buying_team_primary", args=[north_deal.pk, member.pk]), version),
+        (reverse("pipeline:buying_team_remove", args=[north_deal.pk, member.pk]), version),
+    ]
+    for url, data in posts:
+        assert charlie_web.post(url, data, **HTMX).status_code == 404, url
+        assert charlie_web.post(url, data).status_code == 404, url
+    picker = reverse("pipeline:buying_team_contacts", args=[north_deal.pk])
+    assert charlie_web.get(picker, **HTMX).status_code == 404
+
+    assert (snapshot(north_deal), list(DealContact.objects.values_list("pk", "role_id"))) == before

@@ -33,12 +33,13 @@ from tests.factories import (
 
 HTMX = {"HX-Request": "true"}
 # Queries for the deal page or panel, whatever the deal's history: session, user, the deal
-# (with its next task and touchpoint count), stage changes, touchpoints, open tasks, done
-# tasks, line items with their products, the active products to add.
-DETAIL_QUERIES = 9
-# A manager's task form lists the people they may assign to, and whether they may change
-# the deal (its line items) is one query for anyone but the owner: two more.
-DETAIL_QUERIES_MANAGER = 11
+# (with its next task and touchpoint count), the buying team, its roles and the contacts
+# offered to add, the history timeline, touchpoints, open tasks, done tasks, line items
+# with their products, the active products to add.
+DETAIL_QUERIES = 12
+# A manager's task form lists the people they may assign to: one more. Whether they may
+# change the deal is read with the deal (``can_edit``), for every section of the panel.
+DETAIL_QUERIES_MANAGER = 13
 # Logging a touchpoint from the panel: session, user, savepoint, the conditional UPDATE of
 # the deal, the INSERT, release, then the deal and its touchpoints for the answer.
 LOG_QUERIES = 8
