@@ -1,6 +1,7 @@
 """The board's layout in headless Chromium: Won and Lost always in reach, and the phone view."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -252,6 +253,38 @@ def test_a_phone_shows_cards_first_and_the_filters_behind_a_button(
     expect(search).to_be_visible()
     search.fill("Negotiation deal 2")
     expect(page.locator("#board .deal-card:not(.is-closed)")).to_have_count(1)
+    assert watch.violations == []
+
+
+def test_a_phone_drags_a_deal_onto_won_with_a_finger(new_context, live_server, wide_board):
+    stages, deal = wide_board["stages"], wide_board["first"]
+    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    watch = open_board(page, live_server.url, "alice", wide_board["pipeline"])
+    touchscreen = page.context.new_cdp_session(page)
+
+    def touch(kind: str, x: float, y: float) -> None:
+        points = [] if kind == "touchEnd" else [{"x": x, "y": y}]
+        touchscreen.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+    start = card(page, deal).bounding_box()
+    end = target(page, stages["Won"]).bounding_box()
+    assert start is not None
+    assert end is not None
+    x, y = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
+    to_x, to_y = end["x"] + end["width"] / 2, end["y"] + end["height"] / 2
+
+    # A finger held on the card picks it up (after SortableJS's touch delay), then drags it
+    touch("touchStart", x, y)
+    expect(card(page, deal)).to_have_class(re.compile(r"\bis-drag-chosen\b"))
+    with page.expect_response(is_move) as answer:
+        for step in range(1, 21):
+            touch("touchMove", x + (to_x - x) * step / 20, y + (to_y - y) * step / 20)
+        touch("touchEnd", to_x, to_y)
+
+    assert answer.value.status == 200
+    expect(column_cards(page, stages["Won"]).locator(f"#deal-{deal.pk}")).to_have_count(1)
+    expect(column_cards(page, stages["Contact"]).locator(f"#deal-{deal.pk}")).to_have_count(0)
+    assert Opportunity.objects.get(pk=deal.pk).status == OpportunityStatus.WON
     assert watch.violations == []
 
 
