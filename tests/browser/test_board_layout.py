@@ -9,7 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 
-from pipeline.models import Opportunity, OpportunityStatus, StageKind
+from pipeline.models import EntryField, Opportunity, OpportunityStatus, Stage, StageKind
 from tests.browser.test_board import PASSWORD, card, column_cards, header, open_board
 from tests.browser.test_login import submit_login
 from tests.factories import CompanyFactory, OpportunityFactory, PipelineFactory, StageFactory
@@ -175,6 +175,24 @@ def test_dropping_a_deal_on_lost_asks_for_the_reason(page: Page, live_server, wi
     expect(column_cards(page, stages["Contact"]).locator(f"#deal-{deal.pk}")).to_have_count(0)
     deal.refresh_from_db()
     assert (deal.status, deal.lost_reason) == (OpportunityStatus.LOST, "Chose a competitor")
+    assert watch.violations == []
+
+
+def test_dropping_on_won_checks_its_entry_criteria_first(page: Page, live_server, wide_board):
+    stages, deal = wide_board["stages"], wide_board["first"]
+    Stage.objects.filter(pk=stages["Won"].pk).update(entry_fields=[EntryField.CONTACT])
+    page.set_viewport_size(DESKTOP)
+    watch = open_board(page, live_server.url, "alice", wide_board["pipeline"])
+
+    drag_onto(page, card(page, deal), target(page, stages["Won"]).locator(".board-cards"))
+
+    # The deal has no contact: the dialog asks for one, and the card stays where it was
+    dialog = page.locator("#board-dialog")
+    expect(dialog).to_contain_text("Won needs:")
+    expect(dialog).to_contain_text("Contact")
+    expect(column_cards(page, stages["Contact"]).locator(f"#deal-{deal.pk}")).to_be_visible()
+    deal.refresh_from_db()
+    assert (deal.stage, deal.status) == (stages["Contact"], OpportunityStatus.OPEN)
     assert watch.violations == []
 
 
