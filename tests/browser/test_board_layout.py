@@ -271,6 +271,10 @@ def test_a_phone_shows_cards_first_and_the_filters_behind_a_button(
     expect(search).to_be_visible()
     search.fill("Negotiation deal 2")
     expect(page.locator("#board .deal-card:not(.is-closed)")).to_have_count(1)
+    # ...and the button says so once they are folded away again
+    expect(page.locator("#board-filters-toggle .badge")).to_have_text("on")
+    page.locator("#board-filters-toggle").click()
+    expect(search).to_be_hidden()
     assert watch.violations == []
 
 
