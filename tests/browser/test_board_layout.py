@@ -1,6 +1,7 @@
 """The board's layout in headless Chromium: Won and Lost always in reach, and the phone view."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -8,7 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 
-from pipeline.models import Opportunity, OpportunityStatus, StageKind
+from pipeline.models import EntryField, Opportunity, OpportunityStatus, Stage, StageKind
 from tests.browser.test_board import PASSWORD, card, column_cards, header, open_board
 from tests.browser.test_login import submit_login
 from tests.factories import CompanyFactory, OpportunityFactory, PipelineFactory, StageFactory
@@ -177,6 +178,24 @@ def test_dropping_a_deal_on_lost_asks_for_the_reason(page: Page, live_server, wi
     assert watch.violations == []
 
 
+def test_dropping_on_won_checks_its_entry_criteria_first(page: Page, live_server, wide_board):
+    stages, deal = wide_board["stages"], wide_board["first"]
+    Stage.objects.filter(pk=stages["Won"].pk).update(entry_fields=[EntryField.CONTACT])
+    page.set_viewport_size(DESKTOP)
+    watch = open_board(page, live_server.url, "alice", wide_board["pipeline"])
+
+    drag_onto(page, card(page, deal), target(page, stages["Won"]).locator(".board-cards"))
+
+    # The deal has no contact: the dialog asks for one, and the card stays where it was
+    dialog = page.locator("#board-dialog")
+    expect(dialog).to_contain_text("Won needs:")
+    expect(dialog).to_contain_text("Contact")
+    expect(column_cards(page, stages["Contact"]).locator(f"#deal-{deal.pk}")).to_be_visible()
+    deal.refresh_from_db()
+    assert (deal.stage, deal.status) == (stages["Contact"], OpportunityStatus.OPEN)
+    assert watch.violations == []
+
+
 def test_the_keyboard_reaches_won_and_opens_the_recent_outcomes(
     page: Page, live_server, wide_board
 ):
@@ -252,6 +271,42 @@ def test_a_phone_shows_cards_first_and_the_filters_behind_a_button(
     expect(search).to_be_visible()
     search.fill("Negotiation deal 2")
     expect(page.locator("#board .deal-card:not(.is-closed)")).to_have_count(1)
+    # ...and the button says so once they are folded away again
+    expect(page.locator("#board-filters-toggle .badge")).to_have_text("on")
+    page.locator("#board-filters-toggle").click()
+    expect(search).to_be_hidden()
+    assert watch.violations == []
+
+
+def test_a_phone_drags_a_deal_onto_won_with_a_finger(new_context, live_server, wide_board):
+    stages, deal = wide_board["stages"], wide_board["first"]
+    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    watch = open_board(page, live_server.url, "alice", wide_board["pipeline"])
+    touchscreen = page.context.new_cdp_session(page)
+
+    def touch(kind: str, x: float, y: float) -> None:
+        points = [] if kind == "touchEnd" else [{"x": x, "y": y}]
+        touchscreen.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+    start = card(page, deal).bounding_box()
+    end = target(page, stages["Won"]).bounding_box()
+    assert start is not None
+    assert end is not None
+    x, y = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
+    to_x, to_y = end["x"] + end["width"] / 2, end["y"] + end["height"] / 2
+
+    # A finger held on the card picks it up (after SortableJS's touch delay), then drags it
+    touch("touchStart", x, y)
+    expect(card(page, deal)).to_have_class(re.compile(r"\bis-drag-chosen\b"))
+    with page.expect_response(is_move) as answer:
+        for step in range(1, 21):
+            touch("touchMove", x + (to_x - x) * step / 20, y + (to_y - y) * step / 20)
+        touch("touchEnd", to_x, to_y)
+
+    assert answer.value.status == 200
+    expect(column_cards(page, stages["Won"]).locator(f"#deal-{deal.pk}")).to_have_count(1)
+    expect(column_cards(page, stages["Contact"]).locator(f"#deal-{deal.pk}")).to_have_count(0)
+    assert Opportunity.objects.get(pk=deal.pk).status == OpportunityStatus.WON
     assert watch.violations == []
 
 

@@ -374,6 +374,10 @@ def test_htmx_filter_request_answers_the_board_and_the_switcher_out_of_band(
     assert "Alice rollout" in content
     assert "Bob renewal" not in content
     assert 'id="pipeline-switcher" aria-label="Pipelines" hx-swap-oob="true"' in content
+    # The "Filters" button says the filters are on, for a phone where they are folded away
+    toggle = element(content, "summary", id="board-filters-toggle")
+    assert toggle.attrs["hx-swap-oob"] == "true"
+    assert toggle.text == "Filters on"
     assert f'href="{board_url(renewals)}?owner=me&amp;q=alice"' in content
     assert "HX-Request" in response["Vary"]
 
