@@ -1,6 +1,14 @@
 from django.urls import path
 
-from pipeline.views import board, deals, lead_activity, lead_conversion, my_day, settings
+from pipeline.views import (
+    board,
+    deals,
+    lead_activity,
+    lead_conversion,
+    my_day,
+    new_deal,
+    settings,
+)
 from pipeline.views.deal_list import DealListView
 
 app_name = "pipeline"
@@ -19,6 +27,8 @@ urlpatterns = [
     # Deals: the list and its CSV export.
     path("deals/", DealListView.as_view(), name="deal_list"),
     path("deals/export.csv", DealListView.as_view(export=True), name="deal_export"),
+    # A new deal: its page, and the board's dialog.
+    path("deals/new/", new_deal.new_deal, name="new_deal"),
     # Deals: detail page and side panel, touchpoints and tasks.
     path("deals/<int:pk>/", deals.DealDetailView.as_view(), name="deal_detail"),
     path("deals/<int:pk>/touchpoints/", deals.log_touchpoint, name="log_touchpoint"),
