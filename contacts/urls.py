@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contacts.views import company_edit, contact_edit, lead_actions, lead_settings
+from contacts.views import company_edit, contact_edit, lead_actions, lead_settings, record_search
 from contacts.views.companies import CompanyListView
 from contacts.views.company_detail import CompanyDetailView
 from contacts.views.contact_detail import ContactDetailView
@@ -53,6 +53,9 @@ urlpatterns = [
         lead_settings.DeleteTerritoryView.as_view(),
         name="lead_settings_delete_territory",
     ),
+    # What company and contact pickers offer as the user types (contacts/pickers.py).
+    path("companies/search/", record_search.company_search, name="company_search"),
+    path("contacts/search/", record_search.contact_search, name="contact_search"),
     path("contacts/", ContactListView.as_view(), name="contact_list"),
     path("contacts/export.csv", ContactListView.as_view(export=True), name="contact_export"),
     path("contacts/new/", contact_edit.ContactCreateView.as_view(), name="contact_create"),

@@ -212,6 +212,12 @@ def filter_by_open_deals(queryset: QuerySet, user: User, choice: str) -> QuerySe
     return queryset.filter(**subquery) if choice == "yes" else queryset.exclude(**subquery)
 
 
+def new_deal_action(page: RecordPage) -> dict[str, Any]:
+    """The new-deal page filled in with the company, or with the contact and its company."""
+    subject = "company" if isinstance(page.record, Company) else "contact"
+    return {"new_deal_query": f"{subject}={page.record.pk}"}
+
+
 def register() -> None:
     """Fill contacts' extension points; ``PipelineConfig.ready()`` calls this."""
     register_timeline_source(Contact, Company, source=record_timeline)
@@ -234,6 +240,16 @@ def register() -> None:
             title=_("Log a touchpoint"),
             template="pipeline/_quick_log.html",
             context=quick_log,
+        ),
+    )
+    register_panel(
+        Contact,
+        Company,
+        slot=Slot.ACTIONS,
+        panel=Panel(
+            name="new-deal",
+            template="pipeline/_record_new_deal_action.html",
+            context=new_deal_action,
         ),
     )
     register_timeline_source(Lead, source=lead_timeline)

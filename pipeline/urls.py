@@ -9,6 +9,7 @@ from pipeline.views import (
     lead_conversion,
     line_items,
     my_day,
+    new_deal,
     product_settings,
     settings,
 )
@@ -30,6 +31,8 @@ urlpatterns = [
     # Deals: the list and its CSV export.
     path("deals/", DealListView.as_view(), name="deal_list"),
     path("deals/export.csv", DealListView.as_view(export=True), name="deal_export"),
+    # A new deal: its page, and the board's dialog.
+    path("deals/new/", new_deal.new_deal, name="new_deal"),
     # Deals: detail page and side panel, touchpoints and tasks.
     path("deals/<int:pk>/", deals.DealDetailView.as_view(), name="deal_detail"),
     path("deals/<int:pk>/edit/", deal_edit.DealEditView.as_view(), name="edit_deal"),

@@ -77,3 +77,18 @@ def element(content: bytes | str, tag: str | None = None, **attrs: str) -> Eleme
 def links(content: bytes | str) -> dict[str, str]:
     """Each link's text to its address."""
     return {link.text: link.attrs.get("href", "") for link in elements(content, "a")}
+
+
+def options(content: bytes | str, **select_attrs: str) -> list[Element]:
+    """The options of the one select whose attributes include ``select_attrs``, in order."""
+    reader = _Reader()
+    reader.feed(content.decode() if isinstance(content, bytes) else content)
+    select = element(content, "select", **select_attrs)
+    found: list[Element] = []
+    inside = False
+    for candidate in reader.elements:
+        if candidate.tag == "select":
+            inside = candidate.attrs == select.attrs
+        elif inside and candidate.tag == "option":
+            found.append(candidate)
+    return found

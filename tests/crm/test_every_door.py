@@ -24,6 +24,7 @@ from tests.factories import (
     TaskFactory,
     TouchpointFactory,
 )
+from tests.html import elements
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 SECRET_TITLE = "Northwind: confidential renewal"
@@ -250,6 +251,40 @@ def test_line_item_writes_answer_404_and_change_nothing(charlie_web, north_deal)
         assert charlie_web.post(url, data).status_code == 404, url
 
     assert (snapshot(north_deal), list(LineItem.objects.values_list("pk", "quantity"))) == before
+
+
+def test_new_deal_form_and_pickers_do_not_reach_the_deals_company(charlie_web, north_deal):
+    company = north_deal.company
+    contact = ContactFactory(company=company, first_name="Nora", last_name="Northern")
+    url = reverse("pipeline:new_deal")
+
+    for query in (f"?company={company.pk}", f"?contact={contact.pk}"):
+        for headers in ({}, {**HTMX, "HTTP_HX_TARGET": "board-dialog-content"}):
+            page = charlie_web.get(url + query, **headers).content.decode()
+            assert company.name not in page, query
+            assert "Nora" not in page, query
+    for search, term in (
+        ("contacts:company_search", company.name),
+        ("contacts:contact_search", "Nora"),
+    ):
+        response = charlie_web.get(reverse(search), {"q": term}, **HTMX)
+        assert response.status_code == 200
+        assert not elements(response.content, "li", **{"data-value": str(company.pk)})
+        assert not elements(response.content, "li", **{"data-value": str(contact.pk)})
+    response = charlie_web.post(
+        url,
+        {
+            "title": "Poached",
+            "company": company.pk,
+            "contact": contact.pk,
+            "value": "1",
+            "currency": "EUR",
+            "stage": north_deal.stage_id,
+            "forecast_category": "pipeline",
+        },
+    )
+    assert response.status_code == 422
+    assert Opportunity.objects.filter(title="Poached").count() == 0
 
 
 # The guard
