@@ -1,6 +1,14 @@
 from django.urls import path
 
-from pipeline.views import board, deals, lead_activity, lead_conversion, my_day, settings
+from pipeline.views import (
+    board,
+    custom_field_settings,
+    deals,
+    lead_activity,
+    lead_conversion,
+    my_day,
+    settings,
+)
 from pipeline.views.deal_list import DealListView
 
 app_name = "pipeline"
@@ -82,5 +90,26 @@ urlpatterns = [
     path("settings/stages/<int:pk>/edit/", settings.StageEditView.as_view(), name="edit_stage"),
     path(
         "settings/stages/<int:pk>/delete/", settings.DeleteStageView.as_view(), name="delete_stage"
+    ),
+    # Custom fields of deals, companies, contacts and leads (admins).
+    path(
+        "settings/custom-fields/<str:record>/",
+        custom_field_settings.CustomFieldListView.as_view(),
+        name="custom_field_settings",
+    ),
+    path(
+        "settings/custom-fields/<str:record>/order/",
+        custom_field_settings.ReorderCustomFieldsView.as_view(),
+        name="reorder_custom_fields",
+    ),
+    path(
+        "settings/custom-fields/<str:record>/<int:pk>/",
+        custom_field_settings.CustomFieldEditView.as_view(),
+        name="edit_custom_field",
+    ),
+    path(
+        "settings/custom-fields/<str:record>/<int:pk>/archive/",
+        custom_field_settings.ArchiveCustomFieldView.as_view(),
+        name="archive_custom_field",
     ),
 ]
