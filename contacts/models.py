@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.visibility import VisibleQuerySet, owner_editable_q, owner_visible_q
 from core.countries import validate_country
+from core.custom_fields.models import CustomFieldDefinition
 
 
 class CompanyQuerySet(VisibleQuerySet):
@@ -36,6 +37,8 @@ class Company(models.Model):
         on_delete=models.PROTECT,
         related_name="companies",
     )
+    # Values of admin-defined custom fields (contacts.RecordField), by the field's key.
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -85,6 +88,8 @@ class Contact(models.Model):
         on_delete=models.PROTECT,
         related_name="contacts",
     )
+    # Values of admin-defined custom fields (contacts.RecordField), by the field's key.
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -257,6 +262,8 @@ class Lead(models.Model):
         blank=True,
         related_name="possible_duplicates",
     )
+    # Values of admin-defined custom fields (contacts.RecordField), by the field's key.
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -433,3 +440,39 @@ class LeadPolicy(models.Model):
     def current(cls) -> "LeadPolicy":
         policy, _created = cls.objects.get_or_create(pk=1)
         return policy
+
+
+class RecordKind(models.TextChoices):
+    """The records of this app that admins may add custom fields to."""
+
+    COMPANY = "company", _("Companies")
+    CONTACT = "contact", _("Contacts")
+    LEAD = "lead", _("Leads")
+
+
+class RecordField(CustomFieldDefinition):
+    """A custom field of companies, contacts or leads; values live on the records."""
+
+    record = models.CharField(_("record"), max_length=10, choices=RecordKind)
+
+    class Meta(CustomFieldDefinition.Meta):
+        verbose_name = _("custom field")
+        verbose_name_plural = _("custom fields")
+        constraints = [
+            # Archived fields keep their key: their values are still on the records.
+            models.UniqueConstraint(fields=["record", "key"], name="record_field_key_unique"),
+            models.CheckConstraint(
+                condition=Q(record__in=RecordKind.values), name="record_field_record_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["record", "position"], name="record_field_order_idx")]
+
+    def record_model(self) -> type[models.Model]:
+        return RECORD_MODELS[self.record]
+
+
+RECORD_MODELS: dict[str, type[models.Model]] = {
+    RecordKind.COMPANY: Company,
+    RecordKind.CONTACT: Contact,
+    RecordKind.LEAD: Lead,
+}

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.utils.translation import gettext as _
 
-from pipeline.models import EntryField, Opportunity, Stage, StageKind
+from pipeline.models import DealField, EntryField, Opportunity, Stage, StageKind
 
 
 def missing_entry_criteria(opportunity: Opportunity, stage: Stage) -> list[str]:
@@ -12,7 +15,9 @@ def missing_entry_criteria(opportunity: Opportunity, stage: Stage) -> list[str]:
 
     A lost stage takes any deal: losing is never blocked by paperwork. ``next_task`` and
     ``decision_maker`` cost one indexed query each, and only when the stage asks for them;
-    a deal not yet saved has neither a task nor a buying team.
+    a deal not yet saved has neither a task nor a buying team. Custom fields required from
+    this stage or an earlier one cost one query for their definitions (the values are on
+    the deal's row).
     """
     if stage.kind == StageKind.LOST:
         return []
@@ -39,4 +44,43 @@ def missing_entry_criteria(opportunity: Opportunity, stage: Stage) -> list[str]:
         for item in stage.entry_checklist
         if item not in done
     )
+    missing.extend(missing_custom_fields(opportunity.custom_fields, stage))
     return missing
+
+
+_KIND_ORDER: dict[str, int] = {StageKind.OPEN: 0, StageKind.WON: 1, StageKind.LOST: 2}
+
+
+def _stage_order(stage: Stage) -> tuple[int, int]:
+    return (_KIND_ORDER.get(stage.kind, 0), stage.position)
+
+
+def required_custom_fields(
+    custom_fields: Mapping[str, Any] | None, stage: Stage
+) -> list[DealField]:
+    """The deal fields required at ``stage`` that ``custom_fields`` holds no value for.
+
+    A field required from stage S is required in S and every stage after it on the board of
+    S's pipeline (open stages by position, then won); a lost stage takes any deal. One
+    query for the pipeline's required fields; the values are on the deal's row.
+    """
+    if stage.kind == StageKind.LOST:
+        return []
+    required = DealField.objects.filter(
+        archived_at__isnull=True,
+        required_from_stage__pipeline_id=stage.pipeline_id,
+        required_from_stage__archived_at__isnull=True,
+    ).select_related("required_from_stage")
+    held = custom_fields or {}
+    return [
+        definition
+        for definition in required.order_by("position", "pk")
+        if definition.required_from_stage is not None
+        and _stage_order(definition.required_from_stage) <= _stage_order(stage)
+        and held.get(definition.key) in (None, "", [])
+    ]
+
+
+def missing_custom_fields(custom_fields: Mapping[str, Any] | None, stage: Stage) -> list[str]:
+    """Labels of the custom fields ``stage`` requires that the deal has no value for."""
+    return [definition.label for definition in required_custom_fields(custom_fields, stage)]

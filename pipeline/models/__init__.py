@@ -2,7 +2,8 @@
 
 ``pipelines`` (Pipeline, Stage), ``deals`` (Opportunity, StageChange), ``history``
 (DealChange), ``products`` (Product, ProductPrice, LineItem), ``buying_team`` (BuyingRole,
-DealContact), ``activity`` (Touchpoint, Task), ``alerts`` (StageAlert). Import them from
+DealContact), ``activity`` (Touchpoint, Task), ``alerts`` (StageAlert), ``custom_fields``
+(DealField). Import them from
 here: ``from pipeline.models import Opportunity``.
 """
 
@@ -15,6 +16,7 @@ from pipeline.models.activity import (
 )
 from pipeline.models.alerts import AlertKind, StageAlert
 from pipeline.models.buying_team import BuyingRole, DealContact
+from pipeline.models.custom_fields import DealField
 from pipeline.models.deals import (
     POSITION_GAP,
     ForecastCategory,
@@ -33,6 +35,7 @@ __all__ = [
     "BuyingRole",
     "DealChange",
     "DealContact",
+    "DealField",
     "EntryField",
     "ForecastCategory",
     "LineItem",

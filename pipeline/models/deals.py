@@ -128,6 +128,8 @@ class Opportunity(models.Model):
         blank=True,
         related_name="+",
     )
+    # Values of admin-defined custom fields (pipeline.DealField), by the field's key.
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

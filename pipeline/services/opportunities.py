@@ -28,7 +28,8 @@ from contacts.models import Company, Contact, Lead
 from contacts.services.people import reject_unknown_fields
 from core.currencies import INVALID_MESSAGE as CURRENCY_MESSAGE
 from core.currencies import is_currency, normalise_currency
-from pipeline.criteria import missing_entry_criteria
+from core.custom_fields.values import error_key, merged_values
+from pipeline.criteria import missing_entry_criteria, required_custom_fields
 from pipeline.models import (
     ForecastCategory,
     Opportunity,
@@ -42,6 +43,7 @@ from pipeline.models import (
 from pipeline.positions import first_position, lock_columns, position_between
 from pipeline.services.buying_team import follow_primary_contact
 from pipeline.services.claims import claim_deal, lock_editable_deal
+from pipeline.services.custom_fields import clean_deal_values
 from pipeline.services.history import deal_snapshot, record_deal_changes
 from pipeline.services.moves import EntryCriteriaNotMet
 from pipeline.stage_entry import forecast_category_problem, stage_entry_fields
@@ -161,6 +163,7 @@ def create_opportunity(
     forecast_category: str = ForecastCategory.PIPELINE,
     lead: Lead | None = None,
     external_id: str = "",
+    custom_fields: Mapping[str, object] | None = None,
 ) -> Opportunity:
     """Create an open deal with a company and/or a contact ``by`` can see, owned by ``owner``
     (default ``by``), in ``stage`` (default: the pipeline's first open stage).
@@ -170,7 +173,9 @@ def create_opportunity(
     PermissionDenied. Bad input raises ValidationError naming the field: neither company nor
     contact, an inactive pipeline, a stage that is closed, archived or of another pipeline,
     a contact of another company, a negative value, a currency that is not an ISO code, a
-    forecast category an open deal cannot be in. A stage whose entry criteria the new deal
+    forecast category an open deal cannot be in, a custom value that does not fit its
+    field, or none for a custom field the stage requires (each named
+    ``custom_fields.<key>``). A stage whose entry criteria the new deal
     does not meet raises EntryCriteriaNotMet, as a move into it would. Nothing is written
     on any refusal.
     """
@@ -182,12 +187,14 @@ def create_opportunity(
     amount = _clean_value(value, errors)
     currency = _clean_currency(currency, errors)
     forecast_category = _clean_forecast_category(forecast_category, errors)
+    values = _clean_custom_values(custom_fields, errors)
     if errors:
         raise ValidationError(errors)
     if company is None and contact is not None:
         company = contact.company
     stage = stage or first_open_stage(pipeline)
     assert stage is not None  # checked above
+    _check_required_custom_values(values, stage)
     owner = by if owner is None else owner
     if not may_assign_to(by, owner):
         raise PermissionDenied(_("You may not give deals to %(user)s.") % {"user": owner})
@@ -209,6 +216,7 @@ def create_opportunity(
         created_by=by,
         updated_by=by,
         external_id=external_id.strip(),
+        custom_fields=values,
         created_at=now,
     )
     missing = missing_entry_criteria(opportunity, stage)
@@ -226,6 +234,31 @@ def create_opportunity(
     if contact is not None:
         follow_primary_contact(opportunity=opportunity, by=by, at=now, record=False)
     return opportunity
+
+
+def _clean_custom_values(
+    raw: Mapping[str, object] | None, errors: dict[str, str]
+) -> dict[str, object]:
+    try:
+        return merged_values({}, clean_deal_values(raw or {}))
+    except ValidationError as error:
+        errors.update({name: messages[0] for name, messages in error.message_dict.items()})
+        return {}
+
+
+def _check_required_custom_values(values: Mapping[str, object], stage: Stage) -> None:
+    """A deal is not created past the stage from which a custom field is required."""
+    missing = {
+        definition.key: definition.label for definition in required_custom_fields(values, stage)
+    }
+    if missing:
+        raise ValidationError(
+            {
+                error_key(key): _("%(label)s is required in %(stage)s.")
+                % {"label": label, "stage": stage.name}
+                for key, label in missing.items()
+            }
+        )
 
 
 # What an edit may change. Stage, status, position, the lost reason and the closing time

@@ -14,6 +14,7 @@ from contacts.models import (
     LeadSource,
     LeadStatus,
     QualificationAnswer,
+    RecordField,
 )
 from tests.constraints import constraints_without_refusal_test, refused_by
 from tests.factories import (
@@ -295,3 +296,19 @@ def test_lead_policy_with_one_contact_attempt_is_accepted():
     LeadPolicy.objects.create(pk=1, max_contact_attempts=1)
 
     assert LeadPolicy.current().max_contact_attempts == 1
+
+
+# Custom fields
+
+
+def test_record_field_key_is_unique_per_kind_of_record(db):
+    RecordField.objects.create(record="company", key="segment", label="Segment", kind="text")
+    RecordField.objects.create(record="lead", key="segment", label="Segment", kind="text")
+
+    with refused_by("record_field_key_unique"):
+        RecordField.objects.create(record="company", key="segment", label="Again", kind="text")
+
+
+def test_record_field_record_must_be_a_known_kind(db):
+    with refused_by("record_field_record_valid"):
+        RecordField.objects.create(record="deal", key="x", label="X", kind="text")

@@ -28,10 +28,10 @@ from tests.factories import (
 
 HTMX = {"HX-Request": "true"}
 
-# session, user, [service:] savepoint, deal, stage, the deal's row lock, [PostgreSQL: the
-# column's lock,] neighbour positions, UPDATE, INSERT StageChange, refresh, release
-# savepoint, [fragments:] stages, card, column headers.
-MOVE_QUERIES = 14 + (connection.vendor == "postgresql")
+# session, user, [service:] savepoint, deal, stage, custom fields the stage requires, the
+# deal's row lock, [PostgreSQL: the column's lock,] neighbour positions, UPDATE, INSERT
+# StageChange, refresh, release savepoint, [fragments:] stages, card, column headers.
+MOVE_QUERIES = 15 + (connection.vendor == "postgresql")
 
 
 @pytest.fixture

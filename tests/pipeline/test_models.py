@@ -10,6 +10,7 @@ from django.utils import timezone
 from pipeline.models import (
     AlertKind,
     BuyingRole,
+    DealField,
     ForecastCategory,
     Opportunity,
     OpportunityStatus,
@@ -562,3 +563,13 @@ def test_a_buying_team_has_one_primary_member(deal):
 
     with refused_by("deal_contact_one_primary"):
         DealContactFactory(opportunity=deal, is_primary=True)
+
+
+# Custom fields
+
+
+def test_deal_field_key_is_unique(db):
+    DealField.objects.create(key="budget", label="Budget", kind="money", currency="EUR")
+
+    with refused_by("deal_field_key_unique"):
+        DealField.objects.create(key="budget", label="Other budget", kind="number")
