@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -24,9 +24,11 @@ from accounts.visibility import visible_users
 from pipeline.criteria import missing_entry_criteria
 from pipeline.models import (
     EntryField,
+    LineItem,
     Opportunity,
     OpportunityStatus,
     Pipeline,
+    Product,
     Stage,
     StageKind,
     Task,
@@ -61,6 +63,7 @@ class BoardFilters:
     close_from: dt.date | None = None
     close_to: dt.date | None = None
     text: str = ""
+    product_id: int | None = None
 
     def apply(self, deals: OpportunityQuerySet, user: User) -> OpportunityQuerySet:
         if self.owner == "me":
@@ -77,6 +80,8 @@ class BoardFilters:
             deals = deals.filter(
                 Q(title__icontains=self.text) | Q(company__name__icontains=self.text)
             )
+        if self.product_id is not None:
+            deals = deals.with_product(self.product_id)
         return deals
 
     def query_string(self) -> str:
@@ -87,8 +92,20 @@ class BoardFilters:
             "close_from": self.close_from.isoformat() if self.close_from else None,
             "close_to": self.close_to.isoformat() if self.close_to else None,
             "q": self.text,
+            "product": self.product_id,
         }
         return urllib.parse.urlencode({k: v for k, v in params.items() if v not in (None, "")})
+
+
+def filter_products() -> list[Product]:
+    """The product filter's choices: active products, and retired ones that were sold."""
+    return list(
+        Product.objects.filter(
+            Q(is_active=True) | Exists(LineItem.objects.filter(product=OuterRef("pk")))
+        )
+        .order_by("name", "pk")
+        .only("pk", "name", "code", "is_active")
+    )
 
 
 def filter_owners(user: User) -> list[User]:
