@@ -36,9 +36,11 @@ from pipeline.criteria import missing_entry_criteria
 from pipeline.models import (
     DealContact,
     EntryField,
+    LineItem,
     Opportunity,
     OpportunityStatus,
     Pipeline,
+    Product,
     Stage,
     StageKind,
     Task,
@@ -73,6 +75,7 @@ class BoardFilters:
     close_from: dt.date | None = None
     close_to: dt.date | None = None
     text: str = ""
+    product_id: int | None = None
 
     def apply(self, deals: OpportunityQuerySet, user: User) -> OpportunityQuerySet:
         if self.owner == "me":
@@ -89,6 +92,8 @@ class BoardFilters:
             deals = deals.filter(
                 Q(title__icontains=self.text) | Q(company__name__icontains=self.text)
             )
+        if self.product_id is not None:
+            deals = deals.with_product(self.product_id)
         return deals
 
     def query_string(self) -> str:
@@ -99,8 +104,20 @@ class BoardFilters:
             "close_from": self.close_from.isoformat() if self.close_from else None,
             "close_to": self.close_to.isoformat() if self.close_to else None,
             "q": self.text,
+            "product": self.product_id,
         }
         return urllib.parse.urlencode({k: v for k, v in params.items() if v not in (None, "")})
+
+
+def filter_products() -> list[Product]:
+    """The product filter's choices: active products, and retired ones that were sold."""
+    return list(
+        Product.objects.filter(
+            Q(is_active=True) | Exists(LineItem.objects.filter(product=OuterRef("pk")))
+        )
+        .order_by("name", "pk")
+        .only("pk", "name", "code", "is_active")
+    )
 
 
 def filter_owners(user: User) -> list[User]:

@@ -6,7 +6,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Self
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from accounts.visibility import VisibleQuerySet, owner_visible_q
 
@@ -40,6 +40,13 @@ class OpportunityQuerySet(VisibleQuerySet):
 
     def closing_between(self, start: date, end: date) -> Self:
         return self.filter(expected_close_date__range=(start, end))
+
+    def with_product(self, product_id: int) -> Self:
+        """Deals with a line item of the product: EXISTS, so a deal with it twice is one row."""
+        line_items = self.model._meta.get_field("line_items").related_model
+        return self.filter(
+            Exists(line_items.objects.filter(opportunity=OuterRef("pk"), product_id=product_id))
+        )
 
 
 def _subject_visible_q(user: User) -> Q | None:

@@ -31,6 +31,7 @@ class BoardFilterForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    product = forms.IntegerField(label=_("Product"), required=False, min_value=1)
 
     def clean_owner(self) -> int | str | None:
         owner = self.cleaned_data["owner"].strip()
@@ -59,6 +60,7 @@ class BoardFilterForm(forms.Form):
             close_from=data.get("close_from"),
             close_to=data.get("close_to"),
             text=(data.get("q") or "").strip(),
+            product_id=data.get("product"),
         )
 
 

@@ -30,6 +30,7 @@ from pipeline.board import (
     change_token,
     column_page,
     filter_owners,
+    filter_products,
     has_changes,
     matching_deals,
     summarise_columns,
@@ -90,7 +91,7 @@ def board_page(request: HttpRequest, pk: int) -> HttpResponse:
         response = render(request, f"{TEMPLATE}#board-refresh", context)
     else:
         owners = filter_owners(request.user)
-        context.update(owners=owners, teams=teams_of(owners))
+        context.update(owners=owners, teams=teams_of(owners), products=filter_products())
         response = render(request, TEMPLATE, context)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response

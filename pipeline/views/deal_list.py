@@ -24,6 +24,7 @@ from contacts.views.contact_filters import (
 )
 from core.csv_export import CsvColumn
 from core.lists import ListFilterForm, SearchableListView
+from pipeline.board import filter_products
 from pipeline.models import Opportunity, OpportunityStatus, Stage
 
 
@@ -36,6 +37,7 @@ class DealFilterForm(ListFilterForm):
         required=False,
         choices=[("", _("Any status")), *OpportunityStatus.choices],
     )
+    product = forms.IntegerField(label=_("Product"), required=False, min_value=1)
     stale = forms.BooleanField(label=_("Stale only"), required=False)
     close_from = DateFilterField(label=_("Expected close from"), required=False)
     close_to = DateFilterField(label=_("Expected close to"), required=False)
@@ -126,6 +128,8 @@ class DealListView(SearchableListView):
         )
         if filters.get("stale"):
             queryset = queryset.stale()
+        if filters.get("product"):
+            queryset = queryset.with_product(filters["product"])
         return queryset
 
     def get_paginator(self, queryset: QuerySet, per_page: int, **kwargs: Any) -> Paginator:
@@ -140,6 +144,7 @@ class DealListView(SearchableListView):
         context["totals"] = self.totals
         if not self.is_fragment:
             context["owners"] = visible_owners(self.request.user)
+            context["products"] = filter_products()
             context["stages"] = (
                 Stage.objects.in_use()
                 .select_related("pipeline")

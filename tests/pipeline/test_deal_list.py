@@ -14,15 +14,18 @@ from pipeline.views.deal_list import CurrencyTotal
 from tests.factories import (
     CompanyFactory,
     ContactFactory,
+    LineItemFactory,
     OpportunityFactory,
     PipelineFactory,
+    ProductFactory,
     StageFactory,
 )
+from tests.html import elements
 
 HTMX = {"HX-Request": "true"}
 # session, user, the totals (which also count the rows for the paginator), the page, the
-# owner options, the pipeline and stage options
-LIST_QUERIES = 6
+# owner options, the pipeline and stage options, the product options
+LIST_QUERIES = 7
 # The table fragment needs no filter options.
 FRAGMENT_QUERIES = 4
 # session, user, one server-side cursor over the rows
@@ -325,3 +328,21 @@ def test_list_offers_the_export_of_the_same_filters(client, alice):
     content = client.get(reverse("pipeline:deal_list"), {"owner": "me"}).content.decode()
 
     assert f'href="{reverse("pipeline:deal_export")}?owner=me"' in content
+
+
+def test_the_product_filter_keeps_deals_with_that_product_once(client, alice):
+    # Given a deal with the licence twice, one with support only, one with no products
+    licence, support = ProductFactory(name="Licence"), ProductFactory(name="Support")
+    twice = OpportunityFactory(owner=alice, title="Twice")
+    LineItemFactory.create_batch(2, opportunity=twice, product=licence)
+    LineItemFactory(opportunity=OpportunityFactory(owner=alice, title="Other"), product=support)
+    OpportunityFactory(owner=alice, title="None")
+    client.force_login(alice)
+
+    response = client.get(reverse("pipeline:deal_list"), {"product": licence.pk})
+
+    titles = [link.text for link in elements(response.content, "a", class_="fw-semibold")]
+    assert "Twice" in titles
+    assert not {"Other", "None"} & set(titles)
+    options = elements(response.content, "option", value=str(licence.pk))
+    assert [option.text for option in options if "selected" in option.attrs] == [str(licence)]

@@ -14,9 +14,9 @@ from tests.html import element, elements
 
 # Queries for one board render, whatever the number of deals: session, user, pipelines
 # (current + switcher), change token, stages, one aggregate over all columns, one query for
-# the first cards of every column, the owner filter's choices.
-BOARD_QUERIES = 8
-# The #board fragment (filter form, refresh) needs no owner choices.
+# the first cards of every column, the owner and product filters' choices.
+BOARD_QUERIES = 9
+# The #board fragment (filter form, refresh) needs no owner or product choices.
 BOARD_FRAGMENT_QUERIES = 7
 
 
