@@ -9,8 +9,9 @@ class PipelineConfig(AppConfig):
     def ready(self) -> None:
         # Contacts' pages and merges show and move pipeline's rows through the extension
         # points contacts offers (contacts/extensions.py), never by knowing pipeline.
-        from pipeline import record_pages
+        from pipeline import buying_team_pages, record_pages
         from pipeline.services import merges
 
         record_pages.register()
+        buying_team_pages.register()
         merges.register()

@@ -2,6 +2,7 @@ from django.urls import path
 
 from pipeline.views import (
     board,
+    buying_role_settings,
     buying_team,
     deal_edit,
     deals,
@@ -105,6 +106,22 @@ urlpatterns = [
         "leads/<int:pk>/convert/",
         lead_conversion.ConvertLeadView.as_view(),
         name="convert_lead",
+    ),
+    # Buying roles (admins).
+    path(
+        "settings/buying-roles/",
+        buying_role_settings.BuyingRolesView.as_view(),
+        name="buying_roles",
+    ),
+    path(
+        "settings/buying-roles/order/",
+        buying_role_settings.ReorderBuyingRolesView.as_view(),
+        name="reorder_buying_roles",
+    ),
+    path(
+        "settings/buying-roles/<int:pk>/",
+        buying_role_settings.BuyingRoleView.as_view(),
+        name="buying_role",
     ),
     # Pipeline and stage settings (admins).
     path("settings/pipelines/", settings.PipelineListView.as_view(), name="settings"),

@@ -29,9 +29,10 @@ HTMX = {"HX-Request": "true"}
 # session, user, COUNT for the paginator, the page, the owner filter's options
 LIST_QUERIES = 5
 # session, user, the contact (with company, owner and can_edit), its email twins, then the
-# timeline: deals, touchpoints, tasks, stage changes. (A manager's or admin's quick-log form
-# lists the people they may assign a follow-up to: one more.)
-DETAIL_QUERIES = 8
+# timeline: deals, touchpoints, tasks, stage changes; the buying teams the contact is on.
+# (A manager's or admin's quick-log form lists the people they may assign a follow-up to:
+# one more.)
+DETAIL_QUERIES = 9
 # "Show more": the same, without the email twins the fragment does not show
 TIMELINE_FRAGMENT_QUERIES = 7
 
