@@ -165,4 +165,7 @@ def _placed_on_board(request: HttpRequest, deal: Opportunity, message: str) -> H
     }
     response = render(request, BOARD_TEMPLATE, context)
     response = reswap(response, "none")
-    return trigger_client_event(response, "dealCreated", {"id": deal.pk, "stage": stage.pk})
+    # After settling: board.js reopens the dialog after any swap aimed at it, this one too.
+    return trigger_client_event(
+        response, "dealCreated", {"id": deal.pk, "stage": stage.pk}, after="settle"
+    )

@@ -139,7 +139,7 @@ def test_columns_are_suggested_by_name_the_first_time(alice_client, pipeline):
     }
 
 
-def test_mapping_without_a_required_field_is_refused(alice_client, pipeline):
+def test_deals_mapping_without_company_or_contact_is_refused(alice_client, pipeline):
     upload(alice_client, GOOD_AND_BAD)
     job = ImportJob.objects.get()
 
@@ -149,6 +149,18 @@ def test_mapping_without_a_required_field_is_refused(alice_client, pipeline):
     assert response.context["form"].errors["company"] == [
         "Choose a column for at least one of: Company, Contact."
     ]
+    job.refresh_from_db()
+    assert job.status == ImportStatus.UPLOADED
+
+
+def test_mapping_without_a_required_field_is_refused(alice_client, pipeline):
+    upload(alice_client, GOOD_AND_BAD)
+    job = ImportJob.objects.get()
+
+    response = alice_client.post(reverse("imports:columns", args=[job.pk]), {"company": "Account"})
+
+    assert response.status_code == 400
+    assert "title" in response.context["form"].errors
     job.refresh_from_db()
     assert job.status == ImportStatus.UPLOADED
 

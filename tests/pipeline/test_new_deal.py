@@ -419,7 +419,9 @@ def test_a_deal_created_in_the_dialog_lands_on_top_of_its_column(client, alice, 
     deal = Opportunity.objects.get()
     assert response.status_code == 200
     assert response["HX-Reswap"] == "none"
-    assert json.loads(response["HX-Trigger"]) == {"dealCreated": {"id": deal.pk, "stage": offer.pk}}
+    assert json.loads(response["HX-Trigger-After-Settle"]) == {
+        "dealCreated": {"id": deal.pk, "stage": offer.pk}
+    }
     cards = element(
         response.content, "div", **{"hx-swap-oob": f"afterbegin:#column-{offer.pk}-cards"}
     )
@@ -554,3 +556,9 @@ def test_company_and_contact_pages_offer_a_prefilled_new_deal(
     assert company_link.attrs["href"] == f"{URL}?company={ana.company_id}"
     assert contact_link.attrs["href"] == f"{URL}?contact={ana.pk}"
     assert company_link.text.strip() == "New deal"
+
+
+def test_the_deal_list_offers_a_new_deal(client, alice, board):
+    response = as_user(client, alice).get(reverse("pipeline:deal_list"))
+
+    assert element(response.content, "a", class_="deal-list-new").attrs["href"] == URL
