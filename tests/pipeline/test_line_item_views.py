@@ -280,3 +280,22 @@ def test_adding_query_count_does_not_grow(client, alice, deal, licence, django_a
         )
 
     assert len(rows(response.content)) == 1002
+
+
+# The panel as the owner opens it: as tests/pipeline/test_deal_views.py pins it.
+PANEL_QUERIES = 9
+
+
+def test_panel_query_count_does_not_grow_with_line_items(
+    client, alice, deal, django_assert_num_queries
+):
+    client.force_login(alice)
+
+    grow(deal, 10)
+    with django_assert_num_queries(PANEL_QUERIES):
+        few = panel(client, deal)
+    grow(deal, 990)
+    with django_assert_num_queries(PANEL_QUERIES):
+        many = panel(client, deal)
+
+    assert (len(rows(few.content)), len(rows(many.content))) == (10, 1000)
