@@ -299,3 +299,17 @@ def test_panel_query_count_does_not_grow_with_line_items(
         many = panel(client, deal)
 
     assert (len(rows(few.content)), len(rows(many.content))) == (10, 1000)
+
+
+def test_without_javascript_bad_input_shows_the_deal_page_with_the_message(
+    client, alice, deal, licence
+):
+    client.force_login(alice)
+
+    response = client.post(add_url(deal), {"product": licence.pk, "quantity": "-2", "version": 1})
+
+    assert response.status_code == 422
+    assert element(response.content, "h1").text == deal.title
+    messages = [error.text for error in elements(response.content, class_="invalid-feedback")]
+    assert messages == ["Quantity: Quantity must be more than 0."]
+    assert not LineItem.objects.exists()
