@@ -27,8 +27,10 @@ from contacts.api.views import CompanyViewSet, ContactViewSet, LeadViewSet
 from forecasting.api.views import ForecastSummaryView, QuotaViewSet
 from pipeline.api.views import (
     ConvertLeadView,
+    LineItemViewSet,
     OpportunityViewSet,
     PipelineViewSet,
+    ProductViewSet,
     StageViewSet,
     TaskViewSet,
     TouchpointViewSet,
@@ -85,6 +87,12 @@ router.register("leads", LeadViewSet, basename="lead")
 router.register("pipelines", PipelineViewSet, basename="pipeline")
 router.register("stages", StageViewSet, basename="stage")
 router.register("opportunities", OpportunityViewSet, basename="opportunity")
+router.register(
+    r"opportunities/(?P<opportunity_id>[0-9]+)/line-items",
+    LineItemViewSet,
+    basename="opportunity-line-item",
+)
+router.register("products", ProductViewSet, basename="product")
 router.register("touchpoints", TouchpointViewSet, basename="touchpoint")
 router.register("tasks", TaskViewSet, basename="task")
 router.register("quotas", QuotaViewSet, basename="quota")

@@ -97,6 +97,34 @@ def lead_source(value: str) -> str:
     )
 
 
+def prices(value: str) -> dict[str, Decimal]:
+    """``EUR 1200.00; USD 1300`` as {"EUR": 1200.00, "USD": 1300.00}: a price per currency."""
+    found: dict[str, Decimal] = {}
+    for part in value.split(";"):
+        words = part.split()
+        if not words:
+            continue
+        if len(words) != 2:
+            raise CellError(
+                _("“%(value)s” is not a currency and a price, such as “EUR 1200.00”.")
+                % {"value": part.strip()}
+            )
+        code = currency(words[0])
+        if code in found:
+            raise CellError(_("%(currency)s has two prices.") % {"currency": code})
+        found[code] = money(words[1])
+    return found
+
+
+def yes_no(value: str) -> bool:
+    wanted = value.casefold()
+    if wanted in {"yes", "y", "true", "1", str(_("yes")).casefold()}:
+        return True
+    if wanted in {"no", "n", "false", "0", str(_("no")).casefold()}:
+        return False
+    raise CellError(_("“%(value)s” is neither yes nor no.") % {"value": value})
+
+
 @dataclass(frozen=True)
 class Field:
     name: str
@@ -207,6 +235,33 @@ FIELDS: Mapping[str, tuple[Field, ...]] = {
         Field("currency", gettext_lazy("Currency"), currency),
         Field("expected_close_date", gettext_lazy("Expected close date"), parse_date),
         Field("lost_reason", gettext_lazy("Lost reason"), text(200)),
+    ),
+    # One row per product. Admins only: the catalogue is theirs.
+    ImportKind.PRODUCTS: (
+        EXTERNAL_ID,
+        Field("name", gettext_lazy("Name"), text(200), required=True),
+        Field(
+            "code",
+            gettext_lazy("Code"),
+            text(50),
+            help_text=gettext_lazy("SKU; unique, whatever the case."),
+        ),
+        Field("description", gettext_lazy("Description"), text(10_000)),
+        Field(
+            "prices",
+            gettext_lazy("Prices"),
+            prices,
+            help_text=gettext_lazy(
+                "A unit price per currency, e.g. “EUR 1200.00; USD 1300.00”; it replaces the "
+                "product's prices."
+            ),
+        ),
+        Field(
+            "is_active",
+            gettext_lazy("Active"),
+            yes_no,
+            help_text=gettext_lazy("yes or no; empty: yes for a new product."),
+        ),
     ),
 }
 

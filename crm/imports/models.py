@@ -17,6 +17,7 @@ class ImportKind(models.TextChoices):
     CONTACTS = "contacts", _("Contacts")
     LEADS = "leads", _("Leads")
     DEALS = "deals", _("Deals")
+    PRODUCTS = "products", _("Products")
 
 
 class ImportStatus(models.TextChoices):

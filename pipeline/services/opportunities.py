@@ -32,6 +32,7 @@ from core.custom_fields.values import error_key, merged_values
 from pipeline.criteria import missing_entry_criteria, required_custom_fields
 from pipeline.models import (
     ForecastCategory,
+    LineItem,
     Opportunity,
     OpportunityStatus,
     Pipeline,
@@ -377,6 +378,22 @@ def _apply_edit(by: User, opportunity: Opportunity, fields: Mapping[str, object]
     _check_external_id(opportunity)
 
 
+def _check_priced_by_line_items(opportunity: Opportunity, before: Mapping[str, object]) -> None:
+    """A deal with line items takes its value from them, and their prices are in its currency:
+    an edit may repeat those two, not change them."""
+    changed = [
+        name
+        for name in ("value", "currency")
+        if name in before and before[name] != getattr(opportunity, name)
+    ]
+    if changed and LineItem.objects.filter(opportunity_id=opportunity.pk).exists():
+        messages = {
+            "value": _("This deal's value is the total of its products; change those instead."),
+            "currency": _("This deal's products are priced in its currency; remove them first."),
+        }
+        raise ValidationError({name: messages[name] for name in changed})
+
+
 @transaction.atomic
 def update_opportunity(
     *, by: User, opportunity_id: int, version: int | None, fields: Mapping[str, object]
@@ -401,6 +418,7 @@ def update_opportunity(
         return opportunity
     before = deal_snapshot(opportunity, fields)
     _apply_edit(by, opportunity, fields)
+    _check_priced_by_line_items(opportunity, before)
     # By column (``owner_id``), so an unchanged owner or company is not loaded to be written.
     columns = {field.name: field.attname for field in Opportunity._meta.concrete_fields}
     changes = {columns[name]: getattr(opportunity, columns[name]) for name in fields}

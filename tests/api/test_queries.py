@@ -15,11 +15,14 @@ from django.utils import timezone
 
 from accounts.models import Notification, NotificationKind
 from forecasting.models import Quota
+from pipeline.models import LineItem, Product
 from tests.factories import (
     CompanyFactory,
     ContactFactory,
     LeadFactory,
     OpportunityFactory,
+    ProductFactory,
+    ProductPriceFactory,
     QuotaFactory,
     StageFactory,
     TaskFactory,
@@ -99,6 +102,14 @@ def stages(world, n):
     return [StageFactory() for _ in range(n)]
 
 
+def products(world, n):
+    made = [ProductFactory() for _ in range(n)]
+    for product in made:
+        ProductPriceFactory(product=product, currency="EUR")
+        ProductPriceFactory(product=product, currency="USD")
+    return made
+
+
 ENDPOINTS = {
     "opportunities": Endpoint("/api/opportunities/", deals, 3, 3),
     "companies": Endpoint("/api/companies/", companies, 3, 3),
@@ -111,6 +122,7 @@ ENDPOINTS = {
     "quotas": Endpoint("/api/quotas/", quotas, 4, 3),
     "pipelines": Endpoint("/api/pipelines/", pipelines, 5, 4),
     "stages": Endpoint("/api/stages/", stages, 4, 3),
+    "products": Endpoint("/api/products/", products, 5, 4),
 }
 
 
@@ -170,3 +182,29 @@ def test_forecast_summary_costs_the_same_at_any_size(
 
     assert response.status_code == 200
     assert Quota.objects.exists()
+
+
+def test_a_deals_line_items_cost_the_same_at_any_number(
+    api_as, alice, sales, django_assert_num_queries
+):
+    # Session, user, the deal's visibility, the line items with their products.
+    deal = OpportunityFactory(owner=alice, stage=sales.qualification)
+    client = api_as(alice)
+    url = f"/api/opportunities/{deal.pk}/line-items/"
+
+    def grow(count):
+        start = Product.objects.count()
+        made = Product.objects.bulk_create(Product(name=f"P{start + n}") for n in range(count))
+        LineItem.objects.bulk_create(
+            LineItem(opportunity=deal, product=product, quantity=1, unit_price=1, position=n)
+            for n, product in enumerate(made, start=start)
+        )
+
+    grow(10)
+    with django_assert_num_queries(4):
+        few = client.get(url)
+    grow(990)
+    with django_assert_num_queries(4):
+        many = client.get(url)
+
+    assert (len(few.json()), len(many.json())) == (10, 1000)

@@ -287,6 +287,27 @@ def test_new_deal_form_and_pickers_do_not_reach_the_deals_company(charlie_web, n
     assert Opportunity.objects.filter(title="Poached").count() == 0
 
 
+def test_api_line_items_answer_404_and_change_nothing(charlie_api, north_deal):
+    item = LineItemFactory(opportunity=north_deal)
+    before = (snapshot(north_deal), list(LineItem.objects.values_list("pk", "quantity")))
+    items = reverse("api:opportunity-line-item-list", args=[north_deal.pk])
+    detail = reverse("api:opportunity-line-item-detail", args=[north_deal.pk, item.pk])
+    version = north_deal.version
+
+    assert charlie_api.get(items).status_code == 404
+    assert charlie_api.get(detail).status_code == 404
+    writes = [
+        ("post", items, {"product": item.product_id, "quantity": "1", "version": version}),
+        ("patch", detail, {"quantity": "9", "version": version}),
+        ("delete", f"{detail}?version={version}", None),
+    ]
+    for method, url, data in writes:
+        response = getattr(charlie_api, method)(url, data, format="json")
+        assert response.status_code == 404, (url, response.content)
+
+    assert (snapshot(north_deal), list(LineItem.objects.values_list("pk", "quantity"))) == before
+
+
 # The guard
 
 
@@ -311,8 +332,10 @@ TRIED = {
     "api:opportunity-move",
     "api:opportunity-won",
     "api:opportunity-lost",
+    "api:opportunity-line-item-list",
+    "api:opportunity-line-item-detail",
 }
-DEAL_ROUTE = re.compile(r"deals/<int:pk>|opportunities/\(\?P<pk>")
+DEAL_ROUTE = re.compile(r"deals/<int:pk>|opportunities/\(\?P<(pk|opportunity_id)>")
 
 
 def deal_routes(resolver=None, prefix="", namespace=None):

@@ -280,3 +280,36 @@ def test_adding_query_count_does_not_grow(client, alice, deal, licence, django_a
         )
 
     assert len(rows(response.content)) == 1002
+
+
+# The panel as the owner opens it: as tests/pipeline/test_deal_views.py pins it.
+PANEL_QUERIES = 9
+
+
+def test_panel_query_count_does_not_grow_with_line_items(
+    client, alice, deal, django_assert_num_queries
+):
+    client.force_login(alice)
+
+    grow(deal, 10)
+    with django_assert_num_queries(PANEL_QUERIES):
+        few = panel(client, deal)
+    grow(deal, 990)
+    with django_assert_num_queries(PANEL_QUERIES):
+        many = panel(client, deal)
+
+    assert (len(rows(few.content)), len(rows(many.content))) == (10, 1000)
+
+
+def test_without_javascript_bad_input_shows_the_deal_page_with_the_message(
+    client, alice, deal, licence
+):
+    client.force_login(alice)
+
+    response = client.post(add_url(deal), {"product": licence.pk, "quantity": "-2", "version": 1})
+
+    assert response.status_code == 422
+    assert element(response.content, "h1").text == deal.title
+    messages = [error.text for error in elements(response.content, class_="invalid-feedback")]
+    assert messages == ["Quantity: Quantity must be more than 0."]
+    assert not LineItem.objects.exists()

@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 
 from pipeline.models import DealChange, LineItem, Opportunity
-from pipeline.services import MoveConflict
+from pipeline.services import MoveConflict, create_opportunity, update_opportunity
 from pipeline.services.line_items import (
     LineItemInput,
     add_line_item,
@@ -18,10 +19,12 @@ from pipeline.services.line_items import (
     remove_line_item,
 )
 from tests.factories import (
+    CompanyFactory,
     LineItemFactory,
     OpportunityFactory,
     ProductFactory,
     ProductPriceFactory,
+    StageFactory,
 )
 
 
@@ -240,3 +243,61 @@ def test_other_team_cannot_see_the_deal(request, deal, licence, who):
             by=request.getfixturevalue(who), opportunity_id=deal.pk, version=None, product=licence
         )
     assert snapshot(deal) == before
+
+
+def test_a_deal_with_line_items_refuses_a_typed_value_or_another_currency(alice, deal, licence):
+    add_line_item(by=alice, opportunity_id=deal.pk, version=None, product=licence)
+    before = snapshot(deal)
+
+    with pytest.raises(ValidationError) as error:
+        update_opportunity(
+            by=alice,
+            opportunity_id=deal.pk,
+            version=None,
+            fields={"value": "9999.00", "currency": "USD"},
+        )
+
+    assert set(error.value.message_dict) == {"value", "currency"}
+    assert snapshot(deal) == before
+    # Repeating them, as a form with every field does, is an edit like any other.
+    edited = update_opportunity(
+        by=alice,
+        opportunity_id=deal.pk,
+        version=None,
+        fields={"value": "250.00", "currency": "EUR", "title": "Renamed"},
+    )
+    assert edited.title == "Renamed"
+
+
+@transaction.atomic
+def create_with_line_items(by, items):
+    """How the deal create form takes line items: create, then add them, in one transaction."""
+    stage = StageFactory()
+    deal = create_opportunity(
+        by=by,
+        title="New",
+        company=CompanyFactory(owner=by),
+        pipeline=stage.pipeline,
+        value=Decimal(0),
+        currency="EUR",
+    )
+    add_line_items(by=by, opportunity_id=deal.pk, version=None, prefix="line_items.", items=items)
+    return deal
+
+
+def test_a_deal_created_with_a_bad_line_item_is_not_created(alice, licence):
+    items = [LineItemInput(product=licence, quantity="2"), LineItemInput(licence, quantity="0")]
+
+    with pytest.raises(ValidationError) as error:
+        create_with_line_items(alice, items)
+
+    assert set(error.value.message_dict) == {"line_items.1.quantity"}
+    assert not Opportunity.objects.exists()
+    assert not LineItem.objects.exists()
+
+
+def test_a_deal_created_with_line_items_takes_its_value_from_them(alice, licence):
+    deal = create_with_line_items(alice, [LineItemInput(product=licence, quantity="2")])
+
+    deal.refresh_from_db()
+    assert (deal.value, deal.version) == (Decimal("500.00"), 2)
