@@ -12,6 +12,7 @@ keep their name; a deleted user's show as nobody in particular.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -174,9 +175,20 @@ def deal_timeline(deal: Opportunity, *, limit: int, now: dt.datetime) -> list[Ti
     Values of ``value`` are shown in the deal's currency; a move's duration runs to the next
     move (every newer move is among the entries read, so a cap does not cut it short).
     """
+    return timeline_entries(deal, timeline_rows(deal)[:limit], now=now)
+
+
+def timeline_entries(
+    deal: Opportunity, rows: Iterable[dict[str, Any]], *, now: dt.datetime
+) -> list[TimelineEntry]:
+    """``rows`` of ``timeline_rows(deal)``, newest first, as entries.
+
+    Durations are right when ``rows`` starts at the newest entry (the panel); a later page
+    (the API's) takes its first move for the current one, so the API leaves them out.
+    """
     entries: list[TimelineEntry] = []
     newer_move_at: dt.datetime | None = None
-    for row in timeline_rows(deal)[:limit]:
+    for row in rows:
         if row["t_kind"] == KIND_STAGE:
             if newer_move_at is not None:
                 duration: dt.timedelta | None = newer_move_at - row["t_at"]
