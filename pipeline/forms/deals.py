@@ -150,6 +150,16 @@ class DealForm(StyledForm):
             "checklist_done": deal.checklist_done,
         }
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        company = cleaned.get("company") if "company" in self.fields else self.deal.company
+        contact = cleaned.get("contact") if "contact" in self.fields else self.deal.contact
+        if company is None and contact is None and not self.has_error("company"):
+            # The database refuses a deal with neither; say so at the field being cleared.
+            field = "contact" if "contact" in self.fields else "company"
+            self.add_error(field, _("A deal needs a company or a contact."))
+        return cleaned
+
     def changes(self) -> dict[str, object]:
         """The edited fields as ``update_opportunity`` takes them."""
         return {

@@ -33,7 +33,7 @@ def board():
 
 
 def test_value_edited_in_the_panel_moves_the_column_total_and_escape_cancels(
-    page: Page, live_server, board
+    page: Page, live_server, board, artifacts_dir
 ):
     deal, offer = board["deal"], board["offer"]
     Opportunity.objects.exclude(pk=deal.pk).update(currency="EUR")
@@ -54,6 +54,7 @@ def test_value_edited_in_the_panel_moves_the_column_total_and_escape_cancels(
     amount = value.get_by_label("Value")
     expect(amount).to_be_focused()
     amount.fill("12000")
+    page.screenshot(path=artifacts_dir / "deal-edit-in-place.png", caret="initial")
     amount.press("Enter")
 
     # Then the panel, the card and the column header show it without a reload
@@ -62,6 +63,9 @@ def test_value_edited_in_the_panel_moves_the_column_total_and_escape_cancels(
     expect(header).to_contain_text("12,500 EUR")
     expect(header).to_contain_text("weighted 6,250 EUR")
     assert DealChange.objects.get(opportunity=deal, field="value").new_value == "12000"
+    history = panel.locator(f"#deal-{deal.pk}-history")
+    expect(history).to_contain_text("Alice Archer changed Value from 10,000.00 EUR to 12,000.00")
+    page.screenshot(path=artifacts_dir / "deal-edit-saved.png", caret="initial")
 
     # When she opens the value again, types, and presses Escape
     value = panel.locator(f"#deal-{deal.pk}-part-value")

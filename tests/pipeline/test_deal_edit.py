@@ -540,3 +540,18 @@ def test_card_with_header_queries_do_not_grow(
 
     with django_assert_num_queries(CARD_WITH_HEADER_QUERIES):
         assert client.get(url, **HTMX).status_code == 200
+
+
+def test_clearing_the_contact_of_a_deal_without_company_names_the_field(client, alice, stages):
+    contact = ContactFactory(company__owner=alice)
+    deal = OpportunityFactory(owner=alice, stage=stages["offer"], company=None, contact=contact)
+    before = snapshot(deal)
+
+    response = as_user(client, alice).post(
+        part_url(deal, "contact"), {"version": deal.version, "contact": ""}, **HTMX
+    )
+
+    assert response.status_code == 422
+    error = element(response.content, "div", id=f"edit-{deal.pk}-contact_error")
+    assert error.text == "Contact: A deal needs a company or a contact."
+    assert snapshot(deal) == before
