@@ -172,7 +172,7 @@ class TimelineEntry:
 def deal_timeline(deal: Opportunity, *, limit: int, now: dt.datetime) -> list[TimelineEntry]:
     """The newest ``limit`` entries of ``deal``'s history, newest first: one query.
 
-    Values of ``value`` are shown in the deal's currency; a move's duration runs to the next
+    Amounts are shown in the currency the deal had then; a move's duration runs to the next
     move (every newer move is among the entries read, so a cap does not cut it short).
     """
     return timeline_entries(deal, timeline_rows(deal)[:limit], now=now)
@@ -186,6 +186,15 @@ def timeline_entries(
     Durations are right when ``rows`` starts at the newest entry (the panel); a later page
     (the API's) takes its first move for the current one, so the API leaves them out.
     """
+    rows = list(rows)
+    # An amount is shown in the currency the deal had then: walking back from now, each
+    # change of currency sets what older amounts were in; an edit of both at once is one.
+    currency_edits = {
+        row["t_at"]: row
+        for row in rows
+        if row["t_kind"] == KIND_FIELD and row["t_field"] == "currency"
+    }
+    currency = deal.currency
     entries: list[TimelineEntry] = []
     newer_move_at: dt.datetime | None = None
     for row in rows:
@@ -216,6 +225,11 @@ def timeline_entries(
             newer_move_at = row["t_at"]
             continue
         field = row["t_field"]
+        edit = currency_edits.get(row["t_at"])
+        old_currency = str(edit["t_old"]) if edit else currency
+        new_currency = str(edit["t_new"]) if edit else currency
+        if field == "currency" and isinstance(row["t_old"], str):
+            currency = row["t_old"]
         entries.append(
             TimelineEntry(
                 kind=KIND_FIELD,
@@ -224,8 +238,8 @@ def timeline_entries(
                 by=person_name(row),
                 field=field,
                 field_label=field_label(field),
-                old=shown_value(field, row["t_old"], row["t_old_display"], deal.currency),
-                new=shown_value(field, row["t_new"], row["t_new_display"], deal.currency),
+                old=shown_value(field, row["t_old"], row["t_old_display"], old_currency),
+                new=shown_value(field, row["t_new"], row["t_new_display"], new_currency),
                 old_value=row["t_old"],
                 new_value=row["t_new"],
             )
