@@ -22,7 +22,7 @@ from django.db.models import CharField, F, JSONField, QuerySet, Value
 from django.utils import formats
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from pipeline.models import DealChange, ForecastCategory, Opportunity, StageChange, StageKind
 
@@ -31,8 +31,8 @@ KIND_FIELD = "field"
 
 # Names of changes that are not a deal's own field, as the history records them.
 OTHER_FIELD_LABELS: dict[str, Any] = {
-    "line_items": _("Products"),
-    "buying_team": _("Buying team"),
+    "line_items": gettext_lazy("Products"),
+    "buying_team": gettext_lazy("Buying team"),
 }
 CUSTOM_PREFIX = "custom:"
 

@@ -555,3 +555,27 @@ def test_clearing_the_contact_of_a_deal_without_company_names_the_field(client, 
     error = element(response.content, "div", id=f"edit-{deal.pk}-contact_error")
     assert error.text == "Contact: A deal needs a company or a contact."
     assert snapshot(deal) == before
+
+
+def test_manager_reassigns_and_ticks_the_checklist_on_the_edit_page(
+    client, maria, alice, bob, deal
+):
+    deal.stage.entry_checklist = ["Budget confirmed", "Pilot agreed"]
+    deal.stage.save()
+    data = form_data(deal, owner=bob.pk, checklist_done=["Pilot agreed"])
+
+    response = as_user(client, maria).post(edit_url(deal), data)
+
+    assert response.status_code == 302
+    deal.refresh_from_db()
+    assert (deal.owner, deal.checklist_done) == (bob, ["Pilot agreed"])
+    owner_change = DealChange.objects.get(opportunity=deal, field="owner")
+    assert (owner_change.old_display, owner_change.new_display) == (str(alice), str(bob))
+
+
+def test_edit_page_refuses_an_unknown_checklist_item(client, alice, deal):
+    before = snapshot(deal)
+    response = as_user(client, alice).post(edit_url(deal), form_data(deal, checklist_done=["x"]))
+
+    assert response.status_code == 422
+    assert snapshot(deal) == before
