@@ -183,7 +183,7 @@ class ReopenForm(StyledForm):
         stage.queryset = Stage.objects.filter(
             pipeline_id=deal.pipeline_id, kind=StageKind.OPEN, archived_at__isnull=True
         ).order_by("position")
-        stage.empty_label = None
-        # The stage's own name: its pipeline is the deal's (and would cost a query each).
-        stage.label_from_instance = lambda choice: choice.name
+        # Read once, by the stage's own name (its pipeline is the deal's): a select over the
+        # queryset reads it again for its first option, and str() would load each pipeline.
+        stage.choices = [(choice.pk, choice.name) for choice in stage.queryset]
         self.style_fields()

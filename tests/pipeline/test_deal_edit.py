@@ -579,3 +579,39 @@ def test_edit_page_refuses_an_unknown_checklist_item(client, alice, deal):
 
     assert response.status_code == 422
     assert snapshot(deal) == before
+
+
+# Session, user, the deal with what the panel shows, stage changes and edits (one query),
+# touchpoints, open tasks, done tasks, and the open stages it may be reopened into.
+CLOSED_PANEL_QUERIES = 8
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+def test_closed_deal_panel_queries_do_not_grow(
+    client, alice, won_deal, count, django_assert_num_queries
+):
+    bulk_column(won_deal, count)
+    client = as_user(client, alice)
+
+    with django_assert_num_queries(CLOSED_PANEL_QUERIES):
+        response = client.get(reverse("pipeline:deal_detail", args=[won_deal.pk]), **HTMX)
+
+    assert element(response.content, "form", class_="deal-reopen")
+
+
+# Session, user, the deal, the open stages (offered, then the one chosen), then the move
+# (savepoint, the deal, the stage held, the version locked, the column's end, UPDATE,
+# StageChange INSERT, refresh, release), and the answer: the deal, its history.
+REOPEN_QUERIES = 16
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+def test_reopen_queries_do_not_grow(
+    client, alice, won_deal, stages, count, django_assert_num_queries
+):
+    bulk_column(won_deal, count)
+    client = as_user(client, alice)
+    data = {"version": won_deal.version, "stage": stages["offer"].pk}
+
+    with django_assert_num_queries(REOPEN_QUERIES):
+        assert client.post(reopen_url(won_deal), data, **HTMX).status_code == 200
