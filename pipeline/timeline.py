@@ -12,6 +12,7 @@ keep their name; a deleted user's show as nobody in particular.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -21,7 +22,7 @@ from django.db.models import CharField, F, JSONField, QuerySet, Value
 from django.utils import formats
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from pipeline.models import DealChange, ForecastCategory, Opportunity, StageChange, StageKind
 
@@ -30,8 +31,8 @@ KIND_FIELD = "field"
 
 # Names of changes that are not a deal's own field, as the history records them.
 OTHER_FIELD_LABELS: dict[str, Any] = {
-    "line_items": _("Products"),
-    "buying_team": _("Buying team"),
+    "line_items": gettext_lazy("Products"),
+    "buying_team": gettext_lazy("Buying team"),
 }
 CUSTOM_PREFIX = "custom:"
 
@@ -171,12 +172,32 @@ class TimelineEntry:
 def deal_timeline(deal: Opportunity, *, limit: int, now: dt.datetime) -> list[TimelineEntry]:
     """The newest ``limit`` entries of ``deal``'s history, newest first: one query.
 
-    Values of ``value`` are shown in the deal's currency; a move's duration runs to the next
+    Amounts are shown in the currency the deal had then; a move's duration runs to the next
     move (every newer move is among the entries read, so a cap does not cut it short).
     """
+    return timeline_entries(deal, timeline_rows(deal)[:limit], now=now)
+
+
+def timeline_entries(
+    deal: Opportunity, rows: Iterable[dict[str, Any]], *, now: dt.datetime
+) -> list[TimelineEntry]:
+    """``rows`` of ``timeline_rows(deal)``, newest first, as entries.
+
+    Durations are right when ``rows`` starts at the newest entry (the panel); a later page
+    (the API's) takes its first move for the current one, so the API leaves them out.
+    """
+    rows = list(rows)
+    # An amount is shown in the currency the deal had then: walking back from now, each
+    # change of currency sets what older amounts were in; an edit of both at once is one.
+    currency_edits = {
+        row["t_at"]: row
+        for row in rows
+        if row["t_kind"] == KIND_FIELD and row["t_field"] == "currency"
+    }
+    currency = deal.currency
     entries: list[TimelineEntry] = []
     newer_move_at: dt.datetime | None = None
-    for row in timeline_rows(deal)[:limit]:
+    for row in rows:
         if row["t_kind"] == KIND_STAGE:
             if newer_move_at is not None:
                 duration: dt.timedelta | None = newer_move_at - row["t_at"]
@@ -204,6 +225,11 @@ def deal_timeline(deal: Opportunity, *, limit: int, now: dt.datetime) -> list[Ti
             newer_move_at = row["t_at"]
             continue
         field = row["t_field"]
+        edit = currency_edits.get(row["t_at"])
+        old_currency = str(edit["t_old"]) if edit else currency
+        new_currency = str(edit["t_new"]) if edit else currency
+        if field == "currency" and isinstance(row["t_old"], str):
+            currency = row["t_old"]
         entries.append(
             TimelineEntry(
                 kind=KIND_FIELD,
@@ -212,8 +238,8 @@ def deal_timeline(deal: Opportunity, *, limit: int, now: dt.datetime) -> list[Ti
                 by=person_name(row),
                 field=field,
                 field_label=field_label(field),
-                old=shown_value(field, row["t_old"], row["t_old_display"], deal.currency),
-                new=shown_value(field, row["t_new"], row["t_new_display"], deal.currency),
+                old=shown_value(field, row["t_old"], row["t_old_display"], old_currency),
+                new=shown_value(field, row["t_new"], row["t_new_display"], new_currency),
                 old_value=row["t_old"],
                 new_value=row["t_new"],
             )

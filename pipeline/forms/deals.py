@@ -150,6 +150,16 @@ class DealForm(StyledForm):
             "checklist_done": deal.checklist_done,
         }
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        company = cleaned.get("company") if "company" in self.fields else self.deal.company
+        contact = cleaned.get("contact") if "contact" in self.fields else self.deal.contact
+        if company is None and contact is None and not self.has_error("company"):
+            # The database refuses a deal with neither; say so at the field being cleared.
+            field = "contact" if "contact" in self.fields else "company"
+            self.add_error(field, _("A deal needs a company or a contact."))
+        return cleaned
+
     def changes(self) -> dict[str, object]:
         """The edited fields as ``update_opportunity`` takes them."""
         return {
@@ -173,7 +183,7 @@ class ReopenForm(StyledForm):
         stage.queryset = Stage.objects.filter(
             pipeline_id=deal.pipeline_id, kind=StageKind.OPEN, archived_at__isnull=True
         ).order_by("position")
-        stage.empty_label = None
-        # The stage's own name: its pipeline is the deal's (and would cost a query each).
-        stage.label_from_instance = lambda choice: choice.name
+        # Read once, by the stage's own name (its pipeline is the deal's): a select over the
+        # queryset reads it again for its first option, and str() would load each pipeline.
+        stage.choices = [(choice.pk, choice.name) for choice in stage.queryset]
         self.style_fields()

@@ -10,7 +10,13 @@ from playwright.sync_api import Page, expect
 from pipeline.models import DealChange, Opportunity
 from tests.browser.test_deal_panel import watch_console
 from tests.browser.test_login import PASSWORD, submit_login
-from tests.factories import OpportunityFactory, PipelineFactory, StageFactory, UserFactory
+from tests.factories import (
+    OpportunityFactory,
+    PipelineFactory,
+    StageFactory,
+    TeamFactory,
+    UserFactory,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,7 +39,7 @@ def board():
 
 
 def test_value_edited_in_the_panel_moves_the_column_total_and_escape_cancels(
-    page: Page, live_server, board
+    page: Page, live_server, board, artifacts_dir
 ):
     deal, offer = board["deal"], board["offer"]
     Opportunity.objects.exclude(pk=deal.pk).update(currency="EUR")
@@ -54,6 +60,7 @@ def test_value_edited_in_the_panel_moves_the_column_total_and_escape_cancels(
     amount = value.get_by_label("Value")
     expect(amount).to_be_focused()
     amount.fill("12000")
+    page.screenshot(path=artifacts_dir / "deal-edit-in-place.png", caret="initial")
     amount.press("Enter")
 
     # Then the panel, the card and the column header show it without a reload
@@ -62,6 +69,9 @@ def test_value_edited_in_the_panel_moves_the_column_total_and_escape_cancels(
     expect(header).to_contain_text("12,500 EUR")
     expect(header).to_contain_text("weighted 6,250 EUR")
     assert DealChange.objects.get(opportunity=deal, field="value").new_value == "12000"
+    history = panel.locator(f"#deal-{deal.pk}-history")
+    expect(history).to_contain_text("Alice Archer changed Value from 10,000.00 EUR to 12,000.00")
+    page.screenshot(path=artifacts_dir / "deal-edit-saved.png", caret="initial")
 
     # When she opens the value again, types, and presses Escape
     value = panel.locator(f"#deal-{deal.pk}-part-value")
@@ -77,3 +87,41 @@ def test_value_edited_in_the_panel_moves_the_column_total_and_escape_cancels(
     deal.refresh_from_db()
     assert deal.value == Decimal("12000")
     assert errors == []
+
+
+def test_second_editor_at_the_same_version_is_told_who_was_first(
+    page: Page, live_server, board, new_context
+):
+    deal = board["deal"]
+    alice = deal.owner
+    manager = UserFactory(username="maria", first_name="Maria", last_name="Manager")
+    manager.role = "manager"
+    manager.save(update_fields=["role"])
+    team = TeamFactory(name="North", manager=manager)
+    alice.team = team
+    alice.save(update_fields=["team"])
+    detail = live_server.url + reverse("pipeline:deal_detail", args=[deal.pk])
+
+    # Given Alice and Maria both have the deal's page open at the same version
+    submit_login(page, live_server.url, username="alice", password=PASSWORD)
+    page.goto(detail)
+    other = new_context().new_page()
+    submit_login(other, live_server.url, username="maria", password=PASSWORD)
+    other.goto(detail)
+    for each in (page, other):
+        each.locator(f"#deal-{deal.pk}-part-value [data-editable='value']").click()
+        expect(each.get_by_label("Value")).to_be_focused()
+
+    # When Maria saves first, then Alice
+    other.get_by_label("Value").fill("11000")
+    other.get_by_label("Value").press("Enter")
+    expect(other.locator(f"#deal-{deal.pk}-part-value")).to_contain_text("11,000 EUR")
+    page.get_by_label("Value").fill("12000")
+    page.get_by_label("Value").press("Enter")
+
+    # Then Alice is told Maria changed it first, and sees Maria's value
+    summary = page.locator(f"#deal-{deal.pk}-summary")
+    expect(summary.get_by_role("alert")).to_contain_text("Maria Manager changed this deal first")
+    expect(summary.locator(f"#deal-{deal.pk}-part-value")).to_contain_text("11,000 EUR")
+    deal.refresh_from_db()
+    assert deal.value == Decimal("11000")

@@ -163,6 +163,7 @@ def test_api_reads_answer_404_or_leave_the_deal_out(charlie_api, north_deal):
 
     for url in (
         reverse("api:opportunity-detail", args=[north_deal.pk]),
+        reverse("api:opportunity-history", args=[north_deal.pk]),
         reverse("api:task-detail", args=[task.pk]),
         reverse("api:touchpoint-detail", args=[touchpoint.pk]),
     ):
@@ -329,6 +330,7 @@ TRIED = {
     "pipeline:buying_team_primary",
     "pipeline:buying_team_remove",
     "api:opportunity-detail",
+    "api:opportunity-history",
     "api:opportunity-move",
     "api:opportunity-won",
     "api:opportunity-lost",

@@ -540,3 +540,78 @@ def test_card_with_header_queries_do_not_grow(
 
     with django_assert_num_queries(CARD_WITH_HEADER_QUERIES):
         assert client.get(url, **HTMX).status_code == 200
+
+
+def test_clearing_the_contact_of_a_deal_without_company_names_the_field(client, alice, stages):
+    contact = ContactFactory(company__owner=alice)
+    deal = OpportunityFactory(owner=alice, stage=stages["offer"], company=None, contact=contact)
+    before = snapshot(deal)
+
+    response = as_user(client, alice).post(
+        part_url(deal, "contact"), {"version": deal.version, "contact": ""}, **HTMX
+    )
+
+    assert response.status_code == 422
+    error = element(response.content, "div", id=f"edit-{deal.pk}-contact_error")
+    assert error.text == "Contact: A deal needs a company or a contact."
+    assert snapshot(deal) == before
+
+
+def test_manager_reassigns_and_ticks_the_checklist_on_the_edit_page(
+    client, maria, alice, bob, deal
+):
+    deal.stage.entry_checklist = ["Budget confirmed", "Pilot agreed"]
+    deal.stage.save()
+    data = form_data(deal, owner=bob.pk, checklist_done=["Pilot agreed"])
+
+    response = as_user(client, maria).post(edit_url(deal), data)
+
+    assert response.status_code == 302
+    deal.refresh_from_db()
+    assert (deal.owner, deal.checklist_done) == (bob, ["Pilot agreed"])
+    owner_change = DealChange.objects.get(opportunity=deal, field="owner")
+    assert (owner_change.old_display, owner_change.new_display) == (str(alice), str(bob))
+
+
+def test_edit_page_refuses_an_unknown_checklist_item(client, alice, deal):
+    before = snapshot(deal)
+    response = as_user(client, alice).post(edit_url(deal), form_data(deal, checklist_done=["x"]))
+
+    assert response.status_code == 422
+    assert snapshot(deal) == before
+
+
+# Session, user, the deal with what the panel shows, stage changes and edits (one query),
+# touchpoints, open tasks, done tasks, and the open stages it may be reopened into.
+CLOSED_PANEL_QUERIES = 8
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+def test_closed_deal_panel_queries_do_not_grow(
+    client, alice, won_deal, count, django_assert_num_queries
+):
+    bulk_column(won_deal, count)
+    client = as_user(client, alice)
+
+    with django_assert_num_queries(CLOSED_PANEL_QUERIES):
+        response = client.get(reverse("pipeline:deal_detail", args=[won_deal.pk]), **HTMX)
+
+    assert element(response.content, "form", class_="deal-reopen")
+
+
+# Session, user, the deal, the open stages (offered, then the one chosen), then the move
+# (savepoint, the deal, the stage held, the version locked, the column's end, UPDATE,
+# StageChange INSERT, refresh, release), and the answer: the deal, its history.
+REOPEN_QUERIES = 16
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+def test_reopen_queries_do_not_grow(
+    client, alice, won_deal, stages, count, django_assert_num_queries
+):
+    bulk_column(won_deal, count)
+    client = as_user(client, alice)
+    data = {"version": won_deal.version, "stage": stages["offer"].pk}
+
+    with django_assert_num_queries(REOPEN_QUERIES):
+        assert client.post(reopen_url(won_deal), data, **HTMX).status_code == 200

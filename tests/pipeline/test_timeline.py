@@ -182,3 +182,29 @@ def test_history_fragment_as_teammate_manager_and_other_team(client, request, de
     response = client.get(url, HTTP_HX_TARGET=f"deal-{deal.pk}-history", **HTMX)
 
     assert response.status_code == expected
+
+
+def test_amounts_are_shown_in_the_currency_the_deal_had_then(alice, deal):
+    update_opportunity(
+        by=alice, opportunity_id=deal.pk, version=deal.version, fields={"value": "11000"}
+    )
+    deal.refresh_from_db()
+    update_opportunity(
+        by=alice,
+        opportunity_id=deal.pk,
+        version=deal.version,
+        fields={"value": "13000", "currency": "USD"},
+    )
+    deal.refresh_from_db()
+
+    entries = [
+        (entry.field, entry.old, entry.new)
+        for entry in deal_timeline(deal, limit=10, now=timezone.now())
+        if not entry.is_move
+    ]
+
+    assert sorted(entries[:2]) == [
+        ("currency", "EUR", "USD"),
+        ("value", "11,000.00 EUR", "13,000.00 USD"),
+    ]
+    assert entries[2] == ("value", "10,000.00 EUR", "11,000.00 EUR")

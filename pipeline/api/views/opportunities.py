@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
@@ -27,7 +28,7 @@ from rest_framework.response import Response
 
 from core.api.access import VisibleRecordsMixin
 from core.api.errors import FIELD_ERRORS_SCHEMA, error_responses
-from core.api.listing import CursorPage
+from core.api.listing import CursorPage, NumberedPage
 from pipeline.api.filters import OpportunityFilter
 from pipeline.api.serializers import (
     CurrentDealSerializer,
@@ -38,6 +39,7 @@ from pipeline.api.serializers import (
     OpportunitySerializer,
     WonSerializer,
 )
+from pipeline.api.serializers.history import DealHistoryEntrySerializer
 from pipeline.models import EntryField, ForecastCategory, Opportunity, Stage, StageKind
 from pipeline.services import (
     DealFields,
@@ -46,6 +48,24 @@ from pipeline.services import (
     create_opportunity,
     move_opportunity,
     update_opportunity,
+)
+from pipeline.timeline import timeline_entries, timeline_rows
+
+HISTORY_EXAMPLE = OpenApiExample(
+    "History",
+    value={
+        "kind": "field",
+        "id": 5210,
+        "at": "2027-03-02T09:14:00Z",
+        "by": "Mary Rivas",
+        "field": "value",
+        "field_label": "Value",
+        "old": "10,000.00 EUR",
+        "new": "12,000.00 EUR",
+        "old_value": "10000.00",
+        "new_value": "12000.00",
+    },
+    response_only=True,
 )
 
 DEAL_EXAMPLE = {
@@ -478,3 +498,27 @@ class OpportunityViewSet(
         return self._move(
             int(pk), stage_id, data["version"], DealFields(lost_reason=data["lost_reason"])
         )
+
+    @extend_schema(
+        summary="A deal's history",
+        description=(
+            "Every move between stages and every edit of the deal's fields, newest first: "
+            "who, when, the field, and the old and new value (as a person reads it and as "
+            "stored). A deactivated user's changes keep their name. Paged by number."
+        ),
+        examples=[HISTORY_EXAMPLE],
+        responses={200: DealHistoryEntrySerializer(many=True), **error_responses(400, 404)},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        pagination_class=NumberedPage,
+        filter_backends=[],
+        serializer_class=DealHistoryEntrySerializer,
+    )
+    def history(self, request: Request, pk: str) -> Response:
+        deal = self.get_object()
+        page = self.paginate_queryset(timeline_rows(deal))
+        entries = timeline_entries(deal, page or [], now=timezone.now())
+        serializer = DealHistoryEntrySerializer(entries, many=True)
+        return self.get_paginated_response(serializer.data)
