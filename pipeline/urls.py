@@ -3,6 +3,7 @@ from django.urls import path
 from pipeline.views import (
     board,
     custom_field_settings,
+    deal_custom_fields,
     deals,
     lead_activity,
     lead_conversion,
@@ -31,6 +32,11 @@ urlpatterns = [
     path("deals/<int:pk>/", deals.DealDetailView.as_view(), name="deal_detail"),
     path("deals/<int:pk>/touchpoints/", deals.log_touchpoint, name="log_touchpoint"),
     path("deals/<int:pk>/tasks/", deals.add_task, name="add_task"),
+    path(
+        "deals/<int:pk>/custom-fields/",
+        deal_custom_fields.set_deal_custom_fields,
+        name="set_deal_custom_fields",
+    ),
     path("tasks/<int:pk>/complete/", deals.complete_task, name="complete_task"),
     path("tasks/<int:pk>/reopen/", deals.reopen_task, name="reopen_task"),
     # A rep's day: tasks due and stale deals, first things first.

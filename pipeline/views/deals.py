@@ -34,6 +34,7 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 from accounts.models import User
 from pipeline import services
 from pipeline.board import decorate_card, with_card_fields
+from pipeline.deal_custom_fields import DealCustomFields, DealCustomFieldsForm
 from pipeline.forms.activity import KIND_ICONS, TaskForm, TouchpointForm
 from pipeline.models import (
     Opportunity,
@@ -108,10 +109,22 @@ class DealPanel:
     Every list is one query whatever its length; the template reads these attributes.
     """
 
-    def __init__(self, user: User, deal: Opportunity, *, all_touchpoints: bool = False) -> None:
+    def __init__(
+        self,
+        user: User,
+        deal: Opportunity,
+        *,
+        all_touchpoints: bool = False,
+        custom_fields_form: DealCustomFieldsForm | None = None,
+    ) -> None:
         self.now = timezone.now()
         self.user, self.deal = user, decorate_card(deal, self.now)
         self.all_touchpoints = all_touchpoints
+        self.custom_fields_form = custom_fields_form
+
+    @cached_property
+    def custom_fields(self) -> DealCustomFields:
+        return DealCustomFields(self.user, self.deal, form=self.custom_fields_form)
 
     # The badges are the card's own (pipeline.board.decorate_card), so that the panel and
     # the card it was opened from never disagree about "stale" or "overdue".

@@ -61,6 +61,7 @@ def snapshot(deal):
         deal.title,
         deal.value,
         deal.status,
+        deal.custom_fields,
         Touchpoint.objects.filter(opportunity=deal).count(),
         list(Task.objects.filter(opportunity=deal).values_list("title", "done_at")),
     )
@@ -97,6 +98,10 @@ def test_board_writes_answer_404_and_change_nothing(charlie_web, north_deal):
         (
             reverse("pipeline:add_task", args=[north_deal.pk]),
             {"title": "Sneaky", "due_at": "2030-01-01T10:00"},
+        ),
+        (
+            reverse("pipeline:set_deal_custom_fields", args=[north_deal.pk]),
+            {"version": north_deal.version, "custom_fields.budget": "1"},
         ),
         (reverse("pipeline:complete_task", args=[task.pk]), {}),
         (reverse("pipeline:reopen_task", args=[task.pk]), {}),
@@ -214,6 +219,7 @@ TRIED = {
     "pipeline:move",
     "pipeline:log_touchpoint",
     "pipeline:add_task",
+    "pipeline:set_deal_custom_fields",
     "api:opportunity-detail",
     "api:opportunity-move",
     "api:opportunity-won",

@@ -33,11 +33,11 @@ from tests.factories import (
 
 HTMX = {"HX-Request": "true"}
 # Queries for the deal page or panel, whatever the deal's history: session, user, the deal
-# (with its next task and touchpoint count), stage changes, touchpoints, open tasks, done
-# tasks.
-DETAIL_QUERIES = 7
+# (with its next task and touchpoint count), the custom fields, stage changes, touchpoints,
+# open tasks, done tasks.
+DETAIL_QUERIES = 8
 # A manager's task form lists the people they may assign to: one more.
-DETAIL_QUERIES_MANAGER = 8
+DETAIL_QUERIES_MANAGER = 9
 # Logging a touchpoint from the panel: session, user, savepoint, the conditional UPDATE of
 # the deal, the INSERT, release, then the deal and its touchpoints for the answer.
 LOG_QUERIES = 8
