@@ -4,6 +4,8 @@ from pipeline.views import (
     board,
     buying_role_settings,
     buying_team,
+    custom_field_settings,
+    deal_custom_fields,
     deal_edit,
     deals,
     lead_activity,
@@ -52,6 +54,11 @@ urlpatterns = [
         "deals/<int:pk>/line-items/<int:item_pk>/remove/",
         line_items.remove,
         name="remove_line_item",
+    ),
+    path(
+        "deals/<int:pk>/custom-fields/",
+        deal_custom_fields.set_deal_custom_fields,
+        name="set_deal_custom_fields",
     ),
     path("tasks/<int:pk>/complete/", deals.complete_task, name="complete_task"),
     path("tasks/<int:pk>/reopen/", deals.reopen_task, name="reopen_task"),
@@ -163,5 +170,26 @@ urlpatterns = [
         "settings/products/<int:pk>/active/",
         product_settings.SetProductActiveView.as_view(),
         name="set_product_active",
+    ),
+    # Custom fields of deals, companies, contacts and leads (admins).
+    path(
+        "settings/custom-fields/<str:record>/",
+        custom_field_settings.CustomFieldListView.as_view(),
+        name="custom_field_settings",
+    ),
+    path(
+        "settings/custom-fields/<str:record>/order/",
+        custom_field_settings.ReorderCustomFieldsView.as_view(),
+        name="reorder_custom_fields",
+    ),
+    path(
+        "settings/custom-fields/<str:record>/<int:pk>/",
+        custom_field_settings.CustomFieldEditView.as_view(),
+        name="edit_custom_field",
+    ),
+    path(
+        "settings/custom-fields/<str:record>/<int:pk>/archive/",
+        custom_field_settings.ArchiveCustomFieldView.as_view(),
+        name="archive_custom_field",
     ),
 ]

@@ -6,6 +6,7 @@ Services raise ValidationError keyed by the same names as these fields, so
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -18,8 +19,11 @@ from contacts.models import (
     Lead,
     LeadPolicy,
     QualificationCriterion,
+    RecordKind,
 )
 from contacts.services.leads import LEAD_DETAILS, REASON_MAX_LENGTH, lead_owners
+from contacts.services.record_values import active_record_fields
+from core.custom_fields.forms import CustomFieldsFormMixin
 from core.forms import StyledForm
 
 # Every detail a person may set on a lead, but the external id: that is for imports and
@@ -37,11 +41,15 @@ class OwnerChoiceField(forms.ModelChoiceField):
     widget = OwnerSelect
 
 
-class LeadForm(StyledForm):
-    """A lead's details; the owner choices are the people ``user`` may give leads to."""
+class LeadForm(CustomFieldsFormMixin, StyledForm):
+    """A lead's details and custom fields (``custom_values``: what the lead holds, for an
+    edit); the owner choices are the people ``user`` may give leads to."""
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user: User, custom_values: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.add_custom_fields(active_record_fields(RecordKind.LEAD), custom_values)
         model_fields = fields_for_model(Lead, fields=LEAD_FORM_FIELDS)
         for name in LEAD_FORM_FIELDS:
             self.fields[name] = model_fields[name]
@@ -61,7 +69,10 @@ class LeadForm(StyledForm):
 
     def lead_fields(self) -> dict[str, object]:
         """The cleaned values as the lead services take them."""
-        return {name: self.cleaned_data.get(name) for name in LEAD_FORM_FIELDS}
+        fields = {name: self.cleaned_data.get(name) for name in LEAD_FORM_FIELDS}
+        if self.custom_field_definitions:
+            fields["custom_fields"] = self.custom_field_values()
+        return fields
 
 
 class DuplicateChoiceForm(forms.Form):

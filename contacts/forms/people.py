@@ -6,25 +6,37 @@ A service's ``ValidationError`` comes back onto the form by field name
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.assignment import assignable_users
 from accounts.models import User
-from contacts.models import Company, Contact
+from contacts.models import Company, Contact, RecordKind
+from contacts.services.record_values import active_record_fields
+from core.custom_fields.forms import CustomFieldsFormMixin, with_custom_values
 from core.forms import StyledForm
 
 
-class RecordForm(StyledForm):
-    """Bootstrap classes on every widget, ``is-invalid`` on fields with errors, and an
-    owner choice for those who may give records to someone else."""
+class RecordForm(CustomFieldsFormMixin, StyledForm):
+    """Bootstrap classes on every widget, ``is-invalid`` on fields with errors, an owner
+    choice for those who may give records to someone else, and the record's custom fields
+    (``custom_values``: what the record holds, for an edit)."""
+
+    custom_record: ClassVar[str]
 
     def __init__(
-        self, *args: Any, user: User, current_owner: User | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        user: User,
+        current_owner: User | None = None,
+        custom_values: Mapping[str, Any] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.add_custom_fields(active_record_fields(self.custom_record), custom_values)
         owners = list(assignable_users(user).order_by("first_name", "last_name", "pk"))
         # An edit must never hand a record on just because its owner is not on the list.
         if current_owner is not None and current_owner not in owners:
@@ -49,7 +61,7 @@ class RecordForm(StyledForm):
         cleaned = super().clean() or {}
         if cleaned.get("owner") is None:
             cleaned.pop("owner", None)
-        return cleaned
+        return with_custom_values(self, cleaned)
 
 
 def _length(model: type[Contact] | type[Company], name: str) -> int:
@@ -57,6 +69,7 @@ def _length(model: type[Contact] | type[Company], name: str) -> int:
 
 
 class ContactForm(RecordForm):
+    custom_record = RecordKind.CONTACT
     first_name = forms.CharField(label=_("First name"), max_length=_length(Contact, "first_name"))
     last_name = forms.CharField(
         label=_("Last name"), max_length=_length(Contact, "last_name"), required=False
@@ -71,10 +84,17 @@ class ContactForm(RecordForm):
     def for_contact(cls, contact: Contact, *, user: User, **kwargs: Any) -> ContactForm:
         initial = {name: getattr(contact, name) for name in cls.base_fields}
         initial["owner"] = contact.owner_id
-        return cls(initial=initial, user=user, current_owner=contact.owner, **kwargs)
+        return cls(
+            initial=initial,
+            user=user,
+            current_owner=contact.owner,
+            custom_values=contact.custom_fields,
+            **kwargs,
+        )
 
 
 class CompanyForm(RecordForm):
+    custom_record = RecordKind.COMPANY
     name = forms.CharField(label=_("Name"), max_length=_length(Company, "name"))
     domain = forms.CharField(
         label=_("Domain"),
@@ -96,4 +116,10 @@ class CompanyForm(RecordForm):
     def for_company(cls, company: Company, *, user: User, **kwargs: Any) -> CompanyForm:
         initial = {name: getattr(company, name) for name in cls.base_fields}
         initial["owner"] = company.owner_id
-        return cls(initial=initial, user=user, current_owner=company.owner, **kwargs)
+        return cls(
+            initial=initial,
+            user=user,
+            current_owner=company.owner,
+            custom_values=company.custom_fields,
+            **kwargs,
+        )

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from accounts.assignment import apply_owner
 from accounts.models import User
 from contacts.extensions import run_merge_handlers
-from contacts.models import Company, Contact, Lead
+from contacts.models import Company, Contact, Lead, RecordKind
 from contacts.services.duplicates import hold_duplicate_keys, normalise_domain
 from contacts.services.people import (
     absorb_contact,
@@ -32,10 +32,11 @@ from contacts.services.people import (
     reject_unknown_fields,
     save_checked,
 )
+from contacts.services.record_values import apply_custom_values
 from core.countries import normalise_country
 
 COMPANY_FIELDS = frozenset(
-    {"name", "domain", "industry", "country", "region", "owner", "external_id"}
+    {"name", "domain", "industry", "country", "region", "owner", "external_id", "custom_fields"}
 )
 TEXT_FIELDS = ("name", "domain", "industry", "country", "region", "external_id")
 FILLABLE_FIELDS = ("domain", "industry", "country", "region", "external_id")
@@ -80,6 +81,7 @@ def _apply(
 ) -> list[str]:
     """Check ``fields`` and set them on ``company``; returns the names that changed."""
     reject_unknown_fields(fields, COMPANY_FIELDS)
+    custom_changed = apply_custom_values(RecordKind.COMPANY, company, fields)
     before = {name: getattr(company, name) for name in TEXT_FIELDS}
     before["owner"] = company.owner_id
     clean_text_fields(company, fields, TEXT_FIELDS)
@@ -109,7 +111,8 @@ def _apply(
             raise DuplicateCompanyDomain(duplicates)
     after = {name: getattr(company, name) for name in TEXT_FIELDS}
     after["owner"] = company.owner_id
-    return [name for name in after if after[name] != before[name]]
+    changed = [name for name in after if after[name] != before[name]]
+    return [*changed, "custom_fields"] if custom_changed else changed
 
 
 @transaction.atomic

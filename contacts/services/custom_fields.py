@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from contacts.models import RECORD_MODELS, RecordField, RecordKind
 from contacts.services.people import editable_record
+from contacts.services.record_values import active_record_fields, record_fields
 from core.custom_fields.services import (
     FieldSpec,
     apply_spec,
@@ -31,16 +31,6 @@ DENIED = {
     RecordKind.CONTACT: _("Only the contact's owner or their manager may change it."),
     RecordKind.LEAD: _("Only the lead's owner or their manager may change it."),
 }
-
-
-def record_fields(record: str) -> QuerySet[RecordField]:
-    """The fields of one kind of record, archived ones too, in their order."""
-    return RecordField.objects.filter(record=record).order_by("position", "pk")
-
-
-def active_record_fields(record: str) -> list[RecordField]:
-    """The fields forms, pages, lists and the API show for ``record``: one query."""
-    return list(record_fields(record).filter(archived_at__isnull=True))
 
 
 @transaction.atomic
@@ -106,3 +96,14 @@ def set_custom_values(
     model._default_manager.filter(pk=instance.pk).update(custom_fields=merged, updated_at=now)
     instance.custom_fields, instance.updated_at = merged, now  # type: ignore[attr-defined]
     return instance
+
+
+__all__ = [
+    "active_record_fields",
+    "archive_record_field",
+    "change_record_field",
+    "define_record_field",
+    "record_fields",
+    "reorder_record_fields",
+    "set_custom_values",
+]

@@ -40,6 +40,7 @@ from contacts.models import (
     LeadStatus,
     QualificationAnswer,
     QualificationCriterion,
+    RecordKind,
 )
 from contacts.services.assignment import assign_owner
 from contacts.services.duplicates import (
@@ -48,6 +49,7 @@ from contacts.services.duplicates import (
     hold_duplicate_keys,
     normalise_domain,
 )
+from contacts.services.record_values import apply_custom_values
 from contacts.signals import lead_created
 
 __all__ = [
@@ -84,7 +86,8 @@ LEAD_DETAILS = (
     "owner",
     "external_id",
 )
-EDITABLE_FIELDS = frozenset(LEAD_DETAILS)
+# Custom values (field key -> value) are checked against the lead fields admins defined.
+EDITABLE_FIELDS = frozenset(LEAD_DETAILS) | {"custom_fields"}
 # An import may carry when the prospect was first seen elsewhere.
 CREATE_ONLY_FIELDS = frozenset({"created_at"})
 # Fields a merge copies from the merged lead when the kept lead has them blank.
@@ -218,7 +221,9 @@ def create_lead(
     """
     cleaned = _clean_fields(fields, EDITABLE_FIELDS | CREATE_ONLY_FIELDS)
     owner = _resolve_owner(by, cleaned.pop("owner", None))
+    custom = {"custom_fields": cleaned.pop("custom_fields", None)}
     lead = Lead(**cleaned, owner=owner, status=LeadStatus.NEW)
+    apply_custom_values(RecordKind.LEAD, lead, custom)
     _fill_domain(lead)
     lead.full_clean(exclude=["owner"])
     _check_duplicates(lead, allow_duplicate=allow_duplicate)
@@ -244,6 +249,9 @@ def update_lead(
         if owner_id != lead.owner_id:
             # Taking a lead out of the queue or handing it on follows the same owner rule.
             cleaned["owner"] = _resolve_owner(by, new_owner)
+    apply_custom_values(
+        RecordKind.LEAD, lead, {"custom_fields": cleaned.pop("custom_fields", None)}
+    )
     keys_before = duplicate_keys(email=lead.email, company_domain=lead.company_domain)
     for name, value in cleaned.items():
         setattr(lead, name, value)

@@ -29,13 +29,24 @@ from django.utils.translation import gettext_lazy
 from accounts.assignment import apply_owner
 from accounts.models import User
 from contacts.extensions import run_merge_handlers
-from contacts.models import Company, Contact, Lead
+from contacts.models import Company, Contact, Lead, RecordKind
+from contacts.services.record_values import apply_custom_values
 
 # A model whose queryset has ``visible_to`` and ``editable_by`` (accounts.visibility).
 Owned = TypeVar("Owned", bound=models.Model)
 
 CONTACT_FIELDS = frozenset(
-    {"company", "first_name", "last_name", "email", "phone", "job_title", "owner", "external_id"}
+    {
+        "company",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "job_title",
+        "owner",
+        "external_id",
+        "custom_fields",
+    }
 )
 TEXT_FIELDS = ("first_name", "last_name", "email", "phone", "job_title", "external_id")
 EMAIL_TAKEN_MESSAGE = gettext_lazy("This company already has a contact with this email.")
@@ -153,6 +164,7 @@ def _save(contact: Contact, *, update_fields: list[str] | None = None) -> None:
 def _apply(by: User, contact: Contact, fields: Mapping[str, object]) -> list[str]:
     """Check ``fields`` and set them on ``contact``; returns the names that changed."""
     reject_unknown_fields(fields, CONTACT_FIELDS)
+    custom_changed = apply_custom_values(RecordKind.CONTACT, contact, fields)
     before = {name: getattr(contact, name) for name in TEXT_FIELDS}
     before.update(company=contact.company_id, owner=contact.owner_id)
     clean_text_fields(contact, fields, TEXT_FIELDS)
@@ -171,7 +183,8 @@ def _apply(by: User, contact: Contact, fields: Mapping[str, object]) -> list[str
     _validate(contact)
     after = {name: getattr(contact, name) for name in TEXT_FIELDS}
     after.update(company=contact.company_id, owner=contact.owner_id)
-    return [name for name in after if after[name] != before[name]]
+    changed = [name for name in after if after[name] != before[name]]
+    return [*changed, "custom_fields"] if custom_changed else changed
 
 
 @transaction.atomic

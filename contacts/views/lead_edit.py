@@ -154,7 +154,7 @@ class LeadEditView(LeadFormView):
             name: getattr(lead, name) for name in LEAD_FORM_FIELDS if name != "owner"
         }
         initial["owner"] = lead.owner_id
-        return LeadForm(user=self.user, initial=initial)
+        return LeadForm(user=self.user, initial=initial, custom_values=lead.custom_fields)
 
     def save(self, form: LeadForm, *, action: str, target: int | None) -> HttpResponse:
         lead = self.lead

@@ -60,3 +60,19 @@ class CustomFieldsFormMixin:
             value = self.cleaned_data.get(custom_field_name(definition.key))
             values[definition.key] = "" if value is None else value
         return values
+
+
+def with_custom_values(form: CustomFieldsFormMixin, cleaned: dict[str, Any]) -> dict[str, Any]:
+    """``cleaned`` with the custom fields folded into one ``custom_fields`` mapping, the
+    shape the record services take among their fields (for a form's ``clean``)."""
+    if not form.custom_field_definitions:
+        return cleaned
+    values = {
+        definition.key: cleaned.pop(custom_field_name(definition.key))
+        for definition in form.custom_field_definitions
+        if custom_field_name(definition.key) in cleaned
+    }
+    cleaned["custom_fields"] = {
+        key: "" if value is None else value for key, value in values.items()
+    }
+    return cleaned

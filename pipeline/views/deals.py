@@ -33,6 +33,7 @@ from accounts.models import User
 from pipeline import services
 from pipeline.board import decorate_card, with_card_fields
 from pipeline.buying_team_panel import BuyingTeamSection
+from pipeline.deal_custom_fields import DealCustomFields, DealCustomFieldsForm
 from pipeline.forms.activity import KIND_ICONS, TaskForm, TouchpointForm
 from pipeline.forms.deals import ReopenForm, may_reassign
 from pipeline.models import (
@@ -106,11 +107,17 @@ class DealPanel:
         *,
         all_touchpoints: bool = False,
         all_history: bool = False,
+        custom_fields_form: DealCustomFieldsForm | None = None,
     ) -> None:
         self.now = timezone.now()
         self.user, self.deal = user, decorate_card(deal, self.now)
         self.all_touchpoints = all_touchpoints
         self.all_history = all_history
+        self.custom_fields_form = custom_fields_form
+
+    @cached_property
+    def custom_fields(self) -> DealCustomFields:
+        return DealCustomFields(self.user, self.deal, form=self.custom_fields_form)
 
     # The badges are the card's own (pipeline.board.decorate_card), so that the panel and
     # the card it was opened from never disagree about "stale" or "overdue".

@@ -1,8 +1,9 @@
 // The deal panel (board side panel and deal page). A static file, not inline script: the
 // Content-Security-Policy allows scripts from this origin only.
 //
-// - Validation errors come back as 422 with the form and its messages; htmx does not swap
-//   4xx responses by default, so let the panel's own forms show theirs.
+// - Validation errors come back as 422 with the form and its messages, and a stale edit as
+//   409 with the deal as it now stands; htmx does not swap 4xx responses by default, so let
+//   the panel's own forms show theirs.
 // - After a swap, focus the first invalid field, or the "logged" message, so keyboard and
 //   screen-reader users know what happened.
 // - A value edited in place: its input takes the focus; Escape cancels (the form's Cancel

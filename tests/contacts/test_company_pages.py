@@ -28,7 +28,8 @@ HTMX = {"HX-Request": "true"}
 LIST_QUERIES = 5
 # session, user, the company (with owner and can_edit), its contacts, its domain twins, then
 # the timeline: deals, touchpoints, tasks, stage changes
-DETAIL_QUERIES = 9
+# The record's custom fields (their definitions): one query.
+DETAIL_QUERIES = 10
 
 
 def exported(response):
@@ -327,18 +328,22 @@ def test_merge_cannot_reach_a_company_the_user_cannot_change(client, alice, char
 # --- Cost of the forms and writes ---------------------------------------------------------
 
 # session, user, the owner choices
-CREATE_FORM_QUERIES = 3
+# The record's custom fields (their definitions): one query.
+CREATE_FORM_QUERIES = 4
 # session, user, the company, the owner choices
-EDIT_FORM_QUERIES = 4
+# The record's custom fields (their definitions): one query.
+EDIT_FORM_QUERIES = 5
 # session, user, the company, the merge candidates
 MERGE_FORM_QUERIES = 4
 # session, user, the company, its domain twins
 DOMAIN_CHECK_QUERIES = 4
 # session, user, the owner choices, savepoints, the checks, the INSERT; PostgreSQL also
 # takes an advisory lock on the domain, so that two people cannot add it twice at once.
-CREATE_QUERIES = 9 + (connection.vendor == "postgresql")
+# The record's custom fields (their definitions): one query.
+CREATE_QUERIES = 10 + (connection.vendor == "postgresql")
 # session, user, the company, the owner choices, the locked company, the checks, the UPDATE
-EDIT_QUERIES = 11
+# The record's custom fields (their definitions): one query.
+EDIT_QUERIES = 12
 # session, user, the page's reads, both companies and their contacts locked, one UPDATE per
 # relation that refers to a company (however many rows it moves), the delete
 MERGE_QUERIES = 18

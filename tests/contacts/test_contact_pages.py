@@ -29,10 +29,10 @@ HTMX = {"HX-Request": "true"}
 # session, user, COUNT for the paginator, the page, the owner filter's options
 LIST_QUERIES = 5
 # session, user, the contact (with company, owner and can_edit), its email twins, then the
-# timeline: deals, touchpoints, tasks, stage changes; the buying teams the contact is on.
-# (A manager's or admin's quick-log form lists the people they may assign a follow-up to:
-# one more.)
-DETAIL_QUERIES = 9
+# timeline: deals, touchpoints, tasks, stage changes; the buying teams the contact is on;
+# the record's custom fields (their definitions). (A manager's or admin's quick-log form
+# lists the people they may assign a follow-up to: one more.)
+DETAIL_QUERIES = 10
 # "Show more": the same, without the email twins the fragment does not show
 TIMELINE_FRAGMENT_QUERIES = 7
 
@@ -512,17 +512,21 @@ def test_merge_without_a_choice_says_so(client, alice, ada_contact):
 # --- Cost of the forms and writes ---------------------------------------------------------
 
 # session, user, the company, the owner choices
-CREATE_FORM_QUERIES = 4
+# The record's custom fields (their definitions): one query.
+CREATE_FORM_QUERIES = 5
 # session, user, the contact, the owner choices, its email twins
-EDIT_FORM_QUERIES = 5
+# The record's custom fields (their definitions): one query.
+EDIT_FORM_QUERIES = 6
 # session, user, the contact, the merge candidates
 MERGE_FORM_QUERIES = 4
 # session, user, the company, the contact, "taken at this company?", the twins elsewhere
 EMAIL_CHECK_QUERIES = 6
 # session, user, the company, the owner choices, savepoints and the checks, the INSERT
-CREATE_QUERIES = 11
+# The record's custom fields (their definitions): one query.
+CREATE_QUERIES = 12
 # session, user, the contact, the owner choices, the locked contact, the checks, the UPDATE
-EDIT_QUERIES = 12
+# The record's custom fields (their definitions): one query.
+EDIT_QUERIES = 13
 # session, user, the page's reads, both contacts locked and checked, one UPDATE per relation
 # that refers to a contact (however many rows it moves), the buying teams both people are on
 # (read, delete, set primary), the delete

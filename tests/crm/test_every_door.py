@@ -70,6 +70,7 @@ def snapshot(deal):
         deal.title,
         deal.value,
         deal.status,
+        deal.custom_fields,
         Touchpoint.objects.filter(opportunity=deal).count(),
         list(Task.objects.filter(opportunity=deal).values_list("title", "done_at")),
     )
@@ -120,6 +121,10 @@ def test_board_writes_answer_404_and_change_nothing(charlie_web, north_deal):
         (
             reverse("pipeline:reopen_deal", args=[north_deal.pk]),
             {"version": north_deal.version, "stage": offer.pk},
+        ),
+        (
+            reverse("pipeline:set_deal_custom_fields", args=[north_deal.pk]),
+            {"version": north_deal.version, "custom_fields.budget": "1"},
         ),
         (reverse("pipeline:complete_task", args=[task.pk]), {}),
         (reverse("pipeline:reopen_task", args=[task.pk]), {}),
@@ -329,6 +334,7 @@ TRIED = {
     "pipeline:buying_team_role",
     "pipeline:buying_team_primary",
     "pipeline:buying_team_remove",
+    "pipeline:set_deal_custom_fields",
     "api:opportunity-detail",
     "api:opportunity-history",
     "api:opportunity-move",

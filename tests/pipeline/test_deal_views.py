@@ -34,12 +34,12 @@ from tests.factories import (
 HTMX = {"HX-Request": "true"}
 # Queries for the deal page or panel, whatever the deal's history: session, user, the deal
 # (with its next task and touchpoint count), the buying team, its roles and the contacts
-# offered to add, the history timeline, touchpoints, open tasks, done tasks, line items
-# with their products, the active products to add.
-DETAIL_QUERIES = 12
+# offered to add, the custom fields, the history timeline, touchpoints, open tasks, done
+# tasks, line items with their products, the active products to add.
+DETAIL_QUERIES = 13
 # A manager's task form lists the people they may assign to: one more. Whether they may
 # change the deal is read with the deal (``can_edit``), for every section of the panel.
-DETAIL_QUERIES_MANAGER = 13
+DETAIL_QUERIES_MANAGER = 14
 # Logging a touchpoint from the panel: session, user, savepoint, the conditional UPDATE of
 # the deal, the INSERT, release, then the deal and its touchpoints for the answer.
 LOG_QUERIES = 8
