@@ -17,6 +17,7 @@ from pipeline.models import (
     BuyingRole,
     DealChange,
     DealContact,
+    DealField,
     LineItem,
     Opportunity,
     OpportunityStatus,
@@ -418,3 +419,23 @@ class DealContactAdmin(ReadOnlyAdmin):
     list_filter = ("role", "is_primary")
     list_select_related = ("opportunity", "contact", "role")
     search_fields = ("opportunity__title", "contact__first_name", "contact__last_name")
+
+
+@admin.register(DealField)
+class DealFieldAdmin(admin.ModelAdmin):
+    """Read only: fields are defined in Settings, whose service refuses a change of kind
+    that the values already stored would not fit."""
+
+    list_display = ("label", "key", "kind", "required_from_stage", "position", "archived_at")
+    list_filter = ("kind",)
+    list_select_related = ("required_from_stage",)
+    search_fields = ("label", "key")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -54,6 +54,7 @@ DEAL_COLUMNS = (
     "last_touch_at",
     "stale_since",
     "checklist_done",
+    "custom_fields",
     "version",
     "status",
     "lost_reason",
@@ -193,6 +194,7 @@ class DealDrafter:
                 clock.day_of(entered + (spec.rotting_days or 0) * DAY) if stale else None
             ),
             "checklist_done": sorted({item for i in visited for item in layout.checklists[i]}),
+            "custom_fields": {},
             # Every move bumps the version; creation is version 1.
             "version": len(timeline.stages),
             "status": STATUS_OF_KIND[spec.kind],

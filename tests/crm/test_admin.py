@@ -38,6 +38,7 @@ from contacts.models import (
     LeadPolicy,
     QualificationAnswer,
     QualificationCriterion,
+    RecordField,
 )
 from crm.imports.models import ColumnMapping, ImportChunk, ImportJob, ImportRejection
 from crm.models import DigestDelivery, JobRun, JobRunStep, RunStatus
@@ -48,6 +49,7 @@ from pipeline.models import (
     BuyingRole,
     DealChange,
     DealContact,
+    DealField,
     LineItem,
     Opportunity,
     Pipeline,
@@ -91,6 +93,10 @@ CRM_MODELS = [
     for model in apps.get_app_config(label).get_models()
 ]
 READ_ONLY_MODELS = {
+    # Custom fields are defined in Settings, whose service refuses a change of kind that
+    # stored values would not fit.
+    RecordField,
+    DealField,
     StageChange,
     DealChange,
     LineItem,
@@ -254,6 +260,12 @@ NEW_ROW: dict[type[Model], Callable[[], Model]] = {
     ProductPrice: lambda: ProductPriceFactory(),
     LineItem: lambda: LineItemFactory(opportunity=new_deal()),
     BuyingRole: lambda: BuyingRoleFactory(),
+    RecordField: lambda: RecordField.objects.create(
+        record="company", key=f"field_{next(_serial)}", label="Segment", kind="text"
+    ),
+    DealField: lambda: DealField.objects.create(
+        key=f"field_{next(_serial)}", label="Budget code", kind="text"
+    ),
     DealContact: new_deal_contact,
     Touchpoint: lambda: TouchpointFactory(by=UserFactory(), **new_subject()),
     Task: lambda: TaskFactory(assignee=UserFactory(), **new_subject()),
