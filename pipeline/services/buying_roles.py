@@ -52,12 +52,17 @@ def _role(role_id: int) -> BuyingRole:
 
 
 @transaction.atomic
-def add_buying_role(*, by: User, name: str, decides: bool = False) -> BuyingRole:
-    """A new active role at the end of the list."""
+def add_buying_role(
+    *, by: User, name: str, decides: bool = False, is_active: bool = True
+) -> BuyingRole:
+    """A new role at the end of the list (offered unless ``is_active`` is False)."""
     _check_admin(by)
     last = BuyingRole.objects.aggregate(last=Max("position"))["last"]
     role = BuyingRole(
-        name=_clean_name(name), decides=decides, position=0 if last is None else last + 1
+        name=_clean_name(name),
+        decides=decides,
+        is_active=is_active,
+        position=0 if last is None else last + 1,
     )
     _save_name(role, [])
     return role
