@@ -123,3 +123,28 @@ def restore_buying_role(*, by: User, role_id: int) -> BuyingRole:
     role.is_active = True
     role.save(update_fields=["is_active"])
     return role
+
+
+# The roles a sales team starts with, as migration 0010 adds them (a migration keeps its own
+# copy: it must not change when this list does). The economic buyer signs off the budget, so
+# a deal knows who decides once either of the first two is on its team.
+DEFAULT_ROLES = (
+    ("Decision maker", True),
+    ("Economic buyer", True),
+    ("Champion", False),
+    ("Influencer", False),
+    ("User", False),
+    ("Blocker", False),
+)
+
+
+def add_default_buying_roles() -> int:
+    """The default roles, when there are none (a flushed demo database); how many added."""
+    if BuyingRole.objects.exists():
+        return 0
+    return len(
+        BuyingRole.objects.bulk_create(
+            BuyingRole(name=name, decides=decides, position=position)
+            for position, (name, decides) in enumerate(DEFAULT_ROLES, start=1)
+        )
+    )
