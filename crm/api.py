@@ -35,6 +35,11 @@ from pipeline.api.views import (
     TaskViewSet,
     TouchpointViewSet,
 )
+from pipeline.api.views.buying_team import (
+    BuyingRoleViewSet,
+    DealContactsView,
+    DealContactView,
+)
 
 app_name = "api"
 
@@ -96,11 +101,22 @@ router.register("products", ProductViewSet, basename="product")
 router.register("touchpoints", TouchpointViewSet, basename="touchpoint")
 router.register("tasks", TaskViewSet, basename="task")
 router.register("quotas", QuotaViewSet, basename="quota")
+router.register("buying-roles", BuyingRoleViewSet, basename="buying-role")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", ApiDocsView.as_view(), name="docs"),
     path("forecast/", ForecastSummaryView.as_view(), name="forecast"),
     path("leads/<int:pk>/convert/", ConvertLeadView.as_view(), name="lead-convert"),
+    path(
+        "opportunities/<int:pk>/contacts/",
+        DealContactsView.as_view(),
+        name="opportunity-contacts",
+    ),
+    path(
+        "opportunities/<int:pk>/contacts/<int:member_pk>/",
+        DealContactView.as_view(),
+        name="opportunity-contact",
+    ),
     path("", include(router.urls)),
 ]

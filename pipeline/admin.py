@@ -30,6 +30,7 @@ from pipeline.models import (
     Task,
     Touchpoint,
 )
+from pipeline.services.buying_team import follow_primary_contact
 from pipeline.services.opportunities import check_new_opportunity, create_opportunity
 
 SUBJECT_RELATIONS = ("lead", "contact", "opportunity")
@@ -254,6 +255,9 @@ class OpportunityAdmin(admin.ModelAdmin):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
         obj.refresh_from_db(fields=["version"])
+        if "contact" in form.changed_data:
+            # The deal's contact is its buying team's primary member, however it is set.
+            follow_primary_contact(opportunity=obj, by=request.user, at=None)
 
 
 @admin.register(StageChange)

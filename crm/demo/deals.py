@@ -25,7 +25,14 @@ from crm.demo.deal_terms import RENEWAL, expected_close, forecast_category, titl
 from crm.demo.leads import ConvertedLead
 from crm.demo.pipelines import Layout
 from crm.demo.timeline import Timeline, is_stale, simulate
-from pipeline.models import POSITION_GAP, Opportunity, OpportunityStatus, StageChange, StageKind
+from pipeline.models import (
+    POSITION_GAP,
+    DealContact,
+    Opportunity,
+    OpportunityStatus,
+    StageChange,
+    StageKind,
+)
 
 LOST_REASONS = (
     _("Price too high"),
@@ -36,6 +43,7 @@ LOST_REASONS = (
     _("Missing feature"),
 )
 TOUCHPOINTS_PER_DEAL = (1, 2, 2, 3, 3, 3, 4, 4, 5)
+BUYING_TEAM_COLUMNS = ("opportunity_id", "contact_id", "role_id", "is_primary", "created_at")
 DEAL_COLUMNS = (
     "id",
     "title",
@@ -269,6 +277,8 @@ def create_deals(
 ) -> None:
     deals = RowWriter(Opportunity, DEAL_COLUMNS)
     changes = RowWriter(StageChange, STAGE_CHANGE_COLUMNS)
+    # A deal's contact is the primary member of its buying team, as the services keep it.
+    members = RowWriter(DealContact, BUYING_TEAM_COLUMNS)
     touchpoints, tasks = activity.touchpoint_writer(), activity.task_writer()
     for start in range(0, total, batch_size):
         stop = min(total, start + batch_size)
@@ -278,6 +288,13 @@ def create_deals(
         ]
         deals.write([tuple(draft.deal[column] for column in DEAL_COLUMNS) for draft in drafts])
         changes.write([row for draft in drafts for row in draft.changes])
+        members.write(
+            [
+                (draft.deal["id"], draft.deal["contact_id"], None, True, draft.deal["created_at"])
+                for draft in drafts
+                if draft.deal["contact_id"] is not None
+            ]
+        )
         touchpoints.write([row for draft in drafts for row in draft.touchpoints])
         tasks.write([row for draft in drafts for row in draft.tasks])
         settle_deferred_checks()

@@ -21,6 +21,7 @@ from crm.demo.progress import Progress
 from crm.demo.quotas import create_quotas
 from forecasting.models import Quota
 from pipeline.models import Opportunity, Pipeline, Stage, StageChange, Task, Touchpoint
+from pipeline.services.buying_roles import add_default_buying_roles
 
 # Models whose rows mean the database is in use; any of them makes it "not empty".
 OCCUPYING_MODELS: tuple[type[models.Model], ...] = (
@@ -88,6 +89,8 @@ def seed_demo(plan: SeedPlan, progress: Progress, *, flush: bool = False) -> Non
                 connection.check_constraints()
             call_command("flush", interactive=False, verbosity=0)
             progress.done("flushed tables", len(connection.introspection.django_table_names()))
+        # A flush empties the roles migration 0010 added; the deal panel offers these.
+        add_default_buying_roles()
         people = create_people(clock)
         progress.done("users", len(people.sellers) + 1)
         layouts = create_pipelines(clock)

@@ -52,12 +52,17 @@ def _role(role_id: int) -> BuyingRole:
 
 
 @transaction.atomic
-def add_buying_role(*, by: User, name: str, decides: bool = False) -> BuyingRole:
-    """A new active role at the end of the list."""
+def add_buying_role(
+    *, by: User, name: str, decides: bool = False, is_active: bool = True
+) -> BuyingRole:
+    """A new role at the end of the list (offered unless ``is_active`` is False)."""
     _check_admin(by)
     last = BuyingRole.objects.aggregate(last=Max("position"))["last"]
     role = BuyingRole(
-        name=_clean_name(name), decides=decides, position=0 if last is None else last + 1
+        name=_clean_name(name),
+        decides=decides,
+        is_active=is_active,
+        position=0 if last is None else last + 1,
     )
     _save_name(role, [])
     return role
@@ -118,3 +123,28 @@ def restore_buying_role(*, by: User, role_id: int) -> BuyingRole:
     role.is_active = True
     role.save(update_fields=["is_active"])
     return role
+
+
+# The roles a sales team starts with, as migration 0010 adds them (a migration keeps its own
+# copy: it must not change when this list does). The economic buyer signs off the budget, so
+# a deal knows who decides once either of the first two is on its team.
+DEFAULT_ROLES = (
+    ("Decision maker", True),
+    ("Economic buyer", True),
+    ("Champion", False),
+    ("Influencer", False),
+    ("User", False),
+    ("Blocker", False),
+)
+
+
+def add_default_buying_roles() -> int:
+    """The default roles, when there are none (a flushed demo database); how many added."""
+    if BuyingRole.objects.exists():
+        return 0
+    return len(
+        BuyingRole.objects.bulk_create(
+            BuyingRole(name=name, decides=decides, position=position)
+            for position, (name, decides) in enumerate(DEFAULT_ROLES, start=1)
+        )
+    )

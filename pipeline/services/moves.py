@@ -268,6 +268,12 @@ def move_opportunity(
     )
     if not claimed:
         raise _conflict(opportunity.pk)
+    if "contact_id" in changes:
+        # Imported here: the buying team's services claim deals through this module's
+        # MoveConflict. The deal's contact is its buying team's primary member.
+        from pipeline.services.buying_team import follow_primary_contact
+
+        follow_primary_contact(opportunity=opportunity, by=by, at=now)
 
     stage_change = None
     if stage_changes:

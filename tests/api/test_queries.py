@@ -17,8 +17,10 @@ from accounts.models import Notification, NotificationKind
 from forecasting.models import Quota
 from pipeline.models import LineItem, Product
 from tests.factories import (
+    BuyingRoleFactory,
     CompanyFactory,
     ContactFactory,
+    DealContactFactory,
     LeadFactory,
     OpportunityFactory,
     ProductFactory,
@@ -208,3 +210,29 @@ def test_a_deals_line_items_cost_the_same_at_any_number(
         many = client.get(url)
 
     assert (len(few.json()), len(many.json())) == (10, 1000)
+
+
+# Unpaged lists: a deal's buying team and the buying roles (session, user, the deal, the
+# team; session, user, the roles).
+@pytest.mark.parametrize(("url", "queries"), [("team", 4), ("/api/buying-roles/", 3)])
+def test_buying_team_lists_cost_the_same_at_any_length(
+    url, queries, api_as, alice, sales, django_assert_num_queries
+):
+    deal = OpportunityFactory(owner=alice, stage=sales.qualification)
+    url = f"/api/opportunities/{deal.pk}/contacts/" if url == "team" else url
+    client = api_as(alice)
+
+    def grow(n):
+        for _ in range(n):
+            role = BuyingRoleFactory()
+            DealContactFactory(opportunity=deal, contact=ContactFactory(), role=role)
+
+    grow(2)
+    with django_assert_num_queries(queries):
+        few = client.get(url)
+    grow(10)
+    with django_assert_num_queries(queries):
+        many = client.get(url)
+
+    assert few.status_code == many.status_code == 200
+    assert len(many.json()) > len(few.json()) >= 2

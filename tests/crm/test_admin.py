@@ -519,6 +519,19 @@ def test_editing_a_deal_bumps_its_version_and_records_the_editor(ada_client, ada
     assert (deal.title, deal.version, deal.updated_by) == ("Renewal 2027", 2, ada)
 
 
+def test_a_contact_set_in_the_admin_becomes_the_buying_teams_primary(ada_client, deal):
+    contact = ContactFactory(company=deal.company)
+    url = admin_url(Opportunity, "change", deal.pk)
+    data = posted_back(ada_client.get(url))
+    data["contact"] = contact.pk
+
+    response = ada_client.post(url, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    primary = DealContact.objects.get(opportunity=deal, is_primary=True)
+    assert primary.contact == contact
+
+
 def test_admin_form_cannot_rewind_fields_the_services_own(ada_client, deal, stage):
     other_stage = StageFactory(pipeline=stage.pipeline)
     url = admin_url(Opportunity, "change", deal.pk)

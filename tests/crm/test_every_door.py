@@ -342,8 +342,12 @@ TRIED = {
     "api:opportunity-lost",
     "api:opportunity-line-item-list",
     "api:opportunity-line-item-detail",
+    "api:opportunity-contacts",
+    "api:opportunity-contact",
 }
-DEAL_ROUTE = re.compile(r"deals/<int:pk>|opportunities/\(\?P<(pk|opportunity_id)>")
+DEAL_ROUTE = re.compile(
+    r"deals/<int:pk>|opportunities/\(\?P<(pk|opportunity_id)>|opportunities/<int:(pk|opportunity_id)>"
+)
 
 
 def deal_routes(resolver=None, prefix="", namespace=None):
@@ -394,5 +398,13 @@ def test_buying_team_doors_answer_404_and_change_nothing(charlie_web, charlie, n
         assert charlie_web.post(url, data).status_code == 404, url
     picker = reverse("pipeline:buying_team_contacts", args=[north_deal.pk])
     assert charlie_web.get(picker, **HTMX).status_code == 404
+    api = APIClient()
+    api.force_authenticate(charlie)
+    team = reverse("api:opportunity-contacts", args=[north_deal.pk])
+    member_url = reverse("api:opportunity-contact", args=[north_deal.pk, member.pk])
+    assert api.get(team).status_code == 404
+    assert api.post(team, {"contact": own_contact.pk}, format="json").status_code == 404
+    assert api.patch(member_url, {"role": None}, format="json").status_code == 404
+    assert api.delete(member_url).status_code == 404
 
     assert (snapshot(north_deal), list(DealContact.objects.values_list("pk", "role_id"))) == before

@@ -25,6 +25,8 @@ from crm.demo.people import DEMO_PASSWORD, ROSTER
 from forecasting.models import Quota
 from pipeline.models import (
     POSITION_GAP,
+    BuyingRole,
+    DealContact,
     Opportunity,
     OpportunityStatus,
     Pipeline,
@@ -415,3 +417,20 @@ def test_with_debug_off_if_empty_on_a_seeded_database_just_prints_the_logins(db,
 
     assert "seeding skipped" in output
     assert Opportunity.objects.count() == DEALS
+
+
+def test_each_deals_contact_is_the_primary_of_its_buying_team(output):
+    with_contact = Opportunity.objects.filter(contact__isnull=False)
+    primaries = DealContact.objects.filter(is_primary=True)
+
+    assert with_contact.exists()
+    assert set(with_contact.values_list("pk", "contact_id")) == set(
+        primaries.values_list("opportunity_id", "contact_id")
+    )
+
+
+def test_a_flushed_database_gets_the_buying_roles_back(db):
+    seed(seed=7, flush=True)
+
+    assert BuyingRole.objects.filter(decides=True).count() == 2
+    assert BuyingRole.objects.count() == 6

@@ -8,7 +8,13 @@ from django.apps import apps as django_apps
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from pipeline.models import BuyingRole, DealChange, DealContact, Opportunity
-from pipeline.services import MoveConflict, create_opportunity, update_opportunity
+from pipeline.services import (
+    DealFields,
+    MoveConflict,
+    create_opportunity,
+    move_opportunity,
+    update_opportunity,
+)
 from pipeline.services.buying_team import (
     add_deal_contact,
     change_deal_contact_role,
@@ -313,3 +319,20 @@ def test_the_migration_makes_each_deals_contact_its_primary_member(alice):
 
     assert team(deal) == [(contact.pk, None, True)]
     assert team(without) == []
+
+
+def test_a_contact_given_in_the_move_dialog_becomes_the_primary(alice, deal):
+    contact = ContactFactory(company=deal.company)
+    target = StageFactory(pipeline=deal.pipeline, position=deal.stage.position + 1)
+    target.entry_fields = ["contact"]
+    target.save()
+
+    move_opportunity(
+        opportunity_id=deal.pk,
+        by=alice,
+        to_stage_id=target.pk,
+        version=1,
+        fields=DealFields(contact_id=contact.pk),
+    )
+
+    assert team(deal) == [(contact.pk, None, True)]
