@@ -617,3 +617,9 @@ def test_reopen_queries_do_not_grow(
 
     with django_assert_num_queries(REOPEN_QUERIES):
         assert client.post(reopen_url(won_deal), data, **HTMX).status_code == 200
+
+
+def test_in_place_edit_answers_only_get_and_post(client, alice, deal):
+    response = as_user(client, alice).put(part_url(deal, "value"), **HTMX)
+
+    assert response.status_code == 405
