@@ -20,7 +20,7 @@ from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import View
 from django_htmx.http import reswap, retarget, trigger_client_event
 
@@ -80,6 +80,7 @@ def _details(request: HttpRequest, pk: int, *, status: int = 200, **extra: Any) 
 
 
 @login_required_for_htmx
+@require_http_methods(["GET", "POST"])
 def edit_part(request: HttpRequest, pk: int, part: str) -> HttpResponse:
     """One value of the panel as an input (GET), and saving it (POST).
 
