@@ -27,6 +27,7 @@ from contacts.api.views import CompanyViewSet, ContactViewSet, LeadViewSet
 from forecasting.api.views import ForecastSummaryView, QuotaViewSet
 from pipeline.api.views import (
     ConvertLeadView,
+    CustomFieldViewSet,
     OpportunityViewSet,
     PipelineViewSet,
     StageViewSet,
@@ -88,6 +89,7 @@ router.register("opportunities", OpportunityViewSet, basename="opportunity")
 router.register("touchpoints", TouchpointViewSet, basename="touchpoint")
 router.register("tasks", TaskViewSet, basename="task")
 router.register("quotas", QuotaViewSet, basename="quota")
+router.register("custom-fields", CustomFieldViewSet, basename="custom-field")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
