@@ -7,6 +7,7 @@ while the same URL still works as a plain link or form submission.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from django import forms
@@ -18,7 +19,8 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
 
-from core.csv_export import CsvColumn, csv_response
+from core.csv_export import CsvColumn, CustomValueColumn, csv_response
+from core.custom_fields.models import CustomFieldDefinition
 from core.htmx import HtmxHttpRequest
 
 PAGE_SIZE = 50
@@ -65,7 +67,8 @@ class SearchableListView(LoginRequiredMixin, ListView):
         self.form = self.form_class(request.GET)
         self.filters = self.form.cleaned_data if self.form.is_valid() else {}
         if self.export:
-            return csv_response(self.export_filename, self.export_columns, self.get_queryset())
+            columns = (*self.export_columns, *self.custom_field_columns())
+            return csv_response(self.export_filename, columns, self.get_queryset())
         response = super().get(request, *args, **kwargs)
         # Browsers and caches must not serve the fragment for the page, or the reverse.
         patch_vary_headers(response, ["HX-Request"])
@@ -86,6 +89,17 @@ class SearchableListView(LoginRequiredMixin, ListView):
         descending = sort.startswith("-")
         fields = [*self.sort_fields[sort.lstrip("-")], "pk"]
         return [f"-{name}" if descending else name for name in fields]
+
+    def custom_field_definitions(self) -> Sequence[CustomFieldDefinition]:
+        """The record's active custom fields (an app's list names them); none by default."""
+        return ()
+
+    def custom_field_columns(self) -> list[CsvColumn]:
+        """One export column per custom field, after the list's own."""
+        return [
+            CustomValueColumn(definition.label, definition.key, definition.kind)
+            for definition in self.custom_field_definitions()
+        ]
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         """Hook for filters beyond the search box."""

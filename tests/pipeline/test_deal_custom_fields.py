@@ -3,6 +3,9 @@
 North: manager Maria, reps Alice and Bob. South: manager Sam, rep Charlie. Ada is admin.
 """
 
+import csv
+import io
+
 import pytest
 from django.urls import reverse
 
@@ -146,3 +149,14 @@ def test_save_queries_do_not_grow_with_the_fields(client, alice, count, django_a
         response = client.post(url, {"version": deal.version, "custom_fields.f1": "7"}, **HTMX)
     assert response.status_code == 200
     assert Opportunity.objects.get(pk=deal.pk).custom_fields == {"f1": "7"}
+
+
+def test_deal_export_has_a_column_per_custom_field(client, alice, charlie, deal):
+    OpportunityFactory(owner=charlie, title="South", custom_fields={"tier": "silver"})
+    client.force_login(alice)
+
+    response = client.get(reverse("pipeline:deal_export"))
+
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][-2:] == ["Budget", "Tier"]
+    assert [row[-2:] for row in rows[1:]] == [["", "gold"]]
