@@ -12,7 +12,9 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
+from django.db import connections
 from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.cache import patch_vary_headers
@@ -20,10 +22,12 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
 
 from core.csv_export import CsvColumn, CustomValueColumn, csv_response
+from core.custom_fields.kinds import Lookup, filter_q, lookups_for
 from core.custom_fields.models import CustomFieldDefinition
 from core.htmx import HtmxHttpRequest
 
 PAGE_SIZE = 50
+CUSTOM_FILTER_PREFIX = "cf."
 
 
 class ListFilterForm(forms.Form):
@@ -111,7 +115,39 @@ class SearchableListView(LoginRequiredMixin, ListView):
         terms = self.filters.get("q", "")
         if terms:
             queryset = queryset.filter(search_q(terms, self.search_fields))
+        queryset = self.filter_custom_fields(queryset)
         return self.filter_queryset(queryset).order_by(*self.get_ordering())
+
+    def filter_custom_fields(self, queryset: QuerySet) -> QuerySet:
+        """Filters by custom field from the URL: ``cf.<key>=<value>`` (the kind's first
+        lookup: "contains" for text and several choices, else "is"), or
+        ``cf.<key>.<lookup>=<value>`` (``eq``, ``contains``, ``gte``, ``lte``, ``set``).
+        A value the field cannot take filters nothing out, as other list filters do."""
+        params = self.request.GET
+        if not any(name.startswith(CUSTOM_FILTER_PREFIX) for name in params):
+            return queryset
+        vendor = connections[queryset.db].vendor
+        for definition in self.custom_field_definitions():
+            name = f"{CUSTOM_FILTER_PREFIX}{definition.key}"
+            for param, value in params.items():
+                if param != name and not param.startswith(f"{name}."):
+                    continue
+                lookup = param[len(name) + 1 :] or lookups_for(definition.kind)[0]
+                if value == "" and lookup != Lookup.IS_SET:
+                    continue
+                try:
+                    condition = filter_q(
+                        definition.kind,
+                        definition.key,
+                        lookup,
+                        value,
+                        choices=definition.choice_list,
+                        vendor=vendor,
+                    )
+                except ValidationError:
+                    continue
+                queryset = queryset.filter(condition)
+        return queryset
 
     def paginate_queryset(  # type: ignore[override]
         self, queryset: QuerySet, page_size: int
