@@ -21,6 +21,7 @@ from contacts.models import (
     LeadPolicy,
     QualificationAnswer,
     QualificationCriterion,
+    RecordField,
 )
 from contacts.services import create_lead
 from contacts.services.leads import LEAD_DETAILS, rescore_lead
@@ -166,3 +167,23 @@ class LeadPolicyAdmin(admin.ModelAdmin):
         # The table admits only pk=1; a sequence past 1 would otherwise break the insert.
         obj.pk = 1
         super().save_model(request, obj, form, change)
+
+
+@admin.register(RecordField)
+class RecordFieldAdmin(admin.ModelAdmin):
+    """Defined and changed in Settings -> Custom fields, whose rules (stable keys, changes
+    the stored values allow) the admin's plain forms would skip: looked at here, not edited."""
+
+    list_display = ["label", "record", "key", "kind", "position", "archived_at"]
+    list_filter = ["record", "kind"]
+    actions = None
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # Records keep values by key: archive a field instead.
+        return False

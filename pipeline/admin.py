@@ -17,6 +17,7 @@ from pipeline.models import (
     BuyingRole,
     DealChange,
     DealContact,
+    DealField,
     LineItem,
     Opportunity,
     OpportunityStatus,
@@ -418,3 +419,16 @@ class DealContactAdmin(ReadOnlyAdmin):
     list_filter = ("role", "is_primary")
     list_select_related = ("opportunity", "contact", "role")
     search_fields = ("opportunity__title", "contact__first_name", "contact__last_name")
+
+
+@admin.register(DealField)
+class DealFieldAdmin(ReadOnlyAdmin):
+    """Defined and changed in Settings -> Custom fields, whose rules the admin would skip."""
+
+    list_display = ["label", "key", "kind", "required_from_stage", "position", "archived_at"]
+    list_filter = ["kind"]
+    list_select_related = ["required_from_stage__pipeline"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # Deals keep values by key: archive a field instead.
+        return False

@@ -38,6 +38,7 @@ from contacts.models import (
     LeadPolicy,
     QualificationAnswer,
     QualificationCriterion,
+    RecordField,
 )
 from crm.imports.models import ColumnMapping, ImportChunk, ImportJob, ImportRejection
 from crm.models import DigestDelivery, JobRun, JobRunStep, RunStatus
@@ -48,6 +49,7 @@ from pipeline.models import (
     BuyingRole,
     DealChange,
     DealContact,
+    DealField,
     LineItem,
     Opportunity,
     Pipeline,
@@ -92,6 +94,9 @@ CRM_MODELS = [
 ]
 READ_ONLY_MODELS = {
     StageChange,
+    # Custom fields are defined in Settings, whose rules the admin's forms would skip.
+    RecordField,
+    DealField,
     DealChange,
     LineItem,
     DealContact,
@@ -254,6 +259,12 @@ NEW_ROW: dict[type[Model], Callable[[], Model]] = {
     ProductPrice: lambda: ProductPriceFactory(),
     LineItem: lambda: LineItemFactory(opportunity=new_deal()),
     BuyingRole: lambda: BuyingRoleFactory(),
+    RecordField: lambda: RecordField.objects.create(
+        record="company", key=f"segment_{RecordField.objects.count()}", label="Segment", kind="text"
+    ),
+    DealField: lambda: DealField.objects.create(
+        key=f"budget_{DealField.objects.count()}", label="Budget", kind="number"
+    ),
     DealContact: new_deal_contact,
     Touchpoint: lambda: TouchpointFactory(by=UserFactory(), **new_subject()),
     Task: lambda: TaskFactory(assignee=UserFactory(), **new_subject()),
