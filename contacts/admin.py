@@ -171,12 +171,12 @@ class LeadPolicyAdmin(admin.ModelAdmin):
 
 @admin.register(RecordField)
 class RecordFieldAdmin(admin.ModelAdmin):
-    """Read only: fields are defined in Settings, whose service refuses a change of kind
-    that the values already stored would not fit."""
+    """Defined and changed in Settings -> Custom fields, whose rules (stable keys, changes
+    the stored values allow) the admin's plain forms would skip: looked at here, not edited."""
 
-    list_display = ("label", "record", "key", "kind", "position", "archived_at")
-    list_filter = ("record", "kind")
-    search_fields = ("label", "key")
+    list_display = ["label", "record", "key", "kind", "position", "archived_at"]
+    list_filter = ["record", "kind"]
+    actions = None
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -185,4 +185,5 @@ class RecordFieldAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # Records keep values by key: archive a field instead.
         return False

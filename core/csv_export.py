@@ -21,6 +21,8 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.functional import Promise
 
+from core.custom_fields.kinds import csv_value
+
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK_SIZE = 2000
 
@@ -39,6 +41,18 @@ class CsvColumn:
 
     def __repr__(self) -> str:
         return f"CsvColumn({str(self.header)!r}, {', '.join(map(repr, self.lookups))})"
+
+
+class CustomValueColumn(CsvColumn):
+    """A custom field's column: its value as the CSV import reads it back (``yes``/``no``,
+    choice keys joined by commas, decimals and ISO dates as stored)."""
+
+    def __init__(self, header: str | Promise, key: str, kind: str) -> None:
+        super().__init__(header, f"custom_fields__{key}")
+        self.kind = kind
+
+    def cell(self, value: object) -> str:
+        return csv_value(self.kind, value)
 
 
 def spreadsheet_safe(value: object) -> str:
@@ -73,7 +87,11 @@ def csv_rows(
     columns: Sequence[CsvColumn], rows: Iterable[tuple[object, ...]], model: type[Model]
 ) -> Iterator[str]:
     """The header line, then one line per row of values in the order of the columns' lookups."""
-    labels = [_choice_labels(model, lookup) for column in columns for lookup in column.lookups]
+    labels = [
+        None if isinstance(column, CustomValueColumn) else _choice_labels(model, lookup)
+        for column in columns
+        for lookup in column.lookups
+    ]
     # Each column takes the next len(lookups) values of the flat row tuple.
     spans: list[slice] = []
     start = 0
@@ -88,7 +106,10 @@ def csv_rows(
             for value, label_map in zip(row, labels, strict=True)
         ]
         cells = []
-        for span in spans:
+        for column, span in zip(columns, spans, strict=True):
+            if isinstance(column, CustomValueColumn):
+                cells.append(spreadsheet_safe(column.cell(values[span][0])))
+                continue
             parts = [value for value in values[span] if value not in (None, "")]
             if len(parts) == 1:
                 cells.append(spreadsheet_safe(parts[0]))

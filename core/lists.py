@@ -7,21 +7,27 @@ while the same URL still works as a plain link or form submission.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
+from django.db import connections
 from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
 
-from core.csv_export import CsvColumn, csv_response
+from core.csv_export import CsvColumn, CustomValueColumn, csv_response
+from core.custom_fields.kinds import Lookup, filter_q, lookups_for
+from core.custom_fields.models import CustomFieldDefinition
 from core.htmx import HtmxHttpRequest
 
 PAGE_SIZE = 50
+CUSTOM_FILTER_PREFIX = "cf."
 
 
 class ListFilterForm(forms.Form):
@@ -65,7 +71,8 @@ class SearchableListView(LoginRequiredMixin, ListView):
         self.form = self.form_class(request.GET)
         self.filters = self.form.cleaned_data if self.form.is_valid() else {}
         if self.export:
-            return csv_response(self.export_filename, self.export_columns, self.get_queryset())
+            columns = (*self.export_columns, *self.custom_field_columns())
+            return csv_response(self.export_filename, columns, self.get_queryset())
         response = super().get(request, *args, **kwargs)
         # Browsers and caches must not serve the fragment for the page, or the reverse.
         patch_vary_headers(response, ["HX-Request"])
@@ -87,6 +94,17 @@ class SearchableListView(LoginRequiredMixin, ListView):
         fields = [*self.sort_fields[sort.lstrip("-")], "pk"]
         return [f"-{name}" if descending else name for name in fields]
 
+    def custom_field_definitions(self) -> Sequence[CustomFieldDefinition]:
+        """The record's active custom fields (an app's list names them); none by default."""
+        return ()
+
+    def custom_field_columns(self) -> list[CsvColumn]:
+        """One export column per custom field, after the list's own."""
+        return [
+            CustomValueColumn(definition.label, definition.key, definition.kind)
+            for definition in self.custom_field_definitions()
+        ]
+
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         """Hook for filters beyond the search box."""
         return queryset
@@ -97,7 +115,39 @@ class SearchableListView(LoginRequiredMixin, ListView):
         terms = self.filters.get("q", "")
         if terms:
             queryset = queryset.filter(search_q(terms, self.search_fields))
+        queryset = self.filter_custom_fields(queryset)
         return self.filter_queryset(queryset).order_by(*self.get_ordering())
+
+    def filter_custom_fields(self, queryset: QuerySet) -> QuerySet:
+        """Filters by custom field from the URL: ``cf.<key>=<value>`` (the kind's first
+        lookup: "contains" for text and several choices, else "is"), or
+        ``cf.<key>.<lookup>=<value>`` (``eq``, ``contains``, ``gte``, ``lte``, ``set``).
+        A value the field cannot take filters nothing out, as other list filters do."""
+        params = self.request.GET
+        if not any(name.startswith(CUSTOM_FILTER_PREFIX) for name in params):
+            return queryset
+        vendor = connections[queryset.db].vendor
+        for definition in self.custom_field_definitions():
+            name = f"{CUSTOM_FILTER_PREFIX}{definition.key}"
+            for param, value in params.items():
+                if param != name and not param.startswith(f"{name}."):
+                    continue
+                lookup = param[len(name) + 1 :] or lookups_for(definition.kind)[0]
+                if value == "" and lookup != Lookup.IS_SET:
+                    continue
+                try:
+                    condition = filter_q(
+                        definition.kind,
+                        definition.key,
+                        lookup,
+                        value,
+                        choices=definition.choice_list,
+                        vendor=vendor,
+                    )
+                except ValidationError:
+                    continue
+                queryset = queryset.filter(condition)
+        return queryset
 
     def paginate_queryset(  # type: ignore[override]
         self, queryset: QuerySet, page_size: int

@@ -27,6 +27,7 @@ from contacts.api.views import CompanyViewSet, ContactViewSet, LeadViewSet
 from forecasting.api.views import ForecastSummaryView, QuotaViewSet
 from pipeline.api.views import (
     ConvertLeadView,
+    CustomFieldViewSet,
     LineItemViewSet,
     OpportunityViewSet,
     PipelineViewSet,
@@ -102,6 +103,7 @@ router.register("touchpoints", TouchpointViewSet, basename="touchpoint")
 router.register("tasks", TaskViewSet, basename="task")
 router.register("quotas", QuotaViewSet, basename="quota")
 router.register("buying-roles", BuyingRoleViewSet, basename="buying-role")
+router.register("custom-fields", CustomFieldViewSet, basename="custom-field")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

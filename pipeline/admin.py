@@ -30,7 +30,6 @@ from pipeline.models import (
     Task,
     Touchpoint,
 )
-from pipeline.services.buying_team import follow_primary_contact
 from pipeline.services.opportunities import check_new_opportunity, create_opportunity
 
 SUBJECT_RELATIONS = ("lead", "contact", "opportunity")
@@ -255,9 +254,6 @@ class OpportunityAdmin(admin.ModelAdmin):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
         obj.refresh_from_db(fields=["version"])
-        if "contact" in form.changed_data:
-            # The deal's contact is its buying team's primary member, however it is set.
-            follow_primary_contact(opportunity=obj, by=request.user, at=None)
 
 
 @admin.register(StageChange)
@@ -426,20 +422,13 @@ class DealContactAdmin(ReadOnlyAdmin):
 
 
 @admin.register(DealField)
-class DealFieldAdmin(admin.ModelAdmin):
-    """Read only: fields are defined in Settings, whose service refuses a change of kind
-    that the values already stored would not fit."""
+class DealFieldAdmin(ReadOnlyAdmin):
+    """Defined and changed in Settings -> Custom fields, whose rules the admin would skip."""
 
-    list_display = ("label", "key", "kind", "required_from_stage", "position", "archived_at")
-    list_filter = ("kind",)
-    list_select_related = ("required_from_stage",)
-    search_fields = ("label", "key")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
+    list_display = ["label", "key", "kind", "required_from_stage", "position", "archived_at"]
+    list_filter = ["kind"]
+    list_select_related = ["required_from_stage__pipeline"]
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # Deals keep values by key: archive a field instead.
         return False

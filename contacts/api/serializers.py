@@ -14,11 +14,14 @@ from accounts.api.fields import UserChoiceField
 from accounts.assignment import assignable_users
 from contacts.models import Company, Contact, Lead
 from contacts.services.leads import lead_owners
+from contacts.services.record_values import active_record_fields
+from core.api.custom_fields import CustomFieldsField
 from core.api.fields import StrictBooleanField, TextField, VisibleRelatedField, id_field
 from core.api.serializers import ModelSerializer
 
 
 class CompanySerializer(ModelSerializer):
+    custom_fields = CustomFieldsField(lambda: active_record_fields("company"))
     owner = UserChoiceField(assignable_users, required=False, help_text=_("Default: you."))
     owner_name = serializers.CharField(source="owner.__str__", read_only=True)
     allow_duplicate_domain = StrictBooleanField(
@@ -31,6 +34,7 @@ class CompanySerializer(ModelSerializer):
         model = Company
         fields = [
             "id",
+            "custom_fields",
             "name",
             "domain",
             "industry",
@@ -49,6 +53,7 @@ class CompanySerializer(ModelSerializer):
 
 
 class ContactSerializer(ModelSerializer):
+    custom_fields = CustomFieldsField(lambda: active_record_fields("contact"))
     company = VisibleRelatedField(Company)
     company_name = serializers.CharField(source="company.name", read_only=True)
     owner = UserChoiceField(assignable_users, required=False, help_text=_("Default: you."))
@@ -59,6 +64,7 @@ class ContactSerializer(ModelSerializer):
         model = Contact
         fields = [
             "id",
+            "custom_fields",
             "company",
             "company_name",
             "first_name",
@@ -79,6 +85,7 @@ class ContactSerializer(ModelSerializer):
 
 
 class LeadSerializer(ModelSerializer):
+    custom_fields = CustomFieldsField(lambda: active_record_fields("lead"))
     owner = UserChoiceField(
         lead_owners,
         required=False,
@@ -96,6 +103,7 @@ class LeadSerializer(ModelSerializer):
         model = Lead
         fields = [
             "id",
+            "custom_fields",
             "first_name",
             "last_name",
             "email",

@@ -6,7 +6,8 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from contacts.models import Company
+from contacts.models import Company, RecordField, RecordKind
+from contacts.services.record_values import active_record_fields
 from contacts.views.contact_filters import (
     OwnerFilterField,
     RecordFilterForm,
@@ -53,6 +54,9 @@ class CompanyListView(SearchableListView):
         CsvColumn(_("Created"), "created_at"),
         CsvColumn(_("External id"), "external_id"),
     )
+
+    def custom_field_definitions(self) -> list[RecordField]:
+        return active_record_fields(RecordKind.COMPANY)
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         filters, user = self.filters, self.request.user

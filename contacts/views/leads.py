@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.visibility import visible_users
 from contacts.cadence import OPEN_STATUSES, CadenceStep
-from contacts.models import Lead, LeadSource, LeadStatus
+from contacts.models import Lead, LeadSource, LeadStatus, RecordField, RecordKind
+from contacts.services.record_values import active_record_fields
 from core.csv_export import CsvColumn
 from core.lists import ListFilterForm, SearchableListView
 
@@ -96,6 +97,9 @@ class LeadListView(SearchableListView):
         CsvColumn(_("Created"), "created_at"),
         CsvColumn(_("External id"), "external_id"),
     )
+
+    def custom_field_definitions(self) -> list[RecordField]:
+        return active_record_fields(RecordKind.LEAD)
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         filters = self.filters

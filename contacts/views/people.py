@@ -6,7 +6,8 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from contacts.models import Company, Contact
+from contacts.models import Company, Contact, RecordField, RecordKind
+from contacts.services.record_values import active_record_fields
 from contacts.views.contact_filters import (
     DateFilterField,
     OwnerFilterField,
@@ -55,6 +56,9 @@ class ContactListView(SearchableListView):
         CsvColumn(_("Owner"), "owner__username"),
         CsvColumn(_("External id"), "external_id"),
     )
+
+    def custom_field_definitions(self) -> list[RecordField]:
+        return active_record_fields(RecordKind.CONTACT)
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         filters, user = self.filters, self.request.user

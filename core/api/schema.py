@@ -18,6 +18,7 @@ from typing import Any
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
 
+from core.api import custom_fields  # noqa: F401  (registers the custom fields' schema)
 from core.api.errors import error_response
 from core.api.fields import MAX_ID, RecordIdField
 

@@ -128,6 +128,8 @@ def coerce(kind: str, raw: object, choices: Sequence[Choice] = ()) -> JsonValue:
     if kind == FieldKind.TEXT:
         if not isinstance(raw, str | int | Decimal) or isinstance(raw, bool):
             raise ValidationError(_("Enter text."))
+        if "\x00" in str(raw):
+            raise ValidationError(_("Enter text without NUL characters."))
         text = " ".join(str(raw).split()) if "\n" not in str(raw) else str(raw).strip()
         if len(text) > TEXT_MAX_LENGTH:
             raise ValidationError(

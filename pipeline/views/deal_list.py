@@ -25,7 +25,8 @@ from contacts.views.contact_filters import (
 from core.csv_export import CsvColumn
 from core.lists import ListFilterForm, SearchableListView
 from pipeline.board import filter_products
-from pipeline.models import Opportunity, OpportunityStatus, Stage
+from pipeline.models import DealField, Opportunity, OpportunityStatus, Stage
+from pipeline.services.custom_fields import active_deal_fields
 
 
 class DealFilterForm(ListFilterForm):
@@ -110,6 +111,9 @@ class DealListView(SearchableListView):
         CsvColumn(_("Stale since"), "stale_since"),
         CsvColumn(_("External id"), "external_id"),
     )
+
+    def custom_field_definitions(self) -> list[DealField]:
+        return active_deal_fields()
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         filters = self.filters

@@ -3,6 +3,9 @@
 North: manager Maria, reps Alice and Bob. South: manager Sam, rep Charlie.
 """
 
+import csv
+import io
+
 import pytest
 from django.urls import reverse
 
@@ -125,3 +128,29 @@ def test_lead_of_other_team_is_404(client, alice, charlie, fields):
     lead = LeadFactory(owner=alice)
     client.force_login(charlie)
     assert client.get(reverse("contacts:lead_detail", args=[lead.pk])).status_code == 404
+
+
+def test_list_exports_carry_a_column_per_custom_field(client, alice, bob, fields):
+    CompanyFactory(owner=alice, name="Acme", custom_fields={"employees": "12", "tier": "gold"})
+    CompanyFactory(owner=bob, name="Beta")
+    client.force_login(alice)
+
+    response = client.get(reverse("contacts:company_export"))
+
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    header = rows[0]
+    assert header[-2:] == ["Employees", "Tier"]
+    by_name = {row[0]: row[-2:] for row in rows[1:]}
+    assert by_name == {"Acme": ["12", "gold"], "Beta": ["", ""]}
+
+
+def test_lead_export_writes_values_the_import_reads_back(client, alice, fields):
+    RecordField.objects.create(record="lead", key="met", label="Met", kind="boolean", position=2)
+    LeadFactory(owner=alice, last_name="Lovelace", custom_fields={"met": True})
+    client.force_login(alice)
+
+    response = client.get(reverse("contacts:lead_export"))
+
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][-3:] == ["Employees", "Tier", "Met"]
+    assert rows[1][-1] == "yes"

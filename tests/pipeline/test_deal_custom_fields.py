@@ -3,6 +3,9 @@
 North: manager Maria, reps Alice and Bob. South: manager Sam, rep Charlie. Ada is admin.
 """
 
+import csv
+import io
+
 import pytest
 from django.urls import reverse
 
@@ -11,6 +14,9 @@ from tests.factories import OpportunityFactory
 from tests.html import element, elements
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
+# The deals list's queries (tests/pipeline/test_deal_list.py) and, with a custom-field
+# filter, its definitions.
+LIST_QUERIES = 6 + 1
 
 
 @pytest.fixture
@@ -146,3 +152,63 @@ def test_save_queries_do_not_grow_with_the_fields(client, alice, count, django_a
         response = client.post(url, {"version": deal.version, "custom_fields.f1": "7"}, **HTMX)
     assert response.status_code == 200
     assert Opportunity.objects.get(pk=deal.pk).custom_fields == {"f1": "7"}
+
+
+def test_deal_export_has_a_column_per_custom_field(client, alice, charlie, deal):
+    OpportunityFactory(owner=charlie, title="South", custom_fields={"tier": "silver"})
+    client.force_login(alice)
+
+    response = client.get(reverse("pipeline:deal_export"))
+
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][-2:] == ["Budget", "Tier"]
+    assert [row[-2:] for row in rows[1:]] == [["", "gold"]]
+
+
+def exported_titles(client, query):
+    response = client.get(reverse("pipeline:deal_export"), query)
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    return sorted(row[0] for row in rows[1:])
+
+
+def test_deal_list_filters_by_custom_field(client, alice, charlie, fields):
+    OpportunityFactory(
+        owner=alice, title="Gold big", custom_fields={"tier": "gold", "budget": "500"}
+    )
+    OpportunityFactory(
+        owner=alice, title="Gold small", custom_fields={"tier": "gold", "budget": "5"}
+    )
+    OpportunityFactory(owner=alice, title="Silver", custom_fields={"tier": "silver"})
+    OpportunityFactory(owner=charlie, title="South gold", custom_fields={"tier": "gold"})
+    client.force_login(alice)
+
+    assert exported_titles(client, {"cf.tier": "gold"}) == ["Gold big", "Gold small"]
+    assert exported_titles(client, {"cf.tier": "gold", "cf.budget.gte": "100"}) == ["Gold big"]
+    assert exported_titles(client, {"cf.budget.set": ""}) == ["Gold big", "Gold small"]
+    # A value the field cannot take filters nothing out.
+    assert len(exported_titles(client, {"cf.budget.gte": "lots"})) == 3
+
+
+@pytest.mark.parametrize("rows", [10, 1000])
+def test_filtered_deal_list_costs_the_same_at_any_size(
+    client, alice, fields, rows, django_assert_num_queries
+):
+    deal = OpportunityFactory(owner=alice, custom_fields={"tier": "gold"})
+    Opportunity.objects.bulk_create(
+        Opportunity(
+            title=f"Deal {n}",
+            owner=alice,
+            company=deal.company,
+            pipeline=deal.pipeline,
+            stage=deal.stage,
+            position=n,
+            custom_fields={"tier": "gold" if n % 2 else "silver"},
+        )
+        for n in range(rows)
+    )
+    client.force_login(alice)
+    url = reverse("pipeline:deal_list")
+    client.get(url, {"cf.tier": "gold"})
+    with django_assert_num_queries(LIST_QUERIES):
+        response = client.get(url, {"cf.tier": "gold"})
+    assert response.status_code == 200

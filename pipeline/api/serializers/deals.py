@@ -10,6 +10,7 @@ from rest_framework import serializers
 from accounts.api.fields import UserChoiceField
 from accounts.assignment import assignable_users
 from contacts.models import Company, Contact
+from core.api.custom_fields import CustomFieldsField
 from core.api.fields import RecordIdField, TextField, VisibleRelatedField, id_field
 from core.api.serializers import ModelSerializer
 from core.currencies import validate_currency
@@ -18,6 +19,7 @@ from pipeline.models import (
     Pipeline,
     Stage,
 )
+from pipeline.services.custom_fields import active_deal_fields
 
 MAX_VERSION = 2**31 - 1
 
@@ -34,6 +36,7 @@ def version_field() -> serializers.IntegerField:
 
 
 class OpportunitySerializer(ModelSerializer):
+    custom_fields = CustomFieldsField(active_deal_fields)
     company = VisibleRelatedField(Company)
     company_name = serializers.CharField(source="company.name", read_only=True)
     contact = VisibleRelatedField(Contact, required=False, allow_null=True)
@@ -69,6 +72,7 @@ class OpportunitySerializer(ModelSerializer):
             "expected_close_date",
             "forecast_category",
             "checklist_done",
+            "custom_fields",
             "lost_reason",
             "position",
             "version",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,6 +50,7 @@ from pipeline.services import (
     move_opportunity,
     update_opportunity,
 )
+from pipeline.services.custom_fields import set_deal_custom_values
 from pipeline.timeline import timeline_entries, timeline_rows
 
 HISTORY_EXAMPLE = OpenApiExample(
@@ -338,6 +340,7 @@ class OpportunityViewSet(
                 expected_close_date=data.get("expected_close_date"),
                 forecast_category=data.get("forecast_category", ForecastCategory.PIPELINE),
                 external_id=data.get("external_id", ""),
+                custom_fields=data.get("custom_fields"),
             )
         except EntryCriteriaNotMet as unmet:
             return _criteria_refusal(unmet)
@@ -349,9 +352,15 @@ class OpportunityViewSet(
         serializer.is_valid(raise_exception=True)
         # No version: an edit through the API has always been last-writer-wins (the field is
         # read only here); it still bumps the version, so a board move begun before it 409s.
-        update_opportunity(
-            by=request.user, opportunity_id=deal.pk, version=None, fields=serializer.validated_data
-        )
+        fields = dict(serializer.validated_data)
+        custom_values = fields.pop("custom_fields", None)
+        # The details and the custom values are one edit: both are written or neither.
+        with transaction.atomic():
+            update_opportunity(by=request.user, opportunity_id=deal.pk, version=None, fields=fields)
+            if custom_values:
+                set_deal_custom_values(
+                    by=request.user, opportunity_id=deal.pk, version=None, values=custom_values
+                )
         return self._answer(deal.pk)
 
     def _move(

@@ -1,0 +1,53 @@
+"""Custom field definitions as the API shows them: deals', companies', contacts', leads'."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from core.custom_fields.kinds import FieldKind
+from core.custom_fields.models import CustomFieldDefinition
+
+RECORDS = ["deal", "company", "contact", "lead"]
+
+
+def record_of(definition: CustomFieldDefinition) -> str:
+    return str(getattr(definition, "record", "deal"))
+
+
+class ChoiceSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text=_("What records store; never changes."))
+    label = serializers.CharField()
+
+
+class CustomFieldSerializer(serializers.Serializer):
+    ref = serializers.SerializerMethodField(
+        help_text=_("The field's id in this API: record and key, e.g. deal.budget.")
+    )
+    record = serializers.SerializerMethodField(help_text=_("Which records hold the field."))
+    key = serializers.CharField(
+        read_only=True, help_text=_("Its name in a record's custom_fields; never changes.")
+    )
+    label = serializers.CharField(read_only=True)
+    kind = serializers.ChoiceField(choices=FieldKind.choices, read_only=True)
+    help_text = serializers.CharField(read_only=True)
+    choices = ChoiceSerializer(source="choice_list", many=True, read_only=True)
+    currency = serializers.CharField(read_only=True, help_text=_("For money; else empty."))
+    required_from_stage = serializers.SerializerMethodField(
+        help_text=_("Deals only: the stage from which a deal needs a value (and every later one).")
+    )
+    position = serializers.IntegerField(read_only=True)
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_ref(self, definition: CustomFieldDefinition) -> str:
+        return f"{record_of(definition)}.{definition.key}"
+
+    @extend_schema_field(serializers.ChoiceField(choices=RECORDS))
+    def get_record(self, definition: CustomFieldDefinition) -> str:
+        return record_of(definition)
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_required_from_stage(self, definition: CustomFieldDefinition) -> int | None:
+        return getattr(definition, "required_from_stage_id", None)
