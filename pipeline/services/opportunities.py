@@ -436,7 +436,8 @@ def update_opportunity(
         after=deal_snapshot(opportunity, fields),
         at=opportunity.updated_at,
     )
-    if "contact" in fields:
+    previous_contact = before.get("contact")
+    if "contact" in fields and getattr(previous_contact, "pk", None) != opportunity.contact_id:
         follow_primary_contact(opportunity=opportunity, by=by, at=opportunity.updated_at)
     opportunity.refresh_from_db()
     return opportunity

@@ -7,8 +7,8 @@ from pipeline.models import BuyingRole, DealContact, Opportunity
 from tests.factories import ContactFactory, DealContactFactory, OpportunityFactory
 from tests.html import element, elements
 
-# As tests/contacts/test_contact_pages.py: the card is one of the page's nine queries.
-CONTACT_PAGE_QUERIES = 9
+# As tests/contacts/test_contact_pages.py: the card is one of the page's ten queries.
+CONTACT_PAGE_QUERIES = 10
 
 
 @pytest.fixture

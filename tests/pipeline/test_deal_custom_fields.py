@@ -16,7 +16,7 @@ from tests.html import element, elements
 HTMX = {"HTTP_HX_REQUEST": "true"}
 # The deals list's queries (tests/pipeline/test_deal_list.py) and, with a custom-field
 # filter, its definitions.
-LIST_QUERIES = 6 + 1
+LIST_QUERIES = 7 + 1
 
 
 @pytest.fixture

@@ -419,7 +419,7 @@ def test_panel_offers_to_reopen_a_won_deal_into_open_stages(client, alice, won_d
     assert form.attrs["action"] == reopen_url(won_deal)
     options = [
         option.text
-        for option in elements(response.content, "option")
+        for option in form.find_all("option")
         if option.attrs.get("value") in {str(s.pk) for s in stages.values()}
     ]
     assert options == ["Qualification", "Offer"]
@@ -500,9 +500,10 @@ def bulk_column(deal, count):
 # Session, user, the deal (visible, with what the panel shows).
 PART_FORM_QUERIES = 3
 # Session, user, the deal; savepoint, the locked deal, the external id check, savepoint,
-# the conditional UPDATE, release, the DealChange INSERT, refresh, release; the deal again
-# for the answer (its summary and title), and its history.
-PART_SAVE_QUERIES = 14
+# whether it has line items (then its value is theirs), the conditional UPDATE, release,
+# the DealChange INSERT, refresh, release; the deal again for the answer (its summary and
+# title), and its history.
+PART_SAVE_QUERIES = 15
 # Session, user, the deal, the pipeline's checklists, the companies, the company's contacts
 # (a rep is offered no owner).
 EDIT_PAGE_QUERIES = 6
@@ -583,8 +584,10 @@ def test_edit_page_refuses_an_unknown_checklist_item(client, alice, deal):
 
 
 # Session, user, the deal with what the panel shows, stage changes and edits (one query),
-# touchpoints, open tasks, done tasks, and the open stages it may be reopened into.
-CLOSED_PANEL_QUERIES = 8
+# touchpoints, open tasks, done tasks, the open stages it may be reopened into, and the
+# sections: buying team (members, roles, contacts offered), products (line items,
+# products offered) and custom fields (their definitions).
+CLOSED_PANEL_QUERIES = 14
 
 
 @pytest.mark.parametrize("count", [10, 1000])
@@ -602,9 +605,9 @@ def test_closed_deal_panel_queries_do_not_grow(
 
 # Session, user, the deal, the open stages (offered, then the one chosen), then the move
 # (savepoint, the deal, the stage held, the version locked, the column's end, UPDATE,
-# StageChange INSERT, refresh, release), and the answer: the deal, its history. PostgreSQL
-# also takes the column's lock.
-REOPEN_QUERIES = 16 + (connection.vendor == "postgresql")
+# StageChange INSERT, refresh, release, the custom fields the stage requires), and the
+# answer: the deal, its history. PostgreSQL also takes the column's lock.
+REOPEN_QUERIES = 17 + (connection.vendor == "postgresql")
 
 
 @pytest.mark.parametrize("count", [10, 1000])

@@ -20,7 +20,7 @@ from tests.factories import (
 from tests.html import elements
 
 # As tests/pipeline/test_views.py: the badge is annotated into the card query.
-BOARD_QUERIES = 8
+BOARD_QUERIES = 9
 
 
 @pytest.fixture

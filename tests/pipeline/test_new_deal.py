@@ -469,9 +469,10 @@ PAGE_QUERIES = 4
 PREFILLED_PAGE_QUERIES = 5
 # Fixed, whatever the column holds: session, user, stages, the company; create_opportunity's
 # checks (the company's and owner's visibility, the model's constraints one savepoint each),
-# the column's lock and top place, the deal and its StageChange; then the card, the board's
+# the custom fields the stage requires (checked as values, then as entry criteria), the
+# column's lock and top place, the deal and its StageChange; then the card, the board's
 # stages and the column's header. PostgreSQL also locks the column (SQLite locks the file).
-DIALOG_CREATE_QUERIES = 41 + (connection.vendor == "postgresql")
+DIALOG_CREATE_QUERIES = 43 + (connection.vendor == "postgresql")
 
 
 def bulk_rows(user, stage, count):
