@@ -20,8 +20,9 @@ HTMX = {"HX-Request": "true"}
 PANEL_QUERIES = 12
 # session, user, savepoint, the deal locked, the contact, the role, the team before,
 # savepoint, INSERT, release, UPDATE deal, the team after, INSERT history, release; the
-# answer: the deal, the team, the roles, the contacts offered.
-ADD_QUERIES = 18
+# answer: the deal, the team, the roles, the contacts offered; out of band the line items
+# and the products offered.
+ADD_QUERIES = 20
 
 
 @pytest.fixture

@@ -500,8 +500,9 @@ def bulk_column(deal, count):
 PART_FORM_QUERIES = 3
 # Session, user, the deal; savepoint, the locked deal, the external id check, savepoint,
 # the conditional UPDATE, release, the DealChange INSERT, refresh, release; the deal again
-# for the answer (its summary and title), and its history.
-PART_SAVE_QUERIES = 14
+# for the answer (its summary and title), and its history; out of band the line items, the
+# products offered, the buying team, the roles and the contacts offered.
+PART_SAVE_QUERIES = 19
 # Session, user, the deal, the pipeline's checklists, the companies, the company's contacts
 # (a rep is offered no owner).
 EDIT_PAGE_QUERIES = 6

@@ -18,8 +18,9 @@ HTMX = {"HX-Request": "true"}
 # The products section answering a write, for the owner: session, user, savepoint, the
 # locked deal, its line items (before), the product, its price, the INSERT, the line items
 # (after), the conditional UPDATE, the history INSERT, release; then for the answer the deal,
-# its line items and the active products.
-ADD_QUERIES = 15
+# its line items and the active products, and out of band the buying team: its members, the
+# roles and the contacts offered.
+ADD_QUERIES = 18
 
 
 @pytest.fixture
