@@ -36,20 +36,14 @@ def product_choices() -> list[tuple[str, str]]:
 
 
 class NewDealLineItemForm(StyledForm):
-    describes_help_text = True
-
     product = forms.TypedChoiceField(
         label=_("Product"), coerce=int, required=False, empty_value=None
     )
     quantity = forms.DecimalField(
         label=_("Quantity"), required=False, initial=Decimal(1), decimal_places=2
     )
-    unit_price = forms.DecimalField(
-        label=_("Unit price"),
-        required=False,
-        decimal_places=2,
-        help_text=_("Empty: the catalogue price in the deal's currency."),
-    )
+    # Left empty, the catalogue's price in the deal's currency (the rows' legend says so).
+    unit_price = forms.DecimalField(label=_("Unit price"), required=False, decimal_places=2)
     discount = forms.DecimalField(
         label=_("Discount (%)"), required=False, initial=Decimal(0), decimal_places=2
     )

@@ -222,3 +222,36 @@ def test_a_rep_creates_and_works_a_deal_her_team_sees_and_a_stale_edit_names_her
     assert bob_errors == []
     # The browser reports the 409 itself; nothing else went wrong on her page.
     assert [error for error in maria_errors if "status of 409" not in error] == []
+
+
+def test_a_deal_created_with_products_from_the_dialog_is_worth_their_sum(
+    page: Page, live_server, sales_team, artifacts_dir
+):
+    pipeline, qualification = sales_team["pipeline"], sales_team["stages"]["qualification"]
+    errors = watch_console(page)
+    open_board(page, live_server.url, "alice", pipeline)
+    column_header = header(page, qualification)
+    expect(column_header).to_contain_text("1,000 EUR")
+
+    # When Alice creates a deal with two licences and a support plan at 10 % off
+    column_header.get_by_role("link", name="New deal in Qualification").click()
+    dialog = page.locator("#board-dialog")
+    expect(dialog.get_by_label("Title")).to_be_visible()
+    dialog.get_by_label("Title").fill("Acme licences")
+    dialog.get_by_label("Company", exact=True).fill("Acme Corp")
+    rows = dialog.locator("[data-new-deal-product]")
+    rows.nth(0).get_by_label("Product").select_option(label="Licence (LIC)")
+    rows.nth(0).get_by_label("Quantity").fill("2")
+    rows.nth(1).get_by_label("Product").select_option(label="Support (SUP)")
+    rows.nth(1).get_by_label("Discount (%)").fill("10")
+    page.screenshot(path=artifacts_dir / "new-deal-dialog-products.png", caret="initial")
+    with page.expect_response(lambda r: "/deals/new/" in r.url and r.request.method == "POST"):
+        dialog.get_by_role("button", name="Create deal").click()
+
+    # Then the card and the column's total show the products' sum: 2 x 250 + 99.50 less 10 %
+    deal = Opportunity.objects.get(title="Acme licences")
+    expect(card(page, deal).locator(".deal-card-value")).to_contain_text("589.55 EUR")
+    expect(column_header).to_contain_text("1,589.55 EUR")
+    expect(dialog).to_be_hidden()
+    assert LineItem.objects.filter(opportunity=deal).count() == 2
+    assert errors == []
