@@ -1,5 +1,7 @@
 """A new deal with, if need be, a new company and a new contact: the create form's write.
 
+Line items, if any, go on the new deal in the same transaction (``add_line_items``).
+
 The company and contact pickers (``contacts/pickers.py``) may name records that do not exist
 yet. They are created here with the contacts services, so their rules and duplicate checks
 apply (a new company's domain that a visible company has, a new contact's email its company
@@ -8,6 +10,7 @@ has), and in the deal's transaction: a deal refused leaves no company or contact
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +24,7 @@ from contacts.pickers import split_name
 from contacts.services.companies import DuplicateCompanyDomain, create_company
 from contacts.services.people import create_contact
 from pipeline.models import Opportunity
+from pipeline.services.line_items import LineItemInput, add_line_items
 from pipeline.services.opportunities import create_opportunity
 
 # The new records' errors, under the create form's field names.
@@ -82,6 +86,7 @@ def create_opportunity_with_new_records(
     by: User,
     new_company: NewCompany | None = None,
     new_contact: NewContact | None = None,
+    line_items: Sequence[LineItemInput] = (),
     **deal: Any,
 ) -> Opportunity:
     """``create_opportunity(by=by, **deal)``, after creating ``new_company`` (the deal's
@@ -89,10 +94,22 @@ def create_opportunity_with_new_records(
 
     Errors name the create form's fields: ``company`` and ``company_domain`` for the new
     company, ``contact`` and ``contact_email`` for the new contact, then whatever
-    ``create_opportunity`` names. Nothing is written on any refusal.
+    ``create_opportunity`` names, then ``line_items.<n>.<field>`` (``line_items.<field>``
+    for one) for ``line_items``, put on the new deal by ``add_line_items``: its value is then
+    their sum. Nothing is written on any refusal.
     """
     if new_company is not None:
         deal["company"] = _new_company(by, new_company)
     if new_contact is not None:
         deal["contact"] = _new_contact(by, new_contact, deal.get("company"))
-    return create_opportunity(by=by, **deal)
+    opportunity = create_opportunity(by=by, **deal)
+    if line_items:
+        add_line_items(
+            by=by,
+            opportunity_id=opportunity.pk,
+            version=None,
+            items=line_items,
+            prefix="line_items.",
+        )
+        opportunity.refresh_from_db()
+    return opportunity

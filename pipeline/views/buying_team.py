@@ -77,13 +77,14 @@ def _changed(request: HttpRequest, pk: int, message: str) -> HttpResponse:
         return redirect("pipeline:deal_detail", pk=pk)
     response = _section(request, pk, team_message=message)
     response.render()
-    # The summary names the deal's contact: the primary may just have changed.
-    summary = render_to_string(
-        "pipeline/deal_detail.html#deal-summary",
-        {**(response.context_data or {}), "oob": True},
+    # The rest of the panel at the new version, out of band; the summary names the deal's
+    # contact, and the primary may just have changed.
+    carriers = render_to_string(
+        "pipeline/deal_detail.html#deal-version-carriers",
+        {**(response.context_data or {}), "answered": "buying-team"},
         request=request,
     )
-    response.content = response.content + summary.encode()
+    response.content = response.content + carriers.encode()
     return trigger_client_event(response, "dealChanged", {"id": pk})
 
 

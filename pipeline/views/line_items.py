@@ -1,8 +1,9 @@
 """The deal panel's products: add, change and remove a deal's line items.
 
 Each write goes through ``pipeline.services.line_items`` with the version the panel showed.
-For htmx the answer is the products section (``deal-<pk>-line-items``), the deal's summary
-out of band (its value follows the line items) and the ``dealChanged`` event, so the board
+For htmx the answer is the products section (``deal-<pk>-line-items``), out of band the
+summary (its value follows the line items) and the panel's other parts that carry the deal's
+version (deal_detail.html#deal-version-carriers), and the ``dealChanged`` event, so the board
 redraws the card; bad input answers 422 and a stale version 409, with the section showing
 the message. Without htmx the endpoints redirect back to the deal page (or show it with the
 errors). Invisible deals are 404; a deal the user may only see is 403 (PermissionDenied).
@@ -37,7 +38,8 @@ from pipeline.views.deals import (
 )
 
 SECTION_TEMPLATE = "pipeline/_deal_line_items.html"
-SUMMARY_TEMPLATE = "pipeline/deal_detail.html#deal-summary"
+# The rest of the panel that carries the deal's version, out of band.
+CARRIERS_TEMPLATE = "pipeline/deal_detail.html#deal-version-carriers"
 
 
 def _user(request: HttpRequest) -> User:
@@ -47,13 +49,16 @@ def _user(request: HttpRequest) -> User:
 
 
 def _section(request: HttpRequest, pk: int, *, status: int = 200, **extra: Any) -> HttpResponse:
-    """The products section and, out of band, the deal's summary, as the deal now stands."""
+    """The products section and, out of band, the rest of the panel that carries the deal's
+    version (the summary among them), as the deal now stands."""
     deal = _visible_deal_or_404(request, pk)
     context = _panel_context(request, deal, **extra)
     if not _is_fragment_request(request):
         return _render(request, None, context, status=status)
     html = render_to_string(SECTION_TEMPLATE, context, request=request)
-    html += render_to_string(SUMMARY_TEMPLATE, {**context, "oob": True}, request=request)
+    html += render_to_string(
+        CARRIERS_TEMPLATE, {**context, "answered": "line-items"}, request=request
+    )
     response = HttpResponse(html, status=status)
     if status >= 400:
         retarget(response, f"#deal-{pk}-line-items")

@@ -7,7 +7,9 @@ in. On success the page goes to the new deal; the dialog gets the new card at th
 its column, the column's header and a status message, all out of band, and
 ``dealCreated``, which closes it. Errors come back as the form again (422), in the dialog
 when it was sent from there. The board's filters ride along in the query string, so the
-column's header counts what that board counts.
+column's header counts what that board counts. The form's product rows
+(``pipeline/forms/new_deal_line_items.py``) become the deal's line items, in the same
+transaction; a bad row is refused on that row and nothing is written.
 """
 
 from __future__ import annotations
@@ -37,6 +39,12 @@ from pipeline.board import (
 )
 from pipeline.forms.board import BoardFilterForm
 from pipeline.forms.new_deal import NewDealForm, open_stages
+from pipeline.forms.new_deal_line_items import (
+    NewDealLineItemForm,
+    add_row_errors,
+    given_items,
+    line_item_rows,
+)
 from pipeline.models import EntryField, Opportunity, Stage
 from pipeline.services import EntryCriteriaNotMet
 from pipeline.services.new_deals import create_opportunity_with_new_records
@@ -84,10 +92,17 @@ def _in_dialog(request: HttpRequest) -> bool:
     return bool(htmx) and (htmx.target == DIALOG or request.POST.get("in_dialog") == "1")
 
 
-def _render(request: HttpRequest, form: NewDealForm, *, status: int = 200) -> HttpResponse:
+def _render(
+    request: HttpRequest,
+    form: NewDealForm,
+    rows: list[NewDealLineItemForm],
+    *,
+    status: int = 200,
+) -> HttpResponse:
     query = request.GET.urlencode()
     context = {
         "form": form,
+        "line_item_rows": rows,
         "action": reverse("pipeline:new_deal") + (f"?{query}" if query else ""),
         "in_dialog": _in_dialog(request),
     }
@@ -117,20 +132,25 @@ def new_deal(request: HttpRequest) -> HttpResponse:
     stages = open_stages()
     if request.method == "GET":
         form = NewDealForm(initial=_initial(request, user, stages), user=user, stages=stages)
-        return _render(request, form)
+        return _render(request, form, line_item_rows())
     form = NewDealForm(request.POST, user=user, stages=stages)
-    if form.is_valid():
+    rows = line_item_rows(request.POST)
+    rows_valid = all([row.is_valid() for row in rows])  # every row checked, not the first
+    if form.is_valid() and rows_valid:
+        items, origins = given_items(rows)
         try:
-            deal = create_opportunity_with_new_records(**form.service_arguments())
+            deal = create_opportunity_with_new_records(**form.service_arguments(), line_items=items)
         except ValidationError as error:
-            add_service_errors(form, error)
+            rest = add_row_errors(rows, origins, error)
+            if rest is not None:
+                add_service_errors(form, rest)
         except PermissionDenied as denied:
             form.add_error("owner", str(denied))
         except EntryCriteriaNotMet as unmet:
             _refuse_criteria(form, unmet)
         else:
             return _created(request, deal)
-    return _render(request, form, status=422)
+    return _render(request, form, rows, status=422)
 
 
 def _created(request: HttpRequest, deal: Opportunity) -> HttpResponse:

@@ -641,6 +641,10 @@
     });
   }
 
+  function swappedNothing(xhr) {
+    return Boolean(xhr) && xhr.getResponseHeader("HX-Reswap") === "none";
+  }
+
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
     if (!(target instanceof Element)) {
@@ -649,7 +653,11 @@
     if (target.id === "deal-panel") {
       showPanel();
     } else if (target.id === "board-dialog-content") {
-      openDialog();
+      // htmx reports a swap even when the answer said to swap nothing ("none", as a deal
+      // created from the dialog does while new-deal.js closes it): that opens nothing.
+      if (!swappedNothing(event.detail.xhr)) {
+        openDialog();
+      }
     } else if (target.classList.contains("board-cards")) {
       dropDuplicates(target);
     }

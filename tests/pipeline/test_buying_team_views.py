@@ -16,12 +16,14 @@ from tests.html import element, elements
 
 HTMX = {"HX-Request": "true"}
 # session, user, the deal, the team, the roles, the contacts offered, the line items, the
-# products offered, the history timeline, touchpoints, open tasks, done tasks.
-PANEL_QUERIES = 12
+# products offered, the custom fields, the history timeline, touchpoints, open tasks, done
+# tasks.
+PANEL_QUERIES = 13
 # session, user, savepoint, the deal locked, the contact, the role, the team before,
 # savepoint, INSERT, release, UPDATE deal, the team after, INSERT history, release; the
-# answer: the deal, the team, the roles, the contacts offered.
-ADD_QUERIES = 18
+# answer: the deal, the team, the roles, the contacts offered; out of band the line items
+# and the products offered.
+ADD_QUERIES = 20
 
 
 @pytest.fixture
