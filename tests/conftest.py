@@ -13,10 +13,29 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import Role, User
+from pipeline.services.buying_roles import add_default_buying_roles
 from tests.browser import CHROMIUM_MISSING_REASON, chromium_available, chromium_path
 from tests.factories import StageFactory, TeamFactory, UserFactory
 
 BROWSER_DIR = Path(__file__).parent / "browser"
+
+
+@pytest.fixture(autouse=True)
+def default_buying_roles(request):
+    """The buying roles migration 0010 adds, there for every test with a database.
+
+    A transactional test (every browser test) ends by emptying every table, the rows data
+    migrations wrote with them, so a later test in the same process would find no roles:
+    they are put back (one query when they are there) instead of trusted to be there.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and not {"db", "transactional_db"} & set(request.fixturenames):
+        return
+    transactional = "transactional_db" in request.fixturenames or (
+        marker is not None and marker.kwargs.get("transaction", False)
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    add_default_buying_roles()
 
 
 @pytest.fixture
