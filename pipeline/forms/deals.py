@@ -4,6 +4,10 @@ One form serves both. The panel edits one value at a time (``part``: the value a
 currency go together), the edit page every field. The form parses; ``update_opportunity``
 decides (visibility of the company and contact, whom the owner may be, the categories a
 deal's status allows) and names each field it refuses.
+
+The company is a search-as-you-type picker (``contacts/pickers.py``): a select of every
+visible company does not scale. Editing a deal names an existing company only; a typed
+name no visible company has is refused, not created.
 """
 
 from __future__ import annotations
@@ -11,11 +15,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.assignment import assignable_users
 from accounts.models import User
-from contacts.models import Company, Contact
+from contacts.models import Contact
+from contacts.pickers import resolve_company
 from core.forms import StyledForm
 from pipeline.models import ForecastCategory, Opportunity, Stage, StageKind
 
@@ -40,18 +46,6 @@ class DateInput(forms.DateInput):
 def may_reassign(user: User) -> bool:
     """Whether ``user`` may give deals to someone else: managers and admins."""
     return bool(user.is_admin or user.is_manager)
-
-
-def company_field(user: User) -> forms.ModelChoiceField:
-    """The company a deal belongs to, among the companies ``user`` can see.
-
-    A plain select for now; a search-as-you-type widget replaces this one field.
-    """
-    return forms.ModelChoiceField(
-        label=_("Company"),
-        queryset=Company.objects.visible_to(user).order_by("name"),
-        required=False,
-    )
 
 
 def contact_choices(user: User, deal: Opportunity) -> Any:
@@ -80,7 +74,9 @@ class DealForm(StyledForm):
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     title = forms.CharField(label=_("Title"), max_length=200)
-    company = forms.Field()  # set per user in __init__
+    # The company picker: the chosen company's id, and the name typed in its box.
+    company = forms.CharField(required=False, widget=forms.HiddenInput)
+    company_name = forms.CharField(label=_("Company"), required=False, max_length=100)
     contact = forms.ModelChoiceField(label=_("Contact"), queryset=Contact.objects.none())
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none())
     value = forms.DecimalField(
@@ -106,7 +102,7 @@ class DealForm(StyledForm):
         kwargs.setdefault("initial", self.initial_for(deal))
         super().__init__(*args, **kwargs)
         self.deal = deal
-        self.fields["company"] = company_field(user)
+        self.user = user
         contact = self.fields["contact"]
         assert isinstance(contact, forms.ModelChoiceField)
         contact.queryset = contact_choices(user, deal)
@@ -125,6 +121,11 @@ class DealForm(StyledForm):
             if deal.status != "open" or value != ForecastCategory.CLOSED
         ]
         kept = set(fields or self.fields) | {"version"}
+        if "company" in kept:
+            kept.add("company_name")
+            # The picker's box shows the company's name (read only when the form has it).
+            company = deal.company
+            self.initial.setdefault("company_name", company.name if company else "")
         if not may_reassign(user):
             kept.discard("owner")
         for name in list(self.fields):
@@ -150,8 +151,18 @@ class DealForm(StyledForm):
             "checklist_done": deal.checklist_done,
         }
 
+    def clean_company(self) -> Any:
+        """The company the picker names: an id with its name, or a name typed without JS."""
+        name = self.data.get(self.add_prefix("company_name"), "")
+        pick = resolve_company(self.user, pk=self.cleaned_data.get("company"), name=name)
+        if pick.new_name:
+            message = _("No company you can see is called “%(name)s”.")
+            raise ValidationError(message % {"name": pick.new_name})
+        return pick.record
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        cleaned.pop("company_name", None)
         company = cleaned.get("company") if "company" in self.fields else self.deal.company
         contact = cleaned.get("contact") if "contact" in self.fields else self.deal.contact
         if company is None and contact is None and not self.has_error("company"):

@@ -149,7 +149,8 @@ class DealEditView(View):
         return TemplateResponse(request, EDIT_TEMPLATE, context, status=status)
 
     def _editable(self, request: HttpRequest, pk: int) -> Opportunity:
-        deal = _deal(request, pk)
+        # With its company: the company picker shows its name.
+        deal = get_object_or_404(visible_deals(_user(request)).select_related("company"), pk=pk)
         if not deal.can_edit:  # type: ignore[attr-defined]
             raise PermissionDenied(_("You may not change this deal."))
         return deal
