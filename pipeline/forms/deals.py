@@ -22,8 +22,10 @@ from accounts.assignment import assignable_users
 from accounts.models import User
 from contacts.models import Contact
 from contacts.pickers import resolve_company
+from core.custom_fields.forms import CustomFieldsFormMixin, custom_field_name
 from core.forms import StyledForm
 from pipeline.models import ForecastCategory, Opportunity, Stage, StageKind
+from pipeline.services.custom_fields import active_deal_fields
 
 # What the panel edits in place, each a part of the form: the fields it shows together.
 INLINE_PARTS: dict[str, tuple[str, ...]] = {
@@ -69,8 +71,9 @@ def checklist_items(deal: Opportunity) -> list[str]:
     return items
 
 
-class DealForm(StyledForm):
-    """A deal's details. ``fields`` limits it to the names given (a part of the panel)."""
+class DealForm(CustomFieldsFormMixin, StyledForm):
+    """A deal's details. ``fields`` limits it to the names given (a part of the panel);
+    the whole form (the edit page) has the deal's custom fields too."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     title = forms.CharField(label=_("Title"), max_length=200)
@@ -103,6 +106,7 @@ class DealForm(StyledForm):
         super().__init__(*args, **kwargs)
         self.deal = deal
         self.user = user
+        self.custom_field_definitions = []
         contact = self.fields["contact"]
         assert isinstance(contact, forms.ModelChoiceField)
         contact.queryset = contact_choices(user, deal)
@@ -135,6 +139,8 @@ class DealForm(StyledForm):
         if isinstance(checklist, forms.MultipleChoiceField):
             checklist.choices = [(item, item) for item in checklist_items(deal)]
         self.style_fields()
+        if fields is None:
+            self.add_custom_fields(active_deal_fields(), deal.custom_fields or {})
 
     @staticmethod
     def initial_for(deal: Opportunity) -> dict[str, Any]:
@@ -173,10 +179,21 @@ class DealForm(StyledForm):
 
     def changes(self) -> dict[str, object]:
         """The edited fields as ``update_opportunity`` takes them."""
+        custom = set(self.custom_field_names)
         return {
             name: value
             for name, value in self.cleaned_data.items()
-            if name != "version" and name in self.fields
+            if name != "version" and name in self.fields and name not in custom
+        }
+
+    def changed_custom_values(self) -> dict[str, object]:
+        """The custom values edited, as ``set_deal_custom_values`` takes them: an unchanged
+        one is not sent, so it is neither written nor recorded."""
+        changed = set(self.changed_data)
+        return {
+            key: value
+            for key, value in self.custom_field_values().items()
+            if custom_field_name(key) in changed
         }
 
 

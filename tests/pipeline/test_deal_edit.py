@@ -584,8 +584,9 @@ PART_FORM_QUERIES = 3
 # team, the roles and the contacts offered.
 PART_SAVE_QUERIES = 20
 # Session, user, the deal with its company (the picker shows its name; no list of companies),
-# the pipeline's checklists, the company's contacts (a rep is offered no owner).
-EDIT_PAGE_QUERIES = 5
+# the pipeline's checklists, the company's contacts (a rep is offered no owner), the active
+# custom fields.
+EDIT_PAGE_QUERIES = 6
 # Session, user, the card, the pipeline's stages, the column's header figures.
 CARD_WITH_HEADER_QUERIES = 5
 
