@@ -5,9 +5,11 @@ currency go together), the edit page every field. The form parses; ``update_oppo
 decides (visibility of the company and contact, whom the owner may be, the categories a
 deal's status allows) and names each field it refuses.
 
-The company is a search-as-you-type picker (``contacts/pickers.py``): a select of every
-visible company does not scale. Editing a deal names an existing company only; a typed
-name no visible company has is refused, not created.
+On the edit page the company and the contact are search-as-you-type pickers
+(``contacts/pickers.py``): a select of every visible company does not scale, and the
+contact is searched at the company chosen there, not the one the deal had. Editing a deal
+names existing records only; a typed name nobody visible has is refused, not created. The
+panel's in-place contact stays a select of the deal's company's contacts.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.assignment import assignable_users
 from accounts.models import User
 from contacts.models import Contact
-from contacts.pickers import resolve_company
+from contacts.pickers import resolve_company, resolve_contact
 from core.custom_fields.forms import CustomFieldsFormMixin, custom_field_name
 from core.forms import StyledForm
 from pipeline.models import ForecastCategory, Opportunity, Stage, StageKind
@@ -138,9 +140,20 @@ class DealForm(CustomFieldsFormMixin, StyledForm):
         checklist = self.fields.get("checklist_done")
         if isinstance(checklist, forms.MultipleChoiceField):
             checklist.choices = [(item, item) for item in checklist_items(deal)]
+        if fields is None:
+            self._contact_picker(deal)
         self.style_fields()
         if fields is None:
             self.add_custom_fields(active_deal_fields(), deal.custom_fields or {})
+
+    def _contact_picker(self, deal: Opportunity) -> None:
+        """The contact as a picker: its id, and the name typed in its box."""
+        self.fields["contact"] = forms.CharField(required=False, widget=forms.HiddenInput)
+        self.fields["contact_name"] = forms.CharField(
+            label=_("Contact"), required=False, max_length=100
+        )
+        contact = deal.contact
+        self.initial.setdefault("contact_name", contact.full_name if contact else "")
 
     @staticmethod
     def initial_for(deal: Opportunity) -> dict[str, Any]:
@@ -166,9 +179,23 @@ class DealForm(CustomFieldsFormMixin, StyledForm):
             raise ValidationError(message % {"name": pick.new_name})
         return pick.record
 
+    def clean_contact(self) -> Any:
+        """The contact the picker names, at the company chosen (a select's choice as is)."""
+        value = self.cleaned_data.get("contact")
+        if "contact_name" not in self.fields:
+            return value
+        name = self.data.get(self.add_prefix("contact_name"), "")
+        company = self.cleaned_data.get("company")
+        pick = resolve_contact(self.user, pk=value, name=name, company=company)
+        if pick.new_name:
+            message = _("No contact you can see is called “%(name)s”.")
+            raise ValidationError(message % {"name": pick.new_name})
+        return pick.record
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         cleaned.pop("company_name", None)
+        cleaned.pop("contact_name", None)
         company = cleaned.get("company") if "company" in self.fields else self.deal.company
         contact = cleaned.get("contact") if "contact" in self.fields else self.deal.contact
         if company is None and contact is None and not self.has_error("company"):
