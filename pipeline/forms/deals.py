@@ -4,6 +4,12 @@ One form serves both. The panel edits one value at a time (``part``: the value a
 currency go together), the edit page every field. The form parses; ``update_opportunity``
 decides (visibility of the company and contact, whom the owner may be, the categories a
 deal's status allows) and names each field it refuses.
+
+On the edit page the company and the contact are search-as-you-type pickers
+(``contacts/pickers.py``): a select of every visible company does not scale, and the
+contact is searched at the company chosen there, not the one the deal had. Editing a deal
+names existing records only; a typed name nobody visible has is refused, not created. The
+panel's in-place contact stays a select of the deal's company's contacts.
 """
 
 from __future__ import annotations
@@ -11,13 +17,17 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.assignment import assignable_users
 from accounts.models import User
-from contacts.models import Company, Contact
+from contacts.models import Contact
+from contacts.pickers import resolve_company, resolve_contact
+from core.custom_fields.forms import CustomFieldsFormMixin, custom_field_name
 from core.forms import StyledForm
 from pipeline.models import ForecastCategory, Opportunity, Stage, StageKind
+from pipeline.services.custom_fields import active_deal_fields
 
 # What the panel edits in place, each a part of the form: the fields it shows together.
 INLINE_PARTS: dict[str, tuple[str, ...]] = {
@@ -42,18 +52,6 @@ def may_reassign(user: User) -> bool:
     return bool(user.is_admin or user.is_manager)
 
 
-def company_field(user: User) -> forms.ModelChoiceField:
-    """The company a deal belongs to, among the companies ``user`` can see.
-
-    A plain select for now; a search-as-you-type widget replaces this one field.
-    """
-    return forms.ModelChoiceField(
-        label=_("Company"),
-        queryset=Company.objects.visible_to(user).order_by("name"),
-        required=False,
-    )
-
-
 def contact_choices(user: User, deal: Opportunity) -> Any:
     """Contacts the deal may name: the visible contacts of its company (or its own)."""
     contacts = Contact.objects.visible_to(user).order_by("last_name", "first_name", "pk")
@@ -75,12 +73,15 @@ def checklist_items(deal: Opportunity) -> list[str]:
     return items
 
 
-class DealForm(StyledForm):
-    """A deal's details. ``fields`` limits it to the names given (a part of the panel)."""
+class DealForm(CustomFieldsFormMixin, StyledForm):
+    """A deal's details. ``fields`` limits it to the names given (a part of the panel);
+    the whole form (the edit page) has the deal's custom fields too."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     title = forms.CharField(label=_("Title"), max_length=200)
-    company = forms.Field()  # set per user in __init__
+    # The company picker: the chosen company's id, and the name typed in its box.
+    company = forms.CharField(required=False, widget=forms.HiddenInput)
+    company_name = forms.CharField(label=_("Company"), required=False, max_length=100)
     contact = forms.ModelChoiceField(label=_("Contact"), queryset=Contact.objects.none())
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none())
     value = forms.DecimalField(
@@ -106,7 +107,8 @@ class DealForm(StyledForm):
         kwargs.setdefault("initial", self.initial_for(deal))
         super().__init__(*args, **kwargs)
         self.deal = deal
-        self.fields["company"] = company_field(user)
+        self.user = user
+        self.custom_field_definitions = []
         contact = self.fields["contact"]
         assert isinstance(contact, forms.ModelChoiceField)
         contact.queryset = contact_choices(user, deal)
@@ -125,6 +127,11 @@ class DealForm(StyledForm):
             if deal.status != "open" or value != ForecastCategory.CLOSED
         ]
         kept = set(fields or self.fields) | {"version"}
+        if "company" in kept:
+            kept.add("company_name")
+            # The picker's box shows the company's name (read only when the form has it).
+            company = deal.company
+            self.initial.setdefault("company_name", company.name if company else "")
         if not may_reassign(user):
             kept.discard("owner")
         for name in list(self.fields):
@@ -133,7 +140,20 @@ class DealForm(StyledForm):
         checklist = self.fields.get("checklist_done")
         if isinstance(checklist, forms.MultipleChoiceField):
             checklist.choices = [(item, item) for item in checklist_items(deal)]
+        if fields is None:
+            self._contact_picker(deal)
         self.style_fields()
+        if fields is None:
+            self.add_custom_fields(active_deal_fields(), deal.custom_fields or {})
+
+    def _contact_picker(self, deal: Opportunity) -> None:
+        """The contact as a picker: its id, and the name typed in its box."""
+        self.fields["contact"] = forms.CharField(required=False, widget=forms.HiddenInput)
+        self.fields["contact_name"] = forms.CharField(
+            label=_("Contact"), required=False, max_length=100
+        )
+        contact = deal.contact
+        self.initial.setdefault("contact_name", contact.full_name if contact else "")
 
     @staticmethod
     def initial_for(deal: Opportunity) -> dict[str, Any]:
@@ -150,8 +170,32 @@ class DealForm(StyledForm):
             "checklist_done": deal.checklist_done,
         }
 
+    def clean_company(self) -> Any:
+        """The company the picker names: an id with its name, or a name typed without JS."""
+        name = self.data.get(self.add_prefix("company_name"), "")
+        pick = resolve_company(self.user, pk=self.cleaned_data.get("company"), name=name)
+        if pick.new_name:
+            message = _("No company you can see is called “%(name)s”.")
+            raise ValidationError(message % {"name": pick.new_name})
+        return pick.record
+
+    def clean_contact(self) -> Any:
+        """The contact the picker names, at the company chosen (a select's choice as is)."""
+        value = self.cleaned_data.get("contact")
+        if "contact_name" not in self.fields:
+            return value
+        name = self.data.get(self.add_prefix("contact_name"), "")
+        company = self.cleaned_data.get("company")
+        pick = resolve_contact(self.user, pk=value, name=name, company=company)
+        if pick.new_name:
+            message = _("No contact you can see is called “%(name)s”.")
+            raise ValidationError(message % {"name": pick.new_name})
+        return pick.record
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        cleaned.pop("company_name", None)
+        cleaned.pop("contact_name", None)
         company = cleaned.get("company") if "company" in self.fields else self.deal.company
         contact = cleaned.get("contact") if "contact" in self.fields else self.deal.contact
         if company is None and contact is None and not self.has_error("company"):
@@ -162,10 +206,21 @@ class DealForm(StyledForm):
 
     def changes(self) -> dict[str, object]:
         """The edited fields as ``update_opportunity`` takes them."""
+        custom = set(self.custom_field_names)
         return {
             name: value
             for name, value in self.cleaned_data.items()
-            if name != "version" and name in self.fields
+            if name != "version" and name in self.fields and name not in custom
+        }
+
+    def changed_custom_values(self) -> dict[str, object]:
+        """The custom values edited, as ``set_deal_custom_values`` takes them: an unchanged
+        one is not sent, so it is neither written nor recorded."""
+        changed = set(self.changed_data)
+        return {
+            key: value
+            for key, value in self.custom_field_values().items()
+            if custom_field_name(key) in changed
         }
 
 

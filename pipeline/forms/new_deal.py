@@ -19,8 +19,10 @@ from accounts.assignment import assignable_users
 from accounts.models import User
 from contacts.models import Company, Contact
 from contacts.pickers import Pick, resolve_company, resolve_contact
+from core.custom_fields.forms import CustomFieldsFormMixin
 from core.forms import StyledForm
 from pipeline.models import ForecastCategory, Stage, StageKind
+from pipeline.services.custom_fields import active_deal_fields
 from pipeline.services.new_deals import NewCompany, NewContact
 
 # An open deal may be in any category but Closed.
@@ -45,7 +47,7 @@ class OwnerSelect(forms.Select):
         return False
 
 
-class NewDealForm(StyledForm):
+class NewDealForm(CustomFieldsFormMixin, StyledForm):
     describes_help_text = True
 
     title = forms.CharField(label=_("Title"), max_length=200)
@@ -98,6 +100,7 @@ class NewDealForm(StyledForm):
         self.fields["owner"].initial = user.pk
         self.company_pick: Pick[Company] = Pick()
         self.contact_pick: Pick[Contact] = Pick()
+        self.add_custom_fields(active_deal_fields())
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -153,4 +156,5 @@ class NewDealForm(StyledForm):
             "currency": data["currency"],
             "expected_close_date": data.get("expected_close_date"),
             "forecast_category": data["forecast_category"],
+            "custom_fields": self.custom_field_values(),
         }

@@ -30,6 +30,7 @@ from core.htmx import login_required_for_htmx
 from pipeline.forms.deals import INLINE_PARTS, DealForm, ReopenForm
 from pipeline.models import Opportunity, OpportunityStatus
 from pipeline.services import EntryCriteriaNotMet, MoveConflict, move_opportunity
+from pipeline.services.deal_edits import update_deal_with_custom_values
 from pipeline.services.opportunities import update_opportunity
 from pipeline.views.deals import TEMPLATE, _is_fragment_request, _panel_context, visible_deals
 
@@ -149,7 +150,8 @@ class DealEditView(View):
         return TemplateResponse(request, EDIT_TEMPLATE, context, status=status)
 
     def _editable(self, request: HttpRequest, pk: int) -> Opportunity:
-        deal = _deal(request, pk)
+        # With its company: the company picker shows its name.
+        deal = get_object_or_404(visible_deals(_user(request)).select_related("company"), pk=pk)
         if not deal.can_edit:  # type: ignore[attr-defined]
             raise PermissionDenied(_("You may not change this deal."))
         return deal
@@ -166,11 +168,12 @@ class DealEditView(View):
         form = DealForm(request.POST, user=user, deal=deal, auto_id=f"edit-{pk}-%s")
         if form.is_valid():
             try:
-                update_opportunity(
+                update_deal_with_custom_values(
                     by=user,
                     opportunity_id=pk,
                     version=form.cleaned_data["version"],
                     fields=form.changes(),
+                    custom_values=form.changed_custom_values(),
                 )
             except MoveConflict as conflict:
                 # The deal as it now is, to review; what was typed would undo their change.

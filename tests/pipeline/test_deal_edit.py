@@ -12,8 +12,15 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from contacts.models import Company, Contact
 from pipeline.models import DealChange, ForecastCategory, Opportunity, StageChange, StageKind
-from tests.factories import ContactFactory, OpportunityFactory, PipelineFactory, StageFactory
+from tests.factories import (
+    CompanyFactory,
+    ContactFactory,
+    OpportunityFactory,
+    PipelineFactory,
+    StageFactory,
+)
 from tests.html import element, elements, options
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -67,7 +74,15 @@ def as_user(client, user):
 
 def snapshot(deal):
     deal.refresh_from_db()
-    return (deal.title, deal.value, deal.currency, deal.owner_id, deal.version, deal.stage_id)
+    return (
+        deal.title,
+        deal.value,
+        deal.currency,
+        deal.owner_id,
+        deal.version,
+        deal.stage_id,
+        deal.company_id,
+    )
 
 
 # --- in place, in the panel -------------------------------------------------------------------
@@ -361,7 +376,113 @@ def test_edit_page_refuses_a_contact_of_another_company(client, alice, deal):
     response = as_user(client, alice).post(edit_url(deal), form_data(deal, contact=stranger.pk))
 
     assert response.status_code == 422
-    assert element(response.content, "div", id=f"edit-{deal.pk}-contact_error")
+    assert element(response.content, "div", id=f"edit-{deal.pk}-contact_name_error")
+    assert snapshot(deal) == before
+
+
+def test_edit_page_company_is_a_picker_showing_its_name(client, alice, deal):
+    response = as_user(client, alice).get(edit_url(deal))
+
+    assert not elements(response.content, "select", name="company")
+    hidden = element(response.content, "input", name="company")
+    assert (hidden.attrs["type"], hidden.attrs["value"]) == ("hidden", str(deal.company_id))
+    box = element(response.content, "input", name="company_name")
+    assert box.attrs["value"] == "Acme Corp"
+    assert box.attrs["hx-get"].startswith(reverse("contacts:company_search"))
+
+
+def test_edit_page_resolves_a_typed_company_name_without_javascript(client, alice, deal):
+    other = CompanyFactory(name="Globex", owner=alice)
+    data = form_data(deal, company="", company_name="  globex ", contact="")
+    response = as_user(client, alice).post(edit_url(deal), data)
+
+    assert response.status_code == 302
+    deal.refresh_from_db()
+    assert deal.company_id == other.pk
+
+
+def test_edit_page_typed_name_wins_over_a_stale_id(client, alice, deal):
+    other = CompanyFactory(name="Globex", owner=alice)
+    data = form_data(deal, company_name="Globex", contact="")
+    response = as_user(client, alice).post(edit_url(deal), data)
+
+    assert response.status_code == 302
+    deal.refresh_from_db()
+    assert deal.company_id == other.pk
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("Nobody Ltd", "No company you can see is called “Nobody Ltd”."),
+        ("Twins", "Several companies are called “Twins”: pick one from the list."),
+        ("Southern", "No company you can see is called “Southern”."),
+    ],
+)
+def test_edit_page_refuses_an_unclear_company_and_writes_nothing(
+    client, alice, charlie, deal, name, message
+):
+    CompanyFactory.create_batch(2, name="Twins", owner=alice)
+    CompanyFactory(name="Southern", owner=charlie)  # another team's: not to be found
+    before = snapshot(deal)
+    data = form_data(deal, company="", company_name=name, title="Renamed")
+    response = as_user(client, alice).post(edit_url(deal), data)
+
+    assert response.status_code == 422
+    error = element(response.content, "div", id=f"edit-{deal.pk}-company_name_error")
+    assert error.text == message
+    assert snapshot(deal) == before
+
+
+def test_edit_page_contact_is_a_picker_searching_the_chosen_company(client, alice, deal):
+    response = as_user(client, alice).get(edit_url(deal))
+
+    assert not elements(response.content, "select", name="contact")
+    hidden = element(response.content, "input", name="contact")
+    assert (hidden.attrs["type"], hidden.attrs["value"]) == ("hidden", str(deal.contact_id))
+    box = element(response.content, "input", name="contact_name")
+    assert box.attrs["value"] == "Grace Hopper"
+    assert box.attrs["hx-get"].startswith(reverse("contacts:contact_search"))
+    # The search sends the company picker's id: the contacts of the company chosen there.
+    assert box.attrs["hx-include"] == f"#edit-{deal.pk}-company"
+    assert element(response.content, "input", id=f"edit-{deal.pk}-company").attrs["name"] == (
+        "company"
+    )
+
+
+def test_edit_page_resolves_a_typed_contact_at_the_typed_company(client, alice, deal):
+    globex = CompanyFactory(name="Globex", owner=alice)
+    ContactFactory(first_name="Gina", last_name="Gold", company=deal.company)  # not at Globex
+    gina = ContactFactory(first_name="Gina", last_name="Gold", company=globex)
+    data = form_data(deal, company="", company_name="Globex", contact="", contact_name="gina gold")
+    response = as_user(client, alice).post(edit_url(deal), data)
+
+    assert response.status_code == 302
+    deal.refresh_from_db()
+    assert (deal.company_id, deal.contact_id) == (globex.pk, gina.pk)
+
+
+def test_edit_page_refuses_a_typed_contact_not_at_the_company(client, alice, deal):
+    before = snapshot(deal)
+    ContactFactory(first_name="Gina", last_name="Gold", company__owner=alice)
+    data = form_data(deal, contact="", contact_name="Gina Gold", title="Renamed")
+    response = as_user(client, alice).post(edit_url(deal), data)
+
+    assert response.status_code == 422
+    error = element(response.content, "div", id=f"edit-{deal.pk}-contact_name_error")
+    assert error.text == "No contact you can see is called “Gina Gold”."
+    assert snapshot(deal) == before
+
+
+def test_edit_page_refuses_another_teams_company_by_id(client, alice, charlie, deal):
+    before = snapshot(deal)
+    southern = CompanyFactory(owner=charlie)
+    data = form_data(deal, company=southern.pk, contact="")
+    response = as_user(client, alice).post(edit_url(deal), data)
+
+    assert response.status_code == 422
+    error = element(response.content, "div", id=f"edit-{deal.pk}-company_name_error")
+    assert error.text == "Choose a company you can see."
     assert snapshot(deal) == before
 
 
@@ -502,9 +623,10 @@ PART_FORM_QUERIES = 3
 # title), and its history; out of band the line items, the products offered, the buying
 # team, the roles and the contacts offered.
 PART_SAVE_QUERIES = 20
-# Session, user, the deal, the pipeline's checklists, the companies, the company's contacts
-# (a rep is offered no owner).
-EDIT_PAGE_QUERIES = 6
+# Session, user, the deal with its company and contact (the pickers show their names; no
+# list of companies or contacts), the pipeline's checklists, the active custom fields (a rep
+# is offered no owner).
+EDIT_PAGE_QUERIES = 5
 # Session, user, the card, the pipeline's stages, the column's header figures.
 CARD_WITH_HEADER_QUERIES = 5
 
@@ -524,6 +646,14 @@ def test_in_place_edit_queries_do_not_grow(client, alice, deal, count, django_as
 @pytest.mark.parametrize("count", [10, 1000])
 def test_edit_page_queries_do_not_grow(client, alice, deal, count, django_assert_num_queries):
     bulk_column(deal, count)
+    Company.objects.bulk_create(
+        Company(name=f"Company {n:05d}", domain=f"c{n}.example", owner=alice) for n in range(count)
+    )
+    # As many contacts at the deal's company: the contact picker lists none of them either.
+    Contact.objects.bulk_create(
+        Contact(company=deal.company, first_name="Person", last_name=f"{n:05d}", owner=alice)
+        for n in range(count)
+    )
     client = as_user(client, alice)
 
     with django_assert_num_queries(EDIT_PAGE_QUERIES):

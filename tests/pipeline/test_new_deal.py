@@ -463,16 +463,18 @@ def test_a_teammates_board_sees_the_new_deal_and_another_team_does_not(
 
 # --- query counts --------------------------------------------------------------------------
 
-# session, user, the open stages, the products the rows offer, the owner choices.
-PAGE_QUERIES = 5
+# session, user, the open stages, the active custom fields, the products the rows offer, the
+# owner choices.
+PAGE_QUERIES = 6
 # ... and the prefilled contact (its company joined).
-PREFILLED_PAGE_QUERIES = 6
-# Fixed, whatever the column holds: session, user, stages, the products the rows offer, the
-# company; create_opportunity's checks (the company's and owner's visibility, the deal's
-# custom fields, read twice, the model's constraints one savepoint each), the column's lock
-# and top place, the deal and its StageChange; then the card, the board's stages and the
-# column's header. PostgreSQL also locks the column (SQLite locks the file).
-DIALOG_CREATE_QUERIES = 44 + (connection.vendor == "postgresql")
+PREFILLED_PAGE_QUERIES = 7
+# Fixed, whatever the column holds: session, user, stages, the form's custom fields, the
+# products the rows offer, the company; create_opportunity's checks (the company's and
+# owner's visibility, the deal's custom fields, read twice, the model's constraints one
+# savepoint each), the column's lock and top place, the deal and its StageChange; then the
+# card, the board's stages and the column's header. PostgreSQL also locks the column
+# (SQLite locks the file).
+DIALOG_CREATE_QUERIES = 45 + (connection.vendor == "postgresql")
 
 
 def bulk_rows(user, stage, count):
