@@ -5,12 +5,18 @@ line and the field, and the row writes nothing, while the file's good rows impor
 """
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from contacts.models import Company, Contact, Lead, RecordField, RecordKind
 from crm.imports.kinds import fields_of
+from crm.imports.models import ImportJob
 from crm.imports.parsing import ImportFileError
 from crm.imports.services import guessed_mapping
 from pipeline.models import DealField, Opportunity
+from tests.html import elements, options
 from tests.imports.importing import run_import
 
 
@@ -180,3 +186,48 @@ def test_cells_are_read_by_the_fields_kind(alice, acme):
         "tags": ["a", "b"],
     }
     assert not Company.objects.filter(name__in=["Initech", "Hooli"]).exists()
+
+
+def test_the_columns_page_offers_each_custom_field_with_its_column_guessed(client, alice):
+    tier_and_seats(None)
+    client.force_login(alice)
+    content = b"title,company,Tier\nRenewal,Acme,gold\n"
+    file = SimpleUploadedFile("deals.csv", content, content_type="text/csv")
+    client.post(
+        reverse("imports:list"),
+        {"kind": "deals", "file": file, "encoding": "utf-8-sig", "delimiter": ""},
+    )
+    job = ImportJob.objects.get()
+
+    page = client.get(reverse("imports:columns", args=[job.pk])).content
+
+    tier = options(page, name="custom_fields.tier")
+    assert [o.attrs["value"] for o in tier if "selected" in o.attrs] == ["Tier"]
+    # No Seats column in the file: not imported.
+    seats = options(page, name="custom_fields.seats")
+    assert [o.attrs["value"] for o in seats if "selected" in o.attrs] in ([], [""])
+    assert not elements(page, "select", name="custom_fields.old")
+
+
+@pytest.mark.parametrize("rows", [10, 1000])
+def test_custom_values_cost_no_query_of_their_own(alice, rows):
+    """The same file with and without its custom columns mapped makes the same queries
+    (the definitions are read once per file either way): the values ride on the rows'
+    own insert, at any size."""
+    tier_and_seats(RecordKind.COMPANY)
+    content = "external_id,name,owner,Tier,Seats,VIP\n" + "".join(
+        f"C-{n},Company {n},{alice.username},{'gold' if n % 2 else 'silver'},{n},yes\n"
+        for n in range(rows)
+    )
+    mapping = mapped("companies", content)
+    plain = {field: column for field, column in mapping.items() if "." not in field}
+    counts = []
+    for columns in (plain, mapping):
+        with CaptureQueriesContext(connection) as queries:
+            result = run_import(alice, "companies", content, mapping=columns, dry_run=True)
+        assert (result.outcome.created, result.outcome.rejected) == (rows, 0)
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]
+    run_import(alice, "companies", content, mapping=mapping)
+    assert Company.objects.filter(custom_fields__tier="gold").count() == rows // 2
