@@ -18,16 +18,23 @@ from django.db import connections
 from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.cache import patch_vary_headers
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
 
 from core.csv_export import CsvColumn, CustomValueColumn, csv_response
 from core.custom_fields.kinds import Lookup, filter_q, lookups_for
+from core.custom_fields.list_controls import (
+    FILTER_PREFIX,
+    cell_values,
+    column_fields,
+    filter_controls,
+)
 from core.custom_fields.models import CustomFieldDefinition
 from core.htmx import HtmxHttpRequest
 
 PAGE_SIZE = 50
-CUSTOM_FILTER_PREFIX = "cf."
+CUSTOM_FILTER_PREFIX = FILTER_PREFIX
 
 
 class ListFilterForm(forms.Form):
@@ -98,11 +105,16 @@ class SearchableListView(LoginRequiredMixin, ListView):
         """The record's active custom fields (an app's list names them); none by default."""
         return ()
 
+    @cached_property
+    def active_custom_fields(self) -> list[CustomFieldDefinition]:
+        """The definitions, read once for the filters, the columns and the export."""
+        return list(self.custom_field_definitions())
+
     def custom_field_columns(self) -> list[CsvColumn]:
         """One export column per custom field, after the list's own."""
         return [
             CustomValueColumn(definition.label, definition.key, definition.kind)
-            for definition in self.custom_field_definitions()
+            for definition in self.active_custom_fields
         ]
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
@@ -127,7 +139,7 @@ class SearchableListView(LoginRequiredMixin, ListView):
         if not any(name.startswith(CUSTOM_FILTER_PREFIX) for name in params):
             return queryset
         vendor = connections[queryset.db].vendor
-        for definition in self.custom_field_definitions():
+        for definition in self.active_custom_fields:
             name = f"{CUSTOM_FILTER_PREFIX}{definition.key}"
             for param, value in params.items():
                 if param != name and not param.startswith(f"{name}."):
@@ -167,4 +179,12 @@ class SearchableListView(LoginRequiredMixin, ListView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context.update(form=self.form, sort=self.get_sort(), is_fragment=self.is_fragment)
+        columns = column_fields(self.active_custom_fields)
+        # The page's rows are a list by now (Page converts its slice), so each record
+        # carries its cells into the template without another query.
+        for record in context["page_obj"] or ():
+            record.custom_cells = cell_values(columns, record.custom_fields)
+        context["custom_columns"] = columns
+        if not self.is_fragment:
+            context["custom_filters"] = filter_controls(self.active_custom_fields, self.request.GET)
         return context

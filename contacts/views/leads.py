@@ -18,7 +18,7 @@ from contacts.cadence import OPEN_STATUSES, CadenceStep
 from contacts.models import Lead, LeadSource, LeadStatus, RecordField, RecordKind
 from contacts.services.record_values import active_record_fields
 from core.csv_export import CsvColumn
-from core.lists import ListFilterForm, SearchableListView
+from core.lists import CUSTOM_FILTER_PREFIX, ListFilterForm, SearchableListView
 
 # Speed to lead for managers: leads created in this many days.
 SPEED_WINDOW_DAYS = 30
@@ -122,7 +122,7 @@ class LeadListView(SearchableListView):
         return any(
             self.filters.get(name)
             for name in ("q", "status", "owner", "source", "cadence", "unassigned", "duplicates")
-        )
+        ) or any(name.startswith(CUSTOM_FILTER_PREFIX) for name in self.request.GET)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

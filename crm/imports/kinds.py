@@ -10,7 +10,7 @@ text here and looked up, a batch at a time, by the writers.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -21,14 +21,19 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from contacts.models import LeadSource
+from contacts.models import LeadSource, RecordKind
 from contacts.services.duplicates import normalise_domain
+from contacts.services.record_values import active_record_fields
 from core.countries import INVALID_MESSAGE as COUNTRY_MESSAGE
 from core.countries import is_country, normalise_country
 from core.currencies import INVALID_MESSAGE as CURRENCY_MESSAGE
 from core.currencies import is_currency, normalise_currency
+from core.custom_fields.forms import custom_field_name
+from core.custom_fields.kinds import JsonValue, coerce
+from core.custom_fields.models import CustomFieldDefinition
 from crm.imports.models import ImportKind
 from crm.imports.parsing import CellError, Row, parse_date, parse_decimal
+from pipeline.services.custom_fields import active_deal_fields
 
 MAX_VALUE = Decimal("999999999999.99")  # Opportunity.value: 14 digits, 2 decimals
 
@@ -266,8 +271,61 @@ FIELDS: Mapping[str, tuple[Field, ...]] = {
 }
 
 
+CUSTOM_FIELD_PREFIX = custom_field_name("")
+# The records whose custom fields an import of each kind fills; products have none.
+CUSTOM_FIELD_RECORDS: Mapping[str, str] = {
+    ImportKind.COMPANIES: RecordKind.COMPANY,
+    ImportKind.CONTACTS: RecordKind.CONTACT,
+    ImportKind.LEADS: RecordKind.LEAD,
+}
+
+
+def custom_field_definitions(kind: str) -> Sequence[CustomFieldDefinition]:
+    """The active custom fields of ``kind``'s records: one query (none for products)."""
+    if kind == ImportKind.DEALS:
+        return active_deal_fields()
+    if kind in CUSTOM_FIELD_RECORDS:
+        return active_record_fields(CUSTOM_FIELD_RECORDS[kind])
+    return ()
+
+
+def custom_value(definition: CustomFieldDefinition) -> Callable[[str], JsonValue]:
+    """A cell read by the field's kind, as the JSON the record stores."""
+
+    def clean(value: str) -> JsonValue:
+        try:
+            return coerce(definition.kind, value, definition.choice_list)
+        except ValidationError as error:
+            raise CellError(
+                _("%(label)s: %(message)s")
+                % {"label": definition.label, "message": " ".join(error.messages)}
+            ) from None
+
+    return clean
+
+
+def custom_field(definition: CustomFieldDefinition) -> Field:
+    """A mapping target for one custom field, named as forms and services name it."""
+    return Field(
+        custom_field_name(definition.key),
+        definition.label,
+        custom_value(definition),
+        help_text=definition.help_text,
+    )
+
+
 def fields_of(kind: str) -> tuple[Field, ...]:
-    return FIELDS[kind]
+    """The kind's own fields, then one per active custom field (one query)."""
+    return (*FIELDS[kind], *(custom_field(d) for d in custom_field_definitions(kind)))
+
+
+def custom_values(values: Mapping[str, Any]) -> dict[str, JsonValue]:
+    """A cleaned row's custom values by key (what ``core.custom_fields.values`` merges)."""
+    return {
+        name.removeprefix(CUSTOM_FIELD_PREFIX): value
+        for name, value in values.items()
+        if name.startswith(CUSTOM_FIELD_PREFIX)
+    }
 
 
 def required_fields(kind: str) -> list[Field]:
@@ -311,15 +369,18 @@ def column_indexes(header: list[str], mapping: Mapping[str, str]) -> dict[str, i
     return {field: positions[column] for field, column in mapping.items() if column}
 
 
-def clean_row(kind: str, row: Row, columns: Mapping[str, int]) -> CleanRow:
+def clean_row(
+    kind: str, row: Row, columns: Mapping[str, int], fields: Sequence[Field] | None = None
+) -> CleanRow:
     """The row's mapped, non-empty cells read into values, and what is wrong with the rest.
 
-    Required fields are checked by the writer: a row that updates a record by its external
-    id may leave them empty, a row that creates one may not.
+    ``fields``: the kind's fields with its custom ones (``fields_of``, read once per file);
+    without them, only the kind's own. Required fields are checked by the writer: a row that
+    updates a record by its external id may leave them empty, a row that creates one may not.
     """
     values: dict[str, Any] = {}
     problems: list[CellProblem] = []
-    for field in FIELDS[kind]:
+    for field in FIELDS[kind] if fields is None else fields:
         index = columns.get(field.name)
         cell = row.cells[index].strip() if index is not None else ""
         if not cell:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from typing import TypeVar
@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from crm.imports.kinds import (
     CleanRow,
+    Field,
     alternatives_message,
     clean_row,
     column_indexes,
@@ -46,6 +47,7 @@ logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 1000
 MESSAGE_MAX_LENGTH = ImportRejection._meta.get_field("message").max_length or 500
+FIELD_MAX_LENGTH = ImportRejection._meta.get_field("field").max_length or 50
 
 T = TypeVar("T")
 
@@ -71,9 +73,16 @@ def batched(items: Iterator[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
-def check_mapping(kind: str, header: list[str], mapping: Mapping[str, str]) -> dict[str, int]:
-    """Field -> column position; raises ImportFileError naming what does not fit the file."""
-    fields = {field.name: field for field in fields_of(kind)}
+def check_mapping(
+    kind: str,
+    header: list[str],
+    mapping: Mapping[str, str],
+    known: Sequence[Field] | None = None,
+) -> dict[str, int]:
+    """Field -> column position; raises ImportFileError naming what does not fit the file.
+
+    ``known``: the kind's fields as ``fields_of`` gives them, when the caller has them."""
+    fields = {field.name: field for field in (fields_of(kind) if known is None else known)}
     unknown = sorted(set(mapping) - set(fields))
     if unknown:
         raise ImportFileError(
@@ -122,12 +131,13 @@ def import_csv(
     ``dry_run`` does everything and then rolls back.
     """
     header, rows = source.read()
-    columns = check_mapping(kind, header, mapping)
+    fields = fields_of(kind)
+    columns = check_mapping(kind, header, mapping, fields)
     writer = WRITERS[kind](by=by, mapped=columns, now=timezone.now())
     done = created = updated = rejected = 0
     with transaction.atomic():
         for batch in batched(rows, batch_size or BATCH_SIZE):
-            plan = writer.plan([clean_row(kind, row, columns) for row in batch])
+            plan = writer.plan([clean_row(kind, row, columns, fields) for row in batch])
             batch_created, batch_updated = writer.write(plan)
             created += batch_created
             updated += batch_updated
@@ -147,13 +157,22 @@ def import_csv(
 
 
 def preview_rows(
-    *, by: User, kind: str, source: CsvSource, mapping: Mapping[str, str], limit: int
+    *,
+    by: User,
+    kind: str,
+    source: CsvSource,
+    mapping: Mapping[str, str],
+    limit: int,
+    fields: Sequence[Field] | None = None,
 ) -> list[PreviewRow]:
-    """The first ``limit`` rows as the import would treat them; writes and locks nothing."""
+    """The first ``limit`` rows as the import would treat them; writes and locks nothing.
+
+    ``fields``: the kind's fields (``fields_of``), when the caller has read them already."""
     header, rows = source.read()
-    columns = check_mapping(kind, header, mapping)
+    fields = fields_of(kind) if fields is None else fields
+    columns = check_mapping(kind, header, mapping, fields)
     writer = WRITERS[kind](by=by, mapped=columns, now=timezone.now(), lock=False)
-    cleaned: list[CleanRow] = [clean_row(kind, row, columns) for row in islice(rows, limit)]
+    cleaned: list[CleanRow] = [clean_row(kind, row, columns, fields) for row in islice(rows, limit)]
     rows.close()  # the rest of the file is not needed
     plan = writer.plan(cleaned)
     updates = {planned.line for planned in plan.accepted if not planned.is_new}
@@ -164,9 +183,7 @@ def preview_rows(
         PreviewRow(
             line=row.line,
             values=[
-                str(row.values.get(field.name, ""))
-                for field in fields_of(kind)
-                if field.name in columns
+                str(row.values.get(field.name, "")) for field in fields if field.name in columns
             ],
             problems=problems.get(row.line, []),
             is_update=row.line in updates,
@@ -235,7 +252,9 @@ def run_import(*, job_id: int) -> ImportJob:
             ImportRejection(
                 job=job,
                 line=rejection.line,
-                field=rejection.field,
+                # A custom field's name ("custom_fields.<key>") may be longer than the
+                # column; its message names the field by its label as well.
+                field=rejection.field[:FIELD_MAX_LENGTH],
                 message=rejection.message[:MESSAGE_MAX_LENGTH],
             )
             for rejection in rejections

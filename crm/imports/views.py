@@ -105,6 +105,7 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("imports:detail", pk=job.pk)
     error = ""
     rows = []
+    known = fields_of(job.kind)
     try:
         rows = preview_rows(
             by=request.user,
@@ -112,10 +113,11 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
             source=source_of(job),
             mapping=job.mapping,
             limit=PREVIEW_ROWS,
+            fields=known,
         )
     except ImportFileError as problem:
         error = str(problem)
-    fields = [field for field in fields_of(job.kind) if field.name in job.mapping]
+    fields = [field for field in known if field.name in job.mapping]
     context = {"job": job, "fields": fields, "rows": rows, "error": error}
     return render(request, "imports/preview.html", context)
 

@@ -38,8 +38,9 @@ from contacts.services.companies import TEXT_FIELDS as COMPANY_TEXT_FIELDS
 from contacts.services.duplicates import FREE_MAIL_DOMAINS, duplicate_keys
 from contacts.services.leads import LEAD_DETAILS
 from contacts.services.people import TEXT_FIELDS as CONTACT_TEXT_FIELDS
+from core.custom_fields.values import merged_values
 from crm.imports.bulk import update_records
-from crm.imports.kinds import CleanRow, missing_required
+from crm.imports.kinds import CUSTOM_FIELD_PREFIX, CleanRow, custom_values, missing_required
 from crm.imports.lookups import CompanyLookup, ContactLookup, OwnerLookup, StageLookup
 from crm.imports.models import ImportKind
 from crm.imports.parsing import CellError
@@ -211,6 +212,11 @@ class Writer:
         for name in self.plain_fields:
             if name in values:
                 setattr(record, name, values[name])
+        custom = custom_values(values)
+        if custom:
+            # Cells were read by each field's kind (kinds.custom_field); an empty cell, as
+            # for every field, leaves the record's value as it is.
+            record.custom_fields = merged_values(record.custom_fields, custom)
         if "owner" in values:
             record.owner_id = self._resolve("owner", self.owners.owner_id, values["owner"])
         elif is_new:
@@ -244,6 +250,8 @@ class Writer:
         names = [name for name in self.plain_fields if name in self.mapped]
         if "owner" in self.mapped:
             names.append("owner")
+        if any(name.startswith(CUSTOM_FIELD_PREFIX) for name in self.mapped):
+            names.append("custom_fields")
         return [*names, "updated_at"]
 
     def write(self, plan: BatchPlan) -> tuple[int, int]:

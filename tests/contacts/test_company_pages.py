@@ -24,8 +24,9 @@ from tests.factories import (
 )
 
 HTMX = {"HX-Request": "true"}
-# session, user, COUNT for the paginator, the page, the owner filter's options
-LIST_QUERIES = 5
+# session, user, COUNT for the paginator, the page, the owner filter's options, the custom
+# fields (their filters and columns)
+LIST_QUERIES = 6
 # session, user, the company (with owner and can_edit), its contacts, its domain twins, then
 # the timeline: deals, touchpoints, tasks, stage changes
 # The record's custom fields (their definitions): one query.

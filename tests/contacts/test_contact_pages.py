@@ -26,8 +26,9 @@ from tests.factories import (
 )
 
 HTMX = {"HX-Request": "true"}
-# session, user, COUNT for the paginator, the page, the owner filter's options
-LIST_QUERIES = 5
+# session, user, COUNT for the paginator, the page, the owner filter's options, the custom
+# fields (their filters and columns)
+LIST_QUERIES = 6
 # session, user, the contact (with company, owner and can_edit), its email twins, then the
 # timeline: deals, touchpoints, tasks, stage changes; the buying teams the contact is on;
 # the record's custom fields (their definitions). (A manager's or admin's quick-log form

@@ -11,8 +11,8 @@ from core.lists import PAGE_SIZE
 from tests.factories import CompanyFactory, ContactFactory, LeadFactory
 
 # Queries for one list page at any size: session, user, COUNT for the paginator, the page,
-# the owner filter's options.
-LIST_QUERIES = 5
+# the owner filter's options, the custom fields (their filters and columns).
+LIST_QUERIES = 6
 
 LIST_URLS = ["contacts:lead_list", "contacts:contact_list", "contacts:company_list"]
 

@@ -24,16 +24,18 @@ MAPPING = {"external_id": "Ref", "title": "Deal", "company": "Account", "value":
 
 # Each page: session and user, then its own reads.
 # Upload, in a savepoint: the import and its one chunk written, the chunk read twice (the
-# delimiter, then every row), a remembered mapping looked for, the header and count saved.
+# delimiter, then every row), a remembered mapping looked for, the deals' custom fields (to
+# guess their columns), the header and count saved.
 # A file above 1 MiB costs a write and two reads per MiB.
-UPLOAD_QUERIES = 10
+UPLOAD_QUERIES = 11
 # List: the recent imports with their uploaders.
 LIST_QUERIES = 3
-# Columns: the import.
-COLUMNS_QUERIES = 3
+# Columns: the import, the deals' custom fields (a mapping target each).
+COLUMNS_QUERIES = 4
 # Preview: the import, the file's first chunk, stages, the external ids' records (editable,
-# then taken), companies by external id and by name. (Places in columns are the import's.)
-PREVIEW_QUERIES = 9
+# then taken), companies by external id and by name, the deals' custom fields. (Places in
+# columns are the import's.)
+PREVIEW_QUERIES = 10
 # Report: the import with its uploader, the count of rejections, one page of them.
 DETAIL_QUERIES = 5
 # Download: the import, then its rejections in one streamed query.

@@ -24,10 +24,11 @@ from tests.html import elements
 
 HTMX = {"HX-Request": "true"}
 # session, user, the totals (which also count the rows for the paginator), the page, the
-# owner options, the pipeline and stage options, the product options
-LIST_QUERIES = 7
-# The table fragment needs no filter options.
-FRAGMENT_QUERIES = 4
+# owner options, the pipeline and stage options, the product options, the custom fields
+# (their filters and columns)
+LIST_QUERIES = 8
+# The table fragment needs no filter options, only the custom fields for its columns.
+FRAGMENT_QUERIES = 5
 # session, user, one server-side cursor over the rows
 # ... and the custom fields, whose columns follow the list's own.
 EXPORT_QUERIES = 4

@@ -18,7 +18,7 @@ from tests.html import elements
 # As the unfiltered pages (tests/pipeline/test_views.py, test_deal_list.py): the filter is
 # a condition on the same queries.
 BOARD_QUERIES = 9
-LIST_QUERIES = 7
+LIST_QUERIES = 8
 
 
 @pytest.fixture
