@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import random
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -104,7 +106,13 @@ def email_at(first_name: str, last_name: str, domain: str, taken: set[str]) -> s
 
 
 def create_companies(
-    rng: random.Random, clock: Clock, people: People, *, companies: int, contacts: int
+    rng: random.Random,
+    clock: Clock,
+    people: People,
+    *,
+    companies: int,
+    contacts: int,
+    custom_values: Callable[[], dict[str, Any]] = dict,
 ) -> list[CompanyRef]:
     """Companies each with at least one contact, the remaining contacts spread at random."""
     domains: set[str] = set()
@@ -125,6 +133,7 @@ def create_companies(
                 region=rng.choice(country.regions),
                 owner_id=people.pick_seller(rng, country.team).pk,
                 created_at=clock.moment(office_moment(rng, rng.randint(*IMPORT_DAYS))),
+                custom_fields=custom_values(),
             )
         )
     Company.objects.bulk_create(rows)

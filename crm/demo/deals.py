@@ -21,6 +21,7 @@ from crm.demo import activity
 from crm.demo.bulk import RowWriter, reserve_ids, settle_deferred_checks
 from crm.demo.clock import DAY, HISTORY_DAYS, Clock, office_moment
 from crm.demo.companies import CompanyRef
+from crm.demo.deal_extras import ExtrasDrafter
 from crm.demo.deal_terms import RENEWAL, expected_close, forecast_category, title_and_value
 from crm.demo.leads import ConvertedLead
 from crm.demo.pipelines import Layout
@@ -28,6 +29,7 @@ from crm.demo.timeline import Timeline, is_stale, simulate
 from pipeline.models import (
     POSITION_GAP,
     DealContact,
+    LineItem,
     Opportunity,
     OpportunityStatus,
     StageChange,
@@ -43,6 +45,15 @@ LOST_REASONS = (
     _("Missing feature"),
 )
 TOUCHPOINTS_PER_DEAL = (1, 2, 2, 3, 3, 3, 4, 4, 5)
+LINE_ITEM_COLUMNS = (
+    "opportunity_id",
+    "product_id",
+    "quantity",
+    "unit_price",
+    "discount",
+    "position",
+    "created_at",
+)
 BUYING_TEAM_COLUMNS = ("opportunity_id", "contact_id", "role_id", "is_primary", "created_at")
 DEAL_COLUMNS = (
     "id",
@@ -108,6 +119,8 @@ class Draft:
     changes: list[tuple] = field(default_factory=list)
     touchpoints: list[tuple] = field(default_factory=list)
     tasks: list[tuple] = field(default_factory=list)
+    line_items: list[tuple] = field(default_factory=list)
+    team: list[tuple] = field(default_factory=list)
 
 
 class DealDrafter:
@@ -121,8 +134,10 @@ class DealDrafter:
         companies: list[CompanyRef],
         converted: list[ConvertedLead],
         utc_offsets: dict[int, int],
+        extras: ExtrasDrafter,
     ) -> None:
         self.rng, self.clock, self.layouts = rng, clock, layouts
+        self.extras = extras
         self.companies, self.converted, self.utc_offsets = companies, converted, utc_offsets
         self.log = activity.Activity(rng, clock)
         self.layout_pool = [
@@ -154,6 +169,7 @@ class DealDrafter:
             deal["lead_id"] = conversion.lead.pk
             deal["contact_id"] = conversion.contact.pk
         draft = Draft(deal)
+        self._furnish(draft, layout, company, timeline)
         stage_ids, moment, owner_id = layout.stage_ids, self.clock.moment, company.owner_id
         previous = None
         for stage_index, at in zip(timeline.stages, timeline.moments, strict=True):
@@ -216,6 +232,27 @@ class DealDrafter:
             "updated_at": clock.moment(entered),
         }
 
+    def _furnish(
+        self, draft: Draft, layout: Layout, company: CompanyRef, timeline: Timeline
+    ) -> None:
+        """Line items (the deal is then worth their total), buying team, custom values."""
+        deal = draft.deal
+        extras = self.extras.draft(
+            layout=layout,
+            company=company,
+            timeline=timeline,
+            value=deal["value"],
+            currency=deal["currency"],
+            contact_id=deal["contact_id"],
+        )
+        pk, created = deal["id"], deal["created_at"]
+        if extras.value is not None:
+            deal["value"] = extras.value
+        deal["custom_fields"] = extras.custom_fields
+        draft.line_items = [(pk, *item, created) for item in extras.line_items]
+        # The deal's contact is the primary member, as the buying-team services keep it.
+        draft.team = [(pk, *member, created) for member in extras.team]
+
     def _touch(self, draft: Draft, timeline: Timeline, offset: int) -> None:
         """Touchpoints over the deal's life; an open deal's last one is in its current stage.
 
@@ -277,7 +314,7 @@ def create_deals(
 ) -> None:
     deals = RowWriter(Opportunity, DEAL_COLUMNS)
     changes = RowWriter(StageChange, STAGE_CHANGE_COLUMNS)
-    # A deal's contact is the primary member of its buying team, as the services keep it.
+    line_items = RowWriter(LineItem, LINE_ITEM_COLUMNS)
     members = RowWriter(DealContact, BUYING_TEAM_COLUMNS)
     touchpoints, tasks = activity.touchpoint_writer(), activity.task_writer()
     for start in range(0, total, batch_size):
@@ -288,13 +325,8 @@ def create_deals(
         ]
         deals.write([tuple(draft.deal[column] for column in DEAL_COLUMNS) for draft in drafts])
         changes.write([row for draft in drafts for row in draft.changes])
-        members.write(
-            [
-                (draft.deal["id"], draft.deal["contact_id"], None, True, draft.deal["created_at"])
-                for draft in drafts
-                if draft.deal["contact_id"] is not None
-            ]
-        )
+        line_items.write([row for draft in drafts for row in draft.line_items])
+        members.write([row for draft in drafts for row in draft.team])
         touchpoints.write([row for draft in drafts for row in draft.touchpoints])
         tasks.write([row for draft in drafts for row in draft.tasks])
         settle_deferred_checks()

@@ -10,9 +10,19 @@ from django.core.management import call_command
 from django.db import connection, models, transaction
 
 from accounts.models import Team, User
-from contacts.models import Company, Contact, Lead, QualificationAnswer, QualificationCriterion
+from contacts.models import (
+    Company,
+    Contact,
+    Lead,
+    QualificationAnswer,
+    QualificationCriterion,
+    RecordField,
+)
+from crm.demo.catalogue import create_catalogue
 from crm.demo.clock import Clock
 from crm.demo.companies import create_companies, create_contact_activity
+from crm.demo.custom_fields import create_custom_fields
+from crm.demo.deal_extras import ExtrasDrafter, Roles
 from crm.demo.deals import DealDrafter, create_deals
 from crm.demo.leads import create_leads, create_qualification_setup
 from crm.demo.people import create_people
@@ -20,7 +30,18 @@ from crm.demo.pipelines import create_pipelines
 from crm.demo.progress import Progress
 from crm.demo.quotas import create_quotas
 from forecasting.models import Quota
-from pipeline.models import Opportunity, Pipeline, Stage, StageChange, Task, Touchpoint
+from pipeline.models import (
+    DealContact,
+    DealField,
+    LineItem,
+    Opportunity,
+    Pipeline,
+    Product,
+    Stage,
+    StageChange,
+    Task,
+    Touchpoint,
+)
 from pipeline.services.buying_roles import add_default_buying_roles
 
 # Models whose rows mean the database is in use; any of them makes it "not empty".
@@ -32,6 +53,10 @@ OCCUPYING_MODELS: tuple[type[models.Model], ...] = (
     Lead,
     Opportunity,
     QualificationCriterion,
+    # The demo's product codes and field keys are unique: a second seed would collide.
+    Product,
+    DealField,
+    RecordField,
 )
 SUMMARY_MODELS: tuple[tuple[str, type[models.Model]], ...] = (
     ("users", User),
@@ -42,7 +67,10 @@ SUMMARY_MODELS: tuple[tuple[str, type[models.Model]], ...] = (
     ("contacts", Contact),
     ("leads", Lead),
     ("qualification answers", QualificationAnswer),
+    ("products", Product),
     ("deals", Opportunity),
+    ("line items", LineItem),
+    ("buying team members", DealContact),
     ("stage changes", StageChange),
     ("touchpoints", Touchpoint),
     ("tasks", Task),
@@ -95,8 +123,17 @@ def seed_demo(plan: SeedPlan, progress: Progress, *, flush: bool = False) -> Non
         progress.done("users", len(people.sellers) + 1)
         layouts = create_pipelines(clock)
         progress.done("pipelines", len(layouts))
+        products = create_catalogue(clock)
+        progress.done("products", len(products))
+        fields = create_custom_fields(clock)
+        company_values = rng("company fields")
         companies = create_companies(
-            rng("companies"), clock, people, companies=plan.companies, contacts=plan.contacts
+            rng("companies"),
+            clock,
+            people,
+            companies=plan.companies,
+            contacts=plan.contacts,
+            custom_values=lambda: fields.company_values(company_values),
         )
         progress.done("companies", len(companies))
         create_contact_activity(rng("contact activity"), clock, people, companies)
@@ -104,8 +141,9 @@ def seed_demo(plan: SeedPlan, progress: Progress, *, flush: bool = False) -> Non
         converted = create_leads(rng("leads"), clock, people, companies, criteria, count=plan.leads)
         progress.done("leads", plan.leads)
         progress.done("quotas", create_quotas(rng("quotas"), clock, people, deals=plan.deals))
+        extras = ExtrasDrafter(rng("deal extras"), products, Roles.load(), fields)
         drafter = DealDrafter(
-            rng("deals"), clock, layouts, companies, converted, people.utc_offsets
+            rng("deals"), clock, layouts, companies, converted, people.utc_offsets, extras
         )
         create_deals(
             drafter,

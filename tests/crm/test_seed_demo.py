@@ -20,16 +20,23 @@ from contacts.models import (
     LeadStatus,
     QualificationAnswer,
     QualificationCriterion,
+    RecordField,
+    RecordKind,
 )
+from core.custom_fields.kinds import fits
 from crm.demo.people import DEMO_PASSWORD, ROSTER
 from forecasting.models import Quota
 from pipeline.models import (
     POSITION_GAP,
     BuyingRole,
     DealContact,
+    DealField,
+    LineItem,
     Opportunity,
     OpportunityStatus,
     Pipeline,
+    Product,
+    ProductPrice,
     StageChange,
     StageKind,
     Task,
@@ -71,6 +78,14 @@ def fingerprint() -> list[tuple]:
             "moves",
         ),
         *leads.values_list("last_name", "company_name", "status", "score", "contact_attempts"),
+        *deals.values_list("custom_fields", flat=True),
+        *LineItem.objects.order_by("pk").values_list(
+            "opportunity__title", "product__code", "quantity", "unit_price", "discount"
+        ),
+        *DealContact.objects.order_by("pk").values_list(
+            "opportunity__title", "contact__email", "role__name", "is_primary"
+        ),
+        *Company.objects.order_by("pk").values_list("custom_fields", flat=True),
         (Touchpoint.objects.count(), Task.objects.count()),
     ]
 
@@ -434,3 +449,89 @@ def test_a_flushed_database_gets_the_buying_roles_back(db):
 
     assert BuyingRole.objects.filter(decides=True).count() == 2
     assert BuyingRole.objects.count() == 6
+
+
+def test_the_catalogue_prices_every_product_in_every_demo_currency(output):
+    currencies = set(Opportunity.objects.values_list("currency", flat=True))
+
+    assert Product.objects.filter(is_active=True).count() == 12
+    for product in Product.objects.prefetch_related("prices"):
+        assert {price.currency for price in product.prices.all()} == currencies, product
+    assert not ProductPrice.objects.filter(unit_price__lte=0).exists()
+
+
+def test_a_deal_with_line_items_is_worth_their_total_at_the_catalogue_price(output):
+    prices = {(p.product_id, p.currency): p.unit_price for p in ProductPrice.objects.all()}
+    deals = Opportunity.objects.filter(line_items__isnull=False).distinct()
+
+    assert deals.count() > DEALS / 2
+    for deal in deals.prefetch_related("line_items"):
+        items = list(deal.line_items.all())
+        assert deal.value == sum(item.total for item in items), deal
+        assert [item.position for item in items] == list(range(1, len(items) + 1)), deal
+        for item in items:
+            assert item.unit_price == prices[item.product_id, deal.currency], deal
+            assert item.created_at == deal.created_at
+
+
+def test_every_primary_member_is_the_deals_contact_and_the_team_works_there(output):
+    members = DealContact.objects.select_related("opportunity", "contact")
+    teams = Counter(members.values_list("opportunity_id", flat=True))
+
+    assert max(teams.values()) >= 3
+    assert sum(1 for size in teams.values() if size >= 2) > len(teams) / 2
+    for member in members:
+        deal = member.opportunity
+        if member.is_primary:
+            assert member.contact_id == deal.contact_id, member
+        else:
+            assert member.contact_id != deal.contact_id, member
+            assert member.contact.company_id == deal.company_id, member
+    primaries = Counter(members.filter(is_primary=True).values_list("opportunity", flat=True))
+    assert set(primaries.values()) == {1}
+    assert not members.filter(role__isnull=True).exists()
+
+
+def test_most_deals_past_the_middle_of_their_pipeline_have_a_decision_maker(output):
+    def reached_past_middle(deal) -> bool:
+        stages = list(deal.pipeline.stages.order_by("position"))
+        open_count = sum(1 for stage in stages if stage.kind == StageKind.OPEN)
+        reached = {change.to_stage.position for change in deal.stage_changes.all()}
+        won = next(stage.position for stage in stages if stage.kind == StageKind.WON)
+        furthest = max(position for position in reached if position <= won)
+        return furthest >= (open_count + 1) // 2
+
+    deals = (
+        Opportunity.objects.filter(contact__isnull=False)
+        .select_related("pipeline")
+        .prefetch_related("stage_changes__to_stage")
+    )
+    deciding = set(
+        DealContact.objects.filter(role__decides=True).values_list("opportunity", flat=True)
+    )
+    past, early = [], []
+    for deal in deals:
+        (past if reached_past_middle(deal) else early).append(deal.pk in deciding)
+
+    assert past
+    assert early
+    assert sum(past) / len(past) > 0.7
+    assert sum(early) / len(early) < 0.5
+
+
+def test_custom_values_fit_their_fields_on_deals_and_companies(output):
+    deal_fields = {field.key: field for field in DealField.objects.all()}
+    company_fields = {
+        field.key: field for field in RecordField.objects.filter(record=RecordKind.COMPANY)
+    }
+
+    assert len(deal_fields) >= 2
+    assert len(company_fields) >= 2
+    for model, fields in [(Opportunity, deal_fields), (Company, company_fields)]:
+        used = Counter()
+        for values in model.objects.values_list("custom_fields", flat=True):
+            assert set(values) <= set(fields), model
+            for key, stored in values.items():
+                assert fits(fields[key].kind, stored, fields[key].choice_list), (key, stored)
+                used[key] += 1
+        assert set(used) == set(fields), model

@@ -37,8 +37,9 @@ class Command(BaseCommand):
     help = (
         "Fill an empty database with demo data: an admin, three sales teams, two pipelines, "
         "companies, contacts, leads and deals with 18 months of history, touchpoints, tasks "
-        "and quotas. The same --seed and --today always give the same data. Refuses a "
-        "database that already holds data unless --if-empty or --flush is given."
+        "and quotas, products and line items, buying teams and custom fields. The same "
+        "--seed and --today always give the same data. Refuses a database that already "
+        "holds data unless --if-empty or --flush is given."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
