@@ -1,7 +1,8 @@
 """What a company or contact picker offers as the user types (``contacts/pickers.py``).
 
 Each answers with the picker's options: a few visible records, and "add new" for the text
-typed. The picker says which of its inputs holds the text (``field``, default ``q``) and its
+typed (not with ``existing=1``: a form that only picks existing records, as the deal edit
+page). The picker says which of its inputs holds the text (``field``, default ``q``) and its
 id (``picker``), so one endpoint serves every form that uses the widget. One query each.
 """
 
@@ -37,7 +38,7 @@ def _options(request: HttpRequest, kind: str, records: list, terms: str) -> Http
         "kind": kind,
         "records": records,
         "terms": terms,
-        "offers_new": bool(terms) and not exact,
+        "offers_new": bool(terms) and not exact and request.GET.get("existing") != "1",
         "picker": _picker(request),
     }
     return render(request, TEMPLATE, context)

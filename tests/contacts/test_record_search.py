@@ -70,6 +70,16 @@ def test_a_search_offers_to_add_what_no_record_is_called(client, alice, companie
     assert not elements(exact.content, "li", id="record-picker-option-new")
 
 
+@pytest.mark.parametrize("url", [COMPANIES, CONTACTS])
+def test_a_picker_of_existing_records_is_not_offered_to_add_one(client, alice, companies, url):
+    response = search(client, alice, url, q="Nobody here", existing="1")
+
+    assert response.status_code == 200
+    assert not elements(response.content, "li", id="record-picker-option-new")
+    offered = search(client, alice, url, q="Nobody here")
+    assert elements(offered.content, "li", id="record-picker-option-new")
+
+
 def test_the_picker_names_the_input_it_searches_from(client, alice, companies):
     response = search(client, alice, COMPANIES, field="company_name", company_name="logistics")
 

@@ -201,6 +201,28 @@ def test_the_edit_page_saves_details_and_custom_values_together(client, alice, d
     assert changes == {"title", "custom:tier"}
 
 
+@pytest.mark.parametrize(
+    ("username", "status", "kept"),
+    [
+        ("alice", 302, "gold"),
+        ("maria", 302, "gold"),
+        ("bob", 403, "silver"),
+        ("charlie", 404, "silver"),
+    ],
+)
+def test_who_may_save_custom_values_on_the_edit_page(request, client, deal, username, status, kept):
+    user = request.getfixturevalue(username)
+    data = edit_data(deal, **{"custom_fields.tier": "gold"})
+    if username == "maria":
+        data["owner"] = deal.owner_id  # a manager's form has the owner too
+    response = as_user(client, user).post(edit_url(deal), data)
+
+    # The owner and her manager save; a teammate may not, another team does not see it.
+    assert response.status_code == status
+    deal.refresh_from_db()
+    assert deal.custom_fields["tier"] == kept
+
+
 def test_the_edit_page_refuses_a_bad_value_beside_it_and_writes_nothing(client, alice, deal):
     before = state(deal)
     data = edit_data(deal, title="Renamed", **{"custom_fields.seats": "many"})
