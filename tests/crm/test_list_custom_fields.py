@@ -122,7 +122,11 @@ def test_filter_form_has_a_control_per_active_field(
         ("silver", "Silver"),
     ]
     assert [o.attrs["value"] for o in tier if "selected" in o.attrs] == ["gold"]
-    assert [o.attrs["value"] for o in options(content, name="cf.vip")] == ["", "yes", "no"]
+    assert [(o.attrs["value"], o.text) for o in options(content, name="cf.vip")] == [
+        ("", "Any VIP"),
+        ("yes", "VIP: yes"),
+        ("no", "VIP: no"),
+    ]
     assert element(content, "input", name="cf.note").attrs["value"] == "call"
     seats_from = element(content, "input", name="cf.seats.gte")
     assert (seats_from.attrs["type"], seats_from.attrs["value"]) == ("number", "5")
