@@ -122,7 +122,11 @@ class LeadListView(SearchableListView):
         return any(
             self.filters.get(name)
             for name in ("q", "status", "owner", "source", "cadence", "unassigned", "duplicates")
-        ) or any(name.startswith(CUSTOM_FILTER_PREFIX) for name in self.request.GET)
+        ) or any(
+            # The form sends every custom filter, the empty ones too.
+            name.startswith(CUSTOM_FILTER_PREFIX) and value
+            for name, value in self.request.GET.items()
+        )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

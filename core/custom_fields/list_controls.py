@@ -68,7 +68,11 @@ def filter_controls(
             controls.append(FilterControl(key, label, "text", name, params.get(name, "")))
         else:
             if definition.kind == FieldKind.BOOLEAN:
-                options: list[tuple[str, str]] = [("yes", _("Yes")), ("no", _("No"))]
+                # "Yes" alone, once chosen, would not say which field it is about.
+                options: list[tuple[str, str]] = [
+                    ("yes", _("%(label)s: yes") % {"label": label}),
+                    ("no", _("%(label)s: no") % {"label": label}),
+                ]
             else:
                 options = [(choice.key, choice.label) for choice in definition.choice_list]
             any_label = _("Any %(label)s") % {"label": label}

@@ -122,7 +122,11 @@ def test_filter_form_has_a_control_per_active_field(
         ("silver", "Silver"),
     ]
     assert [o.attrs["value"] for o in tier if "selected" in o.attrs] == ["gold"]
-    assert [o.attrs["value"] for o in options(content, name="cf.vip")] == ["", "yes", "no"]
+    assert [(o.attrs["value"], o.text) for o in options(content, name="cf.vip")] == [
+        ("", "Any VIP"),
+        ("yes", "VIP: yes"),
+        ("no", "VIP: no"),
+    ]
     assert element(content, "input", name="cf.note").attrs["value"] == "call"
     seats_from = element(content, "input", name="cf.seats.gte")
     assert (seats_from.attrs["type"], seats_from.attrs["value"]) == ("number", "5")
@@ -228,3 +232,16 @@ def test_query_count_with_custom_fields_does_not_grow(
     assert len(row_ids(response.content, table_id, model)) == min(rows // 2, 50)
     with django_assert_num_queries(FRAGMENT_QUERIES[name]):
         client.get(url, {**params, "page": 2}, headers=HTMX)
+
+
+def test_lead_list_says_no_match_only_when_a_custom_filter_has_a_value(client, alice):
+    define_fields(RecordKind.LEAD)
+    client.force_login(alice)
+    url = reverse("contacts:lead_list")
+
+    def empty_row(params):
+        return element(client.get(url, params).content, "td", class_="py-4").text
+
+    # Every control of a submitted form comes along, the empty ones too.
+    assert empty_row({"cf.tier": "", "cf.seats.gte": ""}) == "No leads yet."
+    assert empty_row({"cf.tier": "gold"}) == "No leads match this search."
