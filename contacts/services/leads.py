@@ -51,6 +51,7 @@ from contacts.services.duplicates import (
 )
 from contacts.services.record_values import apply_custom_values
 from contacts.signals import lead_created
+from core.custom_fields.values import filled_from
 
 __all__ = [
     "EDITABLE_FIELDS",
@@ -300,6 +301,7 @@ def merge_leads(*, by: User, keep_id: int, merge_id: int) -> Lead:
     for name in FILLABLE_FIELDS:
         if not getattr(keep, name) and getattr(merged, name):
             setattr(keep, name, getattr(merged, name))
+    keep.custom_fields = filled_from(keep.custom_fields, merged.custom_fields)
     if keep.owner_id is None:
         keep.owner_id = merged.owner_id
     keep.created_at = min(keep.created_at, merged.created_at)

@@ -31,6 +31,7 @@ from accounts.models import User
 from contacts.extensions import run_merge_handlers
 from contacts.models import Company, Contact, Lead, RecordKind
 from contacts.services.record_values import apply_custom_values
+from core.custom_fields.values import filled_from
 
 # A model whose queryset has ``visible_to`` and ``editable_by`` (accounts.visibility).
 Owned = TypeVar("Owned", bound=models.Model)
@@ -79,10 +80,12 @@ def clean_text_fields(
         raise ValidationError(errors)
 
 
-def finish_merge(keep: models.Model, merge: models.Model, fillable: tuple[str, ...]) -> None:
+def finish_merge(
+    keep: Company | Contact, merge: Company | Contact, fillable: tuple[str, ...]
+) -> None:
     """The last step of merging two records once everything pointing at ``merge`` points at
-    ``keep``: ``keep`` takes ``merge``'s ``fillable`` details where its own are blank, and
-    ``merge`` is deleted.
+    ``keep``: ``keep`` takes ``merge``'s ``fillable`` details and custom values where its own
+    are blank, and ``merge`` is deleted.
 
     ``merge`` is deleted before ``keep`` is saved, so a unique email or external id is never
     on both rows at once.
@@ -90,6 +93,10 @@ def finish_merge(keep: models.Model, merge: models.Model, fillable: tuple[str, .
     filled = [name for name in fillable if not getattr(keep, name) and getattr(merge, name)]
     for name in filled:
         setattr(keep, name, getattr(merge, name))
+    values = filled_from(keep.custom_fields, merge.custom_fields)
+    if values != keep.custom_fields:
+        keep.custom_fields = values
+        filled.append("custom_fields")
     merge.delete()
     if filled:
         keep.save(update_fields=[*filled, "updated_at"])

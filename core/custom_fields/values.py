@@ -54,3 +54,13 @@ def merged_values(stored: Mapping[str, Any] | None, changes: Mapping[str, JsonVa
         else:
             merged[key] = value
     return merged
+
+
+def filled_from(kept: Mapping[str, Any] | None, other: Mapping[str, Any] | None) -> dict:
+    """``kept``'s custom values with ``other``'s added where ``kept`` has none: how a merge
+    of two records keeps what either knew, the kept record's own values winning."""
+    values = dict(kept or {})
+    for key, value in (other or {}).items():
+        if value not in (None, "", []) and values.get(key) in (None, "", []):
+            values[key] = value
+    return values

@@ -177,6 +177,20 @@ def twins(alice):
     return keep, merge, deal, touchpoint, task, lead
 
 
+def test_merge_keeps_custom_values_the_kept_contact_lacks(alice, twins):
+    keep, merge, *_ = twins
+    Contact.objects.filter(pk=keep.pk).update(custom_fields={"tier": "gold", "vip": None})
+    Contact.objects.filter(pk=merge.pk).update(
+        custom_fields={"tier": "silver", "vip": True, "region": "Bavaria"}
+    )
+
+    merge_contacts(by=alice, keep_id=keep.pk, merge_id=merge.pk)
+
+    keep.refresh_from_db()
+    # The kept contact's own value wins; the blanks are filled from the merged one.
+    assert keep.custom_fields == {"tier": "gold", "vip": True, "region": "Bavaria"}
+
+
 def test_merge_moves_history_fills_blanks_and_deletes_the_other(alice, twins):
     keep, merge, deal, touchpoint, task, lead = twins
 

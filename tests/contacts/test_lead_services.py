@@ -211,6 +211,16 @@ def test_manager_takes_a_lead_from_the_queue(maria, alice):
 # --- merge ------------------------------------------------------------------------------------
 
 
+def test_merge_keeps_custom_values_the_kept_lead_lacks(alice, policy):
+    keep = LeadFactory(owner=alice, custom_fields={"budget": "5000.00", "source_detail": ""})
+    other = LeadFactory(owner=alice, custom_fields={"budget": "9.00", "source_detail": "Fair"})
+
+    merge_leads(by=alice, keep_id=keep.pk, merge_id=other.pk)
+
+    keep.refresh_from_db()
+    assert keep.custom_fields == {"budget": "5000.00", "source_detail": "Fair"}
+
+
 def test_merge_moves_history_fills_blanks_and_deletes_the_other(alice, criteria, policy):
     now = timezone.now()
     keep = LeadFactory(
