@@ -80,6 +80,13 @@ class NewDealForm(CustomFieldsFormMixin, StyledForm):
     forecast_category = forms.ChoiceField(
         label=_("Forecast category"), choices=OPEN_CATEGORIES, initial=ForecastCategory.PIPELINE
     )
+    # Valid: any open stage's items; shown: the chosen stage's (``checklist_items``).
+    checklist_done = forms.MultipleChoiceField(
+        label=_("Entry checklist"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("What this stage asks to be done before a deal enters it."),
+    )
 
     def __init__(self, *args: Any, user: User, stages: list[Stage], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -89,6 +96,8 @@ class NewDealForm(CustomFieldsFormMixin, StyledForm):
         for stage in stages:
             groups.setdefault(stage.pipeline.name, []).append((stage.pk, stage.name))
         self.fields["stage"].choices = list(groups.items())
+        items = sorted({item for stage in stages for item in stage.entry_checklist})
+        self.fields["checklist_done"].choices = [(item, item) for item in items]
         owner = self.fields["owner"]
         assert isinstance(owner, forms.ModelChoiceField)
         owner.queryset = (
@@ -127,6 +136,18 @@ class NewDealForm(CustomFieldsFormMixin, StyledForm):
             self.add_error("contact_name", error)
         return cleaned
 
+    @property
+    def checklist_items(self) -> list[str]:
+        """The entry checklist of the stage the form is about (sent, else first offered)."""
+        chosen = self.data.get("stage") if self.is_bound else self.initial.get("stage")
+        try:
+            stage = self.stages.get(int(chosen)) if chosen is not None else None
+        except (TypeError, ValueError):
+            stage = None
+        if stage is None and self.stages:
+            stage = next(iter(self.stages.values()))
+        return list(stage.entry_checklist) if stage is not None else []
+
     def clean_stage(self) -> Stage:
         stage = self.stages.get(self.cleaned_data["stage"])
         if stage is None:
@@ -156,5 +177,8 @@ class NewDealForm(CustomFieldsFormMixin, StyledForm):
             "currency": data["currency"],
             "expected_close_date": data.get("expected_close_date"),
             "forecast_category": data["forecast_category"],
+            "checklist_done": [
+                item for item in data.get("checklist_done", []) if item in stage.entry_checklist
+            ],
             "custom_fields": self.custom_field_values(),
         }

@@ -13,7 +13,7 @@ status and position change only through ``move_opportunity``: those are the boar
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -162,6 +162,7 @@ def create_opportunity(
     owner: User | None = None,
     expected_close_date: dt.date | None = None,
     forecast_category: str = ForecastCategory.PIPELINE,
+    checklist_done: Sequence[str] = (),
     lead: Lead | None = None,
     external_id: str = "",
     custom_fields: Mapping[str, object] | None = None,
@@ -214,6 +215,8 @@ def create_opportunity(
         currency=currency,
         expected_close_date=expected_close_date,
         forecast_category=forecast_category,
+        # Ticked on the create form, for a stage whose entry checklist asks for them.
+        checklist_done=sorted({item for item in checklist_done if item}),
         created_by=by,
         updated_by=by,
         external_id=external_id.strip(),

@@ -122,6 +122,11 @@ def _refuse_criteria(form: NewDealForm, unmet: EntryCriteriaNotMet) -> None:
         field = CRITERIA_FIELDS.get(name)
         if field is not None and str(EntryField(name).label) in missing:
             form.add_error(field, _("%(stage)s needs this.") % {"stage": unmet.stage.name})
+    done = set(form.cleaned_data.get("checklist_done", []))
+    if any(item not in done for item in unmet.stage.entry_checklist):
+        form.add_error(
+            "checklist_done", _("%(stage)s needs every item ticked.") % {"stage": unmet.stage.name}
+        )
 
 
 @login_required_for_htmx

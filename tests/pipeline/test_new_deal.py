@@ -565,3 +565,62 @@ def test_the_deal_list_offers_a_new_deal(client, alice, board):
     response = as_user(client, alice).get(reverse("pipeline:deal_list"))
 
     assert element(response.content, "a", class_="deal-list-new").attrs["href"] == URL
+
+
+# --- the entry checklist ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def checklist_stage(board):
+    board["offer"].entry_checklist = ["Budget confirmed", "Pain points documented"]
+    board["offer"].save(update_fields=["entry_checklist"])
+    return board["offer"]
+
+
+def test_the_form_shows_the_chosen_stages_checklist_only(client, alice, board, checklist_stage):
+    client = as_user(client, alice)
+
+    offer = client.get(URL, {"stage": checklist_stage.pk})
+    qualification = client.get(URL, {"stage": board["qualification"].pk})
+
+    labels = [label.text for label in elements(offer.content, "label", class_="form-check-label")]
+    assert labels == ["Budget confirmed", "Pain points documented"]
+    assert not elements(qualification.content, "input", name="checklist_done")
+
+
+def test_a_deal_with_its_checklist_ticked_enters_that_stage(
+    client, alice, board, checklist_stage, northwind
+):
+    data = post_data(
+        board,
+        company=str(northwind.pk),
+        company_name=northwind.name,
+        stage=str(checklist_stage.pk),
+        checklist_done=["Budget confirmed", "Pain points documented"],
+    )
+
+    response = as_user(client, alice).post(URL, data)
+
+    deal = Opportunity.objects.get()
+    assert (response.status_code, response.url) == (303, f"/deals/{deal.pk}/")
+    assert deal.stage == checklist_stage
+    assert deal.checklist_done == ["Budget confirmed", "Pain points documented"]
+
+
+def test_an_unticked_checklist_item_is_refused_at_the_checklist(
+    client, alice, board, checklist_stage, northwind
+):
+    data = post_data(
+        board,
+        company=str(northwind.pk),
+        company_name=northwind.name,
+        stage=str(checklist_stage.pk),
+        checklist_done=["Budget confirmed"],
+    )
+
+    response = as_user(client, alice).post(URL, data)
+
+    assert response.status_code == 422
+    assert error_of(response, "checklist_done") == "Offer needs every item ticked."
+    assert "Checklist: Pain points documented" in error_of(response, "stage")
+    assert not Opportunity.objects.exists()
