@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.models import Notification, NotificationKind
 from forecasting.models import Quota
-from pipeline.models import LineItem, Product, ProductPrice
+from pipeline.models import DealField, LineItem, Opportunity, Product, ProductPrice
 from tests.factories import (
     BuyingRoleFactory,
     CompanyFactory,
@@ -298,3 +298,39 @@ def test_a_create_without_line_items_costs_what_it_did(
 
     assert response.status_code == 201, response.json()
     assert not LineItem.objects.exists()
+
+
+@pytest.mark.parametrize("size", [10, 1000])
+def test_custom_field_changes_cost_the_same_at_any_number_of_records(
+    api_as, ada, django_assert_num_queries, size
+):
+    DealField.objects.create(
+        key="tier", label="Tier", kind="choice", choices=[{"key": "gold", "label": "Gold"}]
+    )
+    OpportunityFactory()
+    deal = Opportunity.objects.get()
+    Opportunity.objects.bulk_create(
+        Opportunity(
+            title=f"D{n}",
+            company_id=deal.company_id,
+            owner_id=deal.owner_id,
+            pipeline_id=deal.pipeline_id,
+            stage_id=deal.stage_id,
+            currency="EUR",
+            custom_fields={"tier": "gold"},
+            position=n + 2,
+        )
+        for n in range(size)
+    )
+    client = api_as(ada)
+
+    # Session, user, the field, then the service's lock, save and savepoints; a kind change
+    # reads the records holding a value a page of 2,000 at a time: one query more here.
+    with django_assert_num_queries(7):
+        relabel = client.patch(
+            "/api/custom-fields/deal.tier/", {"label": "Support tier"}, format="json"
+        )
+    with django_assert_num_queries(8):
+        kind = client.patch("/api/custom-fields/deal.tier/", {"kind": "text"}, format="json")
+
+    assert (relabel.status_code, kind.status_code) == (200, 200)
