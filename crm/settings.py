@@ -248,6 +248,7 @@ SPECTACULAR_SETTINGS = {
         "LeadStatusEnum": "contacts.models.LeadStatus",
         "TouchpointKindEnum": "pipeline.models.TouchpointKind",
         "NotificationKindEnum": "accounts.models.NotificationKind",
+        "CustomFieldKindEnum": "core.custom_fields.kinds.FieldKind",
     },
 }
 

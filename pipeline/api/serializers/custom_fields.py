@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api.fields import RecordIdField, StrictBooleanField, TextField
 from core.custom_fields.kinds import FieldKind
 from core.custom_fields.models import CustomFieldDefinition
+from pipeline.models import Stage
+
+
+class RegexTextField(TextField):
+    """A string matching ``regex``, refused (not converted) when JSON gives another type."""
+
+    def __init__(self, regex: str, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.validators.append(RegexValidator(regex, message=_("This value is not valid.")))
+
 
 RECORDS = ["deal", "company", "contact", "lead"]
 
@@ -51,3 +63,48 @@ class CustomFieldSerializer(serializers.Serializer):
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_required_from_stage(self, definition: CustomFieldDefinition) -> int | None:
         return getattr(definition, "required_from_stage_id", None)
+
+
+class ChoiceInputSerializer(serializers.Serializer):
+    key = RegexTextField(
+        r"^[a-z0-9_]{1,50}$",
+        required=False,
+        help_text=_("An existing choice's key, to keep it; left out, a new choice."),
+    )
+    label = TextField(max_length=100)
+
+
+class CustomFieldWriteSerializer(serializers.Serializer):
+    """What an admin says about a field; the key comes from the label, once, and stays."""
+
+    label = TextField(max_length=100)
+    kind = serializers.ChoiceField(
+        choices=FieldKind.choices,
+        help_text=_("A change is refused while stored values would not fit the new kind."),
+    )
+    help_text = TextField(max_length=300, required=False, allow_blank=True)
+    choices = ChoiceInputSerializer(
+        many=True,
+        required=False,
+        max_length=200,
+        help_text=_("For the choice kinds, in the order forms offer them."),
+    )
+    currency = TextField(
+        max_length=3, required=False, allow_blank=True, help_text=_("For money: ISO code.")
+    )
+    required_from_stage = RecordIdField(
+        queryset=Stage.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text=_("Deals only: a deal needs a value from this stage of its pipeline on."),
+    )
+
+
+class CustomFieldCreateSerializer(CustomFieldWriteSerializer):
+    record = serializers.ChoiceField(choices=RECORDS, help_text=_("Which records hold it."))
+
+
+class CustomFieldArchiveSerializer(serializers.Serializer):
+    archived = StrictBooleanField(
+        help_text=_("True hides the field (its values stay); false brings it back.")
+    )

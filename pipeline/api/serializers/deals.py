@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -121,6 +122,39 @@ class OpportunitySerializer(ModelSerializer):
         return attrs
 
 
+class NewLineItemSerializer(serializers.Serializer):
+    """A product to put on a new deal; checked again, with the catalogue, by the service."""
+
+    product = id_field(help_text=_("An active product of the catalogue."))
+    quantity = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("9999999999.99"),
+    )
+    unit_price = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal(0),
+        required=False,
+        allow_null=True,
+        help_text=_("In the deal's currency; left out, the product's catalogue price in it."),
+    )
+    discount = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        required=False,
+        help_text=_("Percent off, 0 to 100."),
+    )
+
+
+def line_item_error_key(index: int, field: str) -> str:
+    """How a create answer names a bad field of one of its line items."""
+    return f"line_items[{index}].{field}"
+
+
 class OpportunityCreateSerializer(OpportunitySerializer):
     """A new deal: its pipeline and, optionally, its first stage are chosen once, here.
 
@@ -141,13 +175,44 @@ class OpportunityCreateSerializer(OpportunitySerializer):
         allow_null=True,
         help_text=_("An open stage of the pipeline; default: its first."),
     )
+    line_items = NewLineItemSerializer(
+        many=True,
+        required=False,
+        write_only=True,
+        max_length=100,
+        help_text=_("Products on the new deal, created with it; its value is then their total."),
+    )
 
     class Meta(OpportunitySerializer.Meta):
+        fields = [*OpportunitySerializer.Meta.fields, "line_items"]
         read_only_fields = [
             name
             for name in OpportunitySerializer.Meta.read_only_fields
             if name not in {"pipeline", "stage"}
         ]
+
+    def to_internal_value(self, data: Any) -> Any:
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            raise serializers.ValidationError(_flat_line_item_errors(error.detail)) from None
+
+
+def _flat_line_item_errors(detail: Any) -> Any:
+    """DRF nests a list's errors ({1: {"quantity": [...]}}); name them as the create
+    answers the service's refusals, ``line_items[1].quantity``, so that both read alike."""
+    if not isinstance(detail, dict):
+        return detail
+    nested = detail.get("line_items")
+    if isinstance(nested, list):
+        nested = dict(enumerate(nested))
+    if not isinstance(nested, dict) or not all(isinstance(e, dict) for e in nested.values()):
+        return detail
+    del detail["line_items"]
+    for index, item in nested.items():
+        for field, messages in item.items():
+            detail[line_item_error_key(int(index), field)] = messages
+    return detail
 
 
 class MoveSerializer(serializers.Serializer):

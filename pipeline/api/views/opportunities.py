@@ -8,9 +8,11 @@ the deal really is).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -40,6 +42,7 @@ from pipeline.api.serializers import (
     OpportunitySerializer,
     WonSerializer,
 )
+from pipeline.api.serializers.deals import line_item_error_key
 from pipeline.api.serializers.history import DealHistoryEntrySerializer
 from pipeline.models import EntryField, ForecastCategory, Opportunity, Stage, StageKind
 from pipeline.services import (
@@ -51,6 +54,7 @@ from pipeline.services import (
     update_opportunity,
 )
 from pipeline.services.custom_fields import set_deal_custom_values
+from pipeline.services.line_items import LineItemInput, add_line_items
 from pipeline.timeline import timeline_entries, timeline_rows
 
 HISTORY_EXAMPLE = OpenApiExample(
@@ -213,6 +217,22 @@ def _deal_fields(data: dict[str, Any], lost_reason: str = "") -> DealFields:
     )
 
 
+_LINE_ITEMS_PREFIX = "line_items."
+_SERVICE_KEY = re.compile(r"^line_items\.(?:(?P<index>\d+)\.)?(?P<field>\w+)$")
+
+
+def _line_item_refusal(error: ValidationError) -> serializers.ValidationError:
+    """The service's ``line_items.<i>.<field>`` (``line_items.<field>`` for one item) as
+    the API names them, ``line_items[<i>].<field>``."""
+    detail: dict[str, list[str]] = {}
+    for key, messages in error.message_dict.items():
+        match = _SERVICE_KEY.match(key)
+        if match is not None:
+            key = line_item_error_key(int(match.group("index") or 0), match.group("field"))
+        detail[key] = messages
+    return serializers.ValidationError(detail)
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="List deals",
@@ -237,7 +257,9 @@ def _deal_fields(data: dict[str, Any], lost_reason: str = "") -> DealFields:
             "stage unless `stage` names another, once the deal meets that stage's entry "
             "criteria. A deal needs a `company`, a `contact` or both; with only a contact "
             "it is with the contact's company. `owner` defaults to you; a rep may give "
-            "deals only to themselves, a manager to their teams."
+            "deals only to themselves, a manager to their teams. `line_items` puts products "
+            "on the deal in the same transaction; the deal's `value` is then their total. A "
+            "bad item is named `line_items[<index>].<field>` and nothing is written."
         ),
         request=OpportunityCreateSerializer,
         examples=[
@@ -326,25 +348,53 @@ class OpportunityViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            deal = create_opportunity(
-                by=request.user,
-                title=data["title"],
-                company=data.get("company"),
-                contact=data.get("contact"),
-                pipeline=data["pipeline"],
-                stage=data.get("stage"),
-                owner=data.get("owner"),
-                value=data.get("value", 0),
-                currency=data.get("currency", settings.DEFAULT_CURRENCY),
-                expected_close_date=data.get("expected_close_date"),
-                forecast_category=data.get("forecast_category", ForecastCategory.PIPELINE),
-                external_id=data.get("external_id", ""),
-                custom_fields=data.get("custom_fields"),
+        items = [
+            LineItemInput(
+                product=item["product"],
+                quantity=item["quantity"],
+                unit_price=item.get("unit_price"),
+                discount=item.get("discount", 0),
             )
+            for item in data.get("line_items", ())
+        ]
+        try:
+            with transaction.atomic():
+                deal = self._create(request, data, items)
         except EntryCriteriaNotMet as unmet:
             return _criteria_refusal(unmet)
         return self._answer(deal.pk, status.HTTP_201_CREATED)
+
+    def _create(
+        self, request: Request, data: dict[str, Any], items: list[LineItemInput]
+    ) -> Opportunity:
+        """The deal, then its line items: one transaction, the caller's."""
+        deal = create_opportunity(
+            by=request.user,
+            title=data["title"],
+            company=data.get("company"),
+            contact=data.get("contact"),
+            pipeline=data["pipeline"],
+            stage=data.get("stage"),
+            owner=data.get("owner"),
+            value=data.get("value", 0),
+            currency=data.get("currency", settings.DEFAULT_CURRENCY),
+            expected_close_date=data.get("expected_close_date"),
+            forecast_category=data.get("forecast_category", ForecastCategory.PIPELINE),
+            external_id=data.get("external_id", ""),
+            custom_fields=data.get("custom_fields"),
+        )
+        if items:
+            try:
+                add_line_items(
+                    by=request.user,
+                    opportunity_id=deal.pk,
+                    version=None,
+                    items=items,
+                    prefix=_LINE_ITEMS_PREFIX,
+                )
+            except ValidationError as error:
+                raise _line_item_refusal(error) from None
+        return deal
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         deal = self.get_editable_object()
