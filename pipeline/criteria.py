@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from pipeline.models import DealField, EntryField, Opportunity, Stage, StageKind
+from pipeline.models import DealField, EntryField, Opportunity, Stage, StageKind, board_rank
 
 
 def missing_entry_criteria(opportunity: Opportunity, stage: Stage) -> list[str]:
@@ -48,13 +48,6 @@ def missing_entry_criteria(opportunity: Opportunity, stage: Stage) -> list[str]:
     return missing
 
 
-_KIND_ORDER: dict[str, int] = {StageKind.OPEN: 0, StageKind.WON: 1, StageKind.LOST: 2}
-
-
-def _stage_order(stage: Stage) -> tuple[int, int]:
-    return (_KIND_ORDER.get(stage.kind, 0), stage.position)
-
-
 def required_custom_fields(
     custom_fields: Mapping[str, Any] | None, stage: Stage
 ) -> list[DealField]:
@@ -76,7 +69,7 @@ def required_custom_fields(
         definition
         for definition in required.order_by("position", "pk")
         if definition.required_from_stage is not None
-        and _stage_order(definition.required_from_stage) <= _stage_order(stage)
+        and board_rank(definition.required_from_stage) <= board_rank(stage)
         and held.get(definition.key) in (None, "", [])
     ]
 
