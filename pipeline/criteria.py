@@ -21,6 +21,20 @@ def missing_entry_criteria(opportunity: Opportunity, stage: Stage) -> list[str]:
     """
     if stage.kind == StageKind.LOST:
         return []
+    return [
+        *missing_entry_fields(opportunity, stage),
+        *missing_custom_fields(opportunity.custom_fields, stage),
+    ]
+
+
+def missing_entry_fields(opportunity: Opportunity, stage: Stage) -> list[str]:
+    """``missing_entry_criteria`` but for custom fields: the stage's fields and checklist.
+
+    For a caller that has checked the required custom fields itself (``create_opportunity``
+    names each one as a field error), so their definitions are not read twice.
+    """
+    if stage.kind == StageKind.LOST:
+        return []
     missing: list[str] = []
     for name in stage.entry_fields:
         if name == EntryField.VALUE and not opportunity.value:
@@ -44,7 +58,6 @@ def missing_entry_criteria(opportunity: Opportunity, stage: Stage) -> list[str]:
         for item in stage.entry_checklist
         if item not in done
     )
-    missing.extend(missing_custom_fields(opportunity.custom_fields, stage))
     return missing
 
 
