@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from pipeline.models import DealField, EntryField, Opportunity, Stage, StageKind
+from pipeline.models import DealField, EntryField, Opportunity, Stage, StageKind, board_rank
 
 
 def missing_entry_criteria(opportunity: Opportunity, stage: Stage) -> list[str]:
@@ -18,6 +18,20 @@ def missing_entry_criteria(opportunity: Opportunity, stage: Stage) -> list[str]:
     a deal not yet saved has neither a task nor a buying team. Custom fields required from
     this stage or an earlier one cost one query for their definitions (the values are on
     the deal's row).
+    """
+    if stage.kind == StageKind.LOST:
+        return []
+    return [
+        *missing_entry_fields(opportunity, stage),
+        *missing_custom_fields(opportunity.custom_fields, stage),
+    ]
+
+
+def missing_entry_fields(opportunity: Opportunity, stage: Stage) -> list[str]:
+    """``missing_entry_criteria`` but for custom fields: the stage's fields and checklist.
+
+    For a caller that has checked the required custom fields itself (``create_opportunity``
+    names each one as a field error), so their definitions are not read twice.
     """
     if stage.kind == StageKind.LOST:
         return []
@@ -44,15 +58,7 @@ def missing_entry_criteria(opportunity: Opportunity, stage: Stage) -> list[str]:
         for item in stage.entry_checklist
         if item not in done
     )
-    missing.extend(missing_custom_fields(opportunity.custom_fields, stage))
     return missing
-
-
-_KIND_ORDER: dict[str, int] = {StageKind.OPEN: 0, StageKind.WON: 1, StageKind.LOST: 2}
-
-
-def _stage_order(stage: Stage) -> tuple[int, int]:
-    return (_KIND_ORDER.get(stage.kind, 0), stage.position)
 
 
 def required_custom_fields(
@@ -76,7 +82,7 @@ def required_custom_fields(
         definition
         for definition in required.order_by("position", "pk")
         if definition.required_from_stage is not None
-        and _stage_order(definition.required_from_stage) <= _stage_order(stage)
+        and board_rank(definition.required_from_stage) <= board_rank(stage)
         and held.get(definition.key) in (None, "", [])
     ]
 

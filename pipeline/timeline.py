@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from pipeline.models import DealChange, ForecastCategory, Opportunity, StageChange, StageKind
+from pipeline.services.custom_fields import HISTORY_PREFIX
 
 KIND_STAGE = "stage"
 KIND_FIELD = "field"
@@ -34,16 +35,11 @@ OTHER_FIELD_LABELS: dict[str, Any] = {
     "line_items": gettext_lazy("Products"),
     "buying_team": gettext_lazy("Buying team"),
 }
-CUSTOM_PREFIX = "custom:"
-
-
-def _columns(**columns: Any) -> dict[str, Any]:
-    # Every column an alias of its own, in one order for both halves of the UNION.
-    return columns
 
 
 def _stage_rows(deal: Opportunity) -> QuerySet:
-    columns = _columns(
+    # Every column an alias of its own, in the same order in both halves of the UNION.
+    columns = dict(
         t_kind=Value(KIND_STAGE, output_field=CharField()),
         t_id=F("pk"),
         t_at=F("at"),
@@ -61,7 +57,7 @@ def _stage_rows(deal: Opportunity) -> QuerySet:
 
 
 def _field_rows(deal: Opportunity) -> QuerySet:
-    columns = _columns(
+    columns = dict(
         t_kind=Value(KIND_FIELD, output_field=CharField()),
         t_id=F("pk"),
         t_at=F("at"),
@@ -96,8 +92,8 @@ def person_name(row: dict[str, Any]) -> str:
 def field_label(name: str) -> str:
     if name in OTHER_FIELD_LABELS:
         return str(OTHER_FIELD_LABELS[name])
-    if name.startswith(CUSTOM_PREFIX):
-        return name[len(CUSTOM_PREFIX) :]
+    if name.startswith(HISTORY_PREFIX):
+        return name[len(HISTORY_PREFIX) :]
     try:
         label = Opportunity._meta.get_field(name).verbose_name
     except FieldDoesNotExist:

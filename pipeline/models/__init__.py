@@ -25,7 +25,14 @@ from pipeline.models.deals import (
     StageChange,
 )
 from pipeline.models.history import DealChange
-from pipeline.models.pipelines import EntryField, Pipeline, Stage, StageKind, board_order
+from pipeline.models.pipelines import (
+    EntryField,
+    Pipeline,
+    Stage,
+    StageKind,
+    board_order,
+    board_rank,
+)
 from pipeline.models.products import LineItem, Product, ProductPrice
 
 __all__ = [
@@ -53,4 +60,5 @@ __all__ = [
     "TouchpointKind",
     "TouchpointOutcome",
     "board_order",
+    "board_rank",
 ]

@@ -119,8 +119,11 @@ class Stage(models.Model):
 _KIND_ORDER: dict[str, int] = {StageKind.OPEN: 0, StageKind.WON: 1, StageKind.LOST: 2}
 
 
+def board_rank(stage: Stage) -> tuple[int, int]:
+    """Where ``stage`` stands on its pipeline's board: open stages by position, won, lost."""
+    return (_KIND_ORDER.get(stage.kind, 0), stage.position)
+
+
 def board_order(stages: Iterable[Stage]) -> list[Stage]:
     """Open stages by position, then won, then lost: the board's columns and settings' rows."""
-    return sorted(
-        stages, key=lambda stage: (_KIND_ORDER.get(stage.kind, 0), stage.position, stage.pk)
-    )
+    return sorted(stages, key=lambda stage: (*board_rank(stage), stage.pk))

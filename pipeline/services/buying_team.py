@@ -127,10 +127,6 @@ def _finish(
     )
 
 
-def _lock(by: User, opportunity_id: int, version: int | None) -> Opportunity:
-    return lock_editable_deal(by=by, opportunity_id=opportunity_id, version=version)
-
-
 @transaction.atomic
 def add_deal_contact(
     *,
@@ -147,7 +143,7 @@ def add_deal_contact(
     every edit of a deal does, and ValidationError naming ``contact`` (not visible, already
     on the team, or of another company when it is to be primary) or ``role``.
     """
-    opportunity = _lock(by, opportunity_id, version)
+    opportunity = lock_editable_deal(by=by, opportunity_id=opportunity_id, version=version)
     contact = Contact.objects.visible_to(by).filter(pk=contact_id).first()
     if contact is None:
         raise ValidationError({"contact": _("Choose a contact you can see.")})
@@ -186,7 +182,7 @@ def change_deal_contact_role(
 
     A member may keep a role that was retired since; it is not offered to anyone else.
     """
-    opportunity = _lock(by, opportunity_id, version)
+    opportunity = lock_editable_deal(by=by, opportunity_id=opportunity_id, version=version)
     member = _member(opportunity, member_id)
     role = _active_role(role_id, kept=member.role_id)
     before = team_snapshot(opportunity)
@@ -201,7 +197,7 @@ def make_primary_deal_contact(
     *, by: User, opportunity_id: int, version: int | None, member_id: int
 ) -> DealContact:
     """Make a member the deal's primary contact: the deal's ``contact`` becomes theirs."""
-    opportunity = _lock(by, opportunity_id, version)
+    opportunity = lock_editable_deal(by=by, opportunity_id=opportunity_id, version=version)
     member = _member(opportunity, member_id)
     _check_may_be_primary(opportunity, member.contact)
     before = team_snapshot(opportunity)
@@ -228,7 +224,7 @@ def remove_deal_contact(
     A deal without a company needs its contact (the deal names a company or a contact), so
     its primary member cannot be removed until another is made primary: ValidationError.
     """
-    opportunity = _lock(by, opportunity_id, version)
+    opportunity = lock_editable_deal(by=by, opportunity_id=opportunity_id, version=version)
     member = _member(opportunity, member_id)
     if member.is_primary and opportunity.company_id is None:
         raise ValidationError(

@@ -29,7 +29,7 @@ from contacts.services.people import reject_unknown_fields
 from core.currencies import INVALID_MESSAGE as CURRENCY_MESSAGE
 from core.currencies import is_currency, normalise_currency
 from core.custom_fields.values import error_key, merged_values
-from pipeline.criteria import missing_entry_criteria, required_custom_fields
+from pipeline.criteria import missing_entry_fields, required_custom_fields
 from pipeline.models import (
     ForecastCategory,
     LineItem,
@@ -223,7 +223,8 @@ def create_opportunity(
         custom_fields=values,
         created_at=now,
     )
-    missing = missing_entry_criteria(opportunity, stage)
+    # The required custom fields were checked above, each named as a field error.
+    missing = missing_entry_fields(opportunity, stage)
     if missing:
         raise EntryCriteriaNotMet(stage, missing)
     for name, entered in stage_entry_fields(opportunity, stage, at=now).items():

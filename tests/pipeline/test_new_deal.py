@@ -470,11 +470,11 @@ PAGE_QUERIES = 6
 PREFILLED_PAGE_QUERIES = 7
 # Fixed, whatever the column holds: session, user, stages, the form's custom fields, the
 # products the rows offer, the company; create_opportunity's checks (the company's and
-# owner's visibility, the deal's custom fields, read twice, the model's constraints one
-# savepoint each), the column's lock and top place, the deal and its StageChange; then the
-# card, the board's stages and the column's header. PostgreSQL also locks the column
-# (SQLite locks the file).
-DIALOG_CREATE_QUERIES = 45 + (connection.vendor == "postgresql")
+# owner's visibility, the stage's required custom fields, read once, the model's
+# constraints one savepoint each), the column's lock and top place, the deal and its
+# StageChange; then the card, the board's stages and the column's header. PostgreSQL also
+# locks the column (SQLite locks the file).
+DIALOG_CREATE_QUERIES = 44 + (connection.vendor == "postgresql")
 
 
 def bulk_rows(user, stage, count):

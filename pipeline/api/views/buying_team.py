@@ -36,7 +36,7 @@ from pipeline.api.serializers.buying_team import (
     DealContactRemoveSerializer,
     DealContactSerializer,
 )
-from pipeline.api.views.opportunities import _conflict
+from pipeline.api.views.opportunities import conflict_response
 from pipeline.models import BuyingRole, DealContact, Opportunity
 from pipeline.services import MoveConflict
 from pipeline.services import buying_roles as role_services
@@ -142,7 +142,7 @@ class DealContactsView(generics.GenericAPIView):
                 is_primary=data["is_primary"],
             )
         except MoveConflict as conflict:
-            return _conflict(conflict)
+            return conflict_response(conflict)
         answer = _member(request, pk, member.pk)
         answer.status_code = status.HTTP_201_CREATED
         return answer
@@ -184,7 +184,7 @@ class DealContactView(generics.GenericAPIView):
                     by=request.user, opportunity_id=pk, version=version, member_id=member_pk
                 )
         except MoveConflict as conflict:
-            return _conflict(conflict)
+            return conflict_response(conflict)
         return _member(request, pk, member_pk)
 
     @extend_schema(
@@ -205,7 +205,7 @@ class DealContactView(generics.GenericAPIView):
                 member_id=member_pk,
             )
         except MoveConflict as conflict:
-            return _conflict(conflict)
+            return conflict_response(conflict)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

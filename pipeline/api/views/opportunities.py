@@ -202,7 +202,8 @@ def _criteria_refusal(unmet: EntryCriteriaNotMet) -> Response:
     return Response(body, status=status.HTTP_400_BAD_REQUEST)
 
 
-def _conflict(conflict: MoveConflict) -> Response:
+def conflict_response(conflict: MoveConflict) -> Response:
+    """A stale edit's 409: who changed the deal first, and the deal as it is now."""
     body = {"detail": str(conflict), "current": CurrentDealSerializer(conflict.current).data}
     return Response(body, status=status.HTTP_409_CONFLICT)
 
@@ -433,7 +434,7 @@ class OpportunityViewSet(
                 fields=fields,
             )
         except MoveConflict as conflict:
-            return _conflict(conflict)
+            return conflict_response(conflict)
         except EntryCriteriaNotMet as unmet:
             return _criteria_refusal(unmet)
         return self._answer(pk)

@@ -28,7 +28,7 @@ from core.api.access import AdminWritesOnly
 from core.api.errors import error_responses
 from core.api.fields import MAX_ID
 from core.api.listing import NumberedPage
-from pipeline.api.serializers import CurrentDealSerializer, MoveConflictSerializer
+from pipeline.api.serializers import MoveConflictSerializer
 from pipeline.api.serializers.products import (
     LineItemCreateSerializer,
     LineItemSerializer,
@@ -36,6 +36,7 @@ from pipeline.api.serializers.products import (
     LineItemVersionSerializer,
     ProductSerializer,
 )
+from pipeline.api.views.opportunities import conflict_response
 from pipeline.models import LineItem, Opportunity, Product, ProductPrice
 from pipeline.services import MoveConflict
 from pipeline.services.line_items import add_line_item, change_line_item, remove_line_item
@@ -290,11 +291,6 @@ class LineItemViewSet(
     def _answer(self, pk: int, status_code: int = status.HTTP_200_OK) -> Response:
         return Response(LineItemSerializer(self.get_queryset().get(pk=pk)).data, status=status_code)
 
-    @staticmethod
-    def _conflict(conflict: MoveConflict) -> Response:
-        body = {"detail": str(conflict), "current": CurrentDealSerializer(conflict.current).data}
-        return Response(body, status=status.HTTP_409_CONFLICT)
-
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         deal_id = self._deal_id()
         params = LineItemCreateSerializer(data=request.data)
@@ -311,7 +307,7 @@ class LineItemViewSet(
                 discount=data.get("discount", 0),
             )
         except MoveConflict as conflict:
-            return self._conflict(conflict)
+            return conflict_response(conflict)
         return self._answer(item.pk, status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -329,7 +325,7 @@ class LineItemViewSet(
                 fields=data,
             )
         except MoveConflict as conflict:
-            return self._conflict(conflict)
+            return conflict_response(conflict)
         return self._answer(item.pk)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -344,5 +340,5 @@ class LineItemViewSet(
                 line_item_id=item.pk,
             )
         except MoveConflict as conflict:
-            return self._conflict(conflict)
+            return conflict_response(conflict)
         return Response(status=status.HTTP_204_NO_CONTENT)
