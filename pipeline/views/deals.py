@@ -30,6 +30,7 @@ from django.views.generic import View
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from accounts.models import User
+from contacts.views.contact_detail import with_can_edit
 from pipeline import services
 from pipeline.board import decorate_card, with_card_fields
 from pipeline.buying_team_panel import BuyingTeamSection
@@ -78,19 +79,10 @@ def visible_deals(user: User) -> Any:
         .annotate(count=Count("pk"))
         .values("count")
     )
-    condition = Opportunity.objects.editability_q(user)
-    can_edit = (
-        Value(True)
-        if condition is None
-        else Case(When(condition, then=Value(True)), default=Value(False))
-    )
     return (
-        with_card_fields(Opportunity.objects.visible_to(user))
+        with_can_edit(with_card_fields(Opportunity.objects.visible_to(user)), user)
         .select_related("contact", "pipeline")
-        .annotate(
-            touchpoint_count=Coalesce(Subquery(touchpoints), 0),
-            can_edit=Coalesce(can_edit, Value(False), output_field=BooleanField()),
-        )
+        .annotate(touchpoint_count=Coalesce(Subquery(touchpoints), 0))
     )
 
 
