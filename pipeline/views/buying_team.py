@@ -32,7 +32,7 @@ from pipeline.models import Opportunity
 from pipeline.services import MoveConflict
 from pipeline.services import buying_team as services
 from pipeline.views.board import login_required_for_htmx
-from pipeline.views.deals import DealPanel, visible_deals
+from pipeline.views.deals import DealPanel, _is_fragment_request, visible_deals
 
 TEMPLATE = "pipeline/_deal_buying_team.html"
 
@@ -59,10 +59,6 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-def _is_htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
-
-
 def _section(request: HttpRequest, pk: int, *, status: int = 200, **extra: Any) -> TemplateResponse:
     deal = get_object_or_404(visible_deals(_user(request)), pk=pk)
     context = {"deal": deal, "panel": DealPanel(_user(request), deal), **extra}
@@ -72,7 +68,7 @@ def _section(request: HttpRequest, pk: int, *, status: int = 200, **extra: Any) 
 
 
 def _changed(request: HttpRequest, pk: int, message: str) -> HttpResponse:
-    if not _is_htmx(request):
+    if not _is_fragment_request(request):
         messages.success(request, message)
         return redirect("pipeline:deal_detail", pk=pk)
     response = _section(request, pk, team_message=message)
@@ -89,7 +85,7 @@ def _changed(request: HttpRequest, pk: int, message: str) -> HttpResponse:
 
 
 def _refused(request: HttpRequest, pk: int, message: str, status: int) -> HttpResponse:
-    if not _is_htmx(request):
+    if not _is_fragment_request(request):
         messages.error(request, message)
         return redirect("pipeline:deal_detail", pk=pk)
     response = _section(request, pk, status=status, team_error=message)
