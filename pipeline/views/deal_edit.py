@@ -92,17 +92,17 @@ def edit_part(request: HttpRequest, pk: int, part: str) -> HttpResponse:
     if not deal.can_edit:  # type: ignore[attr-defined]
         raise PermissionDenied(_("You may not change this deal."))
     names = INLINE_PARTS[part]
-    if request.method != "POST":
+    if request.method == "POST":
+        form = DealForm(request.POST, user=user, deal=deal, fields=names, auto_id=f"edit-{pk}-%s")
+    else:
         initial = {**DealForm.initial_for(deal), "version": request.GET.get("version")}
         form = DealForm(
             user=user, deal=deal, fields=names, initial=initial, auto_id=f"edit-{pk}-%s"
         )
-        if not set(names) & set(form.fields):
-            raise PermissionDenied(_("You may not change this."))
-        return _render(request, "deal-part-form", {"deal": deal, "form": form, "part": part})
-    form = DealForm(request.POST, user=user, deal=deal, fields=names, auto_id=f"edit-{pk}-%s")
     if not set(names) & set(form.fields):
         raise PermissionDenied(_("You may not change this."))
+    if request.method != "POST":
+        return _render(request, "deal-part-form", {"deal": deal, "form": form, "part": part})
     if form.is_valid():
         try:
             saved = update_opportunity(
