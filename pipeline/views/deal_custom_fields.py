@@ -26,7 +26,6 @@ from pipeline.services import MoveConflict
 from pipeline.services.custom_fields import active_deal_fields, set_deal_custom_values
 from pipeline.views.board import login_required_for_htmx
 from pipeline.views.deals import (
-    DealPanel,
     _is_fragment_request,
     _panel_context,
     _visible_deal_or_404,
@@ -44,13 +43,7 @@ def _answer(
     status: int = 200,
     **extra: object,
 ) -> HttpResponse:
-    user = request.user
-    assert isinstance(user, User)
-    context = {
-        **_panel_context(request, deal),
-        "panel": DealPanel(user, deal, custom_fields_form=form),
-        **extra,
-    }
+    context = _panel_context(request, deal, custom_fields_form=form, **extra)
     if not _is_fragment_request(request):
         response = TemplateResponse(request, PAGE_TEMPLATE, context, status=status)
     else:

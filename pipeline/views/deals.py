@@ -232,13 +232,21 @@ def _panel_context(
     task_form: TaskForm | None = None,
     all_touchpoints: bool = False,
     all_history: bool = False,
+    custom_fields_form: DealCustomFieldsForm | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
     user = request.user
     assert isinstance(user, User)
+    panel = DealPanel(
+        user,
+        deal,
+        all_touchpoints=all_touchpoints,
+        all_history=all_history,
+        custom_fields_form=custom_fields_form,
+    )
     return {
         "deal": deal,
-        "panel": DealPanel(user, deal, all_touchpoints=all_touchpoints, all_history=all_history),
+        "panel": panel,
         "touchpoint_form": touchpoint_form or TouchpointForm(auto_id="touchpoint-%s"),
         "task_form": task_form or TaskForm(user=user, auto_id="task-%s"),
         **extra,
