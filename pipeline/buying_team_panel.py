@@ -15,6 +15,7 @@ from django.db.models import Case, IntegerField, Q, Value, When
 
 from accounts.models import User
 from contacts.models import Contact
+from core.lists import search_q
 from pipeline.models import BuyingRole, DealContact, Opportunity
 from pipeline.services.claims import may_edit_deal
 
@@ -24,18 +25,13 @@ CONTACT_CHOICES = 20
 
 def contact_choices(user: User, deal: Opportunity, search: str = "") -> list[Contact]:
     """Visible contacts who could join the deal's team: its company's first, then by name."""
+    terms = " ".join(search.split()[:5])
     contacts = (
         Contact.objects.visible_to(user)
         .exclude(deal_roles__opportunity=deal)
+        .filter(search_q(terms, ("first_name", "last_name", "email", "company__name")))
         .select_related("company")
     )
-    for word in search.split()[:5]:
-        contacts = contacts.filter(
-            Q(first_name__icontains=word)
-            | Q(last_name__icontains=word)
-            | Q(email__icontains=word)
-            | Q(company__name__icontains=word)
-        )
     own_company = Case(
         When(company_id=deal.company_id, then=Value(0)),
         default=Value(1),

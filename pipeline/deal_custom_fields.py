@@ -1,8 +1,9 @@
 """The deal panel's custom fields section: what it shows, and the form that edits it.
 
 ``DealPanel.custom_fields`` builds ``DealCustomFields`` once per panel: one query for the
-active definitions, and one to learn whether the user may edit a deal they do not own
-(owners may, always). The values are on the deal's row.
+active definitions; whether the user may edit the deal comes from ``may_edit_deal`` (no
+query for the owner or a deal read with its ``can_edit`` annotation, as the panel's is).
+The values are on the deal's row.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from accounts.models import User
 from core.custom_fields.forms import CustomFieldsFormMixin
 from core.forms import StyledForm
 from pipeline.models import DealField, Opportunity
+from pipeline.services.claims import may_edit_deal
 from pipeline.services.custom_fields import active_deal_fields
 
 
@@ -68,9 +70,7 @@ class DealCustomFields:
 
     @cached_property
     def can_edit(self) -> bool:
-        if self.deal.owner_id == self.user.pk:
-            return True
-        return Opportunity.objects.editable_by(self.user).filter(pk=self.deal.pk).exists()
+        return may_edit_deal(self.user, self.deal)
 
     @cached_property
     def form(self) -> DealCustomFieldsForm:

@@ -17,7 +17,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
@@ -32,7 +32,7 @@ from pipeline.models import Opportunity
 from pipeline.services import MoveConflict
 from pipeline.services import buying_team as services
 from pipeline.views.board import login_required_for_htmx
-from pipeline.views.deals import DealPanel, visible_deals
+from pipeline.views.deals import DealPanel, _is_fragment_request, _visible_deal_or_404
 
 TEMPLATE = "pipeline/_deal_buying_team.html"
 
@@ -59,12 +59,8 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-def _is_htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
-
-
 def _section(request: HttpRequest, pk: int, *, status: int = 200, **extra: Any) -> TemplateResponse:
-    deal = get_object_or_404(visible_deals(_user(request)), pk=pk)
+    deal = _visible_deal_or_404(request, pk)
     context = {"deal": deal, "panel": DealPanel(_user(request), deal), **extra}
     response = TemplateResponse(request, TEMPLATE, context, status=status)
     patch_vary_headers(response, ["HX-Request"])
@@ -72,7 +68,7 @@ def _section(request: HttpRequest, pk: int, *, status: int = 200, **extra: Any) 
 
 
 def _changed(request: HttpRequest, pk: int, message: str) -> HttpResponse:
-    if not _is_htmx(request):
+    if not _is_fragment_request(request):
         messages.success(request, message)
         return redirect("pipeline:deal_detail", pk=pk)
     response = _section(request, pk, team_message=message)
@@ -89,7 +85,7 @@ def _changed(request: HttpRequest, pk: int, message: str) -> HttpResponse:
 
 
 def _refused(request: HttpRequest, pk: int, message: str, status: int) -> HttpResponse:
-    if not _is_htmx(request):
+    if not _is_fragment_request(request):
         messages.error(request, message)
         return redirect("pipeline:deal_detail", pk=pk)
     response = _section(request, pk, status=status, team_error=message)
@@ -184,7 +180,7 @@ def remove_member(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse
 def contact_picker(request: HttpRequest, pk: int) -> HttpResponse:
     """The picker's choices for a search text: visible contacts not on the team yet."""
     user = _user(request)
-    deal = get_object_or_404(visible_deals(user), pk=pk)
+    deal = _visible_deal_or_404(request, pk)
     search = request.GET.get("q", "")[:100]
     context = {"deal": deal, "choices": contact_choices(user, deal, search)}
     response = TemplateResponse(request, f"{TEMPLATE}#contact-picker", context)

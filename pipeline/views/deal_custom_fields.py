@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -25,7 +25,11 @@ from pipeline.models import Opportunity
 from pipeline.services import MoveConflict
 from pipeline.services.custom_fields import active_deal_fields, set_deal_custom_values
 from pipeline.views.board import login_required_for_htmx
-from pipeline.views.deals import DealPanel, _is_fragment_request, _panel_context, visible_deals
+from pipeline.views.deals import (
+    _is_fragment_request,
+    _panel_context,
+    _visible_deal_or_404,
+)
 
 SECTION_TEMPLATE = "pipeline/_deal_custom_fields.html"
 PAGE_TEMPLATE = "pipeline/deal_detail.html"
@@ -39,13 +43,7 @@ def _answer(
     status: int = 200,
     **extra: object,
 ) -> HttpResponse:
-    user = request.user
-    assert isinstance(user, User)
-    context = {
-        **_panel_context(request, deal),
-        "panel": DealPanel(user, deal, custom_fields_form=form),
-        **extra,
-    }
+    context = _panel_context(request, deal, custom_fields_form=form, **extra)
     if not _is_fragment_request(request):
         response = TemplateResponse(request, PAGE_TEMPLATE, context, status=status)
     else:
@@ -63,7 +61,7 @@ def set_deal_custom_fields(request: HttpRequest, pk: int) -> HttpResponse:
     """Set the custom values of a deal the user may change (403 if only visible, else 404)."""
     user = request.user
     assert isinstance(user, User)
-    deal = get_object_or_404(visible_deals(user), pk=pk)
+    deal = _visible_deal_or_404(request, pk)
     form = DealCustomFieldsForm(request.POST, deal=deal, definitions=active_deal_fields())
     if not form.is_valid():
         return _answer(request, deal, form=form, status=422)
@@ -77,7 +75,7 @@ def set_deal_custom_fields(request: HttpRequest, pk: int) -> HttpResponse:
     except Opportunity.DoesNotExist:
         raise Http404 from None
     except MoveConflict as conflict:
-        current = get_object_or_404(visible_deals(user), pk=pk)
+        current = _visible_deal_or_404(request, pk)
         return _answer(request, current, status=409, custom_fields_conflict=str(conflict))
     except ValidationError as error:
         add_service_errors(form, error)
@@ -86,6 +84,6 @@ def set_deal_custom_fields(request: HttpRequest, pk: int) -> HttpResponse:
     if not _is_fragment_request(request):
         messages.success(request, message)
         return redirect("pipeline:deal_detail", pk=pk)
-    saved = get_object_or_404(visible_deals(user), pk=pk)
+    saved = _visible_deal_or_404(request, pk)
     response = _answer(request, saved, custom_fields_message=message)
     return trigger_client_event(response, "dealChanged", {"id": pk})

@@ -17,7 +17,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -32,7 +31,14 @@ from pipeline.models import Opportunity, OpportunityStatus
 from pipeline.services import EntryCriteriaNotMet, MoveConflict, move_opportunity
 from pipeline.services.deal_edits import update_deal_with_custom_values
 from pipeline.services.opportunities import update_opportunity
-from pipeline.views.deals import TEMPLATE, _is_fragment_request, _panel_context, visible_deals
+from pipeline.views.deals import (
+    TEMPLATE,
+    _is_fragment_request,
+    _panel_context,
+    _render,
+    _visible_deal_or_404,
+    visible_deals,
+)
 
 EDIT_TEMPLATE = "pipeline/deal_edit.html"
 
@@ -43,21 +49,9 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-def _deal(request: HttpRequest, pk: int) -> Opportunity:
-    return get_object_or_404(visible_deals(_user(request)), pk=pk)
-
-
 def conflict_message(current: Opportunity) -> str:
     who = current.updated_by or _("Someone else")
     return _("%(who)s changed this deal first; here is what it says now.") % {"who": who}
-
-
-def _fragment(
-    request: HttpRequest, name: str, context: dict[str, Any], status: int = 200
-) -> TemplateResponse:
-    response = TemplateResponse(request, f"{TEMPLATE}#{name}", context, status=status)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
 
 
 def _deal_changed(response: HttpResponse, deal: Opportunity) -> HttpResponse:
@@ -69,8 +63,8 @@ def _deal_changed(response: HttpResponse, deal: Opportunity) -> HttpResponse:
 
 def _details(request: HttpRequest, pk: int, *, status: int = 200, **extra: Any) -> HttpResponse:
     """The deal's details as they now stand, in place of the summary (title out of band)."""
-    deal = _deal(request, pk)
-    response = _fragment(request, "deal-details", _panel_context(request, deal, **extra), status)
+    deal = _visible_deal_or_404(request, pk)
+    response = _render(request, "deal-details", _panel_context(request, deal, **extra), status)
     if status != 200:
         retarget(response, f"#deal-{pk}-summary")
         reswap(response, "outerHTML")
@@ -91,24 +85,24 @@ def edit_part(request: HttpRequest, pk: int, part: str) -> HttpResponse:
     if part not in INLINE_PARTS:
         raise Http404
     user = _user(request)
-    deal = _deal(request, pk)
+    deal = _visible_deal_or_404(request, pk)
     if not _is_fragment_request(request):
         # Without JavaScript the value's link leads to the edit page; so does this address.
         return redirect("pipeline:edit_deal", pk=pk)
     if not deal.can_edit:  # type: ignore[attr-defined]
         raise PermissionDenied(_("You may not change this deal."))
     names = INLINE_PARTS[part]
-    if request.method != "POST":
+    if request.method == "POST":
+        form = DealForm(request.POST, user=user, deal=deal, fields=names, auto_id=f"edit-{pk}-%s")
+    else:
         initial = {**DealForm.initial_for(deal), "version": request.GET.get("version")}
         form = DealForm(
             user=user, deal=deal, fields=names, initial=initial, auto_id=f"edit-{pk}-%s"
         )
-        if not set(names) & set(form.fields):
-            raise PermissionDenied(_("You may not change this."))
-        return _fragment(request, "deal-part-form", {"deal": deal, "form": form, "part": part})
-    form = DealForm(request.POST, user=user, deal=deal, fields=names, auto_id=f"edit-{pk}-%s")
     if not set(names) & set(form.fields):
         raise PermissionDenied(_("You may not change this."))
+    if request.method != "POST":
+        return _render(request, "deal-part-form", {"deal": deal, "form": form, "part": part})
     if form.is_valid():
         try:
             saved = update_opportunity(
@@ -123,7 +117,7 @@ def edit_part(request: HttpRequest, pk: int, part: str) -> HttpResponse:
             add_service_errors(form, error)
         else:
             return _deal_changed(_details(request, pk, saved_part=part), saved)
-    response = _fragment(
+    response = _render(
         request, "deal-part-form", {"deal": deal, "form": form, "part": part}, status=422
     )
     retarget(response, f"#deal-{pk}-part-{part}")
@@ -177,7 +171,7 @@ class DealEditView(View):
                 )
             except MoveConflict as conflict:
                 # The deal as it now is, to review; what was typed would undo their change.
-                current = _deal(request, pk)
+                current = _visible_deal_or_404(request, pk)
                 fresh = DealForm(user=user, deal=current, auto_id=f"edit-{pk}-%s")
                 message = conflict_message(conflict.current)
                 return self._page(request, current, fresh, status=409, conflict=message)
@@ -197,7 +191,7 @@ class DealEditView(View):
 def reopen_deal(request: HttpRequest, pk: int) -> HttpResponse:
     """Put a won or lost deal back into an open stage: a move, recorded as one."""
     user = _user(request)
-    deal = _deal(request, pk)
+    deal = _visible_deal_or_404(request, pk)
     if deal.status == OpportunityStatus.OPEN:
         return _reopen_refused(request, deal, _("This deal is open already."), 422)
     form = ReopenForm(request.POST, deal=deal)

@@ -30,6 +30,7 @@ from django.views.generic import View
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from accounts.models import User
+from contacts.views.contact_detail import with_can_edit
 from pipeline import services
 from pipeline.board import decorate_card, with_card_fields
 from pipeline.buying_team_panel import BuyingTeamSection
@@ -78,19 +79,10 @@ def visible_deals(user: User) -> Any:
         .annotate(count=Count("pk"))
         .values("count")
     )
-    condition = Opportunity.objects.editability_q(user)
-    can_edit = (
-        Value(True)
-        if condition is None
-        else Case(When(condition, then=Value(True)), default=Value(False))
-    )
     return (
-        with_card_fields(Opportunity.objects.visible_to(user))
+        with_can_edit(with_card_fields(Opportunity.objects.visible_to(user)), user)
         .select_related("contact", "pipeline")
-        .annotate(
-            touchpoint_count=Coalesce(Subquery(touchpoints), 0),
-            can_edit=Coalesce(can_edit, Value(False), output_field=BooleanField()),
-        )
+        .annotate(touchpoint_count=Coalesce(Subquery(touchpoints), 0))
     )
 
 
@@ -240,13 +232,21 @@ def _panel_context(
     task_form: TaskForm | None = None,
     all_touchpoints: bool = False,
     all_history: bool = False,
+    custom_fields_form: DealCustomFieldsForm | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
     user = request.user
     assert isinstance(user, User)
+    panel = DealPanel(
+        user,
+        deal,
+        all_touchpoints=all_touchpoints,
+        all_history=all_history,
+        custom_fields_form=custom_fields_form,
+    )
     return {
         "deal": deal,
-        "panel": DealPanel(user, deal, all_touchpoints=all_touchpoints, all_history=all_history),
+        "panel": panel,
         "touchpoint_form": touchpoint_form or TouchpointForm(auto_id="touchpoint-%s"),
         "task_form": task_form or TaskForm(user=user, auto_id="task-%s"),
         **extra,
