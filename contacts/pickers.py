@@ -47,18 +47,20 @@ class Pick(Generic[Picked]):
         return self.record is None and not self.new_name
 
 
-def _clean_text(text: object) -> str:
+def clean_text(text: object) -> str:
+    """Typed text as a picker reads it: spaces collapsed, cut to the longest search."""
     return " ".join(str(text or "").split())[:SEARCH_MAX_LENGTH]
 
 
-def _pk(value: object) -> int | None:
+def parse_pk(value: object) -> int | None:
+    """A record id sent by a form, or None when it is not a plausible one."""
     text = str(value or "").strip()
     return int(text) if text.isdigit() and len(text) < 19 else None
 
 
 def search_companies(user: User, terms: str) -> list[Company]:
     """A few visible companies whose name or domain has every word of ``terms``."""
-    terms = _clean_text(terms)
+    terms = clean_text(terms)
     if not terms:
         return []
     return list(
@@ -70,7 +72,7 @@ def search_companies(user: User, terms: str) -> list[Company]:
 
 def search_contacts(user: User, terms: str, *, company_id: int | None = None) -> list[Contact]:
     """A few visible contacts matching every word of ``terms``, at ``company_id`` if given."""
-    terms = _clean_text(terms)
+    terms = clean_text(terms)
     if not terms:
         return []
     contacts = Contact.objects.visible_to(user).filter(
@@ -89,7 +91,7 @@ def _resolve(
     visible: QuerySet, named: QuerySet, *, pk: object, text: str, unseen: str, several: str
 ) -> Pick:
     """``named`` is ``visible`` narrowed to the records called ``text``."""
-    chosen = _pk(pk)
+    chosen = parse_pk(pk)
     if chosen is not None:
         record = visible.filter(pk=chosen).first()
         if record is not None and (not text or text.casefold() == str(record).casefold()):
@@ -106,7 +108,7 @@ def _resolve(
 
 def resolve_company(user: User, *, pk: object, name: object) -> Pick[Company]:
     """The company a picker names (see the module's docstring); ValidationError if unclear."""
-    text = _clean_text(name)
+    text = clean_text(name)
     visible = Company.objects.visible_to(user)
     named = visible.annotate(name_key=Lower("name")).filter(name_key=text.casefold())
     return _resolve(
@@ -124,7 +126,7 @@ def resolve_contact(
 ) -> Pick[Contact]:
     """The contact a picker names, at ``company`` when one is chosen (see the module's
     docstring); ValidationError if unclear."""
-    text = _clean_text(name)
+    text = clean_text(name)
     visible = Contact.objects.visible_to(user).select_related("company")
     full_name = Trim(Concat("first_name", Value(" "), "last_name"))
     named = visible.annotate(name_key=Lower(full_name)).filter(name_key=text.casefold())

@@ -34,7 +34,6 @@ from core.custom_fields.models import CustomFieldDefinition
 from core.htmx import HtmxHttpRequest
 
 PAGE_SIZE = 50
-CUSTOM_FILTER_PREFIX = FILTER_PREFIX
 
 
 class ListFilterForm(forms.Form):
@@ -136,11 +135,11 @@ class SearchableListView(LoginRequiredMixin, ListView):
         ``cf.<key>.<lookup>=<value>`` (``eq``, ``contains``, ``gte``, ``lte``, ``set``).
         A value the field cannot take filters nothing out, as other list filters do."""
         params = self.request.GET
-        if not any(name.startswith(CUSTOM_FILTER_PREFIX) for name in params):
+        if not any(name.startswith(FILTER_PREFIX) for name in params):
             return queryset
         vendor = connections[queryset.db].vendor
         for definition in self.active_custom_fields:
-            name = f"{CUSTOM_FILTER_PREFIX}{definition.key}"
+            name = f"{FILTER_PREFIX}{definition.key}"
             for param, value in params.items():
                 if param != name and not param.startswith(f"{name}."):
                     continue

@@ -18,7 +18,8 @@ from contacts.cadence import OPEN_STATUSES, CadenceStep
 from contacts.models import Lead, LeadSource, LeadStatus, RecordField, RecordKind
 from contacts.services.record_values import active_record_fields
 from core.csv_export import CsvColumn
-from core.lists import CUSTOM_FILTER_PREFIX, ListFilterForm, SearchableListView
+from core.custom_fields.list_controls import FILTER_PREFIX
+from core.lists import ListFilterForm, SearchableListView
 
 # Speed to lead for managers: leads created in this many days.
 SPEED_WINDOW_DAYS = 30
@@ -124,7 +125,7 @@ class LeadListView(SearchableListView):
             for name in ("q", "status", "owner", "source", "cadence", "unassigned", "duplicates")
         ) or any(
             # The form sends every custom filter, the empty ones too.
-            name.startswith(CUSTOM_FILTER_PREFIX) and value
+            name.startswith(FILTER_PREFIX) and value
             for name, value in self.request.GET.items()
         )
 

@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from accounts.models import User
-from contacts.pickers import SEARCH_MAX_LENGTH, search_companies, search_contacts
+from contacts.pickers import clean_text, parse_pk, search_companies, search_contacts
 from core.htmx import login_required_for_htmx
 
 TEMPLATE = "contacts/_record_search_results.html"
@@ -24,7 +24,7 @@ _PICKER_ID = re.compile(r"[A-Za-z][\w-]{0,60}")
 
 def _terms(request: HttpRequest) -> str:
     field = request.GET.get("field", "q")
-    return " ".join(request.GET.get(field, "").split())[:SEARCH_MAX_LENGTH]
+    return clean_text(request.GET.get(field, ""))
 
 
 def _picker(request: HttpRequest) -> str:
@@ -60,6 +60,5 @@ def contact_search(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
     terms = _terms(request)
-    company = request.GET.get("company", "")
-    company_id = int(company) if company.isdigit() and len(company) < 19 else None
+    company_id = parse_pk(request.GET.get("company"))
     return _options(request, "contact", search_contacts(user, terms, company_id=company_id), terms)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from crm.demo.catalogue import ProductRef
@@ -16,19 +16,12 @@ from crm.demo.companies import CompanyRef
 from crm.demo.custom_fields import DemoFields
 from crm.demo.pipelines import Layout
 from crm.demo.timeline import Timeline
-from pipeline.models import BuyingRole
+from pipeline.models import BuyingRole, LineItem
 
-CENT = Decimal("0.01")
 LINE_ITEM_SHARE = 0.7
 DISCOUNTS = (Decimal(0), Decimal(0), Decimal(0), Decimal(5), Decimal(10), Decimal(15))
 # A deal that reached past the middle of its pipeline has met its decision maker this often.
 DECISION_MAKER_SHARE = 0.85
-
-
-def line_total(quantity: Decimal, unit_price: Decimal, discount: Decimal) -> Decimal:
-    """As LineItem.total computes it: the deal's value is the sum of these."""
-    gross = quantity * unit_price
-    return (gross * (100 - discount) / 100).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -100,8 +93,12 @@ class ExtrasDrafter:
             (pk, quantity, price, discount, position)
             for position, (pk, quantity, price, discount) in enumerate(items, start=1)
         ]
+        # The deal's value is the sum of its lines' totals, as LineItem computes them.
         extras.value = sum(
-            (line_total(quantity, price, discount) for _pk, quantity, price, discount in items),
+            (
+                LineItem(quantity=quantity, unit_price=price, discount=discount).total
+                for _pk, quantity, price, discount in items
+            ),
             Decimal("0.00"),
         )
 

@@ -369,18 +369,16 @@ def column_indexes(header: list[str], mapping: Mapping[str, str]) -> dict[str, i
     return {field: positions[column] for field, column in mapping.items() if column}
 
 
-def clean_row(
-    kind: str, row: Row, columns: Mapping[str, int], fields: Sequence[Field] | None = None
-) -> CleanRow:
+def clean_row(row: Row, columns: Mapping[str, int], fields: Sequence[Field]) -> CleanRow:
     """The row's mapped, non-empty cells read into values, and what is wrong with the rest.
 
-    ``fields``: the kind's fields with its custom ones (``fields_of``, read once per file);
-    without them, only the kind's own. Required fields are checked by the writer: a row that
-    updates a record by its external id may leave them empty, a row that creates one may not.
+    ``fields``: the kind's fields with its custom ones (``fields_of``, read once per file).
+    Required fields are checked by the writer: a row that updates a record by its external
+    id may leave them empty, a row that creates one may not.
     """
     values: dict[str, Any] = {}
     problems: list[CellProblem] = []
-    for field in FIELDS[kind] if fields is None else fields:
+    for field in fields:
         index = columns.get(field.name)
         cell = row.cells[index].strip() if index is not None else ""
         if not cell:

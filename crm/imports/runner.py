@@ -137,7 +137,7 @@ def import_csv(
     done = created = updated = rejected = 0
     with transaction.atomic():
         for batch in batched(rows, batch_size or BATCH_SIZE):
-            plan = writer.plan([clean_row(kind, row, columns, fields) for row in batch])
+            plan = writer.plan([clean_row(row, columns, fields) for row in batch])
             batch_created, batch_updated = writer.write(plan)
             created += batch_created
             updated += batch_updated
@@ -163,16 +163,15 @@ def preview_rows(
     source: CsvSource,
     mapping: Mapping[str, str],
     limit: int,
-    fields: Sequence[Field] | None = None,
+    fields: Sequence[Field],
 ) -> list[PreviewRow]:
     """The first ``limit`` rows as the import would treat them; writes and locks nothing.
 
-    ``fields``: the kind's fields (``fields_of``), when the caller has read them already."""
+    ``fields``: the kind's fields (``fields_of``), which the caller shows as well."""
     header, rows = source.read()
-    fields = fields_of(kind) if fields is None else fields
     columns = check_mapping(kind, header, mapping, fields)
     writer = WRITERS[kind](by=by, mapped=columns, now=timezone.now(), lock=False)
-    cleaned: list[CleanRow] = [clean_row(kind, row, columns, fields) for row in islice(rows, limit)]
+    cleaned: list[CleanRow] = [clean_row(row, columns, fields) for row in islice(rows, limit)]
     rows.close()  # the rest of the file is not needed
     plan = writer.plan(cleaned)
     updates = {planned.line for planned in plan.accepted if not planned.is_new}

@@ -110,6 +110,8 @@ class Writer:
     plain_fields: ClassVar[tuple[str, ...]] = ()
     # Columns an update adds one to.
     incremented: ClassVar[tuple[str, ...]] = ()
+    # Whether the records have an owner: a new one without an owner cell is the importer's.
+    has_owner: ClassVar[bool] = True
 
     def __init__(
         self, *, by: User, mapped: Iterable[str], now: dt.datetime, lock: bool = True
@@ -219,7 +221,7 @@ class Writer:
             record.custom_fields = merged_values(record.custom_fields, custom)
         if "owner" in values:
             record.owner_id = self._resolve("owner", self.owners.owner_id, values["owner"])
-        elif is_new:
+        elif is_new and self.has_owner:
             record.owner_id = self.by.pk
         planned = Planned(row.line, record, is_new)
         self.apply(planned, values)
@@ -529,6 +531,7 @@ class ProductWriter(Writer):
     model = Product
     kind = ImportKind.PRODUCTS
     plain_fields = ("external_id", "name", "code", "description", "is_active")
+    has_owner = False
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -545,8 +548,6 @@ class ProductWriter(Writer):
 
     def _plan_row(self, row: CleanRow, record: Any) -> Planned:
         planned = super()._plan_row(row, record)
-        # Products have no owner: the base class's default owner is not theirs.
-        planned.record.__dict__.pop("owner_id", None)
         if "prices" in row.values:
             self._prices[id(planned.record)] = row.values["prices"]
         return planned
