@@ -1,4 +1,5 @@
-"""htmx-aware view plumbing: a login check that htmx requests can follow."""
+"""htmx-aware view plumbing: a login check that htmx requests can follow, and whether a
+request asks for a fragment or the whole page."""
 
 from __future__ import annotations
 
@@ -39,3 +40,9 @@ def login_required_for_htmx(view: Callable[..., HttpResponse]) -> Callable[..., 
         return redirect_to_login(request.get_full_path())
 
     return wrapped
+
+
+def is_fragment_request(request: HttpRequest) -> bool:
+    """Whether htmx asks for a fragment; on a history-cache miss it asks for the whole page."""
+    htmx = getattr(request, "htmx", None)
+    return htmx is not None and bool(htmx) and not htmx.history_restore_request

@@ -31,7 +31,7 @@ from core.custom_fields.list_controls import (
     filter_controls,
 )
 from core.custom_fields.models import CustomFieldDefinition
-from core.htmx import HtmxHttpRequest
+from core.htmx import HtmxHttpRequest, is_fragment_request
 
 PAGE_SIZE = 50
 
@@ -86,9 +86,7 @@ class SearchableListView(LoginRequiredMixin, ListView):
 
     @property
     def is_fragment(self) -> bool:
-        htmx = self.request.htmx
-        # On a history-cache miss htmx asks for the whole page again.
-        return bool(htmx) and not htmx.history_restore_request
+        return is_fragment_request(self.request)
 
     def get_sort(self) -> str:
         sort = self.filters.get("sort") or self.default_sort

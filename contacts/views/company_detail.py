@@ -18,8 +18,9 @@ from accounts.models import User
 from contacts.extensions import RecordPage
 from contacts.models import Company, Contact
 from contacts.services.companies import visible_domain_twins
-from contacts.views.contact_detail import render_page_or_fragment, with_can_edit
+from contacts.views.contact_detail import render_page_or_fragment
 from contacts.views.contact_timeline import Timeline, timeline_length
+from core.editing import with_can_edit
 
 TEMPLATE = "contacts/company_detail.html"
 # People listed on the page; the contact list filtered by the company shows them all.

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db.models import BooleanField, Case, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -24,26 +23,10 @@ from contacts.extensions import RecordPage
 from contacts.models import Contact
 from contacts.services.people import visible_email_twins
 from contacts.views.contact_timeline import Timeline, timeline_length
+from core.editing import with_can_edit
+from core.htmx import is_fragment_request
 
 TEMPLATE = "contacts/contact_detail.html"
-
-
-def with_can_edit(queryset: QuerySet, user: User) -> QuerySet:
-    """Annotate ``can_edit`` from the model's ``editable_by`` rule, in the same query."""
-    condition = queryset.model.objects.editability_q(user)
-    if condition is None:
-        return queryset.annotate(can_edit=Value(True, output_field=BooleanField()))
-    return queryset.annotate(
-        can_edit=Case(
-            When(condition, then=Value(True)), default=Value(False), output_field=BooleanField()
-        )
-    )
-
-
-def is_fragment_request(request: HttpRequest) -> bool:
-    htmx = getattr(request, "htmx", None)
-    # On a history-cache miss htmx asks for the whole page again.
-    return htmx is not None and bool(htmx) and not htmx.history_restore_request
 
 
 def render_page_or_fragment(

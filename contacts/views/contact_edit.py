@@ -34,7 +34,7 @@ from contacts.services.people import (
     update_contact,
     visible_email_twins,
 )
-from contacts.views.contact_detail import with_can_edit
+from core.editing import with_can_edit
 from core.lists import search_q
 
 TEMPLATE = "contacts/contact_form.html"

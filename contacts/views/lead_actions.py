@@ -27,7 +27,8 @@ from contacts.services import (
     merge_leads,
     update_lead,
 )
-from contacts.views.lead_detail import is_fragment_request, lead_queryset, render_lead
+from contacts.views.lead_detail import lead_queryset, render_lead
+from core.htmx import is_fragment_request
 
 UNPROCESSABLE = 422
 

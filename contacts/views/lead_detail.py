@@ -31,6 +31,7 @@ from contacts.extensions import RecordPage, TimelineEntry
 from contacts.forms.leads import AssignForm, CriteriaForm, DisqualifyForm
 from contacts.models import Lead, LeadPolicy, LeadStatus, QualificationCriterion
 from contacts.services.duplicates import find_duplicate_leads
+from core.htmx import is_fragment_request
 
 TEMPLATE = "contacts/lead_detail.html"
 # A timeline long enough for any real lead (this many of each kind); older entries are in
@@ -190,12 +191,6 @@ def render_lead(
     # The same URL answers with a page or a fragment: caches must keep them apart.
     patch_vary_headers(response, ["HX-Request"])
     return response
-
-
-def is_fragment_request(request: HttpRequest) -> bool:
-    htmx = getattr(request, "htmx", None)
-    # On a history-cache miss htmx asks for the whole page again.
-    return htmx is not None and bool(htmx) and not htmx.history_restore_request
 
 
 class LeadDetailView(LoginRequiredMixin, View):

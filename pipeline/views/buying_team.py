@@ -27,12 +27,13 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from accounts.models import User
+from core.htmx import is_fragment_request
 from pipeline.buying_team_panel import contact_choices
 from pipeline.models import Opportunity
 from pipeline.services import MoveConflict
 from pipeline.services import buying_team as services
 from pipeline.views.board import login_required_for_htmx
-from pipeline.views.deals import DealPanel, _is_fragment_request, _visible_deal_or_404
+from pipeline.views.deals import DealPanel, _visible_deal_or_404
 
 TEMPLATE = "pipeline/_deal_buying_team.html"
 
@@ -68,7 +69,7 @@ def _section(request: HttpRequest, pk: int, *, status: int = 200, **extra: Any) 
 
 
 def _changed(request: HttpRequest, pk: int, message: str) -> HttpResponse:
-    if not _is_fragment_request(request):
+    if not is_fragment_request(request):
         messages.success(request, message)
         return redirect("pipeline:deal_detail", pk=pk)
     response = _section(request, pk, team_message=message)
@@ -85,7 +86,7 @@ def _changed(request: HttpRequest, pk: int, message: str) -> HttpResponse:
 
 
 def _refused(request: HttpRequest, pk: int, message: str, status: int) -> HttpResponse:
-    if not _is_fragment_request(request):
+    if not is_fragment_request(request):
         messages.error(request, message)
         return redirect("pipeline:deal_detail", pk=pk)
     response = _section(request, pk, status=status, team_error=message)

@@ -20,13 +20,13 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 
 from accounts.models import User
 from core.forms import add_service_errors
+from core.htmx import is_fragment_request
 from pipeline.deal_custom_fields import DealCustomFieldsForm
 from pipeline.models import Opportunity
 from pipeline.services import MoveConflict
 from pipeline.services.custom_fields import active_deal_fields, set_deal_custom_values
 from pipeline.views.board import login_required_for_htmx
 from pipeline.views.deals import (
-    _is_fragment_request,
     _panel_context,
     _visible_deal_or_404,
 )
@@ -44,7 +44,7 @@ def _answer(
     **extra: object,
 ) -> HttpResponse:
     context = _panel_context(request, deal, custom_fields_form=form, **extra)
-    if not _is_fragment_request(request):
+    if not is_fragment_request(request):
         response = TemplateResponse(request, PAGE_TEMPLATE, context, status=status)
     else:
         response = TemplateResponse(request, SECTION_TEMPLATE, context, status=status)
@@ -81,7 +81,7 @@ def set_deal_custom_fields(request: HttpRequest, pk: int) -> HttpResponse:
         add_service_errors(form, error)
         return _answer(request, deal, form=form, status=422)
     message = _("Custom fields saved.")
-    if not _is_fragment_request(request):
+    if not is_fragment_request(request):
         messages.success(request, message)
         return redirect("pipeline:deal_detail", pk=pk)
     saved = _visible_deal_or_404(request, pk)

@@ -25,7 +25,7 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 
 from accounts.models import User
 from core.forms import add_service_errors
-from core.htmx import login_required_for_htmx
+from core.htmx import is_fragment_request, login_required_for_htmx
 from pipeline.forms.deals import INLINE_PARTS, DealForm, ReopenForm
 from pipeline.models import Opportunity, OpportunityStatus
 from pipeline.services import EntryCriteriaNotMet, MoveConflict, move_opportunity
@@ -33,7 +33,6 @@ from pipeline.services.deal_edits import update_deal_with_custom_values
 from pipeline.services.opportunities import update_opportunity
 from pipeline.views.deals import (
     TEMPLATE,
-    _is_fragment_request,
     _panel_context,
     _render,
     _visible_deal_or_404,
@@ -86,7 +85,7 @@ def edit_part(request: HttpRequest, pk: int, part: str) -> HttpResponse:
         raise Http404
     user = _user(request)
     deal = _visible_deal_or_404(request, pk)
-    if not _is_fragment_request(request):
+    if not is_fragment_request(request):
         # Without JavaScript the value's link leads to the edit page; so does this address.
         return redirect("pipeline:edit_deal", pk=pk)
     if not deal.can_edit:  # type: ignore[attr-defined]
@@ -217,7 +216,7 @@ def reopen_deal(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         return _reopen_refused(request, deal, " ".join(error.messages), 422)
     message = _("Reopened in %(stage)s.") % {"stage": form.cleaned_data["stage"].name}
-    if not _is_fragment_request(request):
+    if not is_fragment_request(request):
         messages.success(request, message)
         return redirect("pipeline:deal_detail", pk=pk)
     response = _details(request, pk, reopened_message=message)
@@ -229,7 +228,7 @@ def reopen_deal(request: HttpRequest, pk: int) -> HttpResponse:
 def _reopen_refused(
     request: HttpRequest, deal: Opportunity, message: str, status: int
 ) -> HttpResponse:
-    if not _is_fragment_request(request):
+    if not is_fragment_request(request):
         context = _panel_context(request, deal, reopen_problem=message)
         return TemplateResponse(request, TEMPLATE, context, status=status)
     return _details(request, deal.pk, status=status, reopen_problem=message)

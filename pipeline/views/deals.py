@@ -30,7 +30,8 @@ from django.views.generic import View
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from accounts.models import User
-from contacts.views.contact_detail import with_can_edit
+from core.editing import with_can_edit
+from core.htmx import is_fragment_request
 from pipeline import services
 from pipeline.board import decorate_card, with_card_fields
 from pipeline.buying_team_panel import BuyingTeamSection
@@ -263,12 +264,6 @@ def _render(
     return response
 
 
-def _is_fragment_request(request: HttpRequest) -> bool:
-    htmx = getattr(request, "htmx", None)
-    # On a history-cache miss htmx asks for the whole page again.
-    return htmx is not None and bool(htmx) and not htmx.history_restore_request
-
-
 # An expired session sends htmx requests to the login page as a whole page, not into the panel.
 @method_decorator(login_required_for_htmx, name="dispatch")
 class DealDetailView(View):
@@ -284,7 +279,7 @@ class DealDetailView(View):
             all_touchpoints=request.GET.get("touchpoints") == "all",
             all_history=request.GET.get("history") == "all",
         )
-        if not _is_fragment_request(request):
+        if not is_fragment_request(request):
             return _render(request, None, context)
         target = request.htmx.target  # type: ignore[attr-defined]
         if target == f"deal-{deal.pk}-touchpoints":
@@ -314,7 +309,7 @@ def _invalid(
     """The form again with its errors: a fragment for htmx, else the whole page (422)."""
     deal = _visible_deal_or_404(request, pk)
     context = _panel_context(request, deal, **{form_key: form})
-    if not _is_fragment_request(request):
+    if not is_fragment_request(request):
         return _render(request, None, context, status=422)
     response = _render(request, fragment, context, status=422)
     retarget(response, f"#deal-{pk}-{fragment}")
@@ -338,7 +333,7 @@ def log_touchpoint(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_service_error(error)
         else:
             message = str(LOGGED_MESSAGES[touchpoint.kind])
-            if not _is_fragment_request(request):
+            if not is_fragment_request(request):
                 messages.success(request, message)
                 return redirect("pipeline:deal_detail", pk=pk)
             deal = _visible_deal_or_404(request, pk)
@@ -365,7 +360,7 @@ def add_task(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_service_error(error)
         else:
             message = _("Task “%(title)s” added.") % {"title": task.title}
-            if not _is_fragment_request(request):
+            if not is_fragment_request(request):
                 messages.success(request, message)
                 return redirect("pipeline:deal_detail", pk=pk)
             deal = _visible_deal_or_404(request, pk)
@@ -383,7 +378,7 @@ def _task_changed(request: HttpRequest, task: Task, message: str) -> HttpRespons
         if task.opportunity_id is not None
         else None
     )
-    if not _is_fragment_request(request):
+    if not is_fragment_request(request):
         messages.success(request, message)
         if deal is not None:
             return redirect("pipeline:deal_detail", pk=deal.pk)

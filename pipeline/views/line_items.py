@@ -24,6 +24,7 @@ from django_htmx.http import reswap, retarget
 
 from accounts.models import User
 from core.forms import add_service_errors
+from core.htmx import is_fragment_request
 from pipeline.forms.products import DealVersionForm, LineItemChangeForm, LineItemForm
 from pipeline.models import LineItem, Opportunity
 from pipeline.services import MoveConflict
@@ -31,7 +32,6 @@ from pipeline.services.line_items import add_line_item, change_line_item, remove
 from pipeline.views.board import login_required_for_htmx
 from pipeline.views.deals import (
     _deal_changed,
-    _is_fragment_request,
     _panel_context,
     _render,
     _visible_deal_or_404,
@@ -53,7 +53,7 @@ def _section(request: HttpRequest, pk: int, *, status: int = 200, **extra: Any) 
     version (the summary among them), as the deal now stands."""
     deal = _visible_deal_or_404(request, pk)
     context = _panel_context(request, deal, **extra)
-    if not _is_fragment_request(request):
+    if not is_fragment_request(request):
         return _render(request, None, context, status=status)
     html = render_to_string(SECTION_TEMPLATE, context, request=request)
     html += render_to_string(
@@ -67,7 +67,7 @@ def _section(request: HttpRequest, pk: int, *, status: int = 200, **extra: Any) 
 
 
 def _done(request: HttpRequest, pk: int, message: str) -> HttpResponse:
-    if not _is_fragment_request(request):
+    if not is_fragment_request(request):
         messages.success(request, message)
         return redirect("pipeline:deal_detail", pk=pk)
     return _section(request, pk, line_items_message=message)

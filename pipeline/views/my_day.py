@@ -33,7 +33,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from contacts.models import Lead, LeadStatus
-from core.htmx import login_required_for_htmx
+from core.htmx import is_fragment_request, login_required_for_htmx
 from pipeline import services
 from pipeline.models import Opportunity, Task
 
@@ -113,9 +113,7 @@ def _render(request: HttpRequest, **extra: Any) -> TemplateResponse:
     assert isinstance(user, User)
     now = timezone.now()
     context = {"day": my_day_for(user, now), "now": now, **extra}
-    htmx = getattr(request, "htmx", None)
-    fragment = bool(htmx) and not htmx.history_restore_request  # type: ignore[union-attr]
-    template = f"{TEMPLATE}#my-day" if fragment else TEMPLATE
+    template = f"{TEMPLATE}#my-day" if is_fragment_request(request) else TEMPLATE
     response = TemplateResponse(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
