@@ -36,7 +36,7 @@
     scroll: null,
   };
   // The move dialog: what it should end up as ("open", "closed"), and whether it is fading.
-  var dialogState = { wanted: null, changing: false };
+  var dialogState = { wanted: null, changing: false, typedIn: null };
   var HANDLED_STATUSES = [400, 403, 404, 409, 422];
 
   function boardElement() {
@@ -462,6 +462,20 @@
     }
   });
 
+  // A deal created in the dialog (pipeline/new_deal.html): its card, its column's header and
+  // the message came out of band. The dialog closes once it is still, like a move's, and the
+  // new card then takes the focus: a hide() while the dialog is still fading in would be
+  // ignored and leave it open.
+  document.addEventListener("dealCreated", function (event) {
+    var detail = event.detail || {};
+    var card = cardById(detail.id);
+    if (card) {
+      card.scrollIntoView({ block: "nearest", inline: "nearest" });
+    }
+    state.focusCardId = String(detail.id);
+    closeDialog();
+  });
+
   document.addEventListener("moveFailed", function (event) {
     answered(event);
     putBack(String((event.detail || {}).id));
@@ -654,7 +668,7 @@
       showPanel();
     } else if (target.id === "board-dialog-content") {
       // htmx reports a swap even when the answer said to swap nothing ("none", as a deal
-      // created from the dialog does while new-deal.js closes it): that opens nothing.
+      // created from the dialog does, its dealCreated closing it): that opens nothing.
       if (!swappedNothing(event.detail.xhr)) {
         openDialog();
       }
@@ -731,8 +745,19 @@
     document.addEventListener(name, function (event) {
       if (event.target.id === "board-dialog") {
         dialogState.changing = true;
+        dialogState.typedIn = null;
       }
     });
+  });
+
+  // A field someone starts typing in while the dialog still fades in keeps the focus once
+  // it has: Bootstrap then focuses the dialog itself, and the first field would take over
+  // and catch the rest of what was being typed elsewhere.
+  document.addEventListener("focusin", function (event) {
+    var dialog = document.getElementById("board-dialog");
+    if (dialogState.changing && dialog && event.target !== dialog && dialog.contains(event.target)) {
+      dialogState.typedIn = event.target;
+    }
   });
 
   document.addEventListener("shown.bs.modal", function (event) {
@@ -740,9 +765,12 @@
       return;
     }
     dialogState.changing = false;
-    var field = event.target.querySelector(
-      ".is-invalid, .modal-body input:not([type=hidden]), .modal-body select, .modal-body textarea"
-    );
+    var field =
+      dialogState.typedIn ||
+      event.target.querySelector(
+        ".is-invalid, .modal-body input:not([type=hidden]), .modal-body select, .modal-body textarea"
+      );
+    dialogState.typedIn = null;
     if (field) {
       field.focus();
     }

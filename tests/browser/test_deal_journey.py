@@ -106,6 +106,8 @@ def test_a_rep_creates_and_works_a_deal_her_team_sees_and_a_stale_edit_names_her
     dialog = page.locator("#board-dialog")
     expect(dialog.get_by_label("Title")).to_be_visible()
     expect(dialog.get_by_label("Pipeline and stage")).to_have_value(str(qualification.pk))
+    # Shown once its first field has the focus (board.js gives it when the fade-in ends).
+    expect(dialog.get_by_label("Title")).to_be_focused()
     dialog.get_by_label("Title").fill("Acme rollout")
     dialog.get_by_label("Company", exact=True).fill("Acme Corp")
     dialog.get_by_label("Value").fill("5000")
@@ -236,7 +238,7 @@ def test_a_deal_created_with_products_from_the_dialog_is_worth_their_sum(
     # When Alice creates a deal with two licences and a support plan at 10 % off
     column_header.get_by_role("link", name="New deal in Qualification").click()
     dialog = page.locator("#board-dialog")
-    expect(dialog.get_by_label("Title")).to_be_visible()
+    expect(dialog.get_by_label("Title")).to_be_focused()
     dialog.get_by_label("Title").fill("Acme licences")
     dialog.get_by_label("Company", exact=True).fill("Acme Corp")
     rows = dialog.locator("[data-new-deal-product]")
