@@ -95,6 +95,9 @@ class User(AbstractUser):
     last_lead_assigned_at = models.DateTimeField(
         _("last lead assigned at"), null=True, blank=True, editable=False
     )
+    # The user's id in the CRM a team moved from, so that imported records naming their
+    # owner by that id (Salesforce's OwnerId, HubSpot's owner id) find them.
+    external_id = models.CharField(_("external id"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("user")
@@ -102,6 +105,11 @@ class User(AbstractUser):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(role__in=Role.values), name="user_role_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~models.Q(external_id=""),
+                name="user_external_id_unique",
             ),
         ]
 

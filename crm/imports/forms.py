@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from crm.imports.kinds import alternatives_message, fields_of, unmapped_alternatives
+from crm.imports.kinds import FIELDS, alternatives_message, fields_of, unmapped_alternatives
 from crm.imports.models import ImportJob, ImportKind
 from crm.imports.parsing import DEFAULT_ENCODING, DELIMITERS, ENCODINGS
 
@@ -15,7 +15,11 @@ SELECT = forms.Select(attrs={"class": "form-select"})
 
 
 class UploadForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Import"), choices=ImportKind.choices, widget=SELECT)
+    kind = forms.ChoiceField(
+        label=_("Import"),
+        choices=[(kind, label) for kind, label in ImportKind.choices if kind in FIELDS],
+        widget=SELECT,
+    )
     file = forms.FileField(
         label=_("CSV file"),
         widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".csv,text/csv"}),

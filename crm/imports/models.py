@@ -18,6 +18,14 @@ class ImportKind(models.TextChoices):
     LEADS = "leads", _("Leads")
     DEALS = "deals", _("Deals")
     PRODUCTS = "products", _("Products")
+    USERS = "users", _("Users and teams")
+    TASKS = "tasks", _("Tasks")
+    TOUCHPOINTS = "touchpoints", _("Activities (calls, meetings, emails, notes)")
+
+
+class FileFormat(models.TextChoices):
+    CSV = "csv", _("CSV")
+    XLSX = "xlsx", _("Excel workbook (XLSX)")
 
 
 class ImportStatus(models.TextChoices):
@@ -51,12 +59,20 @@ class ImportJob(models.Model):
         _("status"), max_length=20, choices=ImportStatus, default=ImportStatus.UPLOADED
     )
     file_name = models.CharField(_("file name"), max_length=255)
+    file_format = models.CharField(
+        _("file format"), max_length=4, choices=FileFormat, default=FileFormat.CSV
+    )
     file_size = models.PositiveBigIntegerField(_("file size (bytes)"), default=0)
     encoding = models.CharField(_("encoding"), max_length=20)
     delimiter = models.CharField(_("delimiter"), max_length=1)
     header = models.JSONField(_("columns"), default=list)
     # Field name -> column name in ``header``.
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    # The vendor export the header was recognised as (a presets file's name), if any.
+    preset = models.CharField(_("recognised export"), max_length=60, blank=True)
+    # Everything else the user decided before the import runs (ImportOptions as JSON):
+    # date orders, stage and value mappings, what to do with unknown owners.
+    options = models.JSONField(_("options"), default=dict, blank=True)
     rows_total = models.PositiveIntegerField(_("rows"), default=0)
     rows_done = models.PositiveIntegerField(_("rows read"), default=0)
     created_count = models.PositiveIntegerField(_("created"), default=0)
@@ -149,6 +165,27 @@ class ImportRejection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line}: {self.message}"
+
+
+class RejectedRow(models.Model):
+    """The cells of a rejected row as the file had them, to download, fix and import again."""
+
+    job = models.ForeignKey(
+        ImportJob, verbose_name=_("import"), on_delete=models.CASCADE, related_name="rejected_rows"
+    )
+    line = models.PositiveIntegerField(_("line"))
+    cells = models.JSONField(_("cells"), default=list)
+
+    class Meta:
+        ordering = ["line"]
+        verbose_name = _("rejected row's cells")
+        verbose_name_plural = _("rejected rows' cells")
+        constraints = [
+            models.UniqueConstraint(fields=["job", "line"], name="import_rejected_row_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}/{self.line}"
 
 
 class ColumnMapping(models.Model):

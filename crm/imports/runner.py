@@ -39,6 +39,7 @@ from crm.imports.kinds import (
     unmapped_alternatives,
 )
 from crm.imports.models import ImportJob, ImportRejection, ImportStatus
+from crm.imports.options import ImportOptions
 from crm.imports.parsing import CsvSource, ImportFileError
 from crm.imports.storage import open_file
 from crm.imports.writers import WRITERS, Rejection
@@ -122,6 +123,7 @@ def import_csv(
     before_commit: Callable[[ImportOutcome], None] | None = None,
     dry_run: bool = False,
     batch_size: int | None = None,
+    options: ImportOptions | None = None,
 ) -> ImportOutcome:
     """Import the rows of ``source`` as ``kind`` records, with ``by``'s permissions.
 
@@ -133,7 +135,7 @@ def import_csv(
     header, rows = source.read()
     fields = fields_of(kind)
     columns = check_mapping(kind, header, mapping, fields)
-    writer = WRITERS[kind](by=by, mapped=columns, now=timezone.now())
+    writer = WRITERS[kind](by=by, mapped=columns, now=timezone.now(), options=options)
     done = created = updated = rejected = 0
     with transaction.atomic():
         for batch in batched(rows, batch_size or BATCH_SIZE):
@@ -164,13 +166,14 @@ def preview_rows(
     mapping: Mapping[str, str],
     limit: int,
     fields: Sequence[Field],
+    options: ImportOptions | None = None,
 ) -> list[PreviewRow]:
     """The first ``limit`` rows as the import would treat them; writes and locks nothing.
 
     ``fields``: the kind's fields (``fields_of``), which the caller shows as well."""
     header, rows = source.read()
     columns = check_mapping(kind, header, mapping, fields)
-    writer = WRITERS[kind](by=by, mapped=columns, now=timezone.now(), lock=False)
+    writer = WRITERS[kind](by=by, mapped=columns, now=timezone.now(), lock=False, options=options)
     cleaned: list[CleanRow] = [clean_row(row, columns, fields) for row in islice(rows, limit)]
     rows.close()  # the rest of the file is not needed
     plan = writer.plan(cleaned)
@@ -277,6 +280,7 @@ def run_import(*, job_id: int) -> ImportJob:
             kind=job.kind,
             source=source_of(job),
             mapping=job.mapping,
+            options=ImportOptions.from_json(job.options),
             on_rejections=save_rejections,
             on_progress=progress,
             before_commit=finish,

@@ -24,6 +24,7 @@ from crm.imports import services
 from crm.imports.forms import MappingForm, UploadForm
 from crm.imports.kinds import fields_of
 from crm.imports.models import ImportJob, ImportKind, ImportStatus
+from crm.imports.options import ImportOptions
 from crm.imports.parsing import ImportFileError
 from crm.imports.runner import preview_rows, source_of
 
@@ -114,6 +115,7 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
             mapping=job.mapping,
             limit=PREVIEW_ROWS,
             fields=known,
+            options=ImportOptions.from_json(job.options),
         )
     except ImportFileError as problem:
         error = str(problem)

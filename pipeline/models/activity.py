@@ -31,8 +31,13 @@ class TouchpointOutcome(models.TextChoices):
 
 
 # A touchpoint and a task are about exactly the things these fields name; at least one.
-SUBJECT_FIELDS = ("lead", "contact", "opportunity")
-_has_subject = Q(lead__isnull=False) | Q(contact__isnull=False) | Q(opportunity__isnull=False)
+SUBJECT_FIELDS = ("lead", "contact", "opportunity", "company")
+_has_subject = (
+    Q(lead__isnull=False)
+    | Q(contact__isnull=False)
+    | Q(opportunity__isnull=False)
+    | Q(company__isnull=False)
+)
 
 
 class Touchpoint(models.Model):
@@ -81,6 +86,16 @@ class Touchpoint(models.Model):
         # Covered by a composite index that starts with this column.
         db_index=False,
     )
+    company = models.ForeignKey(
+        "contacts.Company",
+        verbose_name=_("company"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="touchpoints",
+        # Covered by a composite index that starts with this column.
+        db_index=False,
+    )
 
     objects = TouchpointQuerySet.as_manager()
 
@@ -98,6 +113,7 @@ class Touchpoint(models.Model):
             models.Index(fields=["opportunity", "-at"], name="touchpoint_deal_idx"),
             models.Index(fields=["lead", "-at"], name="touchpoint_lead_idx"),
             models.Index(fields=["contact", "-at"], name="touchpoint_contact_idx"),
+            models.Index(fields=["company", "-at"], name="touchpoint_company_idx"),
             models.Index(fields=["by", "-at"], name="touchpoint_by_idx"),
         ]
 
@@ -155,6 +171,16 @@ class Task(models.Model):
         blank=True,
         related_name="tasks",
     )
+    company = models.ForeignKey(
+        "contacts.Company",
+        verbose_name=_("company"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="tasks",
+        # Covered by a composite index that starts with this column.
+        db_index=False,
+    )
 
     objects = TaskQuerySet.as_manager()
 
@@ -187,6 +213,7 @@ class Task(models.Model):
             ),
             models.Index(fields=["lead", "due_at"], name="task_lead_idx"),
             models.Index(fields=["contact", "due_at"], name="task_contact_idx"),
+            models.Index(fields=["company", "due_at"], name="task_company_idx"),
         ]
 
     def __str__(self) -> str:

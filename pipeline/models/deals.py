@@ -101,6 +101,9 @@ class Opportunity(models.Model):
     )
     position = models.BigIntegerField(_("position in column"), default=0)
     stage_entered_at = models.DateTimeField(_("entered stage at"), default=timezone.now)
+    # When the buyer first engaged, where it differs from when the deal was recorded (a
+    # deal entered after the first meeting, or imported): the sales cycle starts here.
+    first_engaged_at = models.DateTimeField(_("first engaged at"), null=True, blank=True)
     last_touch_at = models.DateTimeField(_("last touch"), null=True, blank=True)
     stale_since = models.DateField(_("stale since"), null=True, blank=True)
     checklist_done = models.JSONField(_("checklist items done"), default=list, blank=True)

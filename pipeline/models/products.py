@@ -27,6 +27,8 @@ class Product(models.Model):
     # Retired products stay on the deals that have them, and in the reports by product.
     is_active = models.BooleanField(_("active"), default=True)
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
+    # Other names the product goes by in imported files ("ProX" for "Pro X").
+    aliases = models.JSONField(_("aliases"), default=list, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

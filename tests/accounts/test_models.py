@@ -119,3 +119,19 @@ def test_a_whole_country_and_its_regions_are_separate_territories(north, south):
 def test_territory_country_must_be_an_iso_code(north, country):
     with refused_by("territory_country_iso"):
         Territory.objects.create(team=north, country=country)
+
+
+@pytest.mark.django_db
+def test_user_external_id_is_unique():
+    UserFactory(external_id="005Dn000001AbcD")
+
+    with refused_by("user_external_id_unique"):
+        UserFactory(external_id="005Dn000001AbcD")
+
+
+@pytest.mark.django_db
+def test_many_users_without_external_id_are_accepted():
+    UserFactory(external_id="")
+    UserFactory(external_id="")
+
+    assert User.objects.filter(external_id="").count() == 2

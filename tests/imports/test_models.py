@@ -2,7 +2,14 @@
 
 import pytest
 
-from crm.imports.models import ColumnMapping, ImportChunk, ImportJob, ImportKind, ImportStatus
+from crm.imports.models import (
+    ColumnMapping,
+    ImportChunk,
+    ImportJob,
+    ImportKind,
+    ImportStatus,
+    RejectedRow,
+)
 from tests.constraints import constraints_without_refusal_test, refused_by
 from tests.imports.factories import ColumnMappingFactory, ImportChunkFactory, ImportJobFactory
 
@@ -42,6 +49,27 @@ def test_every_import_status_is_accepted(alice, status):
     job = ImportJobFactory(created_by=alice, status=status)
 
     assert ImportJob.objects.get(pk=job.pk).status == status
+
+
+# RejectedRow
+
+
+@pytest.mark.django_db
+def test_one_line_of_one_import_keeps_its_cells_once(alice):
+    job = ImportJobFactory(created_by=alice)
+    RejectedRow.objects.create(job=job, line=7, cells=["Acme", "3/18/2017"])
+
+    with refused_by("import_rejected_row_unique"):
+        RejectedRow.objects.create(job=job, line=7, cells=["Acme", "18/3/2017"])
+
+
+@pytest.mark.django_db
+def test_the_same_line_of_two_imports_is_accepted(alice):
+    first, second = ImportJobFactory(created_by=alice), ImportJobFactory(created_by=alice)
+    RejectedRow.objects.create(job=first, line=7, cells=["Acme"])
+    RejectedRow.objects.create(job=second, line=7, cells=["Acme"])
+
+    assert RejectedRow.objects.filter(line=7).count() == 2
 
 
 # ImportChunk

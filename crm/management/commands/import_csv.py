@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
-from crm.imports.kinds import fields_of
+from crm.imports.kinds import FIELDS, fields_of
 from crm.imports.models import ImportKind
 from crm.imports.parsing import DEFAULT_ENCODING, ENCODINGS, CsvSource, ImportFileError
 from crm.imports.runner import import_csv
@@ -34,7 +34,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("kind", choices=ImportKind.values)
+        parser.add_argument("kind", choices=[kind for kind in ImportKind.values if kind in FIELDS])
         parser.add_argument("file", type=Path)
         parser.add_argument(
             "--map",

@@ -1,0 +1,31 @@
+"""Turning cleaned rows into records, one module per kind; ``base`` has the shared rules."""
+
+from __future__ import annotations
+
+from crm.imports.models import ImportKind
+from crm.imports.writers.base import BatchPlan, Planned, Rejection, RowProblem, Writer
+from crm.imports.writers.deals import DealWriter
+from crm.imports.writers.products import ProductWriter
+from crm.imports.writers.records import CompanyWriter, ContactWriter, LeadWriter
+
+WRITERS: dict[str, type[Writer]] = {
+    ImportKind.COMPANIES: CompanyWriter,
+    ImportKind.CONTACTS: ContactWriter,
+    ImportKind.LEADS: LeadWriter,
+    ImportKind.DEALS: DealWriter,
+    ImportKind.PRODUCTS: ProductWriter,
+}
+
+__all__ = [
+    "WRITERS",
+    "BatchPlan",
+    "CompanyWriter",
+    "ContactWriter",
+    "DealWriter",
+    "LeadWriter",
+    "Planned",
+    "ProductWriter",
+    "Rejection",
+    "RowProblem",
+    "Writer",
+]

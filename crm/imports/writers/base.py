@@ -1,0 +1,255 @@
+"""Turning a batch of cleaned rows into records: plan (look up, check) and write (bulk).
+
+``plan`` decides for each row of a batch whether it creates a record, updates the one with
+its external id, or is rejected with a reason; it reads, and writes nothing, so the preview
+page uses it too. ``write`` then stores the accepted rows with a few bulk statements, and
+``finish``, once the last batch is written, does what needs the whole file (deals that enter
+a stage go to the end of its column, in the file's order).
+
+Rules every kind shares:
+
+- A row with an external id updates the record holding that id, but only if the importer
+  may edit it; a record they may not edit (another team's, or one they cannot even see)
+  rejects the row instead. Updated records are locked until the import commits, so a
+  board move in the meantime waits rather than being overwritten.
+- An external id appears once per file; a second row with it is rejected, so the file
+  says one thing about each record.
+- Owners must be users the importer may assign work to (``assignable_users``); empty
+  means the importer for a new record and no change for an existing one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from core.custom_fields.values import merged_values
+from crm.imports.bulk import update_records
+from crm.imports.kinds import CUSTOM_FIELD_PREFIX, CleanRow, custom_values, missing_required
+from crm.imports.lookups import OwnerLookup
+from crm.imports.options import ImportOptions
+from crm.imports.parsing import CellError
+
+
+@dataclass(frozen=True)
+class Rejection:
+    line: int
+    field: str
+    message: str
+
+
+class RowProblem(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(message)
+
+
+@dataclass
+class Planned:
+    line: int
+    record: Any
+    is_new: bool
+    # Deals only: the stage the deal leaves (None for a new deal), when the row moves it.
+    moved_from: int | None = None
+    is_moved: bool = False
+
+
+@dataclass
+class BatchPlan:
+    accepted: list[Planned] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+
+    @property
+    def rejected_lines(self) -> set[int]:
+        return {rejection.line for rejection in self.rejections}
+
+    def reject(self, line: int, field_name: str, message: str) -> None:
+        self.rejections.append(Rejection(line, field_name, message))
+
+
+class Writer:
+    """One kind's plan and write; subclasses name the model and their own fields."""
+
+    # Any: the models' querysets add visible_to and editable_by, which Model does not know.
+    model: ClassVar[type[Any]]
+    kind: ClassVar[str]
+    # Import fields copied as they are onto the model field of the same name.
+    plain_fields: ClassVar[tuple[str, ...]] = ()
+    # Columns an update adds one to.
+    incremented: ClassVar[tuple[str, ...]] = ()
+    # Whether the records have an owner: a new one without an owner cell is the importer's.
+    has_owner: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        *,
+        by: User,
+        mapped: Iterable[str],
+        now: dt.datetime,
+        lock: bool = True,
+        options: ImportOptions | None = None,
+    ) -> None:
+        """``lock``: lock the records rows update (needs a transaction); off for a preview."""
+        self.by = by
+        self.mapped = frozenset(mapped)
+        self.now = now
+        self.lock = lock
+        self.options = options or ImportOptions()
+        self.owners = OwnerLookup(by)
+        self._external_id_lines: dict[str, int] = {}
+
+    # Planning
+
+    def plan(self, rows: list[CleanRow]) -> BatchPlan:
+        plan = BatchPlan()
+        candidates: list[CleanRow] = []
+        for row in rows:
+            if row.problems:
+                for problem in row.problems:
+                    plan.reject(row.line, problem.field, problem.message)
+            else:
+                candidates.append(row)
+        existing = self._existing(candidates, plan)
+        self.owners.load(row.values["owner"] for row in candidates if "owner" in row.values)
+        self.load(candidates)
+        for row in candidates:
+            external_id = row.values.get("external_id", "")
+            record = existing.get(external_id) if external_id else None
+            try:
+                planned = self._plan_row(row, record)
+            except RowProblem as problem:
+                plan.reject(row.line, problem.field, problem.message)
+                continue
+            if external_id:
+                self._external_id_lines[external_id] = row.line
+            plan.accepted.append(planned)
+        self.check_batch(plan)
+        return plan
+
+    def _existing(self, rows: list[CleanRow], plan: BatchPlan) -> dict[str, Any]:
+        """Records the rows' external ids name, locked; rejects rows naming one not theirs."""
+        wanted: dict[str, CleanRow] = {}
+        for row in list(rows):
+            external_id = row.values.get("external_id")
+            if not external_id:
+                continue
+            first_line = self._external_id_lines.get(external_id) or (
+                wanted[external_id].line if external_id in wanted else None
+            )
+            if first_line is not None:
+                plan.reject(
+                    row.line,
+                    "external_id",
+                    _("The external id “%(id)s” is also on line %(line)s; give each record once.")
+                    % {"id": external_id, "line": first_line},
+                )
+                rows.remove(row)
+                continue
+            wanted[external_id] = row
+        if not wanted:
+            return {}
+        # The explicit external_id <> '' lets PostgreSQL use the partial unique index: with
+        # more than 100 values in IN (…) it cannot prove the index's condition by itself.
+        records = (
+            self.model.objects.editable_by(self.by)
+            .filter(external_id__in=wanted)
+            .exclude(external_id="")
+        )
+        if self.lock:
+            # In primary-key order, so two imports touching the same records cannot deadlock.
+            records = records.order_by("pk").select_for_update(of=("self",))
+        editable = {record.external_id: record for record in records}
+        others = set(wanted) - set(editable)
+        if others:
+            taken = set(
+                self.model.objects.filter(external_id__in=others)
+                .exclude(external_id="")
+                .values_list("external_id", flat=True)
+            )
+            for external_id in sorted(taken, key=lambda value: wanted[value].line):
+                row = wanted[external_id]
+                plan.reject(
+                    row.line,
+                    "external_id",
+                    _("The external id “%(id)s” belongs to a record you may not change.")
+                    % {"id": external_id},
+                )
+                rows.remove(row)
+        return editable
+
+    def _plan_row(self, row: CleanRow, record: Any) -> Planned:
+        values = row.values
+        is_new = record is None
+        if is_new:
+            problems = missing_required(self.kind, values)
+            if problems:
+                raise RowProblem(problems[0].field, problems[0].message)
+            record = self.new_record()
+        for name in self.plain_fields:
+            if name in values:
+                setattr(record, name, values[name])
+        custom = custom_values(values)
+        if custom:
+            # Cells were read by each field's kind (kinds.custom_field); an empty cell, as
+            # for every field, leaves the record's value as it is.
+            record.custom_fields = merged_values(record.custom_fields, custom)
+        if "owner" in values:
+            record.owner_id = self._resolve("owner", self.owners.owner_id, values["owner"])
+        elif is_new and self.has_owner:
+            record.owner_id = self.by.pk
+        planned = Planned(row.line, record, is_new)
+        self.apply(planned, values)
+        return planned
+
+    @staticmethod
+    def _resolve(field_name: str, lookup: Any, value: str) -> Any:
+        try:
+            return lookup(value)
+        except CellError as error:
+            raise RowProblem(field_name, str(error)) from None
+
+    def new_record(self) -> Any:
+        return self.model(created_at=self.now)
+
+    def load(self, rows: list[CleanRow]) -> None:
+        """Hook: look up what this batch's rows refer to."""
+
+    def apply(self, planned: Planned, values: dict[str, Any]) -> None:
+        """Hook: set the kind's own fields; raise RowProblem to reject the row."""
+
+    def check_batch(self, plan: BatchPlan) -> None:
+        """Hook: checks across the batch's accepted rows."""
+
+    # Writing
+
+    def update_fields(self) -> list[str]:
+        names = [name for name in self.plain_fields if name in self.mapped]
+        if "owner" in self.mapped:
+            names.append("owner")
+        if any(name.startswith(CUSTOM_FIELD_PREFIX) for name in self.mapped):
+            names.append("custom_fields")
+        return [*names, "updated_at"]
+
+    def write(self, plan: BatchPlan) -> tuple[int, int]:
+        """Store the plan's accepted rows; (created, updated)."""
+        new = [planned.record for planned in plan.accepted if planned.is_new]
+        changed = [planned.record for planned in plan.accepted if not planned.is_new]
+        if new:
+            self.model.objects.bulk_create(new)
+        for record in changed:
+            record.updated_at = self.now
+        update_records(self.model, changed, self.update_fields(), increment=self.incremented)
+        self.after_write(plan)
+        return len(new), len(changed)
+
+    def after_write(self, plan: BatchPlan) -> None:
+        """Hook: rows that follow from the written ones."""
+
+    def finish(self) -> None:
+        """Hook: work once every batch is written, before the import commits."""

@@ -1,0 +1,171 @@
+"""Deals: their company or contact, pipeline and stage, and their place on the board."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from crm.imports.bulk import update_records
+from crm.imports.kinds import CleanRow
+from crm.imports.lookups import CompanyLookup, ContactLookup, StageLookup
+from crm.imports.models import ImportKind
+from crm.imports.parsing import CellError
+from crm.imports.writers.base import BatchPlan, Planned, RowProblem, Writer
+from pipeline.models import (
+    POSITION_GAP,
+    Opportunity,
+    OpportunityStatus,
+    Stage,
+    StageChange,
+)
+from pipeline.positions import lock_columns
+from pipeline.stage_entry import stage_entry_fields
+
+# Where a deal the import puts into a stage waits until ``DealWriter.finish`` places it: far
+# below any real position (each new deal goes POSITION_GAP above a column's first card; it
+# takes 2**46 of them to get down here), so it is never taken for the end of its column.
+UNPLACED = -(2**62)
+PLACING_BATCH_SIZE = 1000
+
+
+class DealWriter(Writer):
+    model = Opportunity
+    kind = ImportKind.DEALS
+    plain_fields = ("external_id", "title", "value", "currency", "expected_close_date")
+    # An import is a write like any other: a board move naming the old version loses.
+    incremented = ("version",)
+    stage_fields = (
+        "pipeline",
+        "stage",
+        "stage_entered_at",
+        "stale_since",
+        "status",
+        "closed_at",
+        "lost_reason",
+        "forecast_category",
+        "position",
+    )
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.companies = CompanyLookup(self.by)
+        self.contacts = ContactLookup(self.by)
+        self.stages = StageLookup()
+        # The deals written into a column, by stage, in the file's order: ``finish`` gives
+        # them their places at the end of their columns.
+        self._placed: dict[int, list[int]] = {}
+
+    def new_record(self) -> Opportunity:
+        return Opportunity(
+            created_at=self.now,
+            created_by=self.by,
+            currency=settings.DEFAULT_CURRENCY,
+        )
+
+    def load(self, rows: list[CleanRow]) -> None:
+        self.companies.load(row.values["company"] for row in rows if "company" in row.values)
+        self.contacts.load(row.values["contact"] for row in rows if "contact" in row.values)
+
+    def apply(self, planned: Planned, values: dict[str, Any]) -> None:
+        deal: Opportunity = planned.record
+        if "company" in values:
+            deal.company_id = self._resolve("company", self.companies.company_id, values["company"])
+        self._apply_contact(deal, values)
+        deal.updated_by = self.by
+        try:
+            stage = self.stages.stage(
+                pipeline_name=values.get("pipeline", ""),
+                stage_name=values.get("stage", ""),
+                current_pipeline_id=None if planned.is_new else deal.pipeline_id,
+            )
+        except CellError as error:
+            field_name = "stage" if "stage" in values else "pipeline"
+            raise RowProblem(field_name, str(error)) from None
+        if stage is not None and (planned.is_new or stage.pk != deal.stage_id):
+            planned.moved_from = None if planned.is_new else deal.stage_id
+            planned.is_moved = True
+            self._place(deal, stage, values.get("lost_reason", ""))
+        elif "lost_reason" in values and deal.status == OpportunityStatus.LOST:
+            deal.lost_reason = values["lost_reason"]
+
+    def _apply_contact(self, deal: Opportunity, values: dict[str, Any]) -> None:
+        """The row's contact, of the deal's company; a deal without a company takes the
+        contact's, as ``create_opportunity`` does."""
+        if "contact" in values:
+            deal.contact_id, company_id = self._resolve(
+                "contact", self.contacts.contact, values["contact"]
+            )
+            if deal.company_id is None:
+                deal.company_id = company_id
+            elif deal.company_id != company_id:
+                raise RowProblem("contact", _("Choose a contact of this deal's company."))
+        if deal.company_id is None and deal.contact_id is None:
+            raise RowProblem(
+                "company", _("A deal needs a company or a contact; give at least one.")
+            )
+
+    def _place(self, deal: Opportunity, stage: Stage, lost_reason: str) -> None:
+        """Put the deal into the stage, with what entering it means; its place comes last."""
+        deal.pipeline_id = stage.pipeline_id
+        try:
+            entered = stage_entry_fields(
+                deal, stage, at=self.now, lost_reason=lost_reason or deal.lost_reason
+            )
+        except ValidationError as error:
+            raise RowProblem("lost_reason", error.messages[0]) from None
+        for name, value in entered.items():
+            setattr(deal, name, value)
+        deal.position = UNPLACED
+
+    def update_fields(self) -> list[str]:
+        names = super().update_fields()
+        if self.mapped & {"company", "contact"}:
+            # A contact can bring its company along, so both are written.
+            names += ["company", "contact"]
+        if self.mapped & {"pipeline", "stage", "lost_reason"}:
+            names += self.stage_fields
+        return [*names, "updated_by"]
+
+    def after_write(self, plan: BatchPlan) -> None:
+        moved = [planned for planned in plan.accepted if planned.is_moved]
+        # Every stage a deal enters is history the forecasts read: one StageChange each.
+        StageChange.objects.bulk_create(
+            StageChange(
+                opportunity_id=planned.record.pk,
+                from_stage_id=planned.moved_from,
+                to_stage_id=planned.record.stage_id,
+                by=self.by,
+                at=self.now,
+            )
+            for planned in moved
+        )
+        for planned in moved:
+            self._placed.setdefault(planned.record.stage_id, []).append(planned.record.pk)
+
+    def finish(self) -> None:
+        """Give the deals the import moved their places at the end of their columns.
+
+        Under the columns' locks, so that no board move or new deal takes the same places,
+        and only now: taken with the first batch, the locks would keep everyone from moving
+        cards into those columns until the whole import commits. Set-based: one UPDATE per
+        column and thousand deals.
+        """
+        lock_columns(self._placed)
+        for stage_id, deal_ids in self._placed.items():
+            last = (
+                Opportunity.objects.open()
+                .filter(stage_id=stage_id, position__gt=UNPLACED)
+                .aggregate(last=Max("position"))["last"]
+            )
+            start = 0 if last is None else last
+            for offset in range(0, len(deal_ids), PLACING_BATCH_SIZE):
+                chunk = deal_ids[offset : offset + PLACING_BATCH_SIZE]
+                placed = [
+                    Opportunity(pk=pk, position=start + (offset + index + 1) * POSITION_GAP)
+                    for index, pk in enumerate(chunk)
+                ]
+                update_records(Opportunity, placed, ["position"])
