@@ -137,6 +137,9 @@ class Field:
     clean: Callable[[str], Any]
     required: bool = False
     help_text: str | Promise = ""
+    # "date" or "datetime" for fields read from dates: their columns' format is decided
+    # from all the column's values before anything is written.
+    temporal: str = ""
 
     @property
     def column_names(self) -> set[str]:
@@ -238,7 +241,12 @@ FIELDS: Mapping[str, tuple[Field, ...]] = {
         ),
         Field("value", gettext_lazy("Value"), money),
         Field("currency", gettext_lazy("Currency"), currency),
-        Field("expected_close_date", gettext_lazy("Expected close date"), parse_date),
+        Field(
+            "expected_close_date",
+            gettext_lazy("Expected close date"),
+            parse_date,
+            temporal="date",
+        ),
         Field("lost_reason", gettext_lazy("Lost reason"), text(200)),
     ),
     # One row per product. Admins only: the catalogue is theirs.

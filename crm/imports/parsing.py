@@ -208,6 +208,31 @@ def parse_date(text: str) -> dt.date:
         ) from None
 
 
+_ISO_DATETIME = re.compile(
+    r"^(\d{4}-\d{1,2}-\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?$"
+)
+
+
+def parse_datetime(text: str, *, tz: dt.tzinfo = dt.UTC) -> dt.datetime:
+    """A moment: a date (read as ``parse_date`` does, at midnight) or an ISO date and time,
+    with or without seconds, fractions and an offset (2017-03-18T14:05:00.000Z); a time
+    without an offset is in ``tz``. Raises CellError."""
+    text = text.strip()
+    if match := _ISO_DATETIME.match(text):
+        day = parse_date(match[1])
+        moment = dt.datetime.combine(day, dt.time(int(match[2]), int(match[3]), int(match[4] or 0)))
+        offset = match[5]
+        if not offset:
+            return moment.replace(tzinfo=tz)
+        if offset == "Z":
+            return moment.replace(tzinfo=dt.UTC)
+        sign = 1 if offset[0] == "+" else -1
+        digits = offset[1:].replace(":", "")
+        delta = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        return moment.replace(tzinfo=dt.timezone(sign * delta))
+    return dt.datetime.combine(parse_date(text), dt.time.min, tzinfo=tz)
+
+
 _GROUPED = re.compile(r"^\d{1,3}([.,])\d{3}(\1\d{3})*$")
 
 
