@@ -377,10 +377,17 @@ def column_indexes(header: list[str], mapping: Mapping[str, str]) -> dict[str, i
     return {field: positions[column] for field, column in mapping.items() if column}
 
 
-def clean_row(row: Row, columns: Mapping[str, int], fields: Sequence[Field]) -> CleanRow:
+def clean_row(
+    row: Row,
+    columns: Mapping[str, int],
+    fields: Sequence[Field],
+    readers: Mapping[str, Callable[[str], Any]] | None = None,
+) -> CleanRow:
     """The row's mapped, non-empty cells read into values, and what is wrong with the rest.
 
     ``fields``: the kind's fields with its custom ones (``fields_of``, read once per file).
+    ``readers``: field name -> the reader that replaces the field's own ``clean``; date
+    columns are read this way, in the order decided from all their values (``dates.py``).
     Required fields are checked by the writer: a row that updates a record by its external
     id may leave them empty, a row that creates one may not.
     """
@@ -391,8 +398,9 @@ def clean_row(row: Row, columns: Mapping[str, int], fields: Sequence[Field]) -> 
         cell = row.cells[index].strip() if index is not None else ""
         if not cell:
             continue
+        read = readers.get(field.name, field.clean) if readers else field.clean
         try:
-            values[field.name] = field.clean(cell)
+            values[field.name] = read(cell)
         except CellError as error:
             problems.append(CellProblem(field.name, str(error)))
     return CleanRow(row.line, values, problems)

@@ -29,6 +29,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from crm.imports.dates import (
+    DateColumn,
+    DateScan,
+    readers,
+    require_orders,
+    scan_dates,
+    time_zone_of,
+)
 from crm.imports.kinds import (
     CleanRow,
     Field,
@@ -38,9 +46,10 @@ from crm.imports.kinds import (
     fields_of,
     unmapped_alternatives,
 )
-from crm.imports.models import ImportJob, ImportRejection, ImportStatus
+from crm.imports.models import FileFormat, ImportJob, ImportRejection, ImportStatus
 from crm.imports.options import ImportOptions
-from crm.imports.parsing import CsvSource, ImportFileError
+from crm.imports.parsing import CsvSource, ImportFileError, Source
+from crm.imports.spreadsheets import XlsxSource
 from crm.imports.storage import open_file
 from crm.imports.writers import WRITERS, Rejection
 
@@ -116,7 +125,7 @@ def import_csv(
     *,
     by: User,
     kind: str,
-    source: CsvSource,
+    source: Source,
     mapping: Mapping[str, str],
     on_rejections: Callable[[list[Rejection]], None],
     on_progress: Callable[[int], None] | None = None,
@@ -131,15 +140,26 @@ def import_csv(
     ``on_rejections`` receives each batch's rejected rows, ``on_progress`` the rows read so
     far, and ``before_commit`` the outcome while the transaction can still roll back.
     ``dry_run`` does everything and then rolls back.
+
+    Before anything is written, the mapped date columns are read through once to decide
+    how each is written (``dates.py``); one that contradicts itself, or needs an order
+    that ``options`` does not give, raises ImportFileError (DateOrderNeeded).
     """
     header, rows = source.read()
     fields = fields_of(kind)
     columns = check_mapping(kind, header, mapping, fields)
+    try:
+        dates = scan_dates(source, header=header, columns=columns, fields=fields, options=options)
+        require_orders(dates)
+    except ImportFileError:
+        rows.close()
+        raise
+    date_readers = readers(dates, tz=time_zone_of(by))
     writer = WRITERS[kind](by=by, mapped=columns, now=timezone.now(), options=options)
     done = created = updated = rejected = 0
     with transaction.atomic():
         for batch in batched(rows, batch_size or BATCH_SIZE):
-            plan = writer.plan([clean_row(row, columns, fields) for row in batch])
+            plan = writer.plan([clean_row(row, columns, fields, date_readers) for row in batch])
             batch_created, batch_updated = writer.write(plan)
             created += batch_created
             updated += batch_updated
@@ -158,30 +178,73 @@ def import_csv(
     return outcome
 
 
+@dataclass(frozen=True)
+class Preview:
+    rows: list[PreviewRow]
+    # How each mapped date column is read; a column with ``needs_order`` waits for a choice.
+    dates: list[DateColumn]
+
+
 def preview_rows(
     *,
     by: User,
     kind: str,
-    source: CsvSource,
+    source: Source,
     mapping: Mapping[str, str],
     limit: int,
     fields: Sequence[Field],
     options: ImportOptions | None = None,
 ) -> list[PreviewRow]:
-    """The first ``limit`` rows as the import would treat them; writes and locks nothing.
+    """The first ``limit`` rows as the import would treat them (see ``preview_import``)."""
+    return preview_import(
+        by=by,
+        kind=kind,
+        source=source,
+        mapping=mapping,
+        limit=limit,
+        fields=fields,
+        options=options,
+    ).rows
+
+
+def preview_import(
+    *,
+    by: User,
+    kind: str,
+    source: Source,
+    mapping: Mapping[str, str],
+    limit: int,
+    fields: Sequence[Field],
+    options: ImportOptions | None = None,
+) -> Preview:
+    """The first ``limit`` rows as the import would treat them, and how its date columns
+    are read; writes and locks nothing. Raises ImportFileError for a contradictory date
+    column. A date column still waiting for its order is left out of the rows' values.
 
     ``fields``: the kind's fields (``fields_of``), which the caller shows as well."""
     header, rows = source.read()
     columns = check_mapping(kind, header, mapping, fields)
     writer = WRITERS[kind](by=by, mapped=columns, now=timezone.now(), lock=False, options=options)
-    cleaned: list[CleanRow] = [clean_row(row, columns, fields) for row in islice(rows, limit)]
+    first = list(islice(rows, limit))
+    # One pass: the rows after the first ``limit`` are read only for their dates.
+    scan = DateScan.of(header=header, columns=columns, fields=fields, serials=source.serial_dates)
+    if scan:
+        for row in first:
+            scan.add(row)
+        for row in rows:
+            scan.add(row)
     rows.close()  # the rest of the file is not needed
+    dates = scan.decide(options)
+    waiting = {column.field.name for column in dates if column.needs_order}
+    read_columns = {name: index for name, index in columns.items() if name not in waiting}
+    date_readers = readers(dates, tz=time_zone_of(by))
+    cleaned: list[CleanRow] = [clean_row(row, read_columns, fields, date_readers) for row in first]
     plan = writer.plan(cleaned)
     updates = {planned.line for planned in plan.accepted if not planned.is_new}
     problems: dict[int, list[Rejection]] = {}
     for rejection in plan.rejections:
         problems.setdefault(rejection.line, []).append(rejection)
-    return [
+    shown = [
         PreviewRow(
             line=row.line,
             values=[
@@ -192,6 +255,7 @@ def preview_rows(
         )
         for row in cleaned
     ]
+    return Preview(rows=shown, dates=dates)
 
 
 # Running an uploaded file
@@ -224,7 +288,10 @@ class ProgressRecorder:
             self.own_connection.close()
 
 
-def source_of(job: ImportJob) -> CsvSource:
+def source_of(job: ImportJob) -> Source:
+    """The reader of the job's uploaded file, by its format."""
+    if job.file_format == FileFormat.XLSX:
+        return XlsxSource(lambda: open_file(job.pk))
     return CsvSource(lambda: open_file(job.pk), job.encoding, job.delimiter)
 
 

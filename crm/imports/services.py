@@ -14,11 +14,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from crm.imports.kinds import fields_of
-from crm.imports.models import ColumnMapping, ImportJob, ImportStatus
-from crm.imports.parsing import CsvSource, ImportFileError
-from crm.imports.runner import check_mapping
-from crm.imports.storage import open_file, store_file
+from crm.imports.kinds import FIELDS, fields_of
+from crm.imports.models import ColumnMapping, FileFormat, ImportJob, ImportStatus
+from crm.imports.options import DateOrder, ImportOptions
+from crm.imports.parsing import ImportFileError
+from crm.imports.runner import check_mapping, source_of
+from crm.imports.storage import store_file
 from crm.imports.tasks import import_uploaded_file
 
 MAX_FILE_BYTES = 100 * 1024 * 1024
@@ -53,20 +54,32 @@ def guessed_mapping(*, kind: str, header: list[str]) -> dict[str, str]:
 
 @transaction.atomic
 def upload_import(
-    *, by: User, kind: str, file_name: str, chunks: Iterable[bytes], encoding: str, delimiter: str
+    *,
+    by: User,
+    kind: str,
+    file_name: str,
+    chunks: Iterable[bytes],
+    encoding: str,
+    delimiter: str,
+    file_format: str = FileFormat.CSV,
 ) -> ImportJob:
     """Store an uploaded file and read it through once: header, row count, encoding.
 
     Raises ValidationError (keyed "file") when the file cannot be read; then nothing is kept.
     """
     job = ImportJob.objects.create(
-        kind=kind, file_name=file_name[:255], encoding=encoding, delimiter=delimiter, created_by=by
+        kind=kind,
+        file_name=file_name[:255],
+        file_format=file_format,
+        encoding=encoding,
+        delimiter=delimiter,
+        created_by=by,
     )
     size = store_file(job, chunks)
     if size > MAX_FILE_BYTES:
         message = _("The file is larger than %(size)s MB; split it.")
         raise ValidationError({"file": message % {"size": MAX_FILE_BYTES >> 20}})
-    source = CsvSource(lambda: open_file(job.pk), encoding, delimiter)
+    source = source_of(job)
     try:
         source = source.with_delimiter()
         header, rows = source.read()
@@ -104,6 +117,31 @@ def map_columns(*, by: User, job_id: int, mapping: Mapping[str, str]) -> ImportJ
         header_signature=header_signature(job.header),
         defaults={"mapping": chosen},
     )
+    return job
+
+
+@transaction.atomic
+def choose_date_orders(*, by: User, job_id: int, orders: Mapping[str, str]) -> ImportJob:
+    """Save the order of day and month the user chose for date columns, by field name.
+
+    Kept in the job's options (``date_orders``); an order only matters for a column whose
+    values read both ways, which the preview and the import decide from the file."""
+    job = ImportJob.objects.editable_by(by).select_for_update().get(pk=job_id)
+    if job.status not in {ImportStatus.UPLOADED, ImportStatus.PREVIEWED}:
+        raise ValidationError(_("This import has already started."))
+    dated = {field.name for field in FIELDS[job.kind] if field.temporal}  # none is custom
+    options = ImportOptions.from_json(job.options)
+    for name, order in orders.items():
+        if not order:
+            continue
+        if name not in dated or order not in DateOrder.values:
+            raise ValidationError(
+                _("“%(order)s” is not an order of day and month for %(field)s.")
+                % {"order": order, "field": name}
+            )
+        options.date_orders[name] = order
+    job.options = options.to_json()
+    job.save(update_fields=["options"])
     return job
 
 

@@ -16,17 +16,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.csv_export import CsvColumn, csv_response
 from core.htmx import login_required_for_htmx
 from crm.imports import services
-from crm.imports.forms import MappingForm, UploadForm
-from crm.imports.kinds import fields_of
+from crm.imports.dates import DateColumn
+from crm.imports.forms import DateOrdersForm, MappingForm, UploadForm
+from crm.imports.kinds import FIELDS, fields_of
 from crm.imports.models import ImportJob, ImportKind, ImportStatus
 from crm.imports.options import ImportOptions
 from crm.imports.parsing import ImportFileError
-from crm.imports.runner import preview_rows, source_of
+from crm.imports.runner import PreviewRow, preview_import, source_of
 
 RECENT_IMPORTS = 20
 PREVIEW_ROWS = 20
@@ -54,6 +55,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
                     chunks=data["file"].chunks(),
                     encoding=data["encoding"],
                     delimiter=data["delimiter"],
+                    file_format=data["file_format"],
                 )
             except ValidationError as error:
                 form.add_error(None, error)
@@ -105,23 +107,58 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
     if job.status != ImportStatus.PREVIEWED:
         return redirect("imports:detail", pk=job.pk)
     error = ""
-    rows = []
+    rows: list[PreviewRow] = []
+    dates: list[DateColumn] = []
     known = fields_of(job.kind)
+    options = ImportOptions.from_json(job.options)
     try:
-        rows = preview_rows(
+        shown = preview_import(
             by=request.user,
             kind=job.kind,
             source=source_of(job),
             mapping=job.mapping,
             limit=PREVIEW_ROWS,
             fields=known,
-            options=ImportOptions.from_json(job.options),
+            options=options,
         )
     except ImportFileError as problem:
         error = str(problem)
+    else:
+        rows, dates = shown.rows, shown.dates
     fields = [field for field in known if field.name in job.mapping]
-    context = {"job": job, "fields": fields, "rows": rows, "error": error}
+    # Columns the user must or did decide: their order can be chosen (again) here.
+    asked = [column for column in dates if column.either_way and column.decided_by != "file"]
+    context = {
+        "job": job,
+        "fields": fields,
+        "rows": rows,
+        "error": error,
+        "dates": dates,
+        "date_orders_form": DateOrdersForm(
+            fields=[column.field for column in asked], initial=options.date_orders
+        ),
+        "needs_date_order": any(column.needs_order for column in dates),
+    }
     return render(request, "imports/preview.html", context)
+
+
+@login_required
+@require_POST
+def choose_date_orders(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save the order of day and month chosen for date columns, then show the preview."""
+    job = get_object_or_404(ImportJob.objects.editable_by(request.user), pk=pk)
+    # Custom fields are never dates: the kind's own fields are enough, without a query.
+    dated = [field for field in FIELDS[job.kind] if field.temporal and field.name in job.mapping]
+    form = DateOrdersForm(request.POST, fields=dated)
+    if not form.is_valid():
+        messages.error(request, _("Choose day first or month first."))
+        return redirect("imports:preview", pk=job.pk)
+    try:
+        services.choose_date_orders(by=request.user, job_id=job.pk, orders=form.cleaned_data)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("imports:detail", pk=job.pk)
+    return redirect("imports:preview", pk=job.pk)
 
 
 @login_required_for_htmx

@@ -8,11 +8,14 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
+from crm.imports.dates import DateOrderNeeded
 from crm.imports.kinds import FIELDS, fields_of
 from crm.imports.models import ImportKind
-from crm.imports.parsing import DEFAULT_ENCODING, ENCODINGS, CsvSource, ImportFileError
+from crm.imports.options import DateOrder, ImportOptions
+from crm.imports.parsing import DEFAULT_ENCODING, ENCODINGS, CsvSource, ImportFileError, Source
 from crm.imports.runner import import_csv
 from crm.imports.services import guessed_mapping
+from crm.imports.spreadsheets import XlsxSource
 from crm.imports.writers import Rejection
 
 DELIMITER_NAMES = {"comma": ",", "semicolon": ";", "tab": "\t", ",": ",", ";": ";", "\\t": "\t"}
@@ -27,7 +30,8 @@ def field_to_column(value: str) -> tuple[str, str]:
 
 class Command(BaseCommand):
     help = (
-        "Import companies, contacts, leads or deals from a CSV file, as the web import does: "
+        "Import companies, contacts, leads or deals from a CSV file or an XLSX workbook (by "
+        "its extension; the first worksheet), as the web import does: "
         "rows with an external id update the record holding it, rejected rows are listed "
         "with their line and reason, and the whole import is one transaction. Exits with "
         "status 1, having written nothing, when the file or the mapping cannot be used."
@@ -60,6 +64,14 @@ class Command(BaseCommand):
             help="the file's encoding (default UTF-8, with or without a byte-order mark)",
         )
         parser.add_argument(
+            "--date-order",
+            choices=DateOrder.values,
+            default="",
+            help="dmy (day first) or mdy (month first): how to read date columns whose every "
+            "value reads both ways, such as 03/04/2017. Columns with a day above 12 decide "
+            "for themselves; one that mixes both orders is refused.",
+        )
+        parser.add_argument(
             "--delimiter",
             choices=list(DELIMITER_NAMES),
             help="comma, semicolon or tab (default: guessed from the header line)",
@@ -72,7 +84,11 @@ class Command(BaseCommand):
             raise CommandError(f"No such file: {path}")
         user = self.acting_user(options["user"])
         delimiter = DELIMITER_NAMES[options["delimiter"]] if options["delimiter"] else ""
-        source = CsvSource(lambda: path.open("rb"), options["encoding"], delimiter)
+        source: Source
+        if path.suffix.casefold() == ".xlsx":
+            source = XlsxSource(lambda: path.open("rb"))
+        else:
+            source = CsvSource(lambda: path.open("rb"), options["encoding"], delimiter)
         try:
             source = source.with_delimiter()
             header, rows = source.read()
@@ -91,7 +107,13 @@ class Command(BaseCommand):
                 on_rejections=self.print_rejections,
                 on_progress=self.print_progress,
                 dry_run=options["dry_run"],
+                options=ImportOptions(date_order=options["date_order"]),
             )
+        except DateOrderNeeded as error:
+            raise CommandError(
+                f"{path}: {error} Give --date-order dmy (day first) or mdy (month first). "
+                "Nothing was imported."
+            ) from error
         except ImportFileError as error:
             raise CommandError(f"{path}: {error} Nothing was imported.") from error
         verb = "Would import" if options["dry_run"] else "Imported"
