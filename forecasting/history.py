@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import connection
 from django.db.models import Min
@@ -93,7 +94,7 @@ def _insert_snapshots(deal_ids: list[int], days: list[dt.date]) -> int:
     else:
         night = "SELECT %s AS taken_on, %s AS cutoff"
     nights = " UNION ALL ".join([night] * len(days))
-    parameters: list[object] = []
+    parameters: list[Any] = []
     for day in days:
         cutoff = dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
         parameters += [

@@ -131,9 +131,9 @@ Not closed but won,Acme,Proposal,,yes,no
 
     assert result.outcome.created == 0
     assert result.reasons == {
-        2: ["status: The status is won, but Won and Closed say lost."],
-        3: ["status: The stage “Won” is a Won stage, but the status is open."],
-        4: ["status: The stage “Won” is a Won stage, but the status is lost."],
+        2: ["status: The status is Won, but Won and Closed say Lost."],
+        3: ["status: The stage “Won” is a Won stage, but the status is Open."],
+        4: ["status: The stage “Won” is a Won stage, but the status is Lost."],
         5: ["is_won: A deal that is not closed cannot be won."],
     }
 

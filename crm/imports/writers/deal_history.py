@@ -65,12 +65,13 @@ STAGE_FIELDS = frozenset(
     }
 )
 
-STATUS_OF_KIND = {
+# A stage's kind and the status of the deals in it have the same values: open, won, lost.
+STATUS_OF_KIND: dict[str, str] = {
     StageKind.OPEN: OpportunityStatus.OPEN,
     StageKind.WON: OpportunityStatus.WON,
     StageKind.LOST: OpportunityStatus.LOST,
 }
-KIND_OF_STATUS = {status: kind for kind, status in STATUS_OF_KIND.items()}
+KIND_OF_STATUS: dict[str, str] = {status: kind for kind, status in STATUS_OF_KIND.items()}
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,10 @@ def decided_status(values: Mapping[str, Any]) -> str | None:
         raise RowProblem(
             "status",
             _("The status is %(status)s, but Won and Closed say %(flagged)s.")
-            % {"status": status, "flagged": flagged},
+            % {
+                "status": OpportunityStatus(status).label,
+                "flagged": OpportunityStatus(flagged).label,
+            },
         )
     if status or flagged:
         return status or flagged
@@ -143,30 +147,25 @@ class HistoryPlanner:
         base = named or current
         if base is None:
             return []
-        status = decided_status(values) or STATUS_OF_KIND[StageKind(base.kind)]
+        status = decided_status(values) or STATUS_OF_KIND[base.kind]
         final = self._final_stage(base, status)
         if current is not None and final.pk == current.pk:
             return []
-        created = deal.created_at
+        steps: list[tuple[Stage, dt.datetime]] = []
         if current is None:
-            default_entered = created
-            steps: list[tuple[Stage, dt.datetime]] = []
+            entered = as_moment(values.get("stage_entered_at", deal.created_at))
+            # Every deal starts in its pipeline's first open stage, unless it entered the
+            # stage the row names as it was created.
+            start = entered if base.kind == StageKind.OPEN else self._close_time(values, base, base)
             first = self.stages.first_stage(base.pipeline)
-            entered = as_moment(values.get("stage_entered_at", default_entered))
-            start = (
-                entered
-                if base.kind == StageKind.OPEN
-                else self._close_time(values, status, base=base)
-            )
-            if start > created and first.pk != base.pk:
-                steps.append((first, created))
+            if start > deal.created_at and first.pk != base.pk:
+                steps.append((first, deal.created_at))
         else:
-            steps = []
             entered = as_moment(values.get("stage_entered_at", self.now))
         if base.kind == StageKind.OPEN and (current is None or base.pk != current.pk):
             steps.append((base, entered))
         if final.pk != base.pk or base.kind != StageKind.OPEN:
-            steps.append((final, self._close_time(values, status, base=base)))
+            steps.append((final, self._close_time(values, final, base)))
         return self._in_order(steps, current, deal)
 
     def _final_stage(self, base: Stage, status: str) -> Stage:
@@ -177,7 +176,11 @@ class HistoryPlanner:
             raise RowProblem(
                 "status",
                 _("The stage “%(stage)s” is a %(kind)s stage, but the status is %(status)s.")
-                % {"stage": base.name, "kind": base.get_kind_display(), "status": status},
+                % {
+                    "stage": base.name,
+                    "kind": base.get_kind_display(),
+                    "status": OpportunityStatus(status).label,
+                },
             )
         if wanted == StageKind.OPEN:
             return base
@@ -190,13 +193,14 @@ class HistoryPlanner:
                 % {
                     "pipeline": base.pipeline.name,
                     "kind": StageKind(wanted).label,
-                    "status": status,
+                    "status": OpportunityStatus(status).label,
                 },
             ) from None
 
-    def _close_time(self, values: Mapping[str, Any], status: str, *, base: Stage) -> dt.datetime:
-        names = [f"{status}_at", "closed_at"]
-        if base.kind != StageKind.OPEN:
+    def _close_time(self, values: Mapping[str, Any], final: Stage, base: Stage) -> dt.datetime:
+        """When the deal entered ``final``, its won or lost stage, coming from ``base``."""
+        names = [f"{final.kind}_at", "closed_at"]
+        if base.pk == final.pk:
             names.append("stage_entered_at")  # the row names the won or lost stage itself
         for name in (*names, "expected_close_date"):
             # An expected close date still ahead is not a close; the others were checked.
