@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection
-from django.db.models import Min
 
 from forecasting.models import PipelineSnapshot
 from pipeline.models import (
@@ -48,9 +47,11 @@ def _next_month(day: dt.date) -> dt.date:
     return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
-def snapshots_from_history(deal_ids: Sequence[int], *, today: dt.date) -> int:
-    """Write the snapshots of the first day of each month before ``today`` on which each
-    deal of ``deal_ids`` was open, from its StageChange history; the rows written.
+def snapshots_from_history(deal_ids: Sequence[int], *, since: dt.datetime, today: dt.date) -> int:
+    """Write the snapshots of the first day of each month from ``since`` to before ``today``
+    on which each deal of ``deal_ids`` was open, from its StageChange history; the rows
+    written. ``since``: the earliest stage entry of these deals that the snapshots should
+    reflect (the import that wrote the entries knows it without a query).
 
     A deal's snapshot for day D is the deal as it stood when D began (midnight UTC, the
     nightly job's cut-off): the stage of its last entry at or before then, when that stage is
@@ -63,21 +64,16 @@ def snapshots_from_history(deal_ids: Sequence[int], *, today: dt.date) -> int:
     most by month, over four million by week, and the import that calls this has its time
     budget; weekly reports read the nightly snapshots from the import on. Days that already
     have a snapshot keep it (unique taken_on and opportunity), so a second call, or a
-    re-import, writes nothing twice. One aggregate and one INSERT ... SELECT per chunk of
-    deals.
+    re-import, writes nothing twice. One INSERT ... SELECT per chunk of deals, none when no
+    month began between ``since`` and ``today``.
     """
+    days = month_starts(since, today)
+    if not days:
+        return 0
     size = CHUNK_SIZE.get(connection.vendor, DEFAULT_CHUNK_SIZE)
     written = 0
     for offset in range(0, len(deal_ids), size):
-        chunk = list(deal_ids[offset : offset + size])
-        since = StageChange.objects.filter(opportunity_id__in=chunk).aggregate(since=Min("at"))[
-            "since"
-        ]
-        if since is None:
-            continue
-        days = month_starts(since, today)
-        if days:
-            written += _insert_snapshots(chunk, days)
+        written += _insert_snapshots(list(deal_ids[offset : offset + size]), days)
     return written
 
 

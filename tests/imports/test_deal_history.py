@@ -3,6 +3,7 @@
 import datetime as dt
 
 from contacts.models import Company, Contact, Lead
+from forecasting.models import PipelineSnapshot
 from pipeline.models import ForecastCategory, Opportunity, OpportunityStatus, StageChange
 from tests.factories import ContactFactory
 from tests.imports.importing import run_import
@@ -237,3 +238,10 @@ def test_companies_contacts_and_leads_keep_their_creation_time(alice, acme):
     assert Lead.objects.get(last_name="Old").created_at == at("2024-08-01 00:00")
     assert list(result.reasons) == [3]
     assert result.reasons[3][0].startswith("created_at: ")
+
+
+def test_deals_imported_without_times_get_no_past_snapshots(alice, acme, pipeline):
+    run_import(alice, "deals", "title,company,stage\nToday,Acme,Proposal\n")
+
+    assert not PipelineSnapshot.objects.exists()
+    assert StageChange.objects.get().to_stage.name == "Proposal"

@@ -73,8 +73,11 @@ class DealWriter(Writer):
         # The deals written into a column, by stage, in the file's order: ``finish`` gives
         # them their places at the end of their columns.
         self._placed: dict[int, list[int]] = {}
-        # The deals whose history the import wrote: ``finish`` snapshots their past.
+        # The deals whose history the import wrote before this month began, and the earliest
+        # of those entries: ``finish`` snapshots their past months.
+        self._this_month = self.now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
         self._with_history: list[int] = []
+        self._history_since = self._this_month
 
     def new_record(self) -> Opportunity:
         return Opportunity(
@@ -175,10 +178,13 @@ class DealWriter(Writer):
             for planned in moved
             for entry in self._entries[planned.line]
         )
-        self._entries.clear()
         for planned in moved:
             self._placed.setdefault(planned.record.stage_id, []).append(planned.record.pk)
-            self._with_history.append(planned.record.pk)
+            earliest = self._entries[planned.line][0].at
+            if earliest < self._this_month:
+                self._with_history.append(planned.record.pk)
+                self._history_since = min(self._history_since, earliest)
+        self._entries.clear()
 
     def finish(self) -> None:
         """Give the deals the import moved their places at the end of their columns.
@@ -204,4 +210,4 @@ class DealWriter(Writer):
                 ]
                 update_records(Opportunity, placed, ["position"])
         # The past the deals' history tells, for the forecasts of past months.
-        snapshots_from_history(self._with_history, today=self.now.date())
+        snapshots_from_history(self._with_history, since=self._history_since, today=self.now.date())
