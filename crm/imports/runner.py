@@ -133,12 +133,14 @@ def import_csv(
     dry_run: bool = False,
     batch_size: int | None = None,
     options: ImportOptions | None = None,
+    on_dates: Callable[[list[DateColumn]], None] | None = None,
 ) -> ImportOutcome:
     """Import the rows of ``source`` as ``kind`` records, with ``by``'s permissions.
 
     Raises ImportFileError (nothing written) when the file or the mapping is unusable.
     ``on_rejections`` receives each batch's rejected rows, ``on_progress`` the rows read so
-    far, and ``before_commit`` the outcome while the transaction can still roll back.
+    far, ``before_commit`` the outcome while the transaction can still roll back, and
+    ``on_dates`` how each date column is read, before any row is.
     ``dry_run`` does everything and then rolls back.
 
     Before anything is written, the mapped date columns are read through once to decide
@@ -155,6 +157,8 @@ def import_csv(
         rows.close()
         raise
     date_readers = readers(dates, tz=time_zone_of(by))
+    if on_dates is not None and dates:
+        on_dates(dates)
     writer = WRITERS[kind](by=by, mapped=columns, now=timezone.now(), options=options)
     done = created = updated = rejected = 0
     with transaction.atomic():

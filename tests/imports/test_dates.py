@@ -290,8 +290,12 @@ def test_command_asks_for_a_date_order_when_a_column_is_ambiguous(
 def test_command_reads_an_ambiguous_column_in_the_order_given(
     alice, acme, pipeline, ambiguous_file
 ):
-    command("deals", str(ambiguous_file), *CLI_MAP, "--date-order", "mdy")
+    out = command("deals", str(ambiguous_file), *CLI_MAP, "--date-order", "mdy")
 
+    assert (
+        "Close Date: dates read month first, as --date-order says (“03/04/2017” is March 4, 2017)"
+        in out
+    )
     assert closes() == {
         "Renewal": dt.date(2017, 3, 4),
         "Pilot": dt.date(2017, 5, 6),
@@ -436,3 +440,13 @@ def test_choosing_a_date_order_query_count(alice_client, acme, pipeline, django_
         alice_client.post(
             reverse("imports:date_orders", args=[job.pk]), {"expected_close_date": "dmy"}
         )
+
+
+def test_command_says_a_column_is_read_month_first(alice, acme, pipeline, tmp_path):
+    path = tmp_path / "report.csv"
+    path.write_text(MONTH_FIRST_REPORT, encoding="utf-8")
+
+    out = command("deals", str(path), *CLI_MAP)
+
+    assert "Close Date: dates read month first (“3/18/2017” can only be March 18, 2017)" in out
+    assert closes() == MONTH_FIRST_DATES
