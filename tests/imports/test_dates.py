@@ -382,6 +382,21 @@ def test_preview_refuses_a_contradictory_column_with_both_readings(alice_client,
     assert import_disabled(response)
 
 
+def test_an_import_waiting_for_a_date_order_does_not_start(
+    alice_client, acme, pipeline, django_capture_on_commit_callbacks
+):
+    job = upload_and_map(alice_client, AMBIGUOUS)
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = alice_client.post(reverse("imports:preview", args=[job.pk]), follow=True)
+
+    assert callbacks == []
+    job.refresh_from_db()
+    assert job.status == ImportStatus.PREVIEWED
+    assert response.redirect_chain == [(reverse("imports:preview", args=[job.pk]), 302)]
+    assert "read both ways" in " ".join(str(message) for message in response.context["messages"])
+
+
 def test_an_order_that_is_not_one_is_refused(alice_client, acme, pipeline):
     job = upload_and_map(alice_client, AMBIGUOUS)
 
