@@ -220,19 +220,23 @@ def preview_import(
     limit: int,
     fields: Sequence[Field],
     options: ImportOptions | None = None,
+    recorded_dates: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Preview:
     """The first ``limit`` rows as the import would treat them, and how its date columns
     are read; writes and locks nothing. Raises ImportFileError for a contradictory date
     column. A date column still waiting for its order is left out of the rows' values.
 
-    ``fields``: the kind's fields (``fields_of``), which the caller shows as well."""
+    ``fields``: the kind's fields (``fields_of``), which the caller shows as well.
+    ``recorded_dates``: the date evidence the upload gathered (``ImportJob.date_evidence``);
+    without it the whole file is read for its dates, in the same pass as the first rows."""
     header, rows = source.read()
     columns = check_mapping(kind, header, mapping, fields)
     writer = WRITERS[kind](by=by, mapped=columns, now=timezone.now(), lock=False, options=options)
     first = list(islice(rows, limit))
-    # One pass: the rows after the first ``limit`` are read only for their dates.
     scan = DateScan.of(header=header, columns=columns, fields=fields, serials=source.serial_dates)
-    if scan:
+    if scan and recorded_dates is not None:
+        scan.with_evidence(recorded_dates)
+    elif scan:
         for row in first:
             scan.add(row)
         for row in rows:

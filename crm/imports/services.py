@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from crm.imports.dates import require_orders, scan_dates
+from crm.imports.dates import FileEvidence, require_orders, scan_dates
 from crm.imports.kinds import FIELDS, column_indexes, fields_of
 from crm.imports.models import ColumnMapping, FileFormat, ImportJob, ImportStatus
 from crm.imports.options import DateOrder, ImportOptions
@@ -84,7 +84,12 @@ def upload_import(
     try:
         source = source.with_delimiter()
         header, rows = source.read()
-        total = sum(1 for _row in rows)
+        # One pass: the rows are counted and their dates' evidence gathered together.
+        evidence = FileEvidence(header)
+        total = 0
+        for row in rows:
+            total += 1
+            evidence.add(row)
     except ImportFileError as error:
         raise ValidationError({"file": str(error)}) from error
     if not total:
@@ -94,7 +99,10 @@ def upload_import(
     job.rows_total = total
     job.file_size = size
     job.mapping = suggested_mapping(by=by, kind=kind, header=header)
-    job.save(update_fields=["delimiter", "header", "rows_total", "file_size", "mapping"])
+    job.date_evidence = evidence.to_json()
+    job.save(
+        update_fields=["delimiter", "header", "rows_total", "file_size", "mapping", "date_evidence"]
+    )
     return job
 
 
@@ -163,7 +171,7 @@ def start_import(*, by: User, job_id: int) -> ImportJob:
 
 def _check_dates(job: ImportJob) -> None:
     # The worker would fail such an import, and a failed import needs a new upload: refuse
-    # to queue it while the user can still choose. Reads the file only if it has dates.
+    # to queue it while the user can still choose. Decided from what the upload recorded.
     try:
         dates = scan_dates(
             source_of(job),
@@ -171,6 +179,7 @@ def _check_dates(job: ImportJob) -> None:
             columns=column_indexes(job.header, job.mapping),
             fields=FIELDS[job.kind],
             options=ImportOptions.from_json(job.options),
+            recorded=job.date_evidence,
         )
         require_orders(dates)
     except ImportFileError as error:

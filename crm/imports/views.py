@@ -122,6 +122,7 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
             limit=PREVIEW_ROWS,
             fields=known,
             options=options,
+            recorded_dates=job.date_evidence,
         )
     except ImportFileError as problem:
         error = str(problem)
