@@ -33,7 +33,8 @@ import datetime as dt
 import re
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from django.utils.formats import date_format
@@ -75,13 +76,6 @@ class DateOrderNeeded(ImportFileError):
     def __init__(self, columns: Sequence[DateColumn]) -> None:
         self.columns = list(columns)
         super().__init__(" ".join(column.question for column in columns))
-
-
-@dataclass(frozen=True)
-class _Moment:
-    """A value as written: naive, or aware when the text gave an offset."""
-
-    value: dt.datetime
 
 
 def _time_of(match: re.Match[str]) -> dt.time | None:
@@ -163,21 +157,89 @@ def _shown(moment: dt.datetime) -> str:
 
 
 @dataclass
+class Evidence:
+    """What a column's numeric dates allow: the first value that reads only day first, only
+    month first, and both ways (differently). Bounded: three values, whatever the rows."""
+
+    day_first_only: str = ""
+    month_first_only: str = ""
+    either_way: str = ""
+
+    def add(self, text: str) -> None:
+        if self.day_first_only and self.month_first_only:
+            return  # contradictory: nothing more to learn
+        # Only a numeric date (a separator after one or two digits) depends on the order:
+        # a cheap test first, since the upload looks at every cell of every column.
+        if not (text[:1].isdigit() and any(mark in text[1:3] for mark in "./-")):
+            return
+        found = readings(text)
+        day_first, month_first = found.get(DAY_FIRST), found.get(MONTH_FIRST)
+        if day_first and month_first:
+            if day_first != month_first and not self.either_way:
+                self.either_way = text
+        elif day_first and not self.day_first_only:
+            self.day_first_only = text
+        elif month_first and not self.month_first_only:
+            self.month_first_only = text
+
+    def to_json(self) -> dict[str, str]:
+        return {name: value for name, value in asdict(self).items() if value}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, str] | None) -> Evidence:
+        known = cls.__dataclass_fields__
+        return cls(**{name: value for name, value in (data or {}).items() if name in known})
+
+
+@dataclass
+class FileEvidence:
+    """The evidence of every column of a file, gathered while the upload counts its rows."""
+
+    header: Sequence[str]
+    columns: list[Evidence] = dataclass_field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.columns = [Evidence() for _name in self.header]
+
+    def add(self, row: Row) -> None:
+        for evidence, cell in zip(self.columns, row.cells, strict=False):
+            if cell:
+                evidence.add(cell.strip())
+
+    def to_json(self) -> dict[str, dict[str, str]]:
+        """Column name -> evidence, for the columns that hold numeric dates."""
+        return {
+            name: found
+            for name, evidence in zip(self.header, self.columns, strict=True)
+            if name and (found := evidence.to_json())
+        }
+
+
+@dataclass
 class DateColumn:
     """How one mapped date column is read, decided from all its values."""
 
     field: Field
     column: str
     index: int
+    evidence: Evidence = dataclass_field(default_factory=Evidence)
     # DAY_FIRST or MONTH_FIRST, or "" while undecided or when no value needs an order.
     order: str = ""
     # "file": its values allow one order only; "user": chosen; "": nothing decided it.
     decided_by: str = ""
-    # The first value read only day first, only month first, and both ways (different).
-    day_first_only: str = ""
-    month_first_only: str = ""
-    either_way: str = ""
     serials: bool = False
+
+    @property
+    def day_first_only(self) -> str:
+        return self.evidence.day_first_only
+
+    @property
+    def month_first_only(self) -> str:
+        return self.evidence.month_first_only
+
+    @property
+    def either_way(self) -> str:
+        return self.evidence.either_way
 
     @property
     def needs_order(self) -> bool:
@@ -188,17 +250,7 @@ class DateColumn:
         return bool(self.day_first_only and self.month_first_only)
 
     def add(self, text: str) -> None:
-        if self.day_first_only and self.month_first_only:
-            return  # contradictory: nothing more to learn
-        found = readings(text, serials=self.serials)
-        day_first, month_first = found.get(DAY_FIRST), found.get(MONTH_FIRST)
-        if day_first and month_first:
-            if day_first != month_first and not self.either_way:
-                self.either_way = text
-        elif day_first and not self.day_first_only:
-            self.day_first_only = text
-        elif month_first and not self.month_first_only:
-            self.month_first_only = text
+        self.evidence.add(text)
 
     @property
     def example(self) -> str:
@@ -276,7 +328,7 @@ class DateColumn:
 class DateScan:
     """The mapped date columns of a file, fed its rows one at a time (bounded memory)."""
 
-    columns: list[DateColumn] = field(default_factory=list)
+    columns: list[DateColumn] = dataclass_field(default_factory=list)
 
     @classmethod
     def of(
@@ -309,6 +361,12 @@ class DateScan:
         for column in self.columns:
             column.decide(options or ImportOptions())
         return self.columns
+
+    def with_evidence(self, recorded: Mapping[str, Mapping[str, str]]) -> DateScan:
+        """This scan with the evidence an upload recorded (``FileEvidence``), by column."""
+        for column in self.columns:
+            column.evidence = Evidence.from_json(recorded.get(column.column))
+        return self
 
 
 def require_orders(columns: Sequence[DateColumn]) -> None:
@@ -369,13 +427,17 @@ def scan_dates(
     columns: Mapping[str, int],
     fields: Iterable[Field],
     options: ImportOptions | None,
+    recorded: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[DateColumn]:
     """The mapped date columns of ``source``, decided from all their values.
 
-    Reads the file once more when a date column is mapped (nothing is kept but a few
-    example values); raises ImportFileError for a contradictory column."""
+    ``recorded``: the evidence the upload gathered (``ImportJob.date_evidence``); without
+    it the file is read once more when a date column is mapped (nothing is kept but a few
+    example values). Raises ImportFileError for a contradictory column."""
     scan = DateScan.of(header=header, columns=columns, fields=fields, serials=source.serial_dates)
-    if scan:
+    if scan and recorded is not None:
+        scan.with_evidence(recorded)
+    elif scan:
         _header, rows = source.read()
         for row in rows:
             scan.add(row)

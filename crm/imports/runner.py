@@ -133,12 +133,14 @@ def import_csv(
     dry_run: bool = False,
     batch_size: int | None = None,
     options: ImportOptions | None = None,
+    on_dates: Callable[[list[DateColumn]], None] | None = None,
 ) -> ImportOutcome:
     """Import the rows of ``source`` as ``kind`` records, with ``by``'s permissions.
 
     Raises ImportFileError (nothing written) when the file or the mapping is unusable.
     ``on_rejections`` receives each batch's rejected rows, ``on_progress`` the rows read so
-    far, and ``before_commit`` the outcome while the transaction can still roll back.
+    far, ``before_commit`` the outcome while the transaction can still roll back, and
+    ``on_dates`` how each date column is read, before any row is.
     ``dry_run`` does everything and then rolls back.
 
     Before anything is written, the mapped date columns are read through once to decide
@@ -155,6 +157,8 @@ def import_csv(
         rows.close()
         raise
     date_readers = readers(dates, tz=time_zone_of(by))
+    if on_dates is not None and dates:
+        on_dates(dates)
     writer = WRITERS[kind](by=by, mapped=columns, now=timezone.now(), options=options)
     done = created = updated = rejected = 0
     with transaction.atomic():
@@ -216,19 +220,23 @@ def preview_import(
     limit: int,
     fields: Sequence[Field],
     options: ImportOptions | None = None,
+    recorded_dates: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Preview:
     """The first ``limit`` rows as the import would treat them, and how its date columns
     are read; writes and locks nothing. Raises ImportFileError for a contradictory date
     column. A date column still waiting for its order is left out of the rows' values.
 
-    ``fields``: the kind's fields (``fields_of``), which the caller shows as well."""
+    ``fields``: the kind's fields (``fields_of``), which the caller shows as well.
+    ``recorded_dates``: the date evidence the upload gathered (``ImportJob.date_evidence``);
+    without it the whole file is read for its dates, in the same pass as the first rows."""
     header, rows = source.read()
     columns = check_mapping(kind, header, mapping, fields)
     writer = WRITERS[kind](by=by, mapped=columns, now=timezone.now(), lock=False, options=options)
     first = list(islice(rows, limit))
-    # One pass: the rows after the first ``limit`` are read only for their dates.
     scan = DateScan.of(header=header, columns=columns, fields=fields, serials=source.serial_dates)
-    if scan:
+    if scan and recorded_dates is not None:
+        scan.with_evidence(recorded_dates)
+    elif scan:
         for row in first:
             scan.add(row)
         for row in rows:

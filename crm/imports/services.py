@@ -14,7 +14,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from crm.imports.kinds import FIELDS, fields_of
+from crm.imports.dates import FileEvidence, require_orders, scan_dates
+from crm.imports.kinds import FIELDS, column_indexes, fields_of
 from crm.imports.models import ColumnMapping, FileFormat, ImportJob, ImportStatus
 from crm.imports.options import DateOrder, ImportOptions
 from crm.imports.parsing import ImportFileError
@@ -83,7 +84,12 @@ def upload_import(
     try:
         source = source.with_delimiter()
         header, rows = source.read()
-        total = sum(1 for _row in rows)
+        # One pass: the rows are counted and their dates' evidence gathered together.
+        evidence = FileEvidence(header)
+        total = 0
+        for row in rows:
+            total += 1
+            evidence.add(row)
     except ImportFileError as error:
         raise ValidationError({"file": str(error)}) from error
     if not total:
@@ -93,7 +99,10 @@ def upload_import(
     job.rows_total = total
     job.file_size = size
     job.mapping = suggested_mapping(by=by, kind=kind, header=header)
-    job.save(update_fields=["delimiter", "header", "rows_total", "file_size", "mapping"])
+    job.date_evidence = evidence.to_json()
+    job.save(
+        update_fields=["delimiter", "header", "rows_total", "file_size", "mapping", "date_evidence"]
+    )
     return job
 
 
@@ -147,11 +156,31 @@ def choose_date_orders(*, by: User, job_id: int, orders: Mapping[str, str]) -> I
 
 @transaction.atomic
 def start_import(*, by: User, job_id: int) -> ImportJob:
-    """Queue a mapped import for a worker; starting it twice queues it once."""
+    """Queue a mapped import for a worker; starting it twice queues it once.
+
+    Raises ValidationError when a date column still needs its order chosen, or mixes two."""
     job = ImportJob.objects.editable_by(by).select_for_update().get(pk=job_id)
     if job.status != ImportStatus.PREVIEWED:
         raise ValidationError(_("This import has already started."))
+    _check_dates(job)
     job.status = ImportStatus.QUEUED
     job.save(update_fields=["status"])
     transaction.on_commit(lambda: import_uploaded_file.delay(job.pk))
     return job
+
+
+def _check_dates(job: ImportJob) -> None:
+    # The worker would fail such an import, and a failed import needs a new upload: refuse
+    # to queue it while the user can still choose. Decided from what the upload recorded.
+    try:
+        dates = scan_dates(
+            source_of(job),
+            header=job.header,
+            columns=column_indexes(job.header, job.mapping),
+            fields=FIELDS[job.kind],
+            options=ImportOptions.from_json(job.options),
+            recorded=job.date_evidence,
+        )
+        require_orders(dates)
+    except ImportFileError as error:
+        raise ValidationError(str(error)) from error

@@ -101,6 +101,8 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
             services.start_import(by=request.user, job_id=job.pk)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
+            if job.status == ImportStatus.PREVIEWED:
+                return redirect("imports:preview", pk=job.pk)  # still to be decided there
         return redirect("imports:detail", pk=job.pk)
     if job.status == ImportStatus.UPLOADED:
         return redirect("imports:columns", pk=job.pk)
@@ -120,6 +122,7 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
             limit=PREVIEW_ROWS,
             fields=known,
             options=options,
+            recorded_dates=job.date_evidence,
         )
     except ImportFileError as problem:
         error = str(problem)

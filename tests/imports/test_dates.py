@@ -24,7 +24,7 @@ from crm.imports.dates import (
     readings,
 )
 from crm.imports.kinds import Field, text
-from crm.imports.models import ImportJob, ImportStatus
+from crm.imports.models import ImportChunk, ImportJob, ImportStatus
 from crm.imports.options import ImportOptions
 from crm.imports.parsing import ImportFileError, Row
 from pipeline.models import Opportunity
@@ -290,8 +290,12 @@ def test_command_asks_for_a_date_order_when_a_column_is_ambiguous(
 def test_command_reads_an_ambiguous_column_in_the_order_given(
     alice, acme, pipeline, ambiguous_file
 ):
-    command("deals", str(ambiguous_file), *CLI_MAP, "--date-order", "mdy")
+    out = command("deals", str(ambiguous_file), *CLI_MAP, "--date-order", "mdy")
 
+    assert (
+        "Close Date: dates read month first, as --date-order says (“03/04/2017” is March 4, 2017)"
+        in out
+    )
     assert closes() == {
         "Renewal": dt.date(2017, 3, 4),
         "Pilot": dt.date(2017, 5, 6),
@@ -378,6 +382,21 @@ def test_preview_refuses_a_contradictory_column_with_both_readings(alice_client,
     assert import_disabled(response)
 
 
+def test_an_import_waiting_for_a_date_order_does_not_start(
+    alice_client, acme, pipeline, django_capture_on_commit_callbacks
+):
+    job = upload_and_map(alice_client, AMBIGUOUS)
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = alice_client.post(reverse("imports:preview", args=[job.pk]), follow=True)
+
+    assert callbacks == []
+    job.refresh_from_db()
+    assert job.status == ImportStatus.PREVIEWED
+    assert response.redirect_chain == [(reverse("imports:preview", args=[job.pk]), 302)]
+    assert "read both ways" in " ".join(str(message) for message in response.context["messages"])
+
+
 def test_an_order_that_is_not_one_is_refused(alice_client, acme, pipeline):
     job = upload_and_map(alice_client, AMBIGUOUS)
 
@@ -402,13 +421,13 @@ def test_nobody_else_chooses_an_imports_date_order(client, request, alice, acme,
     assert job.options.get("date_orders", {}) == {}
 
 
-# The preview reads every row's dates, but its queries do not grow with them: the file's
-# one chunk is read once, for the rows shown and the dates of all. Session and user, the
-# import, the chunk, stages, companies by external id and by name, the deals' custom fields.
+# The preview decides the dates from what the upload recorded and reads only the rows it
+# shows: session and user, the import, the file's first chunk, stages, companies by
+# external id and by name, the deals' custom fields; a file of several chunks costs the same.
 PREVIEW_WITH_DATES_QUERIES = 8
 
 
-@pytest.mark.parametrize("rows", [3, 600])
+@pytest.mark.parametrize("rows", [3, 45_000])
 def test_preview_query_count_does_not_grow_with_rows(
     alice_client, acme, pipeline, rows, django_assert_num_queries
 ):
@@ -422,6 +441,27 @@ def test_preview_query_count_does_not_grow_with_rows(
 
     assert len(response.context["rows"]) == min(rows, 20)
     assert response.context["dates"][0].order == MONTH_FIRST
+    assert ImportChunk.objects.filter(job=job).count() == (1 if rows == 3 else 2)
+
+
+def test_the_upload_records_what_each_columns_dates_allow(alice_client, acme, pipeline):
+    job = upload_and_map(alice_client, MONTH_FIRST_REPORT)
+
+    assert job.date_evidence == {
+        "Close Date": {"month_first_only": "3/18/2017", "either_way": "4/2/2017"}
+    }
+
+
+def test_a_value_far_below_the_preview_decides_its_column(alice_client, acme, pipeline):
+    # Given 40 rows that read both ways and, on line 42, one that can only be month first
+    lines = [f"Deal {n},Acme,{n % 12 + 1}/{n % 12 + 1 if n % 2 else 1}/2017" for n in range(40)]
+    content = "Opportunity Name,Account Name,Close Date\n" + "\n".join(lines) + "\n"
+    content += "Late,Acme,3/25/2017\n"
+    job = upload_and_map(alice_client, content)
+
+    response = alice_client.get(reverse("imports:preview", args=[job.pk]))
+
+    assert "read month first: “3/25/2017” can only be March 25, 2017." in date_line(response)
 
 
 # Session and user, the import (may the user edit it?), then in a savepoint the import
@@ -436,3 +476,13 @@ def test_choosing_a_date_order_query_count(alice_client, acme, pipeline, django_
         alice_client.post(
             reverse("imports:date_orders", args=[job.pk]), {"expected_close_date": "dmy"}
         )
+
+
+def test_command_says_a_column_is_read_month_first(alice, acme, pipeline, tmp_path):
+    path = tmp_path / "report.csv"
+    path.write_text(MONTH_FIRST_REPORT, encoding="utf-8")
+
+    out = command("deals", str(path), *CLI_MAP)
+
+    assert "Close Date: dates read month first (“3/18/2017” can only be March 18, 2017)" in out
+    assert closes() == MONTH_FIRST_DATES

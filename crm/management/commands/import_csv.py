@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
-from crm.imports.dates import DateOrderNeeded
+from crm.imports.dates import DateColumn, DateOrderNeeded
 from crm.imports.kinds import FIELDS, fields_of
 from crm.imports.models import ImportKind
 from crm.imports.options import DateOrder, ImportOptions
@@ -108,6 +108,7 @@ class Command(BaseCommand):
                 on_progress=self.print_progress,
                 dry_run=options["dry_run"],
                 options=ImportOptions(date_order=options["date_order"]),
+                on_dates=self.print_dates,
             )
         except DateOrderNeeded as error:
             raise CommandError(
@@ -140,6 +141,21 @@ class Command(BaseCommand):
     def describe(kind: str, mapping: dict[str, str]) -> str:
         names = [field.name for field in fields_of(kind)]
         return ", ".join(f"{field}={mapping[field]}" for field in names if mapping.get(field))
+
+    def print_dates(self, columns: list[DateColumn]) -> None:
+        # Say how each date column is read, so that an order is never taken silently.
+        for column in columns:
+            order = "month first" if column.order == DateOrder.MONTH_FIRST else "day first"
+            if column.decided_by == "file":
+                how = f"{order} (“{column.example}” can only be {column.example_reading})"
+            elif column.decided_by == "user":
+                how = (
+                    f"{order}, as --date-order says "
+                    f"(“{column.example}” is {column.example_reading})"
+                )
+            else:
+                how = "as written"
+            self.stdout.write(f"  {column.column}: dates read {how}")
 
     def print_rejections(self, rejections: list[Rejection]) -> None:
         for rejection in rejections:
