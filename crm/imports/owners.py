@@ -197,6 +197,11 @@ class OwnerLookup:
                 )
             self._recipient = recipient
 
+    @property
+    def recipient(self) -> User | None:
+        """With UnknownOwners.ASSIGN, once names are loaded: who receives unknown owners' rows."""
+        return self._recipient
+
     def load(self, names: Iterable[str]) -> None:
         """Read the candidates (the first time) and settle this batch's unknown names.
 

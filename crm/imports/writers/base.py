@@ -108,7 +108,8 @@ class Writer:
         self.owners = OwnerLookup(by, self.owner_candidates, options=self.options, creates=lock)
         self._external_id_lines: dict[str, int] = {}
 
-    def owner_candidates(self, by: User) -> QuerySet[User]:
+    @classmethod
+    def owner_candidates(cls, by: User) -> QuerySet[User]:
         """Who may own the kind's records: the pages' rule for its owner field."""
         return assignable_users(by)
 

@@ -89,7 +89,8 @@ class LeadWriter(Writer):
     # The owner is looked up by username, like every kind's.
     plain_fields = (*(name for name in LEAD_DETAILS if name != "owner"), "created_at")
 
-    def owner_candidates(self, by: User) -> QuerySet[User]:
+    @classmethod
+    def owner_candidates(cls, by: User) -> QuerySet[User]:
         # The lead pages' rule: a rep may also give leads to their teammates.
         return lead_owners(by)
 
