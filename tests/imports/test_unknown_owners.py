@@ -225,3 +225,20 @@ def test_command_refuses_owner_choices_the_user_may_not_make(
         import_csv("companies", str(companies_file), "--user", "maria", *args)
 
     assert not Company.objects.exists()
+
+
+def test_the_report_of_a_users_import_says_how_new_users_sign_in(
+    client, ada, celery_eager, django_capture_on_commit_callbacks
+):
+    client.force_login(ada)
+    upload(client, "email;name;team\nnew@example.com;New Person;East\n", kind="users")
+    job = ImportJob.objects.latest("pk")
+    client.post(reverse("imports:columns", args=[job.pk]), {"email": "email", "name": "name"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("imports:preview", args=[job.pk]))
+
+    report = client.get(reverse("imports:detail", args=[job.pk]))
+
+    (note,) = elements(report, "#new-users-note")
+    assert "Forgot password?" in note.text
+    assert User.objects.get(email="new@example.com").username == "new"

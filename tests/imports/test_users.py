@@ -197,6 +197,16 @@ def test_an_admin_cannot_deactivate_themselves_or_drop_their_role(ada):
     assert ada.is_active
 
 
+def test_an_admin_cannot_change_a_superuser(ada):
+    root = UserFactory(username="root", email="root@example.com", is_superuser=True)
+
+    result = run_import(ada, "users", "email,is_active\nroot@example.com,no\n")
+
+    assert result.reasons == {2: [": Only a superuser may change a superuser's account."]}
+    root.refresh_from_db()
+    assert root.is_active
+
+
 @pytest.mark.parametrize("who", ["maria", "alice"])
 def test_only_admins_import_users(request, who):
     user = request.getfixturevalue(who)

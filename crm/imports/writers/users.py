@@ -136,6 +136,8 @@ class UserWriter(Writer):
             user = User(date_joined=self.now, password=make_password(None))
         elif user.pk == self.by.pk:
             self._check_own_row(values, role)
+        elif user.is_superuser and not self.by.is_superuser:
+            raise RowProblem("", _("Only a superuser may change a superuser's account."))
         username = self._given_username(user, values)
         # Checked first, changed after: a rejected row leaves the user as the CRM has them.
         for name in PLAIN_FIELDS:
