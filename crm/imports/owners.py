@@ -245,7 +245,8 @@ class OwnerLookup:
             self._allocator = UsernameAllocator(user.username for user in self.index.users)
         value = " ".join(name.split())
         email = value if is_email(value) else ""
-        first_name, last_name = ("", "") if email or " " not in value else split_name(value)
+        is_name = not email and (" " in value or "," in value)
+        first_name, last_name = split_name(value) if is_name else ("", "")
         username = self._allocator.allocate(username_base(email=email, name=value))
         return User(
             username=username,
