@@ -170,6 +170,9 @@ class OwnerLookup:
         # Names nobody has, by name_key: what the import does with each, for the preview.
         self.unknown: dict[str, UnknownOwner] = {}
         self._outcomes: dict[str, User | None] = {}
+        # Each owner cell's answer, as written: a user's primary key or why there is none.
+        # (Only ``load`` adds users, and it settles a batch's names before they are asked.)
+        self._answers: dict[str, int | str] = {}
 
     def _users(self) -> QuerySet[User]:
         if self.by.is_admin:
@@ -262,6 +265,19 @@ class OwnerLookup:
     def owner_id(self, name: str) -> int:
         """The primary key of the user ``name`` names, or of the one the importer chose for
         unknown names; raises CellError when nobody fits (or several do)."""
+        # Files repeat a few owners over many rows: each distinct cell is matched once.
+        known = self._answers.get(name)
+        if known is None:
+            try:
+                known = self._owner_id(name)
+            except CellError as error:
+                known = str(error)
+            self._answers[name] = known
+        if isinstance(known, str):
+            raise CellError(known)
+        return known
+
+    def _owner_id(self, name: str) -> int:
         user = self.index.find(name) or self._outcomes.get(name_key(name))
         if user is None:
             if self.by.is_admin:
