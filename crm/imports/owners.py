@@ -211,7 +211,7 @@ class OwnerLookup:
         Creating users is one INSERT for the batch's new names; every other batch costs no
         query at all.
         """
-        names = [name for name in names if name.strip()]
+        names = [name for name in dict.fromkeys(names) if name.strip()]
         if not names:
             return
         index = self.index

@@ -62,7 +62,7 @@ def test_roles_by_code_or_name_and_teams_by_name_created_when_missing(ada):
         "mo@example.com,Mo Manager,Sales Manager,  North \n"
         "al@example.com,Al Admin,ADMINISTRATOR,\n"
         "ed@example.com,Ed East,rep,East\n"
-        "xi@example.com,Xi Unknown,chief,\n"
+        "xi@example.com,Xi Unknown,chief,Nowhere\n"
     )
 
     result = run_import(ada, "users", content)
@@ -75,6 +75,7 @@ def test_roles_by_code_or_name_and_teams_by_name_created_when_missing(ada):
         "al@example.com": "admin",
         "ed@example.com": "rep",
     }
+    assert not Team.objects.filter(name="Nowhere").exists()
     assert User.objects.get(email="rita@example.com").team == north
     assert User.objects.get(email="mo@example.com").team == north
     assert Team.objects.get(name="East").members.get().email == "ed@example.com"
@@ -236,3 +237,20 @@ def test_a_users_import_costs_the_same_queries_for_four_or_forty_rows(
 
     assert User.objects.filter(email__startswith="u").count() == 44
     assert Team.objects.count() == 6
+
+
+def test_a_row_whose_new_manager_is_rejected_is_rejected_and_makes_no_team(ada, maria):
+    content = (
+        "email,name,team,manager\n"
+        "lena@example.com,Lena Lead,North,nobody@example.com\n"
+        "rob@example.com,Rob Rep,East,lena@example.com\n"
+    )
+
+    result = run_import(ada, "users", content)
+
+    assert result.reasons == {
+        2: ["manager: No user “nobody@example.com” in the CRM or on an earlier row of this file."],
+        3: ["manager: The manager's own row is rejected; fix it and import again."],
+    }
+    assert not Team.objects.filter(name="East").exists()
+    assert not User.objects.filter(email__in=["lena@example.com", "rob@example.com"]).exists()

@@ -357,7 +357,12 @@ class UserWriter(Writer):
 
     def write(self, plan: BatchPlan) -> tuple[int, int]:
         accepted = [planned.record for planned in plan.accepted]
-        teams = {id(team): team for team in self._row_team.values()}
+        # Only the accepted rows' teams: a team named by a rejected row alone is not made.
+        teams = {
+            id(team): team
+            for team in (self._row_team.get(id(user)) for user in accepted)
+            if team is not None
+        }
         new_teams = [team for team in teams.values() if team.pk is None]
         if new_teams:
             Team.objects.bulk_create(new_teams)
