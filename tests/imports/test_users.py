@@ -239,18 +239,23 @@ def test_a_users_import_costs_the_same_queries_for_four_or_forty_rows(
     assert Team.objects.count() == 6
 
 
-def test_a_row_whose_new_manager_is_rejected_is_rejected_and_makes_no_team(ada, maria):
+def test_rows_whose_new_manager_is_rejected_are_rejected_and_make_no_team(ada, maria):
     content = (
         "email,name,team,manager\n"
         "lena@example.com,Lena Lead,North,nobody@example.com\n"
         "rob@example.com,Rob Rep,East,lena@example.com\n"
+        "sue@example.com,Sue Rep,West,rob@example.com\n"
     )
 
     result = run_import(ada, "users", content)
 
+    rejected = "manager: The manager's own row is rejected; fix it and import again."
     assert result.reasons == {
         2: ["manager: No user “nobody@example.com” in the CRM or on an earlier row of this file."],
-        3: ["manager: The manager's own row is rejected; fix it and import again."],
+        3: [rejected],
+        4: [rejected],
     }
-    assert not Team.objects.filter(name="East").exists()
-    assert not User.objects.filter(email__in=["lena@example.com", "rob@example.com"]).exists()
+    assert not Team.objects.filter(name__in=["East", "West"]).exists()
+    assert not User.objects.filter(
+        email__in=["lena@example.com", "rob@example.com", "sue@example.com"]
+    ).exists()

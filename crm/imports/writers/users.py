@@ -338,14 +338,27 @@ class UserWriter(Writer):
 
     def _drop_managers_rejected(self, plan: BatchPlan) -> None:
         """A row naming as manager a new user whose own row was rejected is rejected too:
-        nobody is created to manage the team."""
-        accepted = {id(planned.record) for planned in plan.accepted}
-        rejected_new = {
-            id(user) for user in self.people.users if user.pk is None and id(user) not in accepted
-        }
-        for planned in list(plan.accepted):
-            team_manager = self._row_manager.get(id(planned.record))
-            if team_manager is not None and id(team_manager[1]) in rejected_new:
+        nobody is created to manage the team. Repeated, as that row may manage others."""
+        while True:
+            accepted = {id(planned.record) for planned in plan.accepted}
+            rejected_new = {
+                id(user)
+                for user in self.people.users
+                if user.pk is None and id(user) not in accepted
+            }
+            dropped = [
+                planned
+                for planned in plan.accepted
+                if id(planned.record) in self._row_manager
+                and id(self._row_manager[id(planned.record)][1]) in rejected_new
+            ]
+            if not dropped:
+                return
+            for planned in dropped:
+                team, _manager = self._row_manager.pop(id(planned.record))
+                key = name_key(team.name)
+                if self._managers.get(key, (None, 0))[1] == planned.line:
+                    del self._managers[key]  # the team's manager is still to be given
                 plan.accepted.remove(planned)
                 plan.reject(
                     planned.line,
