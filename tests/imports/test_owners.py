@@ -10,7 +10,8 @@ from accounts.models import User
 from contacts.models import Company
 from crm.imports.options import ImportOptions, UnknownOwners
 from crm.imports.parsing import ImportFileError
-from tests.factories import UserFactory
+from pipeline.models import Opportunity
+from tests.factories import CompanyFactory, UserFactory
 from tests.imports.importing import run_import
 
 
@@ -174,3 +175,19 @@ def test_owners_are_read_once_per_import_whatever_the_batches(
         result = run_import(ada, "companies", content, batch_size=batch_size)
 
     assert result.outcome.created == 20
+
+
+def test_deals_take_owners_by_full_name_and_create_the_missing_ones(ada, alice, pipeline):
+
+    CompanyFactory(name="Acme", owner=alice)
+    alice.first_name, alice.last_name = "Anna", "Example"
+    alice.save()
+    content = "title,company,owner\nRenewal,Acme,ANNA example\nPilot,Acme,Old Rep\n"
+
+    result = run_import(
+        ada, "deals", content, options=ImportOptions(unknown_owners=UnknownOwners.CREATE)
+    )
+
+    assert result.reasons == {}
+    owners = dict(Opportunity.objects.values_list("title", "owner__username"))
+    assert owners == {"Renewal": "alice", "Pilot": "old.rep"}
