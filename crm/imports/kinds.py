@@ -345,6 +345,61 @@ FIELDS: Mapping[str, tuple[Field, ...]] = {
             help_text=gettext_lazy("yes or no; empty: yes for a new product."),
         ),
     ),
+    # One row per user. Admins only: who may sign in, and with which role, is theirs.
+    ImportKind.USERS: (
+        Field(
+            "external_id",
+            gettext_lazy("External id"),
+            text(100),
+            help_text=gettext_lazy(
+                "The user's id in the old CRM (such as Salesforce's Id): owner columns holding "
+                "it find the user, and a re-import updates them."
+            ),
+        ),
+        Field(
+            "username",
+            gettext_lazy("User name"),
+            text(150),
+            help_text=gettext_lazy("Empty: made from the email or the name."),
+        ),
+        Field("email", gettext_lazy("Email"), email),
+        Field("first_name", gettext_lazy("First name"), text(150)),
+        Field("last_name", gettext_lazy("Last name"), text(150)),
+        Field(
+            "name",
+            gettext_lazy("Full name"),
+            text(301),
+            help_text=gettext_lazy(
+                "First and last name in one column, such as “Anna Example” or “Example, Anna”."
+            ),
+        ),
+        Field(
+            "role",
+            gettext_lazy("Role"),
+            text(50),
+            help_text=gettext_lazy("rep, manager or admin; empty: rep for a new user."),
+        ),
+        Field(
+            "team",
+            gettext_lazy("Team"),
+            text(100),
+            help_text=gettext_lazy("A team's name; a team not there yet is created."),
+        ),
+        Field(
+            "manager",
+            gettext_lazy("Manager"),
+            text(254),
+            help_text=gettext_lazy(
+                "Who manages the user's team: their email, user name, full name or external id."
+            ),
+        ),
+        Field(
+            "is_active",
+            gettext_lazy("Active"),
+            yes_no,
+            help_text=gettext_lazy("yes or no; empty: yes for a new user."),
+        ),
+    ),
 }
 
 
@@ -410,7 +465,11 @@ def required_fields(kind: str) -> list[Field]:
 
 
 # Kinds whose rows need one of several fields: a deal is with a company, a contact or both.
-ONE_OF_REQUIRED: Mapping[str, tuple[str, ...]] = {ImportKind.DEALS: ("company", "contact")}
+# A user is found again by one of their ids, so that importing a file twice updates them.
+ONE_OF_REQUIRED: Mapping[str, tuple[str, ...]] = {
+    ImportKind.DEALS: ("company", "contact"),
+    ImportKind.USERS: ("external_id", "username", "email"),
+}
 
 
 def unmapped_alternatives(kind: str, mapping: Mapping[str, str]) -> list[Field]:

@@ -51,7 +51,7 @@ from crm.imports.options import ImportOptions
 from crm.imports.parsing import CsvSource, ImportFileError, Source
 from crm.imports.spreadsheets import XlsxSource
 from crm.imports.storage import open_file
-from crm.imports.writers import WRITERS, Rejection
+from crm.imports.writers import WRITERS, Rejection, Writer
 
 logger = logging.getLogger(__name__)
 
@@ -198,6 +198,7 @@ def preview_rows(
     limit: int,
     fields: Sequence[Field],
     options: ImportOptions | None = None,
+    on_plan: Callable[[Writer], None] | None = None,
 ) -> list[PreviewRow]:
     """The first ``limit`` rows as the import would treat them (see ``preview_import``)."""
     return preview_import(
@@ -208,6 +209,7 @@ def preview_rows(
         limit=limit,
         fields=fields,
         options=options,
+        on_plan=on_plan,
     ).rows
 
 
@@ -221,6 +223,7 @@ def preview_import(
     fields: Sequence[Field],
     options: ImportOptions | None = None,
     recorded_dates: Mapping[str, Mapping[str, str]] | None = None,
+    on_plan: Callable[[Writer], None] | None = None,
 ) -> Preview:
     """The first ``limit`` rows as the import would treat them, and how its date columns
     are read; writes and locks nothing. Raises ImportFileError for a contradictory date
@@ -228,7 +231,9 @@ def preview_import(
 
     ``fields``: the kind's fields (``fields_of``), which the caller shows as well.
     ``recorded_dates``: the date evidence the upload gathered (``ImportJob.date_evidence``);
-    without it the whole file is read for its dates, in the same pass as the first rows."""
+    without it the whole file is read for its dates, in the same pass as the first rows.
+    ``on_plan`` receives the writer once it has planned the rows, for what it found across
+    them (such as the owners nobody in the CRM has)."""
     header, rows = source.read()
     columns = check_mapping(kind, header, mapping, fields)
     writer = WRITERS[kind](by=by, mapped=columns, now=timezone.now(), lock=False, options=options)
@@ -248,6 +253,8 @@ def preview_import(
     date_readers = readers(dates, tz=time_zone_of(by))
     cleaned: list[CleanRow] = [clean_row(row, read_columns, fields, date_readers) for row in first]
     plan = writer.plan(cleaned)
+    if on_plan is not None:
+        on_plan(writer)
     updates = {planned.line for planned in plan.accepted if not planned.is_new}
     problems: dict[int, list[Rejection]] = {}
     for rejection in plan.rejections:

@@ -17,11 +17,12 @@ from accounts.models import User
 from crm.imports.dates import FileEvidence, require_orders, scan_dates
 from crm.imports.kinds import FIELDS, column_indexes, fields_of
 from crm.imports.models import ColumnMapping, FileFormat, ImportJob, ImportStatus
-from crm.imports.options import DateOrder, ImportOptions
+from crm.imports.options import DateOrder, ImportOptions, UnknownOwners
 from crm.imports.parsing import ImportFileError
 from crm.imports.runner import check_mapping, source_of
 from crm.imports.storage import store_file
 from crm.imports.tasks import import_uploaded_file
+from crm.imports.writers import WRITERS
 
 MAX_FILE_BYTES = 100 * 1024 * 1024
 
@@ -106,9 +107,35 @@ def upload_import(
     return job
 
 
+def check_unknown_owners(
+    *, by: User, kind: str, unknown_owners: str, owners_to: User | None
+) -> None:
+    """What to do with owners the CRM does not know, if ``by`` may choose it; raises
+    ValidationError keyed by the choice otherwise. One query when records go to a user."""
+    if unknown_owners == UnknownOwners.CREATE and not by.is_admin:
+        raise ValidationError({"unknown_owners": _("Only admins may create users.")})
+    if unknown_owners == UnknownOwners.ASSIGN:
+        candidates = WRITERS[kind].owner_candidates(by)
+        if owners_to is None or not candidates.filter(pk=owners_to.pk).exists():
+            raise ValidationError(
+                {"owners_to": _("Choose an active user you may give records to.")}
+            )
+
+
 @transaction.atomic
-def map_columns(*, by: User, job_id: int, mapping: Mapping[str, str]) -> ImportJob:
-    """Save which column feeds which field, and remember it for the next such file."""
+def map_columns(
+    *,
+    by: User,
+    job_id: int,
+    mapping: Mapping[str, str],
+    unknown_owners: str = UnknownOwners.REJECT,
+    owners_to: User | None = None,
+) -> ImportJob:
+    """Save which column feeds which field, and remember it for the next such file.
+
+    ``unknown_owners`` (and ``owners_to`` for UnknownOwners.ASSIGN): what happens to rows
+    whose owner the CRM does not know; kept in the job's options.
+    """
     job = ImportJob.objects.editable_by(by).select_for_update().get(pk=job_id)
     if job.status not in {ImportStatus.UPLOADED, ImportStatus.PREVIEWED}:
         raise ValidationError(_("This import has already started."))
@@ -117,9 +144,16 @@ def map_columns(*, by: User, job_id: int, mapping: Mapping[str, str]) -> ImportJ
         check_mapping(job.kind, job.header, chosen)
     except ImportFileError as error:
         raise ValidationError(str(error)) from error
+    check_unknown_owners(by=by, kind=job.kind, unknown_owners=unknown_owners, owners_to=owners_to)
+    options = ImportOptions.from_json(job.options)
+    options.unknown_owners = unknown_owners
+    options.owners_to = (
+        owners_to.pk if owners_to and unknown_owners == UnknownOwners.ASSIGN else None
+    )
+    job.options = options.to_json()
     job.mapping = chosen
     job.status = ImportStatus.PREVIEWED
-    job.save(update_fields=["mapping", "status"])
+    job.save(update_fields=["mapping", "options", "status"])
     ColumnMapping.objects.update_or_create(
         user=by,
         kind=job.kind,

@@ -26,6 +26,7 @@ from crm.imports.forms import DateOrdersForm, MappingForm, UploadForm
 from crm.imports.kinds import FIELDS, fields_of
 from crm.imports.models import ImportJob, ImportKind, ImportStatus
 from crm.imports.options import ImportOptions
+from crm.imports.owners import OwnerLookup
 from crm.imports.parsing import ImportFileError
 from crm.imports.runner import PreviewRow, preview_import, source_of
 
@@ -75,10 +76,12 @@ def map_columns(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(ImportJob.objects.editable_by(request.user), pk=pk)
     if job.status not in {ImportStatus.UPLOADED, ImportStatus.PREVIEWED}:
         return redirect("imports:detail", pk=job.pk)
-    form = MappingForm(request.POST or None, job=job)
+    form = MappingForm(request.POST or None, job=job, by=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.map_columns(by=request.user, job_id=job.pk, mapping=form.cleaned_data)
+            services.map_columns(
+                by=request.user, job_id=job.pk, mapping=form.mapping(), **form.owner_choice()
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -113,6 +116,7 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
     dates: list[DateColumn] = []
     known = fields_of(job.kind)
     options = ImportOptions.from_json(job.options)
+    owners: list[OwnerLookup] = []
     try:
         shown = preview_import(
             by=request.user,
@@ -123,6 +127,7 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
             fields=known,
             options=options,
             recorded_dates=job.date_evidence,
+            on_plan=lambda writer: owners.append(writer.owners),
         )
     except ImportFileError as problem:
         error = str(problem)
@@ -141,6 +146,8 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
             fields=[column.field for column in asked], initial=options.date_orders
         ),
         "needs_date_order": any(column.needs_order for column in dates),
+        "unknown_owners": list(owners[0].unknown.values()) if owners else [],
+        "owners_to": owners[0].recipient if owners else None,
     }
     return render(request, "imports/preview.html", context)
 

@@ -30,8 +30,9 @@ MAPPING = {"external_id": "Ref", "title": "Deal", "company": "Account", "value":
 UPLOAD_QUERIES = 11
 # List: the recent imports with their uploaders.
 LIST_QUERIES = 3
-# Columns: the import, the deals' custom fields (a mapping target each).
-COLUMNS_QUERIES = 4
+# Columns: the import, the deals' custom fields (a mapping target each), the users who may
+# receive unknown owners' deals.
+COLUMNS_QUERIES = 5
 # Preview: the import, the file's first chunk, stages, the external ids' records (editable,
 # then taken), companies by external id and by name, the deals' custom fields. (Places in
 # columns are the import's.)
@@ -125,8 +126,8 @@ def test_the_mapping_is_remembered_for_the_next_file_with_the_same_columns(
         reverse("imports:columns", args=[ImportJob.objects.latest("pk").pk])
     )
     assert {
-        name: field.value()
-        for name, field in response.context["form"]._bound_items()
+        field.name: field.value()
+        for field in response.context["form"].column_fields
         if field.value()
     } == MAPPING
 

@@ -14,8 +14,10 @@ Rules every kind shares:
   board move in the meantime waits rather than being overwritten.
 - An external id appears once per file; a second row with it is rejected, so the file
   says one thing about each record.
-- Owners must be users the importer may assign work to (``assignable_users``); empty
-  means the importer for a new record and no change for an existing one.
+- Owners must be users the importer may assign work to (``assignable_users``), named by
+  user name, e-mail, full name or external id (``crm.imports.owners``); empty means the
+  importer for a new record and no change for an existing one. An unknown name rejects the
+  row unless the importer chose to create such users or give their records to one user.
 """
 
 from __future__ import annotations
@@ -25,14 +27,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from accounts.assignment import assignable_users
 from accounts.models import User
 from core.custom_fields.values import merged_values
 from crm.imports.bulk import update_records
 from crm.imports.kinds import CUSTOM_FIELD_PREFIX, CleanRow, custom_values, missing_required
-from crm.imports.lookups import OwnerLookup
 from crm.imports.options import ImportOptions
+from crm.imports.owners import OwnerLookup
 from crm.imports.parsing import CellError
 
 
@@ -101,8 +105,13 @@ class Writer:
         self.now = now
         self.lock = lock
         self.options = options or ImportOptions()
-        self.owners = OwnerLookup(by)
+        self.owners = OwnerLookup(by, self.owner_candidates, options=self.options, creates=lock)
         self._external_id_lines: dict[str, int] = {}
+
+    @classmethod
+    def owner_candidates(cls, by: User) -> QuerySet[User]:
+        """Who may own the kind's records: the pages' rule for its owner field."""
+        return assignable_users(by)
 
     # Planning
 

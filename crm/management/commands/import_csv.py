@@ -5,18 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
 from crm.imports.dates import DateColumn, DateOrderNeeded
 from crm.imports.kinds import FIELDS, fields_of
 from crm.imports.models import ImportKind
-from crm.imports.options import DateOrder, ImportOptions
+from crm.imports.options import DateOrder, ImportOptions, UnknownOwners
 from crm.imports.parsing import DEFAULT_ENCODING, ENCODINGS, CsvSource, ImportFileError, Source
 from crm.imports.runner import import_csv
-from crm.imports.services import guessed_mapping
+from crm.imports.services import check_unknown_owners, guessed_mapping
 from crm.imports.spreadsheets import XlsxSource
-from crm.imports.writers import Rejection
+from crm.imports.writers import WRITERS, Rejection
 
 DELIMITER_NAMES = {"comma": ",", "semicolon": ";", "tab": "\t", ",": ",", ";": ";", "\\t": "\t"}
 
@@ -30,8 +31,8 @@ def field_to_column(value: str) -> tuple[str, str]:
 
 class Command(BaseCommand):
     help = (
-        "Import companies, contacts, leads or deals from a CSV file or an XLSX workbook (by "
-        "its extension; the first worksheet), as the web import does: "
+        "Import companies, contacts, leads, deals, products or users from a CSV file or an XLSX "
+        "workbook (by its extension; the first worksheet), as the web import does: "
         "rows with an external id update the record holding it, rejected rows are listed "
         "with their line and reason, and the whole import is one transaction. Exits with "
         "status 1, having written nothing, when the file or the mapping cannot be used."
@@ -72,6 +73,19 @@ class Command(BaseCommand):
             "for themselves; one that mixes both orders is refused.",
         )
         parser.add_argument(
+            "--unknown-owners",
+            choices=list(UnknownOwners.values),
+            default=UnknownOwners.REJECT,
+            help="what happens to rows whose owner the CRM does not know: reject them "
+            "(default), create the missing users (inactive, without a password; admins only) "
+            "or assign their records to the user given by --owners-to",
+        )
+        parser.add_argument(
+            "--owners-to",
+            metavar="USERNAME",
+            help="with --unknown-owners assign: the user who receives those records",
+        )
+        parser.add_argument(
             "--delimiter",
             choices=list(DELIMITER_NAMES),
             help="comma, semicolon or tab (default: guessed from the header line)",
@@ -83,6 +97,10 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
         user = self.acting_user(options["user"])
+        import_options = self.owner_options(
+            user, kind, options["unknown_owners"], options["owners_to"]
+        )
+        import_options.date_order = options["date_order"]
         delimiter = DELIMITER_NAMES[options["delimiter"]] if options["delimiter"] else ""
         source: Source
         if path.suffix.casefold() == ".xlsx":
@@ -107,7 +125,7 @@ class Command(BaseCommand):
                 on_rejections=self.print_rejections,
                 on_progress=self.print_progress,
                 dry_run=options["dry_run"],
-                options=ImportOptions(date_order=options["date_order"]),
+                options=import_options,
                 on_dates=self.print_dates,
             )
         except DateOrderNeeded as error:
@@ -136,6 +154,32 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError("No active superuser to import as; name one with --user.")
         return user
+
+    @staticmethod
+    def owner_options(
+        user: User, kind: str, unknown_owners: str, owners_to: str | None
+    ) -> ImportOptions:
+        if unknown_owners == UnknownOwners.ASSIGN and not owners_to:
+            raise CommandError("--unknown-owners assign needs --owners-to USERNAME.")
+        if owners_to and unknown_owners != UnknownOwners.ASSIGN:
+            raise CommandError("--owners-to goes with --unknown-owners assign.")
+        recipient = None
+        if owners_to:
+            recipient = WRITERS[kind].owner_candidates(user).filter(username=owners_to).first()
+            if recipient is None:
+                raise CommandError(
+                    f"{user.username} may not give records to {owners_to!r} (or no such "
+                    "active user)."
+                )
+        try:
+            check_unknown_owners(
+                by=user, kind=kind, unknown_owners=unknown_owners, owners_to=recipient
+            )
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
+        return ImportOptions(
+            unknown_owners=unknown_owners, owners_to=recipient.pk if recipient else None
+        )
 
     @staticmethod
     def describe(kind: str, mapping: dict[str, str]) -> str:
