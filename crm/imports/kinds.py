@@ -25,9 +25,9 @@ from contacts.models import LeadSource, RecordKind
 from contacts.services.duplicates import normalise_domain
 from contacts.services.record_values import active_record_fields
 from core.countries import INVALID_MESSAGE as COUNTRY_MESSAGE
-from core.countries import is_country, normalise_country
+from core.countries import UNKNOWN_NAME_MESSAGE, country_code
 from core.currencies import INVALID_MESSAGE as CURRENCY_MESSAGE
-from core.currencies import is_currency, normalise_currency
+from core.currencies import is_currency, normalise_currency, sign_message
 from core.custom_fields.forms import custom_field_name
 from core.custom_fields.kinds import JsonValue, coerce
 from core.custom_fields.models import CustomFieldDefinition
@@ -67,16 +67,20 @@ def domain(value: str) -> str:
 
 
 def country(value: str) -> str:
-    code = normalise_country(value)
-    if not is_country(code):
-        raise CellError(COUNTRY_MESSAGE % {"value": value})
+    """An ISO code, or a country's name as exports write it ("United States", "Jerman")."""
+    code = country_code(value)
+    if code is None:
+        # Two letters are meant as a code, and are told so; anything else as a name.
+        message = COUNTRY_MESSAGE if re.fullmatch(r"[A-Za-z]{2}", value) else UNKNOWN_NAME_MESSAGE
+        raise CellError(message % {"value": value})
     return code
 
 
 def currency(value: str) -> str:
+    """An ISO 4217 code, in any case ("eur"); a sign ("€") is refused with its code."""
     code = normalise_currency(value)
     if not is_currency(code):
-        raise CellError(CURRENCY_MESSAGE % {"value": value})
+        raise CellError(sign_message(value) or CURRENCY_MESSAGE % {"value": value})
     return code
 
 
