@@ -38,9 +38,10 @@ from crm.imports.kinds import (
     fields_of,
     unmapped_alternatives,
 )
-from crm.imports.models import ImportJob, ImportRejection, ImportStatus
+from crm.imports.models import ImportJob, ImportRejection, ImportStatus, RejectedRow
 from crm.imports.options import ImportOptions
-from crm.imports.parsing import CsvSource, ImportFileError
+from crm.imports.parsing import CsvSource, ImportFileError, Row
+from crm.imports.reports import RejectedLine
 from crm.imports.storage import open_file
 from crm.imports.writers import WRITERS, Rejection
 
@@ -119,6 +120,7 @@ def import_csv(
     source: CsvSource,
     mapping: Mapping[str, str],
     on_rejections: Callable[[list[Rejection]], None],
+    on_rejected_lines: Callable[[list[RejectedLine]], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
     before_commit: Callable[[ImportOutcome], None] | None = None,
     dry_run: bool = False,
@@ -128,7 +130,8 @@ def import_csv(
     """Import the rows of ``source`` as ``kind`` records, with ``by``'s permissions.
 
     Raises ImportFileError (nothing written) when the file or the mapping is unusable.
-    ``on_rejections`` receives each batch's rejected rows, ``on_progress`` the rows read so
+    ``on_rejections`` receives each batch's problems, ``on_rejected_lines`` its rejected rows
+    with their cells as the file had them and every problem, ``on_progress`` the rows read so
     far, and ``before_commit`` the outcome while the transaction can still roll back.
     ``dry_run`` does everything and then rolls back.
     """
@@ -147,6 +150,8 @@ def import_csv(
             done += len(batch)
             if plan.rejections:
                 on_rejections(plan.rejections)
+                if on_rejected_lines is not None:
+                    on_rejected_lines(rejected_lines(batch, plan.rejections))
             if on_progress is not None:
                 on_progress(done)
         writer.finish()
@@ -156,6 +161,18 @@ def import_csv(
         if dry_run:
             transaction.set_rollback(True)
     return outcome
+
+
+def rejected_lines(batch: Sequence[Row], rejections: Sequence[Rejection]) -> list[RejectedLine]:
+    """The batch's rejected rows, in the file's order, each with all of its problems."""
+    problems: dict[int, list[Rejection]] = {}
+    for rejection in rejections:
+        problems.setdefault(rejection.line, []).append(rejection)
+    return [
+        RejectedLine(row.line, row.cells, problems[row.line])
+        for row in batch
+        if row.line in problems
+    ]
 
 
 def preview_rows(
@@ -262,6 +279,12 @@ def run_import(*, job_id: int) -> ImportJob:
             for rejection in rejections
         )
 
+    def save_rejected_rows(lines: list[RejectedLine]) -> None:
+        # The cells as the file had them: the report's download gives them back to fix.
+        RejectedRow.objects.bulk_create(
+            RejectedRow(job=job, line=line.line, cells=line.cells) for line in lines
+        )
+
     def finish(outcome: ImportOutcome) -> None:
         # In the import's transaction: the records and the "done" commit together.
         ImportJob.objects.filter(pk=job.pk).update(
@@ -282,6 +305,7 @@ def run_import(*, job_id: int) -> ImportJob:
             mapping=job.mapping,
             options=ImportOptions.from_json(job.options),
             on_rejections=save_rejections,
+            on_rejected_lines=save_rejected_rows,
             on_progress=progress,
             before_commit=finish,
         )

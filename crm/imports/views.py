@@ -15,10 +15,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from core.csv_export import CsvColumn, csv_response
+from core.csv_export import plain_csv_lines, streaming_csv
 from core.htmx import login_required_for_htmx
 from crm.imports import services
 from crm.imports.forms import MappingForm, UploadForm
@@ -26,16 +25,12 @@ from crm.imports.kinds import fields_of
 from crm.imports.models import ImportJob, ImportKind, ImportStatus
 from crm.imports.options import ImportOptions
 from crm.imports.parsing import ImportFileError
+from crm.imports.reports import job_report_rows
 from crm.imports.runner import preview_rows, source_of
 
 RECENT_IMPORTS = 20
 PREVIEW_ROWS = 20
 REJECTIONS_PER_PAGE = 50
-REJECTION_COLUMNS = (
-    CsvColumn(gettext_lazy("Line"), "line"),
-    CsvColumn(gettext_lazy("Field"), "field"),
-    CsvColumn(gettext_lazy("Reason"), "message"),
-)
 
 
 @login_required
@@ -148,6 +143,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def rejections_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """The rejected rows as the file had them, with a Reason column: to fix and import again."""
     job = get_object_or_404(ImportJob.objects.visible_to(request.user), pk=pk)
     filename = _("rejected-rows-%(id)s") % {"id": job.pk}
-    return csv_response(filename, REJECTION_COLUMNS, job.rejections.order_by("line", "pk"))
+    return streaming_csv(filename, plain_csv_lines(job_report_rows(job)))

@@ -97,13 +97,18 @@ class DealWriter(Writer):
         contact's, as ``create_opportunity`` does."""
         if "contact" in values:
             deal.contact_id, company_id = self._resolve(
-                "contact", self.contacts.contact, values["contact"]
+                "contact", self.contacts.contact, values["contact"], default=(None, None)
             )
             if deal.company_id is None:
                 deal.company_id = company_id
             elif deal.company_id != company_id:
                 raise RowProblem("contact", _("Choose a contact of this deal's company."))
-        if deal.company_id is None and deal.contact_id is None:
+        # A company or contact that was given but not found is reported already.
+        if (
+            deal.company_id is None
+            and deal.contact_id is None
+            and not self.has_problem("company", "contact")
+        ):
             raise RowProblem(
                 "company", _("A deal needs a company or a contact; give at least one.")
             )
