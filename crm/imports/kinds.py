@@ -95,6 +95,20 @@ def money(value: str) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
+QUANTITY_LIMIT = Decimal(10) ** 10  # LineItem.quantity: 12 digits, 2 decimals
+
+
+def quantity(value: str) -> Decimal:
+    amount = parse_decimal(value)
+    if amount <= 0:
+        raise CellError(_("Quantity must be more than 0."))
+    if amount != amount.quantize(Decimal("0.01")):
+        raise CellError(_("“%(value)s” has more than two decimals.") % {"value": value})
+    if amount >= QUANTITY_LIMIT:
+        raise CellError(_("“%(value)s” is too large.") % {"value": value})
+    return amount.quantize(Decimal("0.01"))
+
+
 def lead_source(value: str) -> str:
     wanted = value.casefold()
     for code, label in LeadSource.choices:
@@ -246,6 +260,21 @@ FIELDS: Mapping[str, tuple[Field, ...]] = {
         Field("value", gettext_lazy("Value"), money),
         Field("currency", gettext_lazy("Currency"), currency),
         Field(
+            "product",
+            gettext_lazy("Product"),
+            text(200),
+            help_text=gettext_lazy(
+                "Name, code or another name of a catalogue product; the deal gets it as a "
+                "line item."
+            ),
+        ),
+        Field(
+            "quantity",
+            gettext_lazy("Quantity"),
+            quantity,
+            help_text=gettext_lazy("Of the product; empty: 1."),
+        ),
+        Field(
             "expected_close_date",
             gettext_lazy("Expected close date"),
             parse_date,
@@ -373,6 +402,12 @@ class CleanRow:
     line: int
     values: dict[str, Any]
     problems: list[CellProblem]
+
+
+def unmapped_columns(header: Sequence[str], mapping: Mapping[str, str]) -> list[str]:
+    """The file's named columns no field reads, in the file's order: the import ignores them."""
+    mapped = set(mapping.values())
+    return [name for name in header if name and name not in mapped]
 
 
 def column_indexes(header: list[str], mapping: Mapping[str, str]) -> dict[str, int]:

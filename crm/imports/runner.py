@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import TypeVar
 
@@ -60,6 +60,8 @@ class ImportOutcome:
     created: int
     updated: int
     rejected: int
+    # Field -> the file's values that named nothing (products not in the catalogue).
+    not_found: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -155,7 +157,13 @@ def import_csv(
             if on_progress is not None:
                 on_progress(done)
         writer.finish()
-        outcome = ImportOutcome(rows=done, created=created, updated=updated, rejected=rejected)
+        outcome = ImportOutcome(
+            rows=done,
+            created=created,
+            updated=updated,
+            rejected=rejected,
+            not_found={name: list(values.values()) for name, values in writer.not_found.items()},
+        )
         if before_commit is not None:
             before_commit(outcome)
         if dry_run:
@@ -175,6 +183,14 @@ def rejected_lines(batch: Sequence[Row], rejections: Sequence[Rejection]) -> lis
     ]
 
 
+@dataclass(frozen=True)
+class Preview:
+    rows: list[PreviewRow]
+    # Field -> the values of the previewed rows that named nothing (products not in the
+    # catalogue), in the file's order.
+    not_found: dict[str, list[str]]
+
+
 def preview_rows(
     *,
     by: User,
@@ -185,7 +201,30 @@ def preview_rows(
     fields: Sequence[Field],
     options: ImportOptions | None = None,
 ) -> list[PreviewRow]:
-    """The first ``limit`` rows as the import would treat them; writes and locks nothing.
+    """The first ``limit`` rows as the import would treat them (see ``preview_import``)."""
+    return preview_import(
+        by=by,
+        kind=kind,
+        source=source,
+        mapping=mapping,
+        limit=limit,
+        fields=fields,
+        options=options,
+    ).rows
+
+
+def preview_import(
+    *,
+    by: User,
+    kind: str,
+    source: CsvSource,
+    mapping: Mapping[str, str],
+    limit: int,
+    fields: Sequence[Field],
+    options: ImportOptions | None = None,
+) -> Preview:
+    """The first ``limit`` rows as the import would treat them, and the names among them
+    that match nothing; writes and locks nothing.
 
     ``fields``: the kind's fields (``fields_of``), which the caller shows as well."""
     header, rows = source.read()
@@ -198,7 +237,7 @@ def preview_rows(
     problems: dict[int, list[Rejection]] = {}
     for rejection in plan.rejections:
         problems.setdefault(rejection.line, []).append(rejection)
-    return [
+    preview = [
         PreviewRow(
             line=row.line,
             values=[
@@ -209,6 +248,8 @@ def preview_rows(
         )
         for row in cleaned
     ]
+    not_found = {name: list(values.values()) for name, values in writer.not_found.items()}
+    return Preview(rows=preview, not_found=not_found)
 
 
 # Running an uploaded file

@@ -21,12 +21,12 @@ from core.csv_export import plain_csv_lines, streaming_csv
 from core.htmx import login_required_for_htmx
 from crm.imports import services
 from crm.imports.forms import MappingForm, UploadForm
-from crm.imports.kinds import fields_of
+from crm.imports.kinds import fields_of, unmapped_columns
 from crm.imports.models import ImportJob, ImportKind, ImportStatus
 from crm.imports.options import ImportOptions
 from crm.imports.parsing import ImportFileError
 from crm.imports.reports import job_report_rows
-from crm.imports.runner import preview_rows, source_of
+from crm.imports.runner import Preview, preview_import, source_of
 
 RECENT_IMPORTS = 20
 PREVIEW_ROWS = 20
@@ -100,10 +100,10 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
     if job.status != ImportStatus.PREVIEWED:
         return redirect("imports:detail", pk=job.pk)
     error = ""
-    rows = []
+    preview = Preview(rows=[], not_found={})
     known = fields_of(job.kind)
     try:
-        rows = preview_rows(
+        preview = preview_import(
             by=request.user,
             kind=job.kind,
             source=source_of(job),
@@ -115,7 +115,16 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
     except ImportFileError as problem:
         error = str(problem)
     fields = [field for field in known if field.name in job.mapping]
-    context = {"job": job, "fields": fields, "rows": rows, "error": error}
+    labels = {field.name: field.label for field in known}
+    context = {
+        "job": job,
+        "fields": fields,
+        "rows": preview.rows,
+        "error": error,
+        "ignored": unmapped_columns(job.header, job.mapping),
+        "not_found": [(labels.get(name, name), names) for name, names in preview.not_found.items()],
+        "preview_size": PREVIEW_ROWS,
+    }
     return render(request, "imports/preview.html", context)
 
 

@@ -111,6 +111,9 @@ class Writer:
         self._external_id_lines: dict[str, int] = {}
         # The problems of the row being planned, by field (``report``).
         self._problems: dict[str, str] = {}
+        # Field -> the values that named nothing, by how they are compared, in the file's
+        # order: the preview and the command list them.
+        self.not_found: dict[str, dict[str, str]] = {}
 
     # Planning
 
@@ -230,6 +233,10 @@ class Writer:
         from it.
         """
         self._problems.setdefault(field_name, message)
+
+    def note_not_found(self, field_name: str, value: str, key: str | None = None) -> None:
+        """Remember a value that named no record, once per ``key`` (how values compare)."""
+        self.not_found.setdefault(field_name, {}).setdefault(value if key is None else key, value)
 
     def has_problem(self, *field_names: str) -> bool:
         """Whether the row being planned has a problem with any of ``field_names``."""

@@ -15,6 +15,7 @@ from crm.imports.lookups import CompanyLookup, ContactLookup, StageLookup
 from crm.imports.models import ImportKind
 from crm.imports.parsing import CellError
 from crm.imports.writers.base import BatchPlan, Planned, RowProblem, Writer
+from crm.imports.writers.deal_products import DealProducts
 from pipeline.models import (
     POSITION_GAP,
     Opportunity,
@@ -58,6 +59,8 @@ class DealWriter(Writer):
         # The deals written into a column, by stage, in the file's order: ``finish`` gives
         # them their places at the end of their columns.
         self._placed: dict[int, list[int]] = {}
+        # The product column: a line item per row (writers/deal_products.py).
+        self.products = DealProducts(self)
 
     def new_record(self) -> Opportunity:
         return Opportunity(
@@ -71,6 +74,7 @@ class DealWriter(Writer):
         self.contacts.load(row.values["contact"] for row in rows if "contact" in row.values)
 
     def apply(self, planned: Planned, values: dict[str, Any]) -> None:
+        self.products.apply(planned, values)
         deal: Opportunity = planned.record
         if "company" in values:
             deal.company_id = self._resolve("company", self.companies.company_id, values["company"])
@@ -136,6 +140,7 @@ class DealWriter(Writer):
         return [*names, "updated_by"]
 
     def after_write(self, plan: BatchPlan) -> None:
+        self.products.write(plan)
         moved = [planned for planned in plan.accepted if planned.is_moved]
         # Every stage a deal enters is history the forecasts read: one StageChange each.
         StageChange.objects.bulk_create(

@@ -15,7 +15,7 @@ from typing import Any, TextIO
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
-from crm.imports.kinds import FIELDS, fields_of
+from crm.imports.kinds import FIELDS, fields_of, unmapped_columns
 from crm.imports.models import ImportKind
 from crm.imports.parsing import DEFAULT_ENCODING, ENCODINGS, CsvSource, ImportFileError
 from crm.imports.reports import RejectedLine, ReportFile, reason_text
@@ -23,6 +23,8 @@ from crm.imports.runner import ImportOutcome, import_csv
 from crm.imports.services import guessed_mapping
 from crm.imports.writers import Rejection
 
+# Values that named nothing (unknown products), listed after the summary.
+NOT_FOUND_SHOWN = 30
 DELIMITER_NAMES = {"comma": ",", "semicolon": ";", "tab": "\t", ",": ",", ";": ";", "\\t": "\t"}
 
 
@@ -96,7 +98,7 @@ class Command(BaseCommand):
             rows.close()
             mapping = guessed_mapping(kind=kind, header=header) | dict(options["mapping"])
             self.stdout.write(f"Reading {path} ({self.describe(kind, mapping)})")
-            ignored = [name for name in header if name and name not in mapping.values()]
+            ignored = unmapped_columns(header, mapping)
             if ignored:
                 self.stdout.write(f"Ignored columns (not mapped): {', '.join(ignored)}")
             total = source.count_rows()
@@ -125,6 +127,14 @@ class Command(BaseCommand):
             f"{outcome.updated:,} updated, {outcome.rejected:,} rejected."
         )
         self.stdout.write(self.style.SUCCESS(summary) if not outcome.rejected else summary)
+        for field_name, values in outcome.not_found.items():
+            shown = ", ".join(values[:NOT_FOUND_SHOWN])
+            more = (
+                f" and {len(values) - NOT_FOUND_SHOWN:,} more"
+                if len(values) > NOT_FOUND_SHOWN
+                else ""
+            )
+            self.stdout.write(f"Not found ({field_name}): {shown}{more}")
         if options["rejected"] is not None and outcome.rejected:
             self.stdout.write(f"Rejected rows written to {options['rejected']}")
         self.exit_for(outcome)
