@@ -54,6 +54,16 @@ class MappingForm(forms.Form):
                 widget=forms.Select(attrs={"class": "form-select"}),
             )
         self.kind = job.kind
+        self.columns = [name for name in job.header if name]
+
+    def chosen_columns(self) -> dict[str, str]:
+        """The columns chosen so far, unchecked: kept when the page adds a field."""
+        header = set(self.columns)
+        return {
+            name: value
+            for name in self.fields
+            if isinstance(value := self.data.get(name), str) and value in header
+        }
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

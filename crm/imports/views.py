@@ -19,7 +19,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core.csv_export import plain_csv_lines, streaming_csv
 from core.htmx import login_required_for_htmx
-from crm.imports import services
+from crm.imports import column_fields, services
+from crm.imports.column_fields import can_add_fields
 from crm.imports.forms import MappingForm, UploadForm
 from crm.imports.kinds import fields_of, unmapped_columns
 from crm.imports.models import ImportJob, ImportKind, ImportStatus
@@ -28,6 +29,8 @@ from crm.imports.parsing import ImportFileError
 from crm.imports.reports import job_report_rows
 from crm.imports.runner import Preview, preview_import, source_of
 
+# The mapping page's button that turns an unmapped column into a custom field.
+NEW_FIELD = "new_field"
 RECENT_IMPORTS = 20
 PREVIEW_ROWS = 20
 REJECTIONS_PER_PAGE = 50
@@ -69,6 +72,8 @@ def map_columns(request: HttpRequest, pk: int) -> HttpResponse:
     if job.status not in {ImportStatus.UPLOADED, ImportStatus.PREVIEWED}:
         return redirect("imports:detail", pk=job.pk)
     form = MappingForm(request.POST or None, job=job)
+    if request.method == "POST" and NEW_FIELD in request.POST:
+        return _add_column_field(request, job, form)
     if request.method == "POST" and form.is_valid():
         try:
             services.map_columns(by=request.user, job_id=job.pk, mapping=form.cleaned_data)
@@ -76,12 +81,44 @@ def map_columns(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, error)
         else:
             return redirect("imports:preview", pk=job.pk)
-    return render(
+    return _mapping_page(request, job, form)
+
+
+def _mapping_page(
+    request: HttpRequest, job: ImportJob, form: MappingForm, column_error: str = ""
+) -> HttpResponse:
+    unmapped: list[str] = []
+    if request.user.is_admin and can_add_fields(job.kind):
+        unmapped = unmapped_columns(job.header, job.mapping)
+    context = {
+        "job": job,
+        "form": form,
+        "unmapped": unmapped,
+        "new_field": NEW_FIELD,
+        "column_error": column_error,
+    }
+    failed = form.errors or column_error
+    return render(request, "imports/mapping.html", context, status=400 if failed else 200)
+
+
+def _add_column_field(request: HttpRequest, job: ImportJob, form: MappingForm) -> HttpResponse:
+    """The mapping page's "add as a custom field" button: define, map, and show the page."""
+    column = request.POST[NEW_FIELD]
+    try:
+        column_fields.add_column_field(
+            by=request.user, job_id=job.pk, column=column, mapping=form.chosen_columns()
+        )
+    except ValidationError as error:
+        # The page again, with what was chosen so far and the reason next to the buttons.
+        job.mapping = form.chosen_columns()
+        reason = " ".join(error.message_dict.get("column", error.messages))
+        return _mapping_page(request, job, MappingForm(job=job), column_error=reason)
+    messages.success(
         request,
-        "imports/mapping.html",
-        {"job": job, "form": form},
-        status=400 if form.errors else 200,
+        _("“%(column)s” is a new custom field, and the column is mapped to it.")
+        % {"column": column},
     )
+    return redirect("imports:columns", pk=job.pk)
 
 
 @login_required
