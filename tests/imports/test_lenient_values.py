@@ -75,3 +75,30 @@ def test_a_currency_sign_is_refused_with_the_code_to_write(alice, acme, pipeline
 
     assert result.reasons == {2: [f"currency: {message}"]}
     assert not Opportunity.objects.exists()
+
+
+# Salesforce's Account object (Object Reference, field reference for Account): BillingCountry
+# is free text of up to 80 characters, so a Data Loader export holds names as the users typed
+# them; CurrencyIsoCode, on multi-currency orgs, holds three-letter ISO 4217 codes.
+SALESFORCE_ACCOUNTS = """Id,Name,BillingCountry,Industry,CurrencyIsoCode
+0015g00000AbCdEAAV,Globex,United States,Manufacturing,USD
+0015g00000AbCdFAAV,Initech GmbH,Germany,Technology,EUR
+0015g00000AbCdGAAV,Umbrella Srl,Italia,Chemicals,EUR
+0015g00000AbCdHAAV,Hooli UK,United Kingdom,Technology,GBP
+0015g00000AbCdIAAV,PT Maju,Indonesia,Retail,IDR
+"""
+
+
+def test_a_salesforce_account_export_keeps_its_billing_countries(alice):
+    mapping = {"external_id": "Id", "name": "Name", "country": "BillingCountry"}
+
+    result = run_import(alice, "companies", SALESFORCE_ACCOUNTS, mapping)
+
+    assert result.outcome.rejected == 0, result.reasons
+    assert dict(Company.objects.values_list("external_id", "country")) == {
+        "0015g00000AbCdEAAV": "US",
+        "0015g00000AbCdFAAV": "DE",
+        "0015g00000AbCdGAAV": "IT",
+        "0015g00000AbCdHAAV": "GB",
+        "0015g00000AbCdIAAV": "ID",
+    }

@@ -14,6 +14,7 @@ from crm.imports.models import ImportJob, ImportStatus, RejectedRow
 from crm.imports.reports import ReportFile, reason_text
 from crm.imports.runner import run_import as run_job
 from pipeline.models import Opportunity
+from tests.html import element, elements
 from tests.imports.importing import run_import
 
 HEADER = "external_id;title;company;owner;stage;value;expected_close_date"
@@ -246,3 +247,28 @@ def test_command_help_documents_the_exit_status(capsys):
     help_text = " ".join(capsys.readouterr().out.split())
     assert "0 every row imported; 2 imported, with rejected rows; 1 nothing imported" in help_text
     assert "--rejected PATH" in help_text
+
+
+def test_the_report_page_lists_every_problem_and_links_the_rows_to_fix(
+    client, alice, acme, pipeline
+):
+    job = queued_job(alice, FILE)
+    run_job(job_id=job.pk)
+    client.force_login(alice)
+
+    page = client.get(reverse("imports:detail", args=[job.pk]))
+
+    link = element(page.content, "a", id="rejected-rows-download")
+    assert link.attrs["href"] == reverse("imports:rejections_csv", args=[job.pk])
+    element(page.content, "table", id="rejections")
+    cells = [cell.text for cell in elements(page.content, "td")]
+    rows = [tuple(cells[index : index + 2]) for index in range(0, len(cells), 3)]
+    assert rows == [
+        ("3", "value"),
+        ("3", "expected_close_date"),
+        ("3", "title"),
+        ("3", "owner"),
+        ("3", "company"),
+        ("3", "stage"),
+        ("4", "value"),
+    ]
