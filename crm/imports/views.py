@@ -160,7 +160,7 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
         "error": error,
         "ignored": unmapped_columns(job.header, job.mapping),
         "not_found": [(labels.get(name, name), names) for name, names in preview.not_found.items()],
-        "preview_size": PREVIEW_ROWS,
+        "preview_size": len(preview.rows),
     }
     return render(request, "imports/preview.html", context)
 

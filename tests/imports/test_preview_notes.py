@@ -50,6 +50,6 @@ def test_the_preview_lists_the_columns_it_ignores(previewed):
 def test_the_preview_lists_unknown_products_of_the_first_rows_once_each(previewed):
     section = element(previewed.content, "section", id="not-found")
 
-    assert "Not found in the first 20 rows" in section.text
+    assert "Not found in the first 4 rows" in section.text
     assert [code.text for code in elements(previewed.content, "code")][:2] == ["Pro Y", "Gadget"]
     assert previewed.context["not_found"] == [("Product", ["Pro Y", "Gadget"])]
