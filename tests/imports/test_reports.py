@@ -272,3 +272,10 @@ def test_the_report_page_lists_every_problem_and_links_the_rows_to_fix(
         ("3", "stage"),
         ("4", "value"),
     ]
+
+
+def test_command_lists_the_columns_it_ignores(alice, acme, pipeline, command):
+    code, out, _err = command("title,company,Probability,Notes\nA,Acme,40,call\n")
+
+    assert code == 0
+    assert "Ignored columns (not mapped): Probability, Notes" in out
