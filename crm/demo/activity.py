@@ -75,6 +75,7 @@ TOUCHPOINT_COLUMNS = (
     "lead_id",
     "contact_id",
     "opportunity_id",
+    "company_id",
 )
 TASK_COLUMNS = (
     "title",
@@ -88,21 +89,22 @@ TASK_COLUMNS = (
     "lead_id",
     "contact_id",
     "opportunity_id",
+    "company_id",
 )
-# What a touchpoint or task is about: (lead_id, contact_id, opportunity_id).
-Subject = tuple[int | None, int | None, int | None]
+# What a touchpoint or task is about: (lead_id, contact_id, opportunity_id, company_id).
+Subject = tuple[int | None, int | None, int | None, int | None]
 
 
 def about_lead(pk: int) -> Subject:
-    return (pk, None, None)
+    return (pk, None, None, None)
 
 
 def about_contact(pk: int) -> Subject:
-    return (None, pk, None)
+    return (None, pk, None, None)
 
 
 def about_deal(pk: int) -> Subject:
-    return (None, None, pk)
+    return (None, None, pk, None)
 
 
 def touchpoint_writer() -> RowWriter:

@@ -70,6 +70,7 @@ DEAL_COLUMNS = (
     "forecast_category",
     "position",
     "stage_entered_at",
+    "first_engaged_at",
     "last_touch_at",
     "stale_since",
     "checklist_done",
@@ -213,6 +214,8 @@ class DealDrafter:
             "forecast_category": forecast_category(rng, spec.kind, spec.probability),
             "position": self.positions[stage_id] * POSITION_GAP,
             "stage_entered_at": clock.moment(entered),
+            # Demo deals are recorded when the buyer engages: the cycle starts at creation.
+            "first_engaged_at": None,
             "last_touch_at": None,
             "stale_since": (
                 clock.day_of(entered + (spec.rotting_days or 0) * DAY) if stale else None

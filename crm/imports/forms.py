@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import PurePath
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from crm.imports.kinds import FIELDS, alternatives_message, fields_of, unmapped_alternatives
-from crm.imports.models import ImportJob, ImportKind
+from crm.imports.kinds import FIELDS, Field, alternatives_message, fields_of, unmapped_alternatives
+from crm.imports.models import FileFormat, ImportJob, ImportKind
+from crm.imports.options import DateOrder
 from crm.imports.parsing import DEFAULT_ENCODING, DELIMITERS, ENCODINGS
 
 SELECT = forms.Select(attrs={"class": "form-select"})
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ACCEPTED = f".csv,text/csv,.xlsx,{XLSX_MEDIA_TYPE}"
+# Spreadsheet formats that are not XLSX: named, so the error can say what to do.
+OTHER_SPREADSHEETS = {".xls", ".ods", ".numbers"}
 
 
 class UploadForm(forms.Form):
@@ -21,8 +28,8 @@ class UploadForm(forms.Form):
         widget=SELECT,
     )
     file = forms.FileField(
-        label=_("CSV file"),
-        widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".csv,text/csv"}),
+        label=_("CSV or Excel (XLSX) file"),
+        widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ACCEPTED}),
     )
     encoding = forms.ChoiceField(
         label=_("Encoding"),
@@ -36,6 +43,36 @@ class UploadForm(forms.Form):
         required=False,
         widget=SELECT,
     )
+
+    def clean(self) -> dict[str, Any]:
+        """Adds ``file_format``: XLSX for a file named .xlsx, else CSV."""
+        cleaned = super().clean()
+        file = cleaned.get("file")
+        if file is None:
+            return cleaned
+        suffix = PurePath(file.name).suffix.casefold()
+        if suffix in OTHER_SPREADSHEETS:
+            self.add_error(
+                "file",
+                _("%(suffix)s files cannot be read: save the sheet as .xlsx or as CSV.")
+                % {"suffix": suffix},
+            )
+        cleaned["file_format"] = FileFormat.XLSX if suffix == ".xlsx" else FileFormat.CSV
+        return cleaned
+
+
+class DateOrdersForm(forms.Form):
+    """The order of day and month for date fields whose column's values read both ways."""
+
+    def __init__(self, *args: Any, fields: Sequence[Field], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in fields:
+            self.fields[field.name] = forms.ChoiceField(
+                label=str(field.label),
+                choices=DateOrder.choices,
+                required=False,
+                widget=forms.RadioSelect,
+            )
 
 
 class MappingForm(forms.Form):

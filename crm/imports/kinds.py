@@ -32,7 +32,8 @@ from core.custom_fields.forms import custom_field_name
 from core.custom_fields.kinds import JsonValue, coerce
 from core.custom_fields.models import CustomFieldDefinition
 from crm.imports.models import ImportKind
-from crm.imports.parsing import CellError, Row, parse_date, parse_decimal
+from crm.imports.parsing import CellError, Row, parse_date, parse_datetime, parse_decimal
+from pipeline.models import OpportunityStatus
 from pipeline.services.custom_fields import active_deal_fields
 
 MAX_VALUE = Decimal("999999999999.99")  # Opportunity.value: 14 digits, 2 decimals
@@ -148,6 +149,18 @@ def yes_no(value: str) -> bool:
     raise CellError(_("“%(value)s” is neither yes nor no.") % {"value": value})
 
 
+def deal_status(value: str) -> str:
+    """open, won or lost, in any case, or the status's name in the user's language."""
+    wanted = value.casefold()
+    for code, label in OpportunityStatus.choices:
+        if wanted in {code.casefold(), str(label).casefold()}:
+            return code
+    raise CellError(
+        _("“%(value)s” is not a deal status; use one of: %(choices)s.")
+        % {"value": value, "choices": ", ".join(OpportunityStatus.values)}
+    )
+
+
 @dataclass(frozen=True)
 class Field:
     name: str
@@ -177,6 +190,18 @@ OWNER = Field(
     text(150),
     help_text=gettext_lazy("User name or email; empty: you."),
 )
+
+
+def moment(name: str, label: Promise, help_text: str | Promise = "") -> Field:
+    """A field holding a moment in the record's past: a date, or a date and time."""
+    return Field(name, label, parse_datetime, help_text=help_text, temporal="datetime")
+
+
+CREATED_AT = moment(
+    "created_at",
+    gettext_lazy("Created at"),
+    gettext_lazy("When the record was created in the system it comes from; empty: now."),
+)
 COMPANY = Field(
     "company",
     gettext_lazy("Company"),
@@ -194,6 +219,7 @@ FIELDS: Mapping[str, tuple[Field, ...]] = {
         Field("country", gettext_lazy("Country"), country),
         Field("region", gettext_lazy("Region"), text(100)),
         OWNER,
+        CREATED_AT,
     ),
     ImportKind.CONTACTS: (
         EXTERNAL_ID,
@@ -204,6 +230,7 @@ FIELDS: Mapping[str, tuple[Field, ...]] = {
         Field("job_title", gettext_lazy("Job title"), text(100)),
         COMPANY,
         OWNER,
+        CREATED_AT,
     ),
     ImportKind.LEADS: (
         EXTERNAL_ID,
@@ -225,6 +252,7 @@ FIELDS: Mapping[str, tuple[Field, ...]] = {
             ),
         ),
         OWNER,
+        CREATED_AT,
     ),
     ImportKind.DEALS: (
         EXTERNAL_ID,
@@ -281,6 +309,47 @@ FIELDS: Mapping[str, tuple[Field, ...]] = {
             temporal="date",
         ),
         Field("lost_reason", gettext_lazy("Lost reason"), text(200)),
+        # The deal's history (writers/deal_history.py puts these times in order).
+        CREATED_AT,
+        moment(
+            "stage_entered_at",
+            gettext_lazy("Entered stage at"),
+            gettext_lazy("When the deal entered its stage; empty: when it was created."),
+        ),
+        moment(
+            "closed_at",
+            gettext_lazy("Closed at"),
+            gettext_lazy("When a won or lost deal was won or lost."),
+        ),
+        moment("won_at", gettext_lazy("Won at")),
+        moment("lost_at", gettext_lazy("Lost at")),
+        moment(
+            "first_engaged_at",
+            gettext_lazy("First engaged at"),
+            gettext_lazy("When the buyer first engaged: the sales cycle starts here."),
+        ),
+        moment("last_touch_at", gettext_lazy("Last touch at")),
+        Field(
+            "status",
+            gettext_lazy("Status"),
+            deal_status,
+            help_text=gettext_lazy(
+                "open, won or lost; a won or lost deal named with an open stage goes to the "
+                "pipeline's won or lost stage."
+            ),
+        ),
+        Field(
+            "is_won",
+            gettext_lazy("Won"),
+            yes_no,
+            help_text=gettext_lazy("yes or no, as Salesforce's IsWon."),
+        ),
+        Field(
+            "is_closed",
+            gettext_lazy("Closed"),
+            yes_no,
+            help_text=gettext_lazy("yes or no, as Salesforce's IsClosed."),
+        ),
     ),
     # One row per product. Admins only: the catalogue is theirs.
     ImportKind.PRODUCTS: (
@@ -416,10 +485,17 @@ def column_indexes(header: list[str], mapping: Mapping[str, str]) -> dict[str, i
     return {field: positions[column] for field, column in mapping.items() if column}
 
 
-def clean_row(row: Row, columns: Mapping[str, int], fields: Sequence[Field]) -> CleanRow:
+def clean_row(
+    row: Row,
+    columns: Mapping[str, int],
+    fields: Sequence[Field],
+    readers: Mapping[str, Callable[[str], Any]] | None = None,
+) -> CleanRow:
     """The row's mapped, non-empty cells read into values, and what is wrong with the rest.
 
     ``fields``: the kind's fields with its custom ones (``fields_of``, read once per file).
+    ``readers``: field name -> the reader that replaces the field's own ``clean``; date
+    columns are read this way, in the order decided from all their values (``dates.py``).
     Required fields are checked by the writer: a row that updates a record by its external
     id may leave them empty, a row that creates one may not.
     """
@@ -430,8 +506,9 @@ def clean_row(row: Row, columns: Mapping[str, int], fields: Sequence[Field]) -> 
         cell = row.cells[index].strip() if index is not None else ""
         if not cell:
             continue
+        read = readers.get(field.name, field.clean) if readers else field.clean
         try:
-            values[field.name] = field.clean(cell)
+            values[field.name] = read(cell)
         except CellError as error:
             problems.append(CellProblem(field.name, str(error)))
     return CleanRow(row.line, values, problems)

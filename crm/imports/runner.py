@@ -29,6 +29,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from crm.imports.dates import (
+    DateColumn,
+    DateScan,
+    readers,
+    require_orders,
+    scan_dates,
+    time_zone_of,
+)
 from crm.imports.kinds import (
     CleanRow,
     Field,
@@ -38,10 +46,11 @@ from crm.imports.kinds import (
     fields_of,
     unmapped_alternatives,
 )
-from crm.imports.models import ImportJob, ImportRejection, ImportStatus, RejectedRow
+from crm.imports.models import FileFormat, ImportJob, ImportRejection, ImportStatus, RejectedRow
 from crm.imports.options import ImportOptions
-from crm.imports.parsing import CsvSource, ImportFileError, Row
+from crm.imports.parsing import CsvSource, ImportFileError, Row, Source
 from crm.imports.reports import RejectedLine
+from crm.imports.spreadsheets import XlsxSource
 from crm.imports.storage import open_file
 from crm.imports.writers import WRITERS, Rejection
 
@@ -119,7 +128,7 @@ def import_csv(
     *,
     by: User,
     kind: str,
-    source: CsvSource,
+    source: Source,
     mapping: Mapping[str, str],
     on_rejections: Callable[[list[Rejection]], None],
     on_rejected_lines: Callable[[list[RejectedLine]], None] | None = None,
@@ -128,23 +137,38 @@ def import_csv(
     dry_run: bool = False,
     batch_size: int | None = None,
     options: ImportOptions | None = None,
+    on_dates: Callable[[list[DateColumn]], None] | None = None,
 ) -> ImportOutcome:
     """Import the rows of ``source`` as ``kind`` records, with ``by``'s permissions.
 
     Raises ImportFileError (nothing written) when the file or the mapping is unusable.
     ``on_rejections`` receives each batch's problems, ``on_rejected_lines`` its rejected rows
     with their cells as the file had them and every problem, ``on_progress`` the rows read so
-    far, and ``before_commit`` the outcome while the transaction can still roll back.
+    far, ``before_commit`` the outcome while the transaction can still roll back, and
+    ``on_dates`` how each date column is read, before any row is.
     ``dry_run`` does everything and then rolls back.
+
+    Before anything is written, the mapped date columns are read through once to decide
+    how each is written (``dates.py``); one that contradicts itself, or needs an order
+    that ``options`` does not give, raises ImportFileError (DateOrderNeeded).
     """
     header, rows = source.read()
     fields = fields_of(kind)
     columns = check_mapping(kind, header, mapping, fields)
+    try:
+        dates = scan_dates(source, header=header, columns=columns, fields=fields, options=options)
+        require_orders(dates)
+    except ImportFileError:
+        rows.close()
+        raise
+    date_readers = readers(dates, tz=time_zone_of(by))
+    if on_dates is not None and dates:
+        on_dates(dates)
     writer = WRITERS[kind](by=by, mapped=columns, now=timezone.now(), options=options)
     done = created = updated = rejected = 0
     with transaction.atomic():
         for batch in batched(rows, batch_size or BATCH_SIZE):
-            plan = writer.plan([clean_row(row, columns, fields) for row in batch])
+            plan = writer.plan([clean_row(row, columns, fields, date_readers) for row in batch])
             batch_created, batch_updated = writer.write(plan)
             created += batch_created
             updated += batch_updated
@@ -186,16 +210,18 @@ def rejected_lines(batch: Sequence[Row], rejections: Sequence[Rejection]) -> lis
 @dataclass(frozen=True)
 class Preview:
     rows: list[PreviewRow]
+    # How each mapped date column is read; a column with ``needs_order`` waits for a choice.
+    dates: list[DateColumn]
     # Field -> the values of the previewed rows that named nothing (products not in the
     # catalogue), in the file's order.
-    not_found: dict[str, list[str]]
+    not_found: dict[str, list[str]] = field(default_factory=dict)
 
 
 def preview_rows(
     *,
     by: User,
     kind: str,
-    source: CsvSource,
+    source: Source,
     mapping: Mapping[str, str],
     limit: int,
     fields: Sequence[Field],
@@ -217,27 +243,44 @@ def preview_import(
     *,
     by: User,
     kind: str,
-    source: CsvSource,
+    source: Source,
     mapping: Mapping[str, str],
     limit: int,
     fields: Sequence[Field],
     options: ImportOptions | None = None,
+    recorded_dates: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Preview:
-    """The first ``limit`` rows as the import would treat them, and the names among them
-    that match nothing; writes and locks nothing.
+    """The first ``limit`` rows as the import would treat them, and how its date columns
+    are read; writes and locks nothing. Raises ImportFileError for a contradictory date
+    column. A date column still waiting for its order is left out of the rows' values.
 
-    ``fields``: the kind's fields (``fields_of``), which the caller shows as well."""
+    ``fields``: the kind's fields (``fields_of``), which the caller shows as well.
+    ``recorded_dates``: the date evidence the upload gathered (``ImportJob.date_evidence``);
+    without it the whole file is read for its dates, in the same pass as the first rows."""
     header, rows = source.read()
     columns = check_mapping(kind, header, mapping, fields)
     writer = WRITERS[kind](by=by, mapped=columns, now=timezone.now(), lock=False, options=options)
-    cleaned: list[CleanRow] = [clean_row(row, columns, fields) for row in islice(rows, limit)]
+    first = list(islice(rows, limit))
+    scan = DateScan.of(header=header, columns=columns, fields=fields, serials=source.serial_dates)
+    if scan and recorded_dates is not None:
+        scan.with_evidence(recorded_dates)
+    elif scan:
+        for row in first:
+            scan.add(row)
+        for row in rows:
+            scan.add(row)
     rows.close()  # the rest of the file is not needed
+    dates = scan.decide(options)
+    waiting = {column.field.name for column in dates if column.needs_order}
+    read_columns = {name: index for name, index in columns.items() if name not in waiting}
+    date_readers = readers(dates, tz=time_zone_of(by))
+    cleaned: list[CleanRow] = [clean_row(row, read_columns, fields, date_readers) for row in first]
     plan = writer.plan(cleaned)
     updates = {planned.line for planned in plan.accepted if not planned.is_new}
     problems: dict[int, list[Rejection]] = {}
     for rejection in plan.rejections:
         problems.setdefault(rejection.line, []).append(rejection)
-    preview = [
+    shown = [
         PreviewRow(
             line=row.line,
             values=[
@@ -249,7 +292,7 @@ def preview_import(
         for row in cleaned
     ]
     not_found = {name: list(values.values()) for name, values in writer.not_found.items()}
-    return Preview(rows=preview, not_found=not_found)
+    return Preview(rows=shown, dates=dates, not_found=not_found)
 
 
 # Running an uploaded file
@@ -282,7 +325,10 @@ class ProgressRecorder:
             self.own_connection.close()
 
 
-def source_of(job: ImportJob) -> CsvSource:
+def source_of(job: ImportJob) -> Source:
+    """The reader of the job's uploaded file, by its format."""
+    if job.file_format == FileFormat.XLSX:
+        return XlsxSource(lambda: open_file(job.pk))
     return CsvSource(lambda: open_file(job.pk), job.encoding, job.delimiter)
 
 

@@ -15,19 +15,20 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.csv_export import plain_csv_lines, streaming_csv
 from core.htmx import login_required_for_htmx
 from crm.imports import column_fields, services
 from crm.imports.column_fields import can_add_fields
-from crm.imports.forms import MappingForm, UploadForm
-from crm.imports.kinds import fields_of, unmapped_columns
+from crm.imports.dates import DateColumn
+from crm.imports.forms import DateOrdersForm, MappingForm, UploadForm
+from crm.imports.kinds import FIELDS, fields_of, unmapped_columns
 from crm.imports.models import ImportJob, ImportKind, ImportStatus
 from crm.imports.options import ImportOptions
 from crm.imports.parsing import ImportFileError
 from crm.imports.reports import job_report_rows
-from crm.imports.runner import Preview, preview_import, source_of
+from crm.imports.runner import PreviewRow, preview_import, source_of
 
 # The mapping page's button that turns an unmapped column into a custom field.
 NEW_FIELD = "new_field"
@@ -52,6 +53,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
                     chunks=data["file"].chunks(),
                     encoding=data["encoding"],
                     delimiter=data["delimiter"],
+                    file_format=data["file_format"],
                 )
             except ValidationError as error:
                 form.add_error(None, error)
@@ -131,38 +133,72 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
             services.start_import(by=request.user, job_id=job.pk)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
+            if job.status == ImportStatus.PREVIEWED:
+                return redirect("imports:preview", pk=job.pk)  # still to be decided there
         return redirect("imports:detail", pk=job.pk)
     if job.status == ImportStatus.UPLOADED:
         return redirect("imports:columns", pk=job.pk)
     if job.status != ImportStatus.PREVIEWED:
         return redirect("imports:detail", pk=job.pk)
     error = ""
-    preview = Preview(rows=[], not_found={})
+    rows: list[PreviewRow] = []
+    dates: list[DateColumn] = []
+    not_found: dict[str, list[str]] = {}
     known = fields_of(job.kind)
+    options = ImportOptions.from_json(job.options)
     try:
-        preview = preview_import(
+        shown = preview_import(
             by=request.user,
             kind=job.kind,
             source=source_of(job),
             mapping=job.mapping,
             limit=PREVIEW_ROWS,
             fields=known,
-            options=ImportOptions.from_json(job.options),
+            options=options,
+            recorded_dates=job.date_evidence,
         )
     except ImportFileError as problem:
         error = str(problem)
+    else:
+        rows, dates, not_found = shown.rows, shown.dates, shown.not_found
     fields = [field for field in known if field.name in job.mapping]
     labels = {field.name: field.label for field in known}
+    # Columns the user must or did decide: their order can be chosen (again) here.
+    asked = [column for column in dates if column.either_way and column.decided_by != "file"]
     context = {
         "job": job,
         "fields": fields,
-        "rows": preview.rows,
+        "rows": rows,
         "error": error,
+        "dates": dates,
+        "date_orders_form": DateOrdersForm(
+            fields=[column.field for column in asked], initial=options.date_orders
+        ),
+        "needs_date_order": any(column.needs_order for column in dates),
         "ignored": unmapped_columns(job.header, job.mapping),
-        "not_found": [(labels.get(name, name), names) for name, names in preview.not_found.items()],
-        "preview_size": len(preview.rows),
+        "not_found": [(labels.get(name, name), names) for name, names in not_found.items()],
+        "preview_size": len(rows),
     }
     return render(request, "imports/preview.html", context)
+
+
+@login_required
+@require_POST
+def choose_date_orders(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save the order of day and month chosen for date columns, then show the preview."""
+    job = get_object_or_404(ImportJob.objects.editable_by(request.user), pk=pk)
+    # Custom fields are never dates: the kind's own fields are enough, without a query.
+    dated = [field for field in FIELDS[job.kind] if field.temporal and field.name in job.mapping]
+    form = DateOrdersForm(request.POST, fields=dated)
+    if not form.is_valid():
+        messages.error(request, _("Choose day first or month first."))
+        return redirect("imports:preview", pk=job.pk)
+    try:
+        services.choose_date_orders(by=request.user, job_id=job.pk, orders=form.cleaned_data)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("imports:detail", pk=job.pk)
+    return redirect("imports:preview", pk=job.pk)
 
 
 @login_required_for_htmx

@@ -1,11 +1,12 @@
-"""Deals: their company or contact, pipeline and stage, and their place on the board."""
+"""Deals: their company or contact, pipeline and stage, their history, and their place on the
+board. What the row's times and status mean for the stages a deal entered is in
+``deal_history``."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
@@ -15,7 +16,15 @@ from crm.imports.lookups import CompanyLookup, ContactLookup, StageLookup
 from crm.imports.models import ImportKind
 from crm.imports.parsing import CellError
 from crm.imports.writers.base import BatchPlan, Planned, RowProblem, Writer
+from crm.imports.writers.deal_history import (
+    LOST_REASON_NOT_RECORDED,
+    STAGE_FIELDS,
+    Entry,
+    HistoryPlanner,
+)
 from crm.imports.writers.deal_products import DealProducts
+from crm.imports.writers.moments import as_moment
+from forecasting.history import snapshots_from_history
 from pipeline.models import (
     POSITION_GAP,
     Opportunity,
@@ -51,14 +60,25 @@ class DealWriter(Writer):
         "position",
     )
 
+    # Moments copied onto the deal; the stage times are set by its entries.
+    moment_fields = ("created_at", "first_engaged_at", "last_touch_at")
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.companies = CompanyLookup(self.by)
         self.contacts = ContactLookup(self.by)
         self.stages = StageLookup()
+        self.history = HistoryPlanner(self.stages, self.now)
+        # The stages each accepted row's deal enters, by line, until its batch is written.
+        self._entries: dict[int, list[Entry]] = {}
         # The deals written into a column, by stage, in the file's order: ``finish`` gives
         # them their places at the end of their columns.
         self._placed: dict[int, list[int]] = {}
+        # The deals whose history the import wrote before this month began, and the earliest
+        # of those entries: ``finish`` snapshots their past months.
+        self._this_month = self.now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        self._with_history: list[int] = []
+        self._history_since = self._this_month
         # The product column: a line item per row (writers/deal_products.py).
         self.products = DealProducts(self)
 
@@ -80,8 +100,11 @@ class DealWriter(Writer):
             deal.company_id = self._resolve("company", self.companies.company_id, values["company"])
         self._apply_contact(deal, values)
         deal.updated_by = self.by
+        for name in self.moment_fields:
+            if name in values:
+                setattr(deal, name, as_moment(values[name]))
         try:
-            stage = self.stages.stage(
+            named = self.stages.stage(
                 pipeline_name=values.get("pipeline", ""),
                 stage_name=values.get("stage", ""),
                 current_pipeline_id=None if planned.is_new else deal.pipeline_id,
@@ -89,12 +112,24 @@ class DealWriter(Writer):
         except CellError as error:
             field_name = "stage" if "stage" in values else "pipeline"
             raise RowProblem(field_name, str(error)) from None
-        if stage is not None and (planned.is_new or stage.pk != deal.stage_id):
-            planned.moved_from = None if planned.is_new else deal.stage_id
+        current = None if planned.is_new else self._current_stage(deal)
+        entries = self.history.entries(deal, values, named=named, current=current)
+        if entries:
+            planned.moved_from = entries[0].from_stage_id
             planned.is_moved = True
-            self._place(deal, stage, values.get("lost_reason", ""))
+            self._entries[planned.line] = entries
+            reason = values.get("lost_reason") or deal.lost_reason or LOST_REASON_NOT_RECORDED
+            for entry in entries:
+                self._enter(deal, entry, str(reason))
         elif "lost_reason" in values and deal.status == OpportunityStatus.LOST:
             deal.lost_reason = values["lost_reason"]
+
+    def _current_stage(self, deal: Opportunity) -> Stage:
+        """The stage an existing deal is in (a query only for a pipeline no longer active)."""
+        stage = self.stages.stages.get(deal.stage_id)
+        if stage is None:
+            stage = Stage.objects.select_related("pipeline").get(pk=deal.stage_id)
+        return stage
 
     def _apply_contact(self, deal: Opportunity, values: dict[str, Any]) -> None:
         """The row's contact, of the deal's company; a deal without a company takes the
@@ -117,16 +152,13 @@ class DealWriter(Writer):
                 "company", _("A deal needs a company or a contact; give at least one.")
             )
 
-    def _place(self, deal: Opportunity, stage: Stage, lost_reason: str) -> None:
-        """Put the deal into the stage, with what entering it means; its place comes last."""
-        deal.pipeline_id = stage.pipeline_id
-        try:
-            entered = stage_entry_fields(
-                deal, stage, at=self.now, lost_reason=lost_reason or deal.lost_reason
-            )
-        except ValidationError as error:
-            raise RowProblem("lost_reason", error.messages[0]) from None
-        for name, value in entered.items():
+    @staticmethod
+    def _enter(deal: Opportunity, entry: Entry, lost_reason: str) -> None:
+        """Put the deal into the entry's stage, as entering it then means; its place on the
+        board comes last (``finish``)."""
+        deal.pipeline_id = entry.stage.pipeline_id
+        fields = stage_entry_fields(deal, entry.stage, at=entry.at, lost_reason=lost_reason)
+        for name, value in fields.items():
             setattr(deal, name, value)
         deal.position = UNPLACED
 
@@ -135,26 +167,34 @@ class DealWriter(Writer):
         if self.mapped & {"company", "contact"}:
             # A contact can bring its company along, so both are written.
             names += ["company", "contact"]
-        if self.mapped & {"pipeline", "stage", "lost_reason"}:
+        if self.mapped & STAGE_FIELDS:
             names += self.stage_fields
+        names += [name for name in self.moment_fields if name in self.mapped]
         return [*names, "updated_by"]
 
     def after_write(self, plan: BatchPlan) -> None:
         self.products.write(plan)
         moved = [planned for planned in plan.accepted if planned.is_moved]
-        # Every stage a deal enters is history the forecasts read: one StageChange each.
+        # Every stage a deal enters is history the forecasts read: one StageChange each, at
+        # the time the deal entered it.
         StageChange.objects.bulk_create(
             StageChange(
                 opportunity_id=planned.record.pk,
-                from_stage_id=planned.moved_from,
-                to_stage_id=planned.record.stage_id,
+                from_stage_id=entry.from_stage_id,
+                to_stage_id=entry.stage.pk,
                 by=self.by,
-                at=self.now,
+                at=entry.at,
             )
             for planned in moved
+            for entry in self._entries[planned.line]
         )
         for planned in moved:
             self._placed.setdefault(planned.record.stage_id, []).append(planned.record.pk)
+            earliest = self._entries[planned.line][0].at
+            if earliest < self._this_month:
+                self._with_history.append(planned.record.pk)
+                self._history_since = min(self._history_since, earliest)
+        self._entries.clear()
 
     def finish(self) -> None:
         """Give the deals the import moved their places at the end of their columns.
@@ -179,3 +219,5 @@ class DealWriter(Writer):
                     for index, pk in enumerate(chunk)
                 ]
                 update_records(Opportunity, placed, ["position"])
+        # The past the deals' history tells, for the forecasts of past months.
+        snapshots_from_history(self._with_history, since=self._history_since, today=self.now.date())

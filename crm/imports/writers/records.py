@@ -18,18 +18,22 @@ from crm.imports.kinds import CleanRow
 from crm.imports.lookups import CompanyLookup, OwnerLookup
 from crm.imports.models import ImportKind
 from crm.imports.writers.base import BatchPlan, Planned, Writer
+from crm.imports.writers.moments import set_created_at
 
 
 class CompanyWriter(Writer):
     model = Company
     kind = ImportKind.COMPANIES
-    plain_fields = COMPANY_TEXT_FIELDS
+    plain_fields = (*COMPANY_TEXT_FIELDS, "created_at")
+
+    def apply(self, planned: Planned, values: dict[str, Any]) -> None:
+        set_created_at(planned.record, values, self.now)
 
 
 class ContactWriter(Writer):
     model = Contact
     kind = ImportKind.CONTACTS
-    plain_fields = CONTACT_TEXT_FIELDS
+    plain_fields = (*CONTACT_TEXT_FIELDS, "created_at")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -39,6 +43,7 @@ class ContactWriter(Writer):
         self.companies.load(row.values["company"] for row in rows if "company" in row.values)
 
     def apply(self, planned: Planned, values: dict[str, Any]) -> None:
+        set_created_at(planned.record, values, self.now)
         if "company" in values:
             planned.record.company_id = self._resolve(
                 "company", self.companies.company_id, values["company"]
@@ -81,7 +86,7 @@ class LeadWriter(Writer):
     model = Lead
     kind = ImportKind.LEADS
     # The owner is looked up by username, like every kind's.
-    plain_fields = tuple(name for name in LEAD_DETAILS if name != "owner")
+    plain_fields = (*(name for name in LEAD_DETAILS if name != "owner"), "created_at")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -93,6 +98,7 @@ class LeadWriter(Writer):
 
     def apply(self, planned: Planned, values: dict[str, Any]) -> None:
         lead: Lead = planned.record
+        set_created_at(lead, values, self.now)
         if planned.is_new and not lead.company_domain:
             # As the lead pages do: a business address says which company the lead is with.
             lead.company_domain = duplicate_keys(email=lead.email, company_domain="")[1]

@@ -15,12 +15,15 @@ from typing import Any, TextIO
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
+from crm.imports.dates import DateColumn, DateOrderNeeded
 from crm.imports.kinds import FIELDS, fields_of, unmapped_columns
 from crm.imports.models import ImportKind
-from crm.imports.parsing import DEFAULT_ENCODING, ENCODINGS, CsvSource, ImportFileError
+from crm.imports.options import DateOrder, ImportOptions
+from crm.imports.parsing import DEFAULT_ENCODING, ENCODINGS, CsvSource, ImportFileError, Source
 from crm.imports.reports import RejectedLine, ReportFile, reason_text
 from crm.imports.runner import ImportOutcome, import_csv
 from crm.imports.services import guessed_mapping
+from crm.imports.spreadsheets import XlsxSource
 from crm.imports.writers import Rejection
 
 # Values that named nothing (unknown products), listed after the summary.
@@ -37,7 +40,8 @@ def field_to_column(value: str) -> tuple[str, str]:
 
 class Command(BaseCommand):
     help = (
-        "Import companies, contacts, leads or deals from a CSV file, as the web import does: "
+        "Import companies, contacts, leads or deals from a CSV file or an XLSX workbook (by "
+        "its extension; the first worksheet), as the web import does: "
         "rows with an external id update the record holding it, rejected rows are listed "
         "with their line and reasons, and the whole import is one transaction. Exit status: "
         "0 every row imported; 2 imported, with rejected rows; 1 nothing imported (every "
@@ -79,6 +83,14 @@ class Command(BaseCommand):
             help="the file's encoding (default UTF-8, with or without a byte-order mark)",
         )
         parser.add_argument(
+            "--date-order",
+            choices=DateOrder.values,
+            default="",
+            help="dmy (day first) or mdy (month first): how to read date columns whose every "
+            "value reads both ways, such as 03/04/2017. Columns with a day above 12 decide "
+            "for themselves; one that mixes both orders is refused.",
+        )
+        parser.add_argument(
             "--delimiter",
             choices=list(DELIMITER_NAMES),
             help="comma, semicolon or tab (default: guessed from the header line)",
@@ -91,7 +103,11 @@ class Command(BaseCommand):
             raise CommandError(f"No such file: {path}")
         user = self.acting_user(options["user"])
         delimiter = DELIMITER_NAMES[options["delimiter"]] if options["delimiter"] else ""
-        source = CsvSource(lambda: path.open("rb"), options["encoding"], delimiter)
+        source: Source
+        if path.suffix.casefold() == ".xlsx":
+            source = XlsxSource(lambda: path.open("rb"))
+        else:
+            source = CsvSource(lambda: path.open("rb"), options["encoding"], delimiter)
         try:
             source = source.with_delimiter()
             header, rows = source.read()
@@ -116,10 +132,17 @@ class Command(BaseCommand):
                     on_rejected_lines=self.write_rejected,
                     on_progress=self.print_progress,
                     dry_run=options["dry_run"],
+                    options=ImportOptions(date_order=options["date_order"]),
+                    on_dates=self.print_dates,
                 )
+        except DateOrderNeeded as error:
+            self.remove_rejected_file(options["rejected"])
+            raise CommandError(
+                f"{path}: {error} Give --date-order dmy (day first) or mdy (month first). "
+                "Nothing was imported."
+            ) from error
         except ImportFileError as error:
-            if options["rejected"] is not None:
-                options["rejected"].unlink(missing_ok=True)
+            self.remove_rejected_file(options["rejected"])
             raise CommandError(f"{path}: {error} Nothing was imported.") from error
         verb = "Would import" if options["dry_run"] else "Imported"
         summary = (
@@ -129,11 +152,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(summary) if not outcome.rejected else summary)
         for field_name, values in outcome.not_found.items():
             shown = ", ".join(values[:NOT_FOUND_SHOWN])
-            more = (
-                f" and {len(values) - NOT_FOUND_SHOWN:,} more"
-                if len(values) > NOT_FOUND_SHOWN
-                else ""
-            )
+            hidden = len(values) - NOT_FOUND_SHOWN
+            more = f" and {hidden:,} more" if hidden > 0 else ""
             self.stdout.write(f"Not found ({field_name}): {shown}{more}")
         if options["rejected"] is not None and outcome.rejected:
             self.stdout.write(f"Rejected rows written to {options['rejected']}")
@@ -165,6 +185,12 @@ class Command(BaseCommand):
         self.report_writer.writerow(self.report.header)
         return stream
 
+    @staticmethod
+    def remove_rejected_file(path: Path | None) -> None:
+        """Nothing was imported: a --rejected file begun would say otherwise."""
+        if path is not None:
+            path.unlink(missing_ok=True)
+
     def write_rejected(self, lines: list[RejectedLine]) -> None:
         if self.rejected is None:
             return
@@ -189,6 +215,21 @@ class Command(BaseCommand):
     def describe(kind: str, mapping: dict[str, str]) -> str:
         names = [field.name for field in fields_of(kind)]
         return ", ".join(f"{field}={mapping[field]}" for field in names if mapping.get(field))
+
+    def print_dates(self, columns: list[DateColumn]) -> None:
+        # Say how each date column is read, so that an order is never taken silently.
+        for column in columns:
+            order = "month first" if column.order == DateOrder.MONTH_FIRST else "day first"
+            if column.decided_by == "file":
+                how = f"{order} (“{column.example}” can only be {column.example_reading})"
+            elif column.decided_by == "user":
+                how = (
+                    f"{order}, as --date-order says "
+                    f"(“{column.example}” is {column.example_reading})"
+                )
+            else:
+                how = "as written"
+            self.stdout.write(f"  {column.column}: dates read {how}")
 
     def print_rejections(self, rejections: list[Rejection]) -> None:
         for rejection in rejections:
