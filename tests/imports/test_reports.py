@@ -5,7 +5,9 @@ status says whether everything, something or nothing was imported."""
 import csv
 import io
 
+import openpyxl
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
@@ -279,3 +281,47 @@ def test_command_lists_the_columns_it_ignores(alice, acme, pipeline, command):
 
     assert code == 0
     assert "Ignored columns (not mapped): Probability, Notes" in out
+
+
+def test_a_workbooks_rejected_rows_download_as_csv_with_their_cells_as_text(
+    client, alice, acme, pipeline, celery_eager, django_capture_on_commit_callbacks
+):
+    # Given a Pipedrive-style workbook whose second row names an unknown organization
+    header = ["Deal - Title", "Deal - Organization", "Deal - Value", "Deal - Currency"]
+    book = openpyxl.Workbook()
+    book.active.append(header)
+    book.active.append(["Renewal", "Acme", 1200.0, "EUR"])
+    book.active.append(["Pilot", "Nowhere", 1234.5, "€"])
+    data = io.BytesIO()
+    book.save(data)
+    client.force_login(alice)
+    upload = SimpleUploadedFile("deals.xlsx", data.getvalue())
+    client.post(
+        reverse("imports:list"),
+        {"kind": "deals", "file": upload, "encoding": "utf-8-sig", "delimiter": ""},
+    )
+    job = ImportJob.objects.get()
+    mapping = {
+        "title": "Deal - Title",
+        "company": "Deal - Organization",
+        "value": "Deal - Value",
+        "currency": "Deal - Currency",
+    }
+    client.post(reverse("imports:columns", args=[job.pk]), mapping)
+
+    # When it is imported
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("imports:preview", args=[job.pk]))
+
+    # Then the rejected row comes back as CSV, its cells as the import read them
+    assert download(client, job) == [
+        [*header, "Reason"],
+        [
+            "Pilot",
+            "Nowhere",
+            "1234.5",
+            "€",
+            "Currency: “€” is a currency sign, not a code; write its ISO 4217 code, EUR. | "
+            "Company: No company “Nowhere” that you can see: import it first, or check the name.",
+        ],
+    ]
