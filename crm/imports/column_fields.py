@@ -20,7 +20,7 @@ from core.custom_fields.forms import custom_field_name
 from core.custom_fields.kinds import FieldKind
 from core.custom_fields.models import CustomFieldDefinition
 from core.custom_fields.services import FieldSpec, check_admin
-from crm.imports.kinds import CUSTOM_FIELD_RECORDS, custom_field_definitions, fields_of
+from crm.imports.kinds import CUSTOM_FIELD_PREFIX, CUSTOM_FIELD_RECORDS, fields_of
 from crm.imports.models import ImportJob, ImportKind, ImportStatus
 from pipeline.services.custom_fields import define_deal_field
 
@@ -53,7 +53,8 @@ def add_column_field(
         raise ValidationError(
             {"column": _("%(kind)s have no custom fields.") % {"kind": job.get_kind_display()}}
         )
-    known = {field.name for field in fields_of(job.kind)}
+    fields = fields_of(job.kind)
+    known = {field.name for field in fields}
     chosen = {
         name: value
         for name, value in mapping.items()
@@ -68,7 +69,11 @@ def add_column_field(
             {"column": _("The column “%(column)s” is mapped already.") % {"column": column}}
         )
     label = " ".join(column.split())[:LABEL_MAX_LENGTH]
-    taken = {definition.label.casefold() for definition in custom_field_definitions(job.kind)}
+    taken = {
+        str(field.label).casefold()
+        for field in fields
+        if field.name.startswith(CUSTOM_FIELD_PREFIX)
+    }
     if label.casefold() in taken:
         raise ValidationError(
             {

@@ -10,6 +10,7 @@ from crm.imports.models import ImportJob
 from pipeline.models import DealField
 from tests.html import element, elements
 
+ADD_FIELD_QUERIES = 15
 DEALS = "Deal;Account;Region code;Probability\nRenewal;Acme;EMEA-N;40\n"
 COMPANIES = "Name;Segment\nGlobex;Enterprise\n"
 
@@ -171,3 +172,20 @@ def test_the_admins_mapping_page_costs_the_same_whatever_the_columns(
     with django_assert_num_queries(4):
         response = ada_client.get(reverse("imports:columns", args=[job.pk]))
     assert len(unmapped_buttons(response)) == columns + 2
+
+
+@pytest.mark.parametrize("columns", [3, 30])
+def test_adding_a_field_costs_the_same_whatever_the_columns(
+    ada_client, columns, django_assert_num_queries
+):
+    header = ";".join(["Deal", "Account", *(f"Extra {n}" for n in range(columns))])
+    job = upload(ada_client, header + "\n" + ";".join(["x"] * (columns + 2)) + "\n", "deals")
+    url = reverse("imports:columns", args=[job.pk])
+
+    # Session, user, the import, the deals' custom fields (the form's targets); then in a
+    # savepoint the import locked, the custom fields (targets and labels), and in the field
+    # service's savepoint the fields locked, their keys, the last place, the new field;
+    # the mapping saved.
+    with django_assert_num_queries(ADD_FIELD_QUERIES):
+        response = ada_client.post(url, {"title": "Deal", "new_field": "Extra 1"})
+    assert response.status_code == 302
