@@ -105,6 +105,7 @@ class MappingForm(forms.Form):
                 widget=forms.Select(attrs={"class": "form-select"}),
             )
         self.kind = job.kind
+        self.columns = [name for name in job.header if name]
         self.has_owner = any(field.name == "owner" for field in FIELDS[job.kind])
         if self.has_owner:
             self._add_owner_choices(by, ImportOptions.from_json(job.options))
@@ -154,6 +155,15 @@ class MappingForm(forms.Form):
         return {
             "unknown_owners": self.cleaned_data.get("unknown_owners") or UnknownOwners.REJECT,
             "owners_to": self.cleaned_data.get("owners_to"),
+        }
+
+    def chosen_columns(self) -> dict[str, str]:
+        """The columns chosen so far, unchecked: kept when the page adds a field."""
+        header = set(self.columns)
+        return {
+            name: value
+            for name in self.field_names
+            if isinstance(value := self.data.get(name), str) and value in header
         }
 
     def clean(self) -> dict[str, Any]:

@@ -25,9 +25,9 @@ from contacts.models import LeadSource, RecordKind
 from contacts.services.duplicates import normalise_domain
 from contacts.services.record_values import active_record_fields
 from core.countries import INVALID_MESSAGE as COUNTRY_MESSAGE
-from core.countries import is_country, normalise_country
+from core.countries import UNKNOWN_NAME_MESSAGE, country_code
 from core.currencies import INVALID_MESSAGE as CURRENCY_MESSAGE
-from core.currencies import is_currency, normalise_currency
+from core.currencies import is_currency, normalise_currency, sign_message
 from core.custom_fields.forms import custom_field_name
 from core.custom_fields.kinds import JsonValue, coerce
 from core.custom_fields.models import CustomFieldDefinition
@@ -68,16 +68,20 @@ def domain(value: str) -> str:
 
 
 def country(value: str) -> str:
-    code = normalise_country(value)
-    if not is_country(code):
-        raise CellError(COUNTRY_MESSAGE % {"value": value})
+    """An ISO code, or a country's name as exports write it ("United States", "Jerman")."""
+    code = country_code(value)
+    if code is None:
+        # Two letters are meant as a code, and are told so; anything else as a name.
+        message = COUNTRY_MESSAGE if re.fullmatch(r"[A-Za-z]{2}", value) else UNKNOWN_NAME_MESSAGE
+        raise CellError(message % {"value": value})
     return code
 
 
 def currency(value: str) -> str:
+    """An ISO 4217 code, in any case ("eur"); a sign ("€") is refused with its code."""
     code = normalise_currency(value)
     if not is_currency(code):
-        raise CellError(CURRENCY_MESSAGE % {"value": value})
+        raise CellError(sign_message(value) or CURRENCY_MESSAGE % {"value": value})
     return code
 
 
@@ -88,6 +92,20 @@ def money(value: str) -> Decimal:
     if amount != amount.quantize(Decimal("0.01")):
         raise CellError(_("“%(value)s” has more than two decimals.") % {"value": value})
     if amount > MAX_VALUE:
+        raise CellError(_("“%(value)s” is too large.") % {"value": value})
+    return amount.quantize(Decimal("0.01"))
+
+
+QUANTITY_LIMIT = Decimal(10) ** 10  # LineItem.quantity: 12 digits, 2 decimals
+
+
+def quantity(value: str) -> Decimal:
+    amount = parse_decimal(value)
+    if amount <= 0:
+        raise CellError(_("Quantity must be more than 0."))
+    if amount != amount.quantize(Decimal("0.01")):
+        raise CellError(_("“%(value)s” has more than two decimals.") % {"value": value})
+    if amount >= QUANTITY_LIMIT:
         raise CellError(_("“%(value)s” is too large.") % {"value": value})
     return amount.quantize(Decimal("0.01"))
 
@@ -269,6 +287,21 @@ FIELDS: Mapping[str, tuple[Field, ...]] = {
         ),
         Field("value", gettext_lazy("Value"), money),
         Field("currency", gettext_lazy("Currency"), currency),
+        Field(
+            "product",
+            gettext_lazy("Product"),
+            text(200),
+            help_text=gettext_lazy(
+                "Name, code or another name of a catalogue product; the deal gets it as a "
+                "line item."
+            ),
+        ),
+        Field(
+            "quantity",
+            gettext_lazy("Quantity"),
+            quantity,
+            help_text=gettext_lazy("Of the product; empty: 1."),
+        ),
         Field(
             "expected_close_date",
             gettext_lazy("Expected close date"),
@@ -497,6 +530,12 @@ class CleanRow:
     line: int
     values: dict[str, Any]
     problems: list[CellProblem]
+
+
+def unmapped_columns(header: Sequence[str], mapping: Mapping[str, str]) -> list[str]:
+    """The file's named columns no field reads, in the file's order: the import ignores them."""
+    mapped = set(mapping.values())
+    return [name for name in header if name and name not in mapped]
 
 
 def column_indexes(header: list[str], mapping: Mapping[str, str]) -> dict[str, int]:

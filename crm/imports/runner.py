@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import TypeVar
 
@@ -46,9 +46,10 @@ from crm.imports.kinds import (
     fields_of,
     unmapped_alternatives,
 )
-from crm.imports.models import FileFormat, ImportJob, ImportRejection, ImportStatus
+from crm.imports.models import FileFormat, ImportJob, ImportRejection, ImportStatus, RejectedRow
 from crm.imports.options import ImportOptions
-from crm.imports.parsing import CsvSource, ImportFileError, Source
+from crm.imports.parsing import CsvSource, ImportFileError, Row, Source
+from crm.imports.reports import RejectedLine
 from crm.imports.spreadsheets import XlsxSource
 from crm.imports.storage import open_file
 from crm.imports.writers import WRITERS, Rejection, Writer
@@ -68,6 +69,8 @@ class ImportOutcome:
     created: int
     updated: int
     rejected: int
+    # Field -> the file's values that named nothing (products not in the catalogue).
+    not_found: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,7 @@ def import_csv(
     source: Source,
     mapping: Mapping[str, str],
     on_rejections: Callable[[list[Rejection]], None],
+    on_rejected_lines: Callable[[list[RejectedLine]], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
     before_commit: Callable[[ImportOutcome], None] | None = None,
     dry_run: bool = False,
@@ -138,7 +142,8 @@ def import_csv(
     """Import the rows of ``source`` as ``kind`` records, with ``by``'s permissions.
 
     Raises ImportFileError (nothing written) when the file or the mapping is unusable.
-    ``on_rejections`` receives each batch's rejected rows, ``on_progress`` the rows read so
+    ``on_rejections`` receives each batch's problems, ``on_rejected_lines`` its rejected rows
+    with their cells as the file had them and every problem, ``on_progress`` the rows read so
     far, ``before_commit`` the outcome while the transaction can still roll back, and
     ``on_dates`` how each date column is read, before any row is.
     ``dry_run`` does everything and then rolls back.
@@ -171,10 +176,18 @@ def import_csv(
             done += len(batch)
             if plan.rejections:
                 on_rejections(plan.rejections)
+                if on_rejected_lines is not None:
+                    on_rejected_lines(rejected_lines(batch, plan.rejections))
             if on_progress is not None:
                 on_progress(done)
         writer.finish()
-        outcome = ImportOutcome(rows=done, created=created, updated=updated, rejected=rejected)
+        outcome = ImportOutcome(
+            rows=done,
+            created=created,
+            updated=updated,
+            rejected=rejected,
+            not_found={name: list(values.values()) for name, values in writer.not_found.items()},
+        )
         if before_commit is not None:
             before_commit(outcome)
         if dry_run:
@@ -182,11 +195,26 @@ def import_csv(
     return outcome
 
 
+def rejected_lines(batch: Sequence[Row], rejections: Sequence[Rejection]) -> list[RejectedLine]:
+    """The batch's rejected rows, in the file's order, each with all of its problems."""
+    problems: dict[int, list[Rejection]] = {}
+    for rejection in rejections:
+        problems.setdefault(rejection.line, []).append(rejection)
+    return [
+        RejectedLine(row.line, row.cells, problems[row.line])
+        for row in batch
+        if row.line in problems
+    ]
+
+
 @dataclass(frozen=True)
 class Preview:
     rows: list[PreviewRow]
     # How each mapped date column is read; a column with ``needs_order`` waits for a choice.
     dates: list[DateColumn]
+    # Field -> the values of the previewed rows that named nothing (products not in the
+    # catalogue), in the file's order.
+    not_found: dict[str, list[str]] = field(default_factory=dict)
 
 
 def preview_rows(
@@ -270,7 +298,8 @@ def preview_import(
         )
         for row in cleaned
     ]
-    return Preview(rows=shown, dates=dates)
+    not_found = {name: list(values.values()) for name, values in writer.not_found.items()}
+    return Preview(rows=shown, dates=dates, not_found=not_found)
 
 
 # Running an uploaded file
@@ -344,6 +373,12 @@ def run_import(*, job_id: int) -> ImportJob:
             for rejection in rejections
         )
 
+    def save_rejected_rows(lines: list[RejectedLine]) -> None:
+        # The cells as the file had them: the report's download gives them back to fix.
+        RejectedRow.objects.bulk_create(
+            RejectedRow(job=job, line=line.line, cells=line.cells) for line in lines
+        )
+
     def finish(outcome: ImportOutcome) -> None:
         # In the import's transaction: the records and the "done" commit together.
         ImportJob.objects.filter(pk=job.pk).update(
@@ -364,6 +399,7 @@ def run_import(*, job_id: int) -> ImportJob:
             mapping=job.mapping,
             options=ImportOptions.from_json(job.options),
             on_rejections=save_rejections,
+            on_rejected_lines=save_rejected_rows,
             on_progress=progress,
             before_commit=finish,
         )

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from crm.imports.models import ColumnMapping, ImportChunk, ImportJob, ImportStatus
 from pipeline.models import Opportunity
-from tests.imports.factories import ImportJobFactory, ImportRejectionFactory
+from tests.imports.factories import ImportJobFactory, ImportRejectionFactory, RejectedRowFactory
 
 GOOD_AND_BAD = """Ref;Deal;Account;Amount
 D-1;Renewal;Acme;1.234,56
@@ -39,8 +39,9 @@ COLUMNS_QUERIES = 5
 PREVIEW_QUERIES = 10
 # Report: the import with its uploader, the count of rejections, one page of them.
 DETAIL_QUERIES = 5
-# Download: the import, then its rejections in one streamed query.
-CSV_QUERIES = 4
+# Download: the import, then its problems and its rejected rows' cells, each one streamed
+# query.
+CSV_QUERIES = 5
 
 
 def upload(client, content: str | bytes, kind: str = "deals", **fields):
@@ -111,8 +112,17 @@ def test_upload_map_preview_run_and_report(
     assert f'hx-get="{reverse("imports:detail", args=[job.pk])}"' not in page.content.decode()
     download = alice_client.get(reverse("imports:rejections_csv", args=[job.pk]))
     lines = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode())))
-    assert lines[0] == ["Line", "Field", "Reason"]
-    assert [line[:2] for line in lines[1:]] == [["3", "company"], ["4", "value"]]
+    assert lines == [
+        ["Ref", "Deal", "Account", "Amount", "Reason"],
+        [
+            "D-2",
+            "Pilot",
+            "Nowhere",
+            "10",
+            "Company: No company “Nowhere” that you can see: import it first, or check the name.",
+        ],
+        ["D-3", "Expansion", "C-1", "lots", "Value: “lots” is not a number."],
+    ]
 
 
 def test_the_mapping_is_remembered_for_the_next_file_with_the_same_columns(
@@ -294,11 +304,20 @@ def test_columns_and_preview_query_counts(
 @pytest.mark.parametrize("rejected", [2, 120])
 def test_report_and_download_query_counts(alice_client, alice, rejected, django_assert_num_queries):
     job = ImportJobFactory(created_by=alice, rejected_count=rejected)
-    ImportRejectionFactory.create_batch(rejected, job=job)
+    for line in range(2, rejected + 2):
+        # Two problems a row, and the row's cells.
+        ImportRejectionFactory(job=job, line=line)
+        ImportRejectionFactory(job=job, line=line, field="title", message="Title is required.")
+        RejectedRowFactory(job=job, line=line)
 
     with django_assert_num_queries(DETAIL_QUERIES):
         alice_client.get(reverse("imports:detail", args=[job.pk]))
     with django_assert_num_queries(CSV_QUERIES):
         response = alice_client.get(reverse("imports:rejections_csv", args=[job.pk]))
-        lines = b"".join(response.streaming_content).decode().splitlines()
+        lines = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert len(lines) == rejected + 1
+    assert lines[-1] == [
+        f"Deal on line {rejected + 1}",
+        "Acme",
+        "Value: “x” is not a number. | Title is required.",
+    ]

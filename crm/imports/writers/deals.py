@@ -22,6 +22,7 @@ from crm.imports.writers.deal_history import (
     Entry,
     HistoryPlanner,
 )
+from crm.imports.writers.deal_products import DealProducts
 from crm.imports.writers.moments import as_moment
 from forecasting.history import snapshots_from_history
 from pipeline.models import (
@@ -78,6 +79,8 @@ class DealWriter(Writer):
         self._this_month = self.now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
         self._with_history: list[int] = []
         self._history_since = self._this_month
+        # The product column: a line item per row (writers/deal_products.py).
+        self.products = DealProducts(self)
 
     def new_record(self) -> Opportunity:
         return Opportunity(
@@ -91,6 +94,7 @@ class DealWriter(Writer):
         self.contacts.load(row.values["contact"] for row in rows if "contact" in row.values)
 
     def apply(self, planned: Planned, values: dict[str, Any]) -> None:
+        self.products.apply(planned, values)
         deal: Opportunity = planned.record
         if "company" in values:
             deal.company_id = self._resolve("company", self.companies.company_id, values["company"])
@@ -132,13 +136,18 @@ class DealWriter(Writer):
         contact's, as ``create_opportunity`` does."""
         if "contact" in values:
             deal.contact_id, company_id = self._resolve(
-                "contact", self.contacts.contact, values["contact"]
+                "contact", self.contacts.contact, values["contact"], default=(None, None)
             )
             if deal.company_id is None:
                 deal.company_id = company_id
             elif deal.company_id != company_id:
                 raise RowProblem("contact", _("Choose a contact of this deal's company."))
-        if deal.company_id is None and deal.contact_id is None:
+        # A company or contact that was given but not found is reported already.
+        if (
+            deal.company_id is None
+            and deal.contact_id is None
+            and not self.has_problem("company", "contact")
+        ):
             raise RowProblem(
                 "company", _("A deal needs a company or a contact; give at least one.")
             )
@@ -164,6 +173,7 @@ class DealWriter(Writer):
         return [*names, "updated_by"]
 
     def after_write(self, plan: BatchPlan) -> None:
+        self.products.write(plan)
         moved = [planned for planned in plan.accepted if planned.is_moved]
         # Every stage a deal enters is history the forecasts read: one StageChange each, at
         # the time the deal entered it.
