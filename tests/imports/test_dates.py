@@ -8,6 +8,7 @@ The files follow what the vendors document: Salesforce reports in a US locale wr
 
 import datetime as dt
 import io
+import itertools
 import zoneinfo
 
 import pytest
@@ -20,6 +21,7 @@ from crm.imports.dates import (
     MONTH_FIRST,
     DateOrderNeeded,
     DateScan,
+    Evidence,
     readers,
     readings,
 )
@@ -125,6 +127,25 @@ def test_values_that_fit_no_format_have_no_reading(value):
 def test_serial_numbers_are_dates_only_from_spreadsheets():
     assert readings("42812.5", serials=True) == {AS_WRITTEN: dt.datetime(2017, 3, 18, 12)}
     assert readings("60", serials=True) == {}  # before Excel's 1 March 1900
+
+
+@pytest.mark.parametrize("separator", "/.-")
+def test_the_evidence_of_a_value_agrees_with_its_readings(separator):
+    # The upload classifies every cell without building dates; it must agree with reading.
+    for first, second, year, time in itertools.product(
+        range(34), range(34), ("2016", "2017", "1900", "16"), ("", " 25:00", " 2:05 PM")
+    ):
+        value = f"{first}{separator}{second}{separator}{year}{time}"
+        found = readings(value)
+        evidence = Evidence()
+        evidence.add(value)
+        day_first, month_first = found.get(DAY_FIRST), found.get(MONTH_FIRST)
+        expected = Evidence(
+            day_first_only=value if day_first and not month_first else "",
+            month_first_only=value if month_first and not day_first else "",
+            either_way=value if day_first and month_first and day_first != month_first else "",
+        )
+        assert evidence == expected, value
 
 
 # Deciding a column
