@@ -88,6 +88,10 @@ def closes() -> dict[str, dt.date]:
             dt.datetime(2017, 3, 18, 14, 5, tzinfo=UTC),
         ),
         (
+            "2017-03-18T14:05:00.000 GMT-08:00",
+            dt.datetime(2017, 3, 18, 14, 5, tzinfo=dt.timezone(dt.timedelta(hours=-8))),
+        ),
+        (
             "2017-03-18T14:05:00-05:00",
             dt.datetime(2017, 3, 18, 14, 5, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
         ),
