@@ -29,6 +29,7 @@ from crm.imports.kinds import Field, text
 from crm.imports.models import ImportChunk, ImportJob, ImportStatus
 from crm.imports.options import ImportOptions
 from crm.imports.parsing import ImportFileError, Row
+from crm.imports.runner import run_import as run_uploaded_import
 from pipeline.models import Opportunity
 from tests.html import element, elements
 from tests.imports.importing import run_import
@@ -420,6 +421,18 @@ def test_an_import_waiting_for_a_date_order_does_not_start(
     assert job.status == ImportStatus.PREVIEWED
     assert response.redirect_chain == [(reverse("imports:preview", args=[job.pk]), 302)]
     assert "read both ways" in " ".join(str(message) for message in response.context["messages"])
+
+
+def test_the_worker_refuses_an_import_whose_order_was_never_chosen(alice_client, acme, pipeline):
+    # Given an import queued without its order (the start's check bypassed)
+    job = upload_and_map(alice_client, AMBIGUOUS)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.QUEUED)
+
+    job = run_uploaded_import(job_id=job.pk)
+
+    assert job.status == ImportStatus.FAILED
+    assert "read both ways" in job.error
+    assert not Opportunity.objects.exists()
 
 
 def test_an_order_that_is_not_one_is_refused(alice_client, acme, pipeline):
