@@ -156,6 +156,32 @@ def _shown(moment: dt.datetime) -> str:
     return date_format(moment.date(), "DATE_FORMAT")
 
 
+_MAYBE_NUMERIC = re.compile(r"\d{1,2}[./-]")
+_DAY_FIRST_ONLY, _MONTH_FIRST_ONLY, _BOTH = 1, 2, 3
+_DAYS_IN_MONTH = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _is_day(year: int, month: int, day: int) -> bool:
+    if not (1 <= month <= 12 and 1 <= day <= _DAYS_IN_MONTH[month]):
+        return False
+    return month != 2 or day < 29 or (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0))
+
+
+def _orders_of(text: str) -> int:
+    """Which orders ``text`` reads in, as ``readings`` would find them (0: none, _BOTH:
+    two different days); without building the dates, since every cell is asked."""
+    match = _NUMERIC.match(text)
+    if match is None or (match["hour"] is not None and _time_of(match) is None):
+        return 0
+    first, second = int(match["first"]), int(match["second_part"])
+    year = int(match["year"]) if len(match["year"]) == 4 else 2000 + int(match["year"])
+    day_first = _is_day(year, second, first)
+    month_first = match["separator"] != "." and _is_day(year, first, second)
+    if day_first and month_first:
+        return _BOTH if first != second else 0
+    return _DAY_FIRST_ONLY if day_first else _MONTH_FIRST_ONLY if month_first else 0
+
+
 @dataclass
 class Evidence:
     """What a column's numeric dates allow: the first value that reads only day first, only
@@ -168,18 +194,16 @@ class Evidence:
     def add(self, text: str) -> None:
         if self.day_first_only and self.month_first_only:
             return  # contradictory: nothing more to learn
-        # Only a numeric date (a separator after one or two digits) depends on the order:
-        # a cheap test first, since the upload looks at every cell of every column.
-        if not (text[:1].isdigit() and any(mark in text[1:3] for mark in "./-")):
+        # Only a numeric date depends on the order: a cheap test first, since the upload
+        # looks at every cell of every column.
+        if not _MAYBE_NUMERIC.match(text):
             return
-        found = readings(text)
-        day_first, month_first = found.get(DAY_FIRST), found.get(MONTH_FIRST)
-        if day_first and month_first:
-            if day_first != month_first and not self.either_way:
-                self.either_way = text
-        elif day_first and not self.day_first_only:
+        orders = _orders_of(text)
+        if orders == _BOTH and not self.either_way:
+            self.either_way = text
+        elif orders == _DAY_FIRST_ONLY and not self.day_first_only:
             self.day_first_only = text
-        elif month_first and not self.month_first_only:
+        elif orders == _MONTH_FIRST_ONLY and not self.month_first_only:
             self.month_first_only = text
 
     def to_json(self) -> dict[str, str]:
@@ -202,8 +226,9 @@ class FileEvidence:
         self.columns = [Evidence() for _name in self.header]
 
     def add(self, row: Row) -> None:
+        maybe = _MAYBE_NUMERIC.match
         for evidence, cell in zip(self.columns, row.cells, strict=False):
-            if cell:
+            if cell and maybe(cell.lstrip()):
                 evidence.add(cell.strip())
 
     def to_json(self) -> dict[str, dict[str, str]]:

@@ -19,6 +19,7 @@ from crm.imports.writers import WRITERS
 SELECT = forms.Select(attrs={"class": "form-select"})
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ACCEPTED = f".csv,text/csv,.xlsx,{XLSX_MEDIA_TYPE}"
+ZIP_SIGNATURE = b"PK\x03\x04"
 # Spreadsheet formats that are not XLSX: named, so the error can say what to do.
 OTHER_SPREADSHEETS = {".xls", ".ods", ".numbers"}
 
@@ -47,7 +48,7 @@ class UploadForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        """Adds ``file_format``: XLSX for a file named .xlsx, else CSV."""
+        """Adds ``file_format``: XLSX for a file named .xlsx or holding a workbook, else CSV."""
         cleaned = super().clean()
         file = cleaned.get("file")
         if file is None:
@@ -59,7 +60,13 @@ class UploadForm(forms.Form):
                 _("%(suffix)s files cannot be read: save the sheet as .xlsx or as CSV.")
                 % {"suffix": suffix},
             )
-        cleaned["file_format"] = FileFormat.XLSX if suffix == ".xlsx" else FileFormat.CSV
+        # A workbook is a ZIP archive, which no CSV file starts like: a workbook renamed
+        # .csv (or downloaded without its extension) is still read as one.
+        file.seek(0)
+        is_zip = file.read(len(ZIP_SIGNATURE)) == ZIP_SIGNATURE
+        file.seek(0)
+        is_workbook = suffix == ".xlsx" or is_zip
+        cleaned["file_format"] = FileFormat.XLSX if is_workbook else FileFormat.CSV
         return cleaned
 
 

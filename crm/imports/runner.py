@@ -138,6 +138,7 @@ def import_csv(
     batch_size: int | None = None,
     options: ImportOptions | None = None,
     on_dates: Callable[[list[DateColumn]], None] | None = None,
+    recorded_dates: Mapping[str, Mapping[str, str]] | None = None,
 ) -> ImportOutcome:
     """Import the rows of ``source`` as ``kind`` records, with ``by``'s permissions.
 
@@ -150,13 +151,22 @@ def import_csv(
 
     Before anything is written, the mapped date columns are read through once to decide
     how each is written (``dates.py``); one that contradicts itself, or needs an order
-    that ``options`` does not give, raises ImportFileError (DateOrderNeeded).
+    that ``options`` does not give, raises ImportFileError (DateOrderNeeded). With
+    ``recorded_dates``, what the upload saw of this very file (``ImportJob.date_evidence``),
+    that pass is not needed.
     """
     header, rows = source.read()
     fields = fields_of(kind)
     columns = check_mapping(kind, header, mapping, fields)
     try:
-        dates = scan_dates(source, header=header, columns=columns, fields=fields, options=options)
+        dates = scan_dates(
+            source,
+            header=header,
+            columns=columns,
+            fields=fields,
+            options=options,
+            recorded=recorded_dates,
+        )
         require_orders(dates)
     except ImportFileError:
         rows.close()
@@ -398,6 +408,8 @@ def run_import(*, job_id: int) -> ImportJob:
             source=source_of(job),
             mapping=job.mapping,
             options=ImportOptions.from_json(job.options),
+            # The stored file is the one the upload read: its date evidence holds.
+            recorded_dates=job.date_evidence,
             on_rejections=save_rejections,
             on_rejected_lines=save_rejected_rows,
             on_progress=progress,

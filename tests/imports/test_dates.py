@@ -8,6 +8,7 @@ The files follow what the vendors document: Salesforce reports in a US locale wr
 
 import datetime as dt
 import io
+import itertools
 import zoneinfo
 
 import pytest
@@ -20,6 +21,7 @@ from crm.imports.dates import (
     MONTH_FIRST,
     DateOrderNeeded,
     DateScan,
+    Evidence,
     readers,
     readings,
 )
@@ -27,6 +29,7 @@ from crm.imports.kinds import Field, text
 from crm.imports.models import ImportChunk, ImportJob, ImportStatus
 from crm.imports.options import ImportOptions
 from crm.imports.parsing import ImportFileError, Row
+from crm.imports.runner import run_import as run_uploaded_import
 from pipeline.models import Opportunity
 from tests.html import element, elements
 from tests.imports.importing import run_import
@@ -86,6 +89,10 @@ def closes() -> dict[str, dt.date]:
             dt.datetime(2017, 3, 18, 14, 5, tzinfo=UTC),
         ),
         (
+            "2017-03-18T14:05:00.000 GMT-08:00",
+            dt.datetime(2017, 3, 18, 14, 5, tzinfo=dt.timezone(dt.timedelta(hours=-8))),
+        ),
+        (
             "2017-03-18T14:05:00-05:00",
             dt.datetime(2017, 3, 18, 14, 5, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
         ),
@@ -125,6 +132,25 @@ def test_values_that_fit_no_format_have_no_reading(value):
 def test_serial_numbers_are_dates_only_from_spreadsheets():
     assert readings("42812.5", serials=True) == {AS_WRITTEN: dt.datetime(2017, 3, 18, 12)}
     assert readings("60", serials=True) == {}  # before Excel's 1 March 1900
+
+
+@pytest.mark.parametrize("separator", "/.-")
+def test_the_evidence_of_a_value_agrees_with_its_readings(separator):
+    # The upload classifies every cell without building dates; it must agree with reading.
+    for first, second, year, time in itertools.product(
+        range(34), range(34), ("2016", "2017", "1900", "16"), ("", " 25:00", " 2:05 PM")
+    ):
+        value = f"{first}{separator}{second}{separator}{year}{time}"
+        found = readings(value)
+        evidence = Evidence()
+        evidence.add(value)
+        day_first, month_first = found.get(DAY_FIRST), found.get(MONTH_FIRST)
+        expected = Evidence(
+            day_first_only=value if day_first and not month_first else "",
+            month_first_only=value if month_first and not day_first else "",
+            either_way=value if day_first and month_first and day_first != month_first else "",
+        )
+        assert evidence == expected, value
 
 
 # Deciding a column
@@ -395,6 +421,18 @@ def test_an_import_waiting_for_a_date_order_does_not_start(
     assert job.status == ImportStatus.PREVIEWED
     assert response.redirect_chain == [(reverse("imports:preview", args=[job.pk]), 302)]
     assert "read both ways" in " ".join(str(message) for message in response.context["messages"])
+
+
+def test_the_worker_refuses_an_import_whose_order_was_never_chosen(alice_client, acme, pipeline):
+    # Given an import queued without its order (the start's check bypassed)
+    job = upload_and_map(alice_client, AMBIGUOUS)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.QUEUED)
+
+    job = run_uploaded_import(job_id=job.pk)
+
+    assert job.status == ImportStatus.FAILED
+    assert "read both ways" in job.error
+    assert not Opportunity.objects.exists()
 
 
 def test_an_order_that_is_not_one_is_refused(alice_client, acme, pipeline):

@@ -244,6 +244,14 @@ def test_an_uploaded_workbook_is_mapped_previewed_and_imported(
     assert (job.status, job.created_count) == (ImportStatus.DONE, 3), job.error
 
 
+def test_a_workbook_named_csv_is_read_as_a_workbook(alice_client):
+    response = upload(alice_client, workbook(ROWS), name="export.csv")
+
+    assert response.status_code == 302
+    job = ImportJob.objects.get()
+    assert (job.file_format, job.header) == (FileFormat.XLSX, HEADER)
+
+
 def test_a_broken_upload_is_refused_and_nothing_is_kept(alice_client):
     response = upload(alice_client, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
 
