@@ -245,3 +245,22 @@ def test_deals_imported_without_times_get_no_past_snapshots(alice, acme, pipelin
 
     assert not PipelineSnapshot.objects.exists()
     assert StageChange.objects.get().to_stage.name == "Proposal"
+
+
+def test_a_reimport_that_moves_a_deal_enters_the_new_stage_no_earlier_than_the_last_move(
+    alice, acme, pipeline
+):
+    run_import(alice, "deals", HISTORY)
+
+    # The file says D-1 reached Won before it entered Proposal on 3 February: the move is
+    # kept after that entry, never before it.
+    content = "external_id,title,company,stage,stage_entered_at\nD-1,,,Won,2025-01-20\n"
+    result = run_import(alice, "deals", content)
+
+    assert result.rejections == []
+    deal = Opportunity.objects.get(external_id="D-1")
+    assert (deal.status, deal.closed_at) == ("won", at("2025-02-03 00:00"))
+    assert moves(deal)[-2:] == [
+        ("Prospecting", "Proposal", at("2025-02-03 00:00")),
+        ("Proposal", "Won", at("2025-02-03 00:00")),
+    ]
