@@ -245,3 +245,38 @@ def test_deals_imported_without_times_get_no_past_snapshots(alice, acme, pipelin
 
     assert not PipelineSnapshot.objects.exists()
     assert StageChange.objects.get().to_stage.name == "Proposal"
+
+
+def test_a_reimport_that_moves_a_deal_enters_the_new_stage_no_earlier_than_the_last_move(
+    alice, acme, pipeline
+):
+    run_import(alice, "deals", HISTORY)
+
+    # The file says D-1 reached Won before it entered Proposal on 3 February: the move is
+    # kept after that entry, never before it.
+    content = "external_id,title,company,stage,stage_entered_at\nD-1,,,Won,2025-01-20\n"
+    result = run_import(alice, "deals", content)
+
+    assert result.rejections == []
+    deal = Opportunity.objects.get(external_id="D-1")
+    assert (deal.status, deal.closed_at) == ("won", at("2025-02-03 00:00"))
+    assert moves(deal)[-2:] == [
+        ("Prospecting", "Proposal", at("2025-02-03 00:00")),
+        ("Proposal", "Won", at("2025-02-03 00:00")),
+    ]
+
+
+def test_a_reimport_may_move_a_deals_creation_earlier_but_not_past_its_history(
+    alice, acme, pipeline
+):
+    # A first import without times dates the deal now; the next file gives its real creation.
+    run_import(alice, "deals", "external_id,title,company\nD-1,Renewal,Acme\n")
+    first_entry = StageChange.objects.get().at
+
+    run_import(alice, "deals", "external_id,title,company,created_at\nD-1,,,2025-01-10\n")
+    assert Opportunity.objects.get().created_at == at("2025-01-10 00:00")
+
+    # A later creation would leave the recorded entries before it: the earlier one stays.
+    run_import(alice, "deals", "external_id,title,company,created_at\nD-1,,,2025-03-01\n")
+    assert Opportunity.objects.get().created_at == at("2025-01-10 00:00")
+    assert StageChange.objects.get().at == first_entry

@@ -100,9 +100,14 @@ class DealWriter(Writer):
             deal.company_id = self._resolve("company", self.companies.company_id, values["company"])
         self._apply_contact(deal, values)
         deal.updated_by = self.by
+        recorded_creation = None if planned.is_new else deal.created_at
         for name in self.moment_fields:
             if name in values:
                 setattr(deal, name, as_moment(values[name]))
+        if recorded_creation is not None and deal.created_at > recorded_creation:
+            # The stage entries recorded start no earlier than the deal's creation: an update
+            # may move the creation earlier (after a first import without times), never later.
+            deal.created_at = recorded_creation
         try:
             named = self.stages.stage(
                 pipeline_name=values.get("pipeline", ""),
