@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.imports.kinds import FIELDS, alternatives_message, fields_of, unmapped_alternatives
 from crm.imports.models import ImportJob, ImportKind
 from crm.imports.parsing import DEFAULT_ENCODING, DELIMITERS, ENCODINGS
+from crm.imports.value_mapping import STAGE, FileValue, ValueSection
 
 SELECT = forms.Select(attrs={"class": "form-select"})
 
@@ -45,7 +46,8 @@ class MappingForm(forms.Form):
         kwargs.setdefault("initial", job.mapping)
         super().__init__(*args, **kwargs)
         columns = [("", _("— not imported —")), *((name, name) for name in job.header if name)]
-        for field in fields_of(job.kind):
+        self.known_fields = fields_of(job.kind)
+        for field in self.known_fields:
             self.fields[field.name] = forms.ChoiceField(
                 label=str(field.label),
                 choices=columns,
@@ -61,3 +63,48 @@ class MappingForm(forms.Form):
         if alternatives:
             self.add_error(alternatives[0].name, alternatives_message(alternatives))
         return cleaned
+
+
+class ValueMappingForm(forms.Form):
+    """A choice for each distinct value of the file's stage and choice columns, all required."""
+
+    def __init__(self, *args: Any, sections: list[ValueSection], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sections = sections
+        self.rows: list[list[tuple[forms.BoundField, FileValue]]] = []
+        for section in sections:
+            empty = _("— choose a stage —") if section.field == STAGE else _("— choose —")
+            rows = []
+            for index, item in enumerate(section.values):
+                name = f"{section.field}-{index}"
+                proposal = section.proposals.get(item.value)
+                self.fields[name] = forms.ChoiceField(
+                    label=item.value,
+                    choices=[("", empty), *section.choices],
+                    initial="" if proposal is None else str(proposal),
+                    widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+                    error_messages={"required": _("Choose what “%s” means.") % item.value},
+                )
+                rows.append((self[name], item))
+            self.rows.append(rows)
+
+    def grouped_rows(self) -> list[tuple[ValueSection, list[tuple[forms.BoundField, FileValue]]]]:
+        return list(zip(self.sections, self.rows, strict=True))
+
+    def chosen_stages(self) -> dict[str, int]:
+        return {
+            item.value: int(self.cleaned_data[f"{STAGE}-{index}"])
+            for section in self.sections
+            if section.field == STAGE
+            for index, item in enumerate(section.values)
+        }
+
+    def chosen_values(self) -> dict[str, dict[str, str]]:
+        return {
+            section.field: {
+                item.value: self.cleaned_data[f"{section.field}-{index}"]
+                for index, item in enumerate(section.values)
+            }
+            for section in self.sections
+            if section.field != STAGE
+        }

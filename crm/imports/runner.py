@@ -36,6 +36,7 @@ from crm.imports.kinds import (
     clean_row,
     column_indexes,
     fields_of,
+    translations_of,
     unmapped_alternatives,
 )
 from crm.imports.models import ImportJob, ImportRejection, ImportStatus
@@ -136,10 +137,11 @@ def import_csv(
     fields = fields_of(kind)
     columns = check_mapping(kind, header, mapping, fields)
     writer = WRITERS[kind](by=by, mapped=columns, now=timezone.now(), options=options)
+    translations = translations_of(writer.options.values)
     done = created = updated = rejected = 0
     with transaction.atomic():
         for batch in batched(rows, batch_size or BATCH_SIZE):
-            plan = writer.plan([clean_row(row, columns, fields) for row in batch])
+            plan = writer.plan([clean_row(row, columns, fields, translations) for row in batch])
             batch_created, batch_updated = writer.write(plan)
             created += batch_created
             updated += batch_updated
@@ -174,7 +176,10 @@ def preview_rows(
     header, rows = source.read()
     columns = check_mapping(kind, header, mapping, fields)
     writer = WRITERS[kind](by=by, mapped=columns, now=timezone.now(), lock=False, options=options)
-    cleaned: list[CleanRow] = [clean_row(row, columns, fields) for row in islice(rows, limit)]
+    translations = translations_of(writer.options.values)
+    cleaned: list[CleanRow] = [
+        clean_row(row, columns, fields, translations) for row in islice(rows, limit)
+    ]
     rows.close()  # the rest of the file is not needed
     plan = writer.plan(cleaned)
     updates = {planned.line for planned in plan.accepted if not planned.is_new}

@@ -21,12 +21,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 from core.csv_export import CsvColumn, csv_response
 from core.htmx import login_required_for_htmx
 from crm.imports import services
-from crm.imports.forms import MappingForm, UploadForm
+from crm.imports.forms import MappingForm, UploadForm, ValueMappingForm
 from crm.imports.kinds import fields_of
 from crm.imports.models import ImportJob, ImportKind, ImportStatus
 from crm.imports.options import ImportOptions
 from crm.imports.parsing import ImportFileError
+from crm.imports.presets import preset_named
 from crm.imports.runner import preview_rows, source_of
+from crm.imports.value_mapping import distinct_values, fields_to_map, value_sections
 
 RECENT_IMPORTS = 20
 PREVIEW_ROWS = 20
@@ -80,13 +82,63 @@ def map_columns(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            return redirect("imports:preview", pk=job.pk)
+            job.refresh_from_db(fields=["mapping"])
+            needs_values = fields_to_map(job.kind, job.mapping, form.known_fields)
+            return redirect("imports:values" if needs_values else "imports:preview", pk=job.pk)
     return render(
         request,
         "imports/mapping.html",
-        {"job": job, "form": form},
+        {"job": job, "form": form, "preset": preset_named(job.preset)},
         status=400 if form.errors else 200,
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def map_values(request: HttpRequest, pk: int) -> HttpResponse:
+    """The file's distinct stage and choice values beside ours; posting saves the mapping.
+
+    The whole file is read to find every value; nothing is written but the job's options.
+    """
+    job = get_object_or_404(ImportJob.objects.editable_by(request.user), pk=pk)
+    if job.status == ImportStatus.UPLOADED:
+        return redirect("imports:columns", pk=job.pk)
+    if job.status != ImportStatus.PREVIEWED:
+        return redirect("imports:detail", pk=job.pk)
+    known = fields_of(job.kind)
+    names = fields_to_map(job.kind, job.mapping, known)
+    if not names:
+        return redirect("imports:preview", pk=job.pk)
+    preset = preset_named(job.preset)
+    context = {"job": job, "preset": preset, "error": "", "form": None}
+    try:
+        found = distinct_values(source_of(job), job.mapping, names)
+    except ImportFileError as problem:
+        context["error"] = str(problem)
+        return render(request, "imports/values.html", context, status=400)
+    sections = value_sections(
+        kind=job.kind,
+        mapping=job.mapping,
+        known=known,
+        found=found,
+        options=ImportOptions.from_json(job.options),
+        preset=preset,
+    )
+    form = ValueMappingForm(request.POST or None, sections=sections)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.map_values(
+                by=request.user,
+                job_id=job.pk,
+                stages=form.chosen_stages(),
+                values=form.chosen_values(),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("imports:preview", pk=job.pk)
+    context["form"] = form
+    return render(request, "imports/values.html", context, status=400 if form.errors else 200)
 
 
 @login_required

@@ -54,7 +54,7 @@ class DealWriter(Writer):
         super().__init__(**kwargs)
         self.companies = CompanyLookup(self.by)
         self.contacts = ContactLookup(self.by)
-        self.stages = StageLookup()
+        self.stages = StageLookup(self.options.stages)
         # The deals written into a column, by stage, in the file's order: ``finish`` gives
         # them their places at the end of their columns.
         self._placed: dict[int, list[int]] = {}

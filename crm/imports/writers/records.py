@@ -81,7 +81,7 @@ class LeadWriter(Writer):
     model = Lead
     kind = ImportKind.LEADS
     # The owner is looked up by username, like every kind's.
-    plain_fields = tuple(name for name in LEAD_DETAILS if name != "owner")
+    plain_fields = (*(name for name in LEAD_DETAILS if name != "owner"), "status")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

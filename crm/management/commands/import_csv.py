@@ -11,8 +11,10 @@ from accounts.models import User
 from crm.imports.kinds import FIELDS, fields_of
 from crm.imports.models import ImportKind
 from crm.imports.parsing import DEFAULT_ENCODING, ENCODINGS, CsvSource, ImportFileError
+from crm.imports.presets import recognise
 from crm.imports.runner import import_csv
-from crm.imports.services import guessed_mapping
+from crm.imports.services import proposed_mapping
+from crm.imports.value_mapping import decided_options
 from crm.imports.writers import Rejection
 
 DELIMITER_NAMES = {"comma": ",", "semicolon": ";", "tab": "\t", ",": ",", ";": ";", "\\t": "\t"}
@@ -23,6 +25,23 @@ def field_to_column(value: str) -> tuple[str, str]:
     if not equals or not field.strip():
         raise ValueError(value)
     return field.strip(), column.strip()
+
+
+def theirs_to_ours(value: str) -> tuple[str, str]:
+    """``Their name=Our stage``: split at the last "=", since stage names rarely hold one."""
+    theirs, equals, ours = value.rpartition("=")
+    if not equals or not theirs.strip() or not ours.strip():
+        raise ValueError(value)
+    return theirs.strip(), ours.strip()
+
+
+def field_value(value: str) -> tuple[str, str, str]:
+    """``source=Cold Call=outbound``: the field, the file's value and ours."""
+    field, equals, pair = value.partition("=")
+    if not equals or not field.strip():
+        raise ValueError(value)
+    theirs, ours = theirs_to_ours(pair)
+    return field.strip(), theirs, ours
 
 
 class Command(BaseCommand):
@@ -44,7 +63,29 @@ class Command(BaseCommand):
             type=field_to_column,
             metavar="FIELD=COLUMN",
             help="the column that feeds a field; repeat for each field. Fields not given "
-            "are read from a column of the same name, if there is one.",
+            "are read from a column of the same name, if there is one. Without --map, a "
+            "recognised Salesforce, HubSpot or Pipedrive export maps itself.",
+        )
+        parser.add_argument(
+            "--stage",
+            dest="stages",
+            action="append",
+            default=[],
+            type=theirs_to_ours,
+            metavar="THEIRS=OURS",
+            help="deals: the stage a stage value of the file goes to, e.g. "
+            '"Negotiation/Review=Proposal"; values named like one of our stages, and a '
+            "recognised export's won and lost values, need none. Repeatable.",
+        )
+        parser.add_argument(
+            "--value",
+            dest="values",
+            action="append",
+            default=[],
+            type=field_value,
+            metavar="FIELD=THEIRS=OURS",
+            help="what a value of the file means for a choice field, e.g. "
+            '--value "source=Cold Call=outbound". Repeatable.',
         )
         parser.add_argument(
             "--user",
@@ -77,8 +118,21 @@ class Command(BaseCommand):
             source = source.with_delimiter()
             header, rows = source.read()
             rows.close()
-            mapping = guessed_mapping(kind=kind, header=header) | dict(options["mapping"])
+            preset = None if options["mapping"] else recognise(kind, header)
+            if preset is not None:
+                self.stdout.write(f"Recognised a {preset.label} ({preset.name}).")
+            mapping = proposed_mapping(kind=kind, header=header, preset=preset) | dict(
+                options["mapping"]
+            )
             self.stdout.write(f"Reading {path} ({self.describe(kind, mapping)})")
+            import_options = decided_options(
+                kind=kind,
+                source=source,
+                mapping=mapping,
+                preset=preset,
+                stages=options["stages"],
+                values=options["values"],
+            )
             total = source.count_rows()
             self.progress_step = max(1, total // 20)
             self.total = total
@@ -91,6 +145,7 @@ class Command(BaseCommand):
                 on_rejections=self.print_rejections,
                 on_progress=self.print_progress,
                 dry_run=options["dry_run"],
+                options=import_options,
             )
         except ImportFileError as error:
             raise CommandError(f"{path}: {error} Nothing was imported.") from error
