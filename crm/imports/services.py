@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from crm.imports.kinds import Field, fields_of
+from crm.imports.kinds import CUSTOM_FIELD_PREFIX, Field, fields_of
 from crm.imports.models import ColumnMapping, ImportJob, ImportStatus
 from crm.imports.options import ImportOptions
 from crm.imports.parsing import CsvSource, ImportFileError
@@ -48,12 +48,22 @@ def suggested_mapping(
 
 
 def proposed_mapping(*, kind: str, header: list[str], preset: Preset | None) -> dict[str, str]:
-    """The preset's columns, and for the fields it leaves out, columns named like them."""
+    """A recognised export's mapping, with custom fields named like a column; without one,
+    every field named like a column.
+
+    A preset maps only what the vendor's columns mean: their "Pipeline" column names the
+    vendor's pipelines, not ours, so it is not taken for our pipeline field by its name.
+    """
     fields = fields_of(kind)
-    mapping = guessed_mapping(kind=kind, header=header, fields=fields)
-    if preset is not None:
-        mapping |= preset_mapping(preset, header, fields)
-    return mapping
+    guessed = guessed_mapping(kind=kind, header=header, fields=fields)
+    if preset is None:
+        return guessed
+    custom = {name: column for name, column in guessed.items() if is_custom_field(name)}
+    return custom | preset_mapping(preset, header, fields)
+
+
+def is_custom_field(name: str) -> bool:
+    return name.startswith(CUSTOM_FIELD_PREFIX)
 
 
 def guessed_mapping(

@@ -25,6 +25,7 @@ from tests.factories import (
     TouchpointFactory,
 )
 from tests.html import elements
+from tests.imports.factories import ImportChunkFactory, ImportJobFactory
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 SECRET_TITLE = "Northwind: confidential renewal"
@@ -408,3 +409,28 @@ def test_buying_team_doors_answer_404_and_change_nothing(charlie_web, charlie, n
     assert api.delete(member_url).status_code == 404
 
     assert (snapshot(north_deal), list(DealContact.objects.values_list("pk", "role_id"))) == before
+
+
+def test_import_stage_mapping_of_the_deals_answers_404_and_changes_nothing(
+    charlie_web, alice, north_deal
+):
+    """Alice's deals import, with a stage column, stays hers: its stage step too."""
+    job = ImportJobFactory(
+        created_by=alice,
+        status="previewed",
+        header=["Title", "Company", "Stage"],
+        mapping={"title": "Title", "company": "Company", "stage": "Stage"},
+    )
+    ImportChunkFactory(job=job, data=b"Title,Company,Stage\nRenewal,Northwind,Offer\n")
+    url = reverse("imports:values", args=[job.pk])
+    stage = other_stage(north_deal)
+
+    assert charlie_web.get(url).status_code == 404
+    assert charlie_web.post(url, {"stage-0": stage.pk}).status_code == 404
+
+    job.refresh_from_db()
+    assert job.options == {}
+    assert not Opportunity.objects.exclude(pk=north_deal.pk).exists()
+    # Shut for Charlie, not for everyone: Alice maps her file's "Offer".
+    charlie_web.force_login(alice)
+    assert charlie_web.get(url).status_code == 200
