@@ -22,7 +22,7 @@ from crm.imports.presets import Preset, preset_mapping, preset_options, recognis
 from crm.imports.runner import check_mapping
 from crm.imports.storage import open_file, store_file
 from crm.imports.tasks import import_uploaded_file
-from crm.imports.value_mapping import choices_of
+from crm.imports.value_mapping import CHOICE_FIELDS, choices_of
 from pipeline.models import Stage
 
 MAX_FILE_BYTES = 100 * 1024 * 1024
@@ -174,6 +174,11 @@ def map_values(
             _("Choose another stage for: %(values)s.") % {"values": ", ".join(retired)}
         )
     for name, pairs in values.items():
+        if name not in CHOICE_FIELDS.get(job.kind, {}):
+            raise ValidationError(
+                _("A %(kind)s import maps no values of %(field)s.")
+                % {"kind": job.get_kind_display(), "field": name}
+            )
         codes = {code for code, _label in choices_of(job.kind, name)}
         wrong = sorted(value for value, ours in pairs.items() if ours not in codes)
         if wrong:

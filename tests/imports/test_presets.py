@@ -439,3 +439,19 @@ def test_a_company_of_another_crm_is_found_by_its_salesforce_id(alice, pipeline)
 
     assert "Would import 4 rows: 4 created, 0 updated, 0 rejected." in out, err
     assert not Opportunity.objects.exists()
+
+
+def test_salesforce_contacts_join_their_accounts_by_id(alice, salesforce_accounts):
+    out, err = import_file("salesforce_contacts.csv", "contacts", "--user", "alice")
+
+    assert "Recognised a Salesforce contact export (salesforce_contacts)." in out
+    assert "Imported 2 rows: 2 created, 0 updated, 0 rejected." in out, err
+    assert {
+        contact.external_id: (contact.last_name, contact.phone, contact.company.name)
+        for contact in Contact.objects.select_related("company")
+    } == {
+        "0035e00000Cont1AAA": ("Baumann", "+49 89 4411 20", "Acme Robotics"),
+        # A field reads the first of its columns the file has, on every row: Phone here,
+        # so Omar's mobile number (MobilePhone) is left out, not mixed in.
+        "0035e00000Cont2AAA": ("Haddad", "", "Globex"),
+    }

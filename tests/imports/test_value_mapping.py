@@ -318,6 +318,10 @@ def test_a_value_outside_our_choices_is_refused(alice, alice_client):
         services.map_values(
             by=alice, job_id=job.pk, stages={}, values={"source": {"Cold Call": "telepathy"}}
         )
+    with pytest.raises(ValidationError, match="A Leads import maps no values of email"):
+        services.map_values(by=alice, job_id=job.pk, stages={}, values={"email": {"a": "b"}})
+    job.refresh_from_db()
+    assert "telepathy" not in str(job.options)
 
 
 @pytest.mark.django_db
@@ -431,3 +435,59 @@ def test_values_page_query_count(alice_client, acme, pipeline, rows, django_asse
     assert [td.text for td in elements(response.content, "td", class_="text-end")] == [
         f"{count:,}" for count in [rows // 4] * 4
     ]
+
+
+def post_proposals(client, job: ImportJob, chosen: dict[str, str]):
+    """Post the step as proposed, with ``chosen`` (file value -> our stage's name) added."""
+    page = client.get(reverse("imports:values", args=[job.pk]))
+    form = page.context["form"]
+    stages = {stage.name: stage.pk for stage in Stage.objects.all()}
+    data = {}
+    for section in form.sections:
+        for index, item in enumerate(section.values):
+            proposal = section.proposals[item.value]
+            data[f"{section.field}-{index}"] = (
+                stages[chosen[item.value]] if item.value in chosen else proposal
+            )
+    return client.post(reverse("imports:values", args=[job.pk]), data)
+
+
+@pytest.mark.parametrize(
+    ("file_name", "chosen", "stages"),
+    [
+        (
+            "hubspot_deals.csv",
+            {"Appointment Scheduled": "Prospecting", "Contract Sent": "Proposal"},
+            {"Prospecting": 2, "Proposal": 1, "Won": 1},
+        ),
+        (
+            "pipedrive_deals.csv",
+            {"Qualified": "Prospecting", "Proposal Made": "Proposal"},
+            {"Prospecting": 2, "Proposal": 1},
+        ),
+    ],
+)
+def test_a_vendors_deals_import_through_the_pages_with_no_mapping_by_hand(
+    alice_client,
+    acme,
+    pipeline,
+    celery_eager,
+    django_capture_on_commit_callbacks,
+    file_name,
+    chosen,
+    stages,
+):
+    job = upload_file(alice_client, file_name, "deals")
+    assert accept_columns(alice_client, job)["Location"] == reverse("imports:values", args=[job.pk])
+
+    response = post_proposals(alice_client, job, chosen)
+
+    assert response["Location"] == reverse("imports:preview", args=[job.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post(reverse("imports:preview", args=[job.pk]))
+    job.refresh_from_db()
+    assert (job.status, job.rejected_count) == ("done", 0), job.error
+    found: dict[str, int] = {}
+    for name in Opportunity.objects.values_list("stage__name", flat=True):
+        found[name] = found.get(name, 0) + 1
+    assert found == stages
