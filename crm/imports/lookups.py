@@ -250,12 +250,27 @@ class StageLookup:
                 _("The stage chosen for “%(name)s” is no longer in use: map the stages again.")
                 % {"name": stage_name}
             )
-        if pipeline_name and self.pipeline(pipeline_name).pk != stage.pipeline_id:
+        if not pipeline_name:
+            return stage
+        pipeline = self.pipeline(pipeline_name)
+        if pipeline.pk == stage.pipeline_id:
+            return stage
+        # A row naming another pipeline takes that pipeline's stage of the chosen name.
+        same_name = self._by_pipeline[pipeline.pk].get(stage.name.casefold())
+        if same_name is None:
             raise CellError(
-                _("“%(name)s” is mapped to a stage of “%(chosen)s”, but the row names “%(row)s”.")
-                % {"name": stage_name, "chosen": stage.pipeline.name, "row": pipeline_name}
+                _(
+                    "“%(name)s” is mapped to “%(stage)s” of “%(chosen)s”, and “%(row)s” has "
+                    "no such stage."
+                )
+                % {
+                    "name": stage_name,
+                    "stage": stage.name,
+                    "chosen": stage.pipeline.name,
+                    "row": pipeline_name,
+                }
             )
-        return stage
+        return same_name
 
     def _stage_in(self, pipeline: Pipeline, name: str) -> Stage:
         try:

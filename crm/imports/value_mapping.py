@@ -127,6 +127,11 @@ class StageChoices:
             return first[0]
         return found[0] if len(found) == 1 else None
 
+    def has(self, name: str) -> bool:
+        """Whether any pipeline has a stage called ``name`` (any case)."""
+        wanted = name.strip().casefold()
+        return any(stage.name.casefold() == wanted for stage in self.stages)
+
     def of_kind(self, kind: str) -> Stage | None:
         """The first pipeline's won or lost stage."""
         return next((s for s in self.stages if s.kind == kind and self._in_default(s)), None)
@@ -229,8 +234,8 @@ def decided_options(
     source: CsvSource,
     mapping: Mapping[str, str],
     preset: Preset | None,
-    stages: Iterable[tuple[str, str]],
-    values: Iterable[tuple[str, str, str]],
+    stages: Sequence[tuple[str, str]],
+    values: Sequence[tuple[str, str, str]],
 ) -> ImportOptions:
     """The options ``import_csv`` runs with: the preset's, then the command line's.
 
@@ -261,7 +266,7 @@ def decided_options(
             )
         options.values.setdefault(name, {})[theirs] = code
     if STAGE not in fields_to_map(kind, mapping, known):
-        if any(True for _pair in stages):
+        if stages:
             raise ImportFileError(_("--stage needs a column for the stage."))
         return options
     choices = StageChoices()
@@ -276,7 +281,10 @@ def decided_options(
         chosen[theirs] = stage.pk
     found = distinct_values(source, mapping, [STAGE])[STAGE]
     proposals = proposed_stages(found, choices, preset, chosen)
-    missing = [item for item in found if proposals[item.value] is None]
+    # A name found in another pipeline than the first is looked up row by row.
+    missing = [
+        item for item in found if proposals[item.value] is None and not choices.has(item.value)
+    ]
     if missing:
         raise ImportFileError(
             _(

@@ -1,4 +1,5 @@
-"""The import pages: upload, map columns, preview, then progress and the report.
+"""The import pages: upload, map columns, map stages and values, preview, then progress and
+the report.
 
 An import belongs to its uploader: only they map and start it (others get a 404); admins
 may also watch any import's progress and report. The progress page polls itself with

@@ -28,7 +28,7 @@ from crm.imports.presets import (
 )
 from crm.imports.services import proposed_mapping
 from pipeline.models import DealField, Opportunity
-from tests.factories import CompanyFactory
+from tests.factories import CompanyFactory, PipelineFactory, StageFactory
 from tests.imports.importing import csv_source
 
 FILES = Path(__file__).with_name("files")
@@ -455,3 +455,15 @@ def test_salesforce_contacts_join_their_accounts_by_id(alice, salesforce_account
         # so Omar's mobile number (MobilePhone) is left out, not mixed in.
         "0035e00000Cont2AAA": ("Haddad", "", "Globex"),
     }
+
+
+def test_stage_names_of_a_later_pipeline_are_looked_up_row_by_row(alice, acme, pipeline, tmp_path):
+    partners = PipelineFactory(name="Partners", position=1)
+    StageFactory(pipeline=partners, name="Signed", position=1)
+    path = tmp_path / "deals.csv"
+    path.write_text("title,company,pipeline,stage\nReseller,Acme,Partners,Signed\n")
+
+    out, err = import_file(str(path), "deals", "--user", "alice")
+
+    assert "1 created, 0 updated, 0 rejected" in out, err
+    assert Opportunity.objects.get().stage.pipeline == partners

@@ -362,17 +362,19 @@ def test_chosen_stages_come_before_names(pipeline):
     assert lookup.stage(pipeline_name="", stage_name="Won", current_pipeline_id=None).name == "Won"
 
 
-def test_a_chosen_stage_of_another_pipeline_than_the_rows_is_refused(pipeline):
+def test_a_row_naming_another_pipeline_takes_its_stage_of_the_chosen_name(pipeline):
     other = PipelineFactory(name="Partners", position=1)
-    signed = StageFactory(pipeline=other, name="Signed", position=1)
-    lookup = StageLookup({"Closed Won": signed.pk})
+    partner_proposal = StageFactory(pipeline=other, name="Proposal", position=1)
+    lookup = StageLookup({"Contract Sent": pipeline.stages.get(name="Proposal").pk})
 
-    with pytest.raises(CellError, match="mapped to a stage of “Partners”, but the row names"):
-        lookup.stage(pipeline_name="Sales", stage_name="Closed Won", current_pipeline_id=None)
     found = lookup.stage(
-        pipeline_name="Partners", stage_name="Closed Won", current_pipeline_id=None
+        pipeline_name="Partners", stage_name="Contract Sent", current_pipeline_id=None
     )
-    assert found == signed
+
+    assert found == partner_proposal
+    won = StageLookup({"Closed Won": pipeline.stages.get(name="Won").pk})
+    with pytest.raises(CellError, match="mapped to “Won” of “Sales”, and “Partners” has no"):
+        won.stage(pipeline_name="Partners", stage_name="Closed Won", current_pipeline_id=None)
 
 
 def test_the_deal_import_uses_the_options_stages(alice, acme, pipeline):
