@@ -147,7 +147,7 @@ def proposed_stages(
     chosen: Mapping[str, int],
 ) -> dict[str, int | None]:
     """Each file value's stage: the earlier choice, the same name, the vendor's won/lost."""
-    earlier = {value.casefold(): pk for value, pk in chosen.items() if pk in stages.by_id}
+    earlier = {value.strip().casefold(): pk for value, pk in chosen.items() if pk in stages.by_id}
     proposals: dict[str, int | None] = {}
     for item in values:
         stage = None
@@ -179,10 +179,6 @@ def proposed_values(
         item.value: earlier.get(item.value.casefold()) or by_name.get(item.value.casefold())
         for item in values
     }
-
-
-def unmapped(proposals: Mapping[str, object]) -> list[str]:
-    return [value for value, choice in proposals.items() if choice is None]
 
 
 @dataclass

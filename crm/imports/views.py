@@ -125,6 +125,8 @@ def map_values(request: HttpRequest, pk: int) -> HttpResponse:
         options=ImportOptions.from_json(job.options),
         preset=preset,
     )
+    if not sections:  # the mapped columns are empty throughout: nothing to decide
+        return redirect("imports:preview", pk=job.pk)
     form = ValueMappingForm(request.POST or None, sections=sections)
     if request.method == "POST" and form.is_valid():
         try:

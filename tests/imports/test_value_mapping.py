@@ -235,6 +235,15 @@ def test_the_step_is_skipped_when_no_column_needs_it(alice_client, acme, pipelin
     )
 
 
+def test_an_empty_stage_column_needs_no_step(alice_client, acme, pipeline):
+    job = upload_file(alice_client, "x.csv", "deals", b"Title;Company;Stage\nRenewal;Acme;\n")
+    accept_columns(alice_client, job)
+
+    response = alice_client.get(reverse("imports:values", args=[job.pk]))
+
+    assert response["Location"] == reverse("imports:preview", args=[job.pk])
+
+
 def test_a_column_with_too_many_values_is_not_a_stage_column(alice_client, acme, pipeline):
     content = "Title;Company;Stage\n" + "".join(f"D{n};Acme;S{n}\n" for n in range(201))
     job = upload_file(alice_client, "x.csv", "deals", content.encode())
