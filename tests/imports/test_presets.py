@@ -288,6 +288,10 @@ def test_salesforce_opportunities_import_with_no_map_once_their_stages_are_known
     )
 
     assert "Recognised a Salesforce opportunity export (salesforce_opportunities)." in out
+    assert (
+        "Stages: “Negotiation/Review” → Proposal (Sales), “Closed Won” → Won (Sales), "
+        "“Prospecting” → Prospecting (Sales)"
+    ) in out
     assert "Imported 4 rows: 4 created, 0 updated, 0 rejected." in out, err
     deals = {
         deal.external_id: (deal.title, deal.company.name, deal.stage.name, str(deal.value))

@@ -16,6 +16,7 @@ from crm.imports.runner import import_csv
 from crm.imports.services import proposed_mapping
 from crm.imports.value_mapping import decided_options
 from crm.imports.writers import Rejection
+from pipeline.models import Stage
 
 DELIMITER_NAMES = {"comma": ",", "semicolon": ";", "tab": "\t", ",": ",", ";": ";", "\\t": "\t"}
 
@@ -133,6 +134,8 @@ class Command(BaseCommand):
                 stages=options["stages"],
                 values=options["values"],
             )
+            if import_options.stages:
+                self.stdout.write(f"Stages: {self.describe_stages(import_options.stages)}")
             total = source.count_rows()
             self.progress_step = max(1, total // 20)
             self.total = total
@@ -173,6 +176,15 @@ class Command(BaseCommand):
     def describe(kind: str, mapping: dict[str, str]) -> str:
         names = [field.name for field in fields_of(kind)]
         return ", ".join(f"{field}={mapping[field]}" for field in names if mapping.get(field))
+
+    @staticmethod
+    def describe_stages(stages: dict[str, int]) -> str:
+        """“Closed Won” → Won (Sales), ...: what each of the file's stage values became."""
+        names = {
+            stage.pk: f"{stage.name} ({stage.pipeline.name})"
+            for stage in Stage.objects.filter(pk__in=stages.values()).select_related("pipeline")
+        }
+        return ", ".join(f"“{value}” → {names[pk]}" for value, pk in stages.items())
 
     def print_rejections(self, rejections: list[Rejection]) -> None:
         for rejection in rejections:
