@@ -21,6 +21,8 @@ from crm.imports.lookups import StageLookup
 from crm.imports.models import ColumnMapping, ImportJob, ImportStatus
 from crm.imports.options import ImportOptions
 from crm.imports.parsing import CellError, Row
+from crm.imports.presets import preset_named
+from crm.imports.value_mapping import FileValue, StageChoices, proposed_stages
 from pipeline.models import Opportunity, Stage
 from tests.factories import CompanyFactory, PipelineFactory, StageFactory
 from tests.html import elements
@@ -502,3 +504,18 @@ def test_a_vendors_deals_import_through_the_pages_with_no_mapping_by_hand(
     for name in Opportunity.objects.values_list("stage__name", flat=True):
         found[name] = found.get(name, 0) + 1
     assert found == stages
+
+
+@pytest.mark.django_db
+def test_a_vendors_lost_value_goes_to_the_first_pipelines_lost_stage(pipeline):
+    values = [FileValue("closedlost", 3), FileValue("Closed Won", 2), FileValue("Pitch", 1)]
+
+    proposals = proposed_stages(values, StageChoices(), preset_named("hubspot_deals"), {})
+
+    assert proposals == {
+        "closedlost": pipeline.stages.get(name="Lost").pk,
+        "Closed Won": pipeline.stages.get(name="Won").pk,
+        "Pitch": None,
+    }
+    # Without a recognised export, only names count.
+    assert set(proposed_stages(values, StageChoices(), None, {}).values()) == {None}
