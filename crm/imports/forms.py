@@ -14,6 +14,7 @@ from crm.imports.kinds import FIELDS, Field, alternatives_message, fields_of, un
 from crm.imports.models import FileFormat, ImportJob, ImportKind
 from crm.imports.options import DateOrder, ImportOptions, UnknownOwners
 from crm.imports.parsing import DEFAULT_ENCODING, DELIMITERS, ENCODINGS
+from crm.imports.value_mapping import STAGE, FileValue, ValueSection
 from crm.imports.writers import WRITERS
 
 SELECT = forms.Select(attrs={"class": "form-select"})
@@ -101,9 +102,9 @@ class MappingForm(forms.Form):
         kwargs.setdefault("initial", job.mapping)
         super().__init__(*args, **kwargs)
         columns = [("", _("— not imported —")), *((name, name) for name in job.header if name)]
-        self.field_names = []
-        for field in fields_of(job.kind):
-            self.field_names.append(field.name)
+        self.known_fields = fields_of(job.kind)
+        self.field_names = [field.name for field in self.known_fields]
+        for field in self.known_fields:
             self.fields[field.name] = forms.ChoiceField(
                 label=str(field.label),
                 choices=columns,
@@ -181,3 +182,48 @@ class MappingForm(forms.Form):
         if cleaned.get("unknown_owners") == UnknownOwners.ASSIGN and not cleaned.get("owners_to"):
             self.add_error("owners_to", _("Choose who receives the records of unknown owners."))
         return cleaned
+
+
+class ValueMappingForm(forms.Form):
+    """A choice for each distinct value of the file's stage and choice columns, all required."""
+
+    def __init__(self, *args: Any, sections: list[ValueSection], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sections = sections
+        self.rows: list[list[tuple[forms.BoundField, FileValue]]] = []
+        for section in sections:
+            empty = _("— choose a stage —") if section.field == STAGE else _("— choose —")
+            rows = []
+            for index, item in enumerate(section.values):
+                name = f"{section.field}-{index}"
+                proposal = section.proposals.get(item.value)
+                self.fields[name] = forms.ChoiceField(
+                    label=item.value,
+                    choices=[("", empty), *section.choices],
+                    initial="" if proposal is None else str(proposal),
+                    widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+                    error_messages={"required": _("Choose what “%s” means.") % item.value},
+                )
+                rows.append((self[name], item))
+            self.rows.append(rows)
+
+    def grouped_rows(self) -> list[tuple[ValueSection, list[tuple[forms.BoundField, FileValue]]]]:
+        return list(zip(self.sections, self.rows, strict=True))
+
+    def chosen_stages(self) -> dict[str, int]:
+        return {
+            item.value: int(self.cleaned_data[f"{STAGE}-{index}"])
+            for section in self.sections
+            if section.field == STAGE
+            for index, item in enumerate(section.values)
+        }
+
+    def chosen_values(self) -> dict[str, dict[str, str]]:
+        return {
+            section.field: {
+                item.value: self.cleaned_data[f"{section.field}-{index}"]
+                for index, item in enumerate(section.values)
+            }
+            for section in self.sections
+            if section.field != STAGE
+        }

@@ -21,7 +21,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from contacts.models import LeadSource, RecordKind
+from contacts.models import LeadSource, LeadStatus, RecordKind
 from contacts.services.duplicates import normalise_domain
 from contacts.services.record_values import active_record_fields
 from core.countries import INVALID_MESSAGE as COUNTRY_MESSAGE
@@ -118,6 +118,17 @@ def lead_source(value: str) -> str:
     raise CellError(
         _("“%(value)s” is not a lead source; use one of: %(choices)s.")
         % {"value": value, "choices": ", ".join(LeadSource.values)}
+    )
+
+
+def lead_status(value: str) -> str:
+    wanted = value.casefold()
+    for code, label in LeadStatus.choices:
+        if wanted in {code.casefold(), str(label).casefold()}:
+            return code
+    raise CellError(
+        _("“%(value)s” is not a lead status; use one of: %(choices)s.")
+        % {"value": value, "choices": ", ".join(LeadStatus.values)}
     )
 
 
@@ -249,6 +260,14 @@ FIELDS: Mapping[str, tuple[Field, ...]] = {
             lead_source,
             help_text=gettext_lazy(
                 "web, referral, event, outbound, partner or other; empty: import."
+            ),
+        ),
+        Field(
+            "status",
+            gettext_lazy("Status"),
+            lead_status,
+            help_text=gettext_lazy(
+                "new, contacted, qualified, disqualified or converted; empty: new."
             ),
         ),
         OWNER,
@@ -544,27 +563,41 @@ def column_indexes(header: list[str], mapping: Mapping[str, str]) -> dict[str, i
     return {field: positions[column] for field, column in mapping.items() if column}
 
 
+def translations_of(values: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
+    """ImportOptions.values keyed for ``clean_row``: the file's values without case."""
+    return {
+        name: {value.strip().casefold(): ours for value, ours in pairs.items()}
+        for name, pairs in values.items()
+    }
+
+
 def clean_row(
     row: Row,
     columns: Mapping[str, int],
     fields: Sequence[Field],
     readers: Mapping[str, Callable[[str], Any]] | None = None,
+    translations: Mapping[str, Mapping[str, str]] | None = None,
 ) -> CleanRow:
     """The row's mapped, non-empty cells read into values, and what is wrong with the rest.
 
     ``fields``: the kind's fields with its custom ones (``fields_of``, read once per file).
     ``readers``: field name -> the reader that replaces the field's own ``clean``; date
     columns are read this way, in the order decided from all their values (``dates.py``).
+    ``translations``: field -> {the file's value, case-folded: ours} (``translations_of``),
+    applied before the field reads the cell, so "Cold Call" is read as "outbound".
     Required fields are checked by the writer: a row that updates a record by its external
     id may leave them empty, a row that creates one may not.
     """
     values: dict[str, Any] = {}
     problems: list[CellProblem] = []
+    translations = translations or {}
     for field in fields:
         index = columns.get(field.name)
         cell = row.cells[index].strip() if index is not None else ""
         if not cell:
             continue
+        if field.name in translations:
+            cell = translations[field.name].get(cell.casefold(), cell)
         read = readers.get(field.name, field.clean) if readers else field.clean
         try:
             values[field.name] = read(cell)

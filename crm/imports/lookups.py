@@ -11,7 +11,7 @@ choose on a page is "not found" for them here too.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
@@ -131,9 +131,13 @@ class ContactLookup:
 
 
 class StageLookup:
-    """Stages in use in active pipelines, by pipeline and stage name (case-insensitive)."""
+    """Stages in use in active pipelines, by pipeline and stage name (case-insensitive).
 
-    def __init__(self) -> None:
+    ``chosen``: the file's stage values the importer mapped to a stage (ImportOptions.stages,
+    value -> stage id); they are looked up first, then names.
+    """
+
+    def __init__(self, chosen: Mapping[str, int] | None = None) -> None:
         stages = board_order(
             Stage.objects.in_use()
             .filter(pipeline__is_active=True)
@@ -148,6 +152,7 @@ class StageLookup:
             self._by_pipeline[stage.pipeline_id].setdefault(stage.name.casefold(), stage)
         ordered = sorted(self._pipelines.values(), key=lambda p: (p.position, p.name))
         self.default_pipeline = ordered[0] if ordered else None
+        self._chosen = {value.strip().casefold(): pk for value, pk in (chosen or {}).items()}
 
     def first_stage(self, pipeline: Pipeline) -> Stage:
         stages = list(self._by_pipeline[pipeline.pk].values())
@@ -167,6 +172,8 @@ class StageLookup:
 
         ``current_pipeline_id`` is the pipeline of the deal the row updates, None for a new deal.
         """
+        if stage_name and stage_name.casefold() in self._chosen:
+            return self._chosen_stage(pipeline_name, stage_name)
         if pipeline_name:
             pipeline = self.pipeline(pipeline_name)
             if not stage_name:
@@ -198,6 +205,35 @@ class StageLookup:
         if not candidates:
             raise CellError(_("No stage “%(name)s” in an active pipeline.") % {"name": stage_name})
         return candidates[0]
+
+    def _chosen_stage(self, pipeline_name: str, stage_name: str) -> Stage:
+        stage = self.stages.get(self._chosen[stage_name.casefold()])
+        if stage is None:
+            raise CellError(
+                _("The stage chosen for “%(name)s” is no longer in use: map the stages again.")
+                % {"name": stage_name}
+            )
+        if not pipeline_name:
+            return stage
+        pipeline = self.pipeline(pipeline_name)
+        if pipeline.pk == stage.pipeline_id:
+            return stage
+        # A row naming another pipeline takes that pipeline's stage of the chosen name.
+        same_name = self._by_pipeline[pipeline.pk].get(stage.name.casefold())
+        if same_name is None:
+            raise CellError(
+                _(
+                    "“%(name)s” is mapped to “%(stage)s” of “%(chosen)s”, and “%(row)s” has "
+                    "no such stage."
+                )
+                % {
+                    "name": stage_name,
+                    "stage": stage.name,
+                    "chosen": stage.pipeline.name,
+                    "row": pipeline_name,
+                }
+            )
+        return same_name
 
     def _stage_in(self, pipeline: Pipeline, name: str) -> Stage:
         try:

@@ -44,6 +44,7 @@ from crm.imports.kinds import (
     clean_row,
     column_indexes,
     fields_of,
+    translations_of,
     unmapped_alternatives,
 )
 from crm.imports.models import FileFormat, ImportJob, ImportRejection, ImportStatus, RejectedRow
@@ -175,10 +176,13 @@ def import_csv(
     if on_dates is not None and dates:
         on_dates(dates)
     writer = WRITERS[kind](by=by, mapped=columns, now=timezone.now(), options=options)
+    translations = translations_of(writer.options.values)
     done = created = updated = rejected = 0
     with transaction.atomic():
         for batch in batched(rows, batch_size or BATCH_SIZE):
-            plan = writer.plan([clean_row(row, columns, fields, date_readers) for row in batch])
+            plan = writer.plan(
+                [clean_row(row, columns, fields, date_readers, translations) for row in batch]
+            )
             batch_created, batch_updated = writer.write(plan)
             created += batch_created
             updated += batch_updated
@@ -275,6 +279,7 @@ def preview_import(
     header, rows = source.read()
     columns = check_mapping(kind, header, mapping, fields)
     writer = WRITERS[kind](by=by, mapped=columns, now=timezone.now(), lock=False, options=options)
+    translations = translations_of(writer.options.values)
     first = list(islice(rows, limit))
     scan = DateScan.of(header=header, columns=columns, fields=fields, serials=source.serial_dates)
     if scan and recorded_dates is not None:
@@ -289,7 +294,9 @@ def preview_import(
     waiting = {column.field.name for column in dates if column.needs_order}
     read_columns = {name: index for name, index in columns.items() if name not in waiting}
     date_readers = readers(dates, tz=time_zone_of(by))
-    cleaned: list[CleanRow] = [clean_row(row, read_columns, fields, date_readers) for row in first]
+    cleaned: list[CleanRow] = [
+        clean_row(row, read_columns, fields, date_readers, translations) for row in first
+    ]
     plan = writer.plan(cleaned)
     if on_plan is not None:
         on_plan(writer)

@@ -7,7 +7,7 @@ and anyone else asking for it gets ImportJob.DoesNotExist (a 404).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,14 +15,17 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from crm.imports.dates import FileEvidence, require_orders, scan_dates
-from crm.imports.kinds import FIELDS, column_indexes, fields_of
+from crm.imports.kinds import CUSTOM_FIELD_PREFIX, FIELDS, Field, column_indexes, fields_of
 from crm.imports.models import ColumnMapping, FileFormat, ImportJob, ImportStatus
 from crm.imports.options import DateOrder, ImportOptions, UnknownOwners
 from crm.imports.parsing import ImportFileError
+from crm.imports.presets import Preset, preset_mapping, preset_options, recognise
 from crm.imports.runner import check_mapping, source_of
 from crm.imports.storage import store_file
 from crm.imports.tasks import import_uploaded_file
+from crm.imports.value_mapping import CHOICE_FIELDS, choices_of
 from crm.imports.writers import WRITERS
+from pipeline.models import Stage
 
 MAX_FILE_BYTES = 100 * 1024 * 1024
 
@@ -31,8 +34,11 @@ def header_signature(header: Iterable[str]) -> str:
     return hashlib.sha256("\x1f".join(name.casefold() for name in header).encode()).hexdigest()
 
 
-def suggested_mapping(*, by: User, kind: str, header: list[str]) -> dict[str, str]:
-    """The mapping ``by`` chose last time for a file with this header, else matching names."""
+def suggested_mapping(
+    *, by: User, kind: str, header: list[str], preset: Preset | None = None
+) -> dict[str, str]:
+    """The mapping ``by`` chose last time for a file with this header, else the recognised
+    export's, else matching names."""
     remembered = (
         ColumnMapping.objects.filter(user=by, kind=kind, header_signature=header_signature(header))
         .values_list("mapping", flat=True)
@@ -40,14 +46,35 @@ def suggested_mapping(*, by: User, kind: str, header: list[str]) -> dict[str, st
     )
     if remembered is not None:
         return {field: column for field, column in remembered.items() if column in header}
-    return guessed_mapping(kind=kind, header=header)
+    return proposed_mapping(kind=kind, header=header, preset=preset)
 
 
-def guessed_mapping(*, kind: str, header: list[str]) -> dict[str, str]:
+def proposed_mapping(*, kind: str, header: list[str], preset: Preset | None) -> dict[str, str]:
+    """A recognised export's mapping, with custom fields named like a column; without one,
+    every field named like a column.
+
+    A preset maps only what the vendor's columns mean: their "Pipeline" column names the
+    vendor's pipelines, not ours, so it is not taken for our pipeline field by its name.
+    """
+    fields = fields_of(kind)
+    guessed = guessed_mapping(kind=kind, header=header, fields=fields)
+    if preset is None:
+        return guessed
+    custom = {name: column for name, column in guessed.items() if is_custom_field(name)}
+    return custom | preset_mapping(preset, header, fields)
+
+
+def is_custom_field(name: str) -> bool:
+    return name.startswith(CUSTOM_FIELD_PREFIX)
+
+
+def guessed_mapping(
+    *, kind: str, header: list[str], fields: Sequence[Field] | None = None
+) -> dict[str, str]:
     """Fields whose name or label is a column's name, mapped to that column."""
     by_name = {column.casefold(): column for column in header}
     mapping = {}
-    for field in fields_of(kind):
+    for field in fields_of(kind) if fields is None else fields:
         column = next((by_name[name] for name in field.column_names if name in by_name), None)
         if column is not None:
             mapping[field.name] = column
@@ -95,14 +122,26 @@ def upload_import(
         raise ValidationError({"file": str(error)}) from error
     if not total:
         raise ValidationError({"file": _("The file has a header but no rows.")})
+    preset = recognise(kind, header)
     job.delimiter = source.delimiter
     job.header = header
     job.rows_total = total
     job.file_size = size
-    job.mapping = suggested_mapping(by=by, kind=kind, header=header)
+    job.mapping = suggested_mapping(by=by, kind=kind, header=header, preset=preset)
     job.date_evidence = evidence.to_json()
+    job.preset = preset.name if preset else ""
+    job.options = (preset_options(preset) if preset else ImportOptions()).to_json()
     job.save(
-        update_fields=["delimiter", "header", "rows_total", "file_size", "mapping", "date_evidence"]
+        update_fields=[
+            "delimiter",
+            "header",
+            "rows_total",
+            "file_size",
+            "mapping",
+            "preset",
+            "options",
+            "date_evidence",
+        ]
     )
     return job
 
@@ -183,6 +222,51 @@ def choose_date_orders(*, by: User, job_id: int, orders: Mapping[str, str]) -> I
                 % {"order": order, "field": name}
             )
         options.date_orders[name] = order
+    job.options = options.to_json()
+    job.save(update_fields=["options"])
+    return job
+
+
+@transaction.atomic
+def map_values(
+    *,
+    by: User,
+    job_id: int,
+    stages: Mapping[str, int],
+    values: Mapping[str, Mapping[str, str]],
+) -> ImportJob:
+    """Save which stage and which choice each of the file's values means; writes no record.
+
+    ``stages``: the file's stage value -> stage id; ``values``: field -> {value: ours}. The
+    form offered only stages in use and our choices; they are checked again here, since a
+    stage may have been retired since the page was shown.
+    """
+    job = ImportJob.objects.editable_by(by).select_for_update().get(pk=job_id)
+    if job.status != ImportStatus.PREVIEWED:
+        raise ValidationError(_("This import has already started."))
+    in_use = set(
+        Stage.objects.in_use().filter(pipeline__is_active=True).values_list("pk", flat=True)
+    )
+    retired = sorted(value for value, stage_id in stages.items() if stage_id not in in_use)
+    if retired:
+        raise ValidationError(
+            _("Choose another stage for: %(values)s.") % {"values": ", ".join(retired)}
+        )
+    for name, pairs in values.items():
+        if name not in CHOICE_FIELDS.get(job.kind, {}):
+            raise ValidationError(
+                _("A %(kind)s import maps no values of %(field)s.")
+                % {"kind": job.get_kind_display(), "field": name}
+            )
+        codes = {code for code, _label in choices_of(job.kind, name)}
+        wrong = sorted(value for value, ours in pairs.items() if ours not in codes)
+        if wrong:
+            raise ValidationError(
+                _("Choose one of our values for: %(values)s.") % {"values": ", ".join(wrong)}
+            )
+    options = ImportOptions.from_json(job.options)
+    options.stages = dict(stages)
+    options.values = {**options.values, **{name: dict(pairs) for name, pairs in values.items()}}
     job.options = options.to_json()
     job.save(update_fields=["options"])
     return job

@@ -1,4 +1,5 @@
-"""The import pages: upload, map columns, preview, then progress and the report.
+"""The import pages: upload, map columns, map stages and values, preview, then progress and
+the report.
 
 An import belongs to its uploader: only they map and start it (others get a 404); admins
 may also watch any import's progress and report. The progress page polls itself with
@@ -22,14 +23,16 @@ from core.htmx import login_required_for_htmx
 from crm.imports import column_fields, services
 from crm.imports.column_fields import can_add_fields
 from crm.imports.dates import DateColumn
-from crm.imports.forms import DateOrdersForm, MappingForm, UploadForm
+from crm.imports.forms import DateOrdersForm, MappingForm, UploadForm, ValueMappingForm
 from crm.imports.kinds import FIELDS, fields_of, unmapped_columns
 from crm.imports.models import ImportJob, ImportKind, ImportStatus
 from crm.imports.options import ImportOptions
 from crm.imports.owners import OwnerLookup
 from crm.imports.parsing import ImportFileError
+from crm.imports.presets import preset_named
 from crm.imports.reports import job_report_rows
 from crm.imports.runner import PreviewRow, preview_import, source_of
+from crm.imports.value_mapping import distinct_values, fields_to_map, value_sections
 
 # The mapping page's button that turns an unmapped column into a custom field.
 NEW_FIELD = "new_field"
@@ -85,7 +88,9 @@ def map_columns(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            return redirect("imports:preview", pk=job.pk)
+            job.refresh_from_db(fields=["mapping"])
+            needs_values = fields_to_map(job.kind, job.mapping, form.known_fields)
+            return redirect("imports:values" if needs_values else "imports:preview", pk=job.pk)
     return _mapping_page(request, job, form)
 
 
@@ -101,6 +106,7 @@ def _mapping_page(
         "unmapped": unmapped,
         "new_field": NEW_FIELD,
         "column_error": column_error,
+        "preset": preset_named(job.preset),
     }
     failed = form.errors or column_error
     return render(request, "imports/mapping.html", context, status=400 if failed else 200)
@@ -126,6 +132,56 @@ def _add_column_field(request: HttpRequest, job: ImportJob, form: MappingForm) -
         % {"column": column},
     )
     return redirect("imports:columns", pk=job.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def map_values(request: HttpRequest, pk: int) -> HttpResponse:
+    """The file's distinct stage and choice values beside ours; posting saves the mapping.
+
+    The whole file is read to find every value; nothing is written but the job's options.
+    """
+    job = get_object_or_404(ImportJob.objects.editable_by(request.user), pk=pk)
+    if job.status == ImportStatus.UPLOADED:
+        return redirect("imports:columns", pk=job.pk)
+    if job.status != ImportStatus.PREVIEWED:
+        return redirect("imports:detail", pk=job.pk)
+    known = fields_of(job.kind)
+    names = fields_to_map(job.kind, job.mapping, known)
+    if not names:
+        return redirect("imports:preview", pk=job.pk)
+    preset = preset_named(job.preset)
+    context = {"job": job, "preset": preset, "error": "", "form": None}
+    try:
+        found = distinct_values(source_of(job), job.mapping, names)
+    except ImportFileError as problem:
+        context["error"] = str(problem)
+        return render(request, "imports/values.html", context, status=400)
+    sections = value_sections(
+        kind=job.kind,
+        mapping=job.mapping,
+        known=known,
+        found=found,
+        options=ImportOptions.from_json(job.options),
+        preset=preset,
+    )
+    if not sections:  # the mapped columns are empty throughout: nothing to decide
+        return redirect("imports:preview", pk=job.pk)
+    form = ValueMappingForm(request.POST or None, sections=sections)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.map_values(
+                by=request.user,
+                job_id=job.pk,
+                stages=form.chosen_stages(),
+                values=form.chosen_values(),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("imports:preview", pk=job.pk)
+    context["form"] = form
+    return render(request, "imports/values.html", context, status=400 if form.errors else 200)
 
 
 @login_required

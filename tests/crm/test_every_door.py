@@ -26,7 +26,7 @@ from tests.factories import (
     TouchpointFactory,
 )
 from tests.html import elements
-from tests.imports.factories import ImportJobFactory
+from tests.imports.factories import ImportChunkFactory, ImportJobFactory
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 SECRET_TITLE = "Northwind: confidential renewal"
@@ -426,3 +426,28 @@ def test_import_date_order_door_answers_404_and_changes_nothing(charlie_web, ali
     assert charlie_web.post(url, {"expected_close_date": "mdy"}, **HTMX).status_code == 404
     job.refresh_from_db()
     assert job.options == {}
+
+
+def test_import_stage_mapping_of_the_deals_answers_404_and_changes_nothing(
+    charlie_web, alice, north_deal
+):
+    """Alice's deals import, with a stage column, stays hers: its stage step too."""
+    job = ImportJobFactory(
+        created_by=alice,
+        status="previewed",
+        header=["Title", "Company", "Stage"],
+        mapping={"title": "Title", "company": "Company", "stage": "Stage"},
+    )
+    ImportChunkFactory(job=job, data=b"Title,Company,Stage\nRenewal,Northwind,Offer\n")
+    url = reverse("imports:values", args=[job.pk])
+    stage = other_stage(north_deal)
+
+    assert charlie_web.get(url).status_code == 404
+    assert charlie_web.post(url, {"stage-0": stage.pk}).status_code == 404
+
+    job.refresh_from_db()
+    assert job.options == {}
+    assert not Opportunity.objects.exclude(pk=north_deal.pk).exists()
+    # Shut for Charlie, not for everyone: Alice maps her file's "Offer".
+    charlie_web.force_login(alice)
+    assert charlie_web.get(url).status_code == 200

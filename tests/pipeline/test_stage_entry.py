@@ -168,9 +168,7 @@ def test_a_deal_reopened_by_an_import_is_in_pipeline_and_no_longer_stale(stages,
     assert (deal.forecast_category, deal.stale_since) == ("pipeline", None)
 
 
-def test_an_import_into_a_lost_stage_without_a_reason_records_that_none_was_given(
-    stages, alice
-):
+def test_an_import_into_a_lost_stage_without_a_reason_records_that_none_was_given(stages, alice):
     # Exports from other CRMs rarely carry a reason; the board still asks for one.
     acme = CompanyFactory(name="Acme", owner=alice)
     OpportunityFactory(stage=stages["proposal"], owner=alice, company=acme, external_id="D-8")

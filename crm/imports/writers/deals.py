@@ -67,7 +67,7 @@ class DealWriter(Writer):
         super().__init__(**kwargs)
         self.companies = CompanyLookup(self.by)
         self.contacts = ContactLookup(self.by)
-        self.stages = StageLookup()
+        self.stages = StageLookup(self.options.stages)
         self.history = HistoryPlanner(self.stages, self.now)
         # The stages each accepted row's deal enters, by line, until its batch is written.
         self._entries: dict[int, list[Entry]] = {}

@@ -87,7 +87,7 @@ class LeadWriter(Writer):
     model = Lead
     kind = ImportKind.LEADS
     # The owner is looked up by username, like every kind's.
-    plain_fields = (*(name for name in LEAD_DETAILS if name != "owner"), "created_at")
+    plain_fields = (*(name for name in LEAD_DETAILS if name != "owner"), "created_at", "status")
 
     @classmethod
     def owner_candidates(cls, by: User) -> QuerySet[User]:

@@ -21,11 +21,14 @@ from crm.imports.kinds import FIELDS, fields_of, unmapped_columns
 from crm.imports.models import ImportKind
 from crm.imports.options import DateOrder, ImportOptions, UnknownOwners
 from crm.imports.parsing import DEFAULT_ENCODING, ENCODINGS, CsvSource, ImportFileError, Source
+from crm.imports.presets import recognise
 from crm.imports.reports import RejectedLine, ReportFile, reason_text
 from crm.imports.runner import ImportOutcome, import_csv
-from crm.imports.services import check_unknown_owners, guessed_mapping
+from crm.imports.services import check_unknown_owners, proposed_mapping
 from crm.imports.spreadsheets import XlsxSource
+from crm.imports.value_mapping import decided_options
 from crm.imports.writers import WRITERS, Rejection
+from pipeline.models import Stage
 
 # Values that named nothing (unknown products), listed after the summary.
 NOT_FOUND_SHOWN = 30
@@ -37,6 +40,23 @@ def field_to_column(value: str) -> tuple[str, str]:
     if not equals or not field.strip():
         raise ValueError(value)
     return field.strip(), column.strip()
+
+
+def theirs_to_ours(value: str) -> tuple[str, str]:
+    """``Their name=Our stage``: split at the last "=", since stage names rarely hold one."""
+    theirs, equals, ours = value.rpartition("=")
+    if not equals or not theirs.strip() or not ours.strip():
+        raise ValueError(value)
+    return theirs.strip(), ours.strip()
+
+
+def field_value(value: str) -> tuple[str, str, str]:
+    """``source=Cold Call=outbound``: the field, the file's value and ours."""
+    field, equals, pair = value.partition("=")
+    if not equals or not field.strip():
+        raise ValueError(value)
+    theirs, ours = theirs_to_ours(pair)
+    return field.strip(), theirs, ours
 
 
 class Command(BaseCommand):
@@ -61,7 +81,29 @@ class Command(BaseCommand):
             type=field_to_column,
             metavar="FIELD=COLUMN",
             help="the column that feeds a field; repeat for each field. Fields not given "
-            "are read from a column of the same name, if there is one.",
+            "are read from a column of the same name, if there is one. Without --map, a "
+            "recognised Salesforce, HubSpot or Pipedrive export maps itself.",
+        )
+        parser.add_argument(
+            "--stage",
+            dest="stages",
+            action="append",
+            default=[],
+            type=theirs_to_ours,
+            metavar="THEIRS=OURS",
+            help="deals: the stage a stage value of the file goes to, e.g. "
+            '"Negotiation/Review=Proposal"; values named like one of our stages, and a '
+            "recognised export's won and lost values, need none. Repeatable.",
+        )
+        parser.add_argument(
+            "--value",
+            dest="values",
+            action="append",
+            default=[],
+            type=field_value,
+            metavar="FIELD=THEIRS=OURS",
+            help="what a value of the file means for a choice field, e.g. "
+            '--value "source=Cold Call=outbound". Repeatable.',
         )
         parser.add_argument(
             "--user",
@@ -130,11 +172,30 @@ class Command(BaseCommand):
             source = source.with_delimiter()
             header, rows = source.read()
             rows.close()
-            mapping = guessed_mapping(kind=kind, header=header) | dict(options["mapping"])
+            preset = None if options["mapping"] else recognise(kind, header)
+            if preset is not None:
+                self.stdout.write(f"Recognised a {preset.label} ({preset.name}).")
+            mapping = proposed_mapping(kind=kind, header=header, preset=preset) | dict(
+                options["mapping"]
+            )
             self.stdout.write(f"Reading {path} ({self.describe(kind, mapping)})")
             ignored = unmapped_columns(header, mapping)
             if ignored:
                 self.stdout.write(f"Ignored columns (not mapped): {', '.join(ignored)}")
+            decided = decided_options(
+                kind=kind,
+                source=source,
+                mapping=mapping,
+                preset=preset,
+                stages=options["stages"],
+                values=options["values"],
+            )
+            import_options.stages, import_options.values = decided.stages, decided.values
+            # A vendor that always writes one order (the preset's) decides what the file
+            # leaves open, unless --date-order says otherwise.
+            import_options.date_order = import_options.date_order or decided.date_order
+            if import_options.stages:
+                self.stdout.write(f"Stages: {self.describe_stages(import_options.stages)}")
             total = source.count_rows()
             self.progress_step = max(1, total // 20)
             self.total = total
@@ -274,6 +335,15 @@ class Command(BaseCommand):
             else:
                 how = "as written"
             self.stdout.write(f"  {column.column}: dates read {how}")
+
+    @staticmethod
+    def describe_stages(stages: dict[str, int]) -> str:
+        """“Closed Won” → Won (Sales), ...: what each of the file's stage values became."""
+        names = {
+            stage.pk: f"{stage.name} ({stage.pipeline.name})"
+            for stage in Stage.objects.filter(pk__in=stages.values()).select_related("pipeline")
+        }
+        return ", ".join(f"“{value}” → {names[pk]}" for value, pk in stages.items())
 
     def print_rejections(self, rejections: list[Rejection]) -> None:
         for rejection in rejections:
