@@ -341,9 +341,9 @@ def test_a_translated_value_is_read_by_the_fields_own_rules():
     columns = {"last_name": 0, "source": 1}
     translations = translations_of({"source": {"Cold Call": "outbound", "Fax": "nonsense"}})
 
-    cold = clean_row(Row(2, ["Nowak", " cold call "]), columns, fields, translations)
-    fax = clean_row(Row(3, ["Nowak", "Fax"]), columns, fields, translations)
-    web = clean_row(Row(4, ["Nowak", "Website"]), columns, fields, translations)
+    cold = clean_row(Row(2, ["Nowak", " cold call "]), columns, fields, translations=translations)
+    fax = clean_row(Row(3, ["Nowak", "Fax"]), columns, fields, translations=translations)
+    web = clean_row(Row(4, ["Nowak", "Website"]), columns, fields, translations=translations)
 
     assert cold.values["source"] == "outbound"
     assert [problem.field for problem in fax.problems] == ["source"]
