@@ -300,7 +300,15 @@ ACTIVITY_FIELDS: Mapping[str, tuple[Field, ...]] = {
             text(50),
             help_text=gettext_lazy("call, email, meeting or note, or the file's own words."),
         ),
-        Field("at", gettext_lazy("At"), parse_datetime, required=True, temporal="datetime"),
+        # Required of every new touchpoint, checked by the writer: a planned row (done no)
+        # has no time it happened, and its reason should say it is planned.
+        Field(
+            "at",
+            gettext_lazy("At"),
+            parse_datetime,
+            help_text=gettext_lazy("When it happened; required."),
+            temporal="datetime",
+        ),
         Field(
             "subject",
             gettext_lazy("Subject"),

@@ -60,10 +60,18 @@ def _mapped(value: str, mapping: Mapping[str, str]) -> str:
     return {key.casefold(): ours for key, ours in mapping.items()}.get(value.casefold(), value)
 
 
+def _codes(choices: Any) -> set[str]:
+    return {code for code, _label in choices}
+
+
 def _choice(value: str, choices: Any, field: str, mapping: Mapping[str, str]) -> str:
     """Our code for a cell: through the value mapping first, then by our code or label,
     then the mapping's word for any other value (``ANY_VALUE``)."""
-    for word in (_mapped(value, mapping), mapping.get(ANY_VALUE)):
+    mapped = _mapped(value, mapping)
+    if mapped == "" and "" in _codes(choices):
+        # The mapping says the file's value means none of ours (a canceled meeting's outcome).
+        return ""
+    for word in (mapped, mapping.get(ANY_VALUE)):
         for code, label in choices:
             if code and word and word.casefold() in {code.casefold(), str(label).casefold()}:
                 return code
@@ -217,6 +225,8 @@ class TouchpointWriter(ActivityWriter):
             raise RowProblem(
                 "done", _("Not done yet: a planned activity is a task; import it as a task.")
             )
+        if "at" not in values and planned.is_new:
+            raise RowProblem("at", _("Say when it happened: At is required."))
         if "at" in values:
             if values["at"] > self.now + FUTURE_TOLERANCE:
                 raise RowProblem(
