@@ -422,3 +422,37 @@ def test_the_nightly_job_reads_imported_touches_when_it_flags_stale_deals(
 
     deal.refresh_from_db()
     assert (deal.stale_since is not None) is stale
+
+
+# Cost: a batch reads what it names in a fixed number of queries, whatever its size
+
+
+def activity_rows(count, alice, acme, stage):
+    lines = []
+    for n in range(count):
+        OpportunityFactory(title=f"Deal {n}", owner=alice, company=acme, stage=stage)
+        ContactFactory(email=f"person{n}@acme.example", company=acme, owner=alice)
+        LeadFactory(email=f"lead{n}@example.com", owner=alice)
+        lines.append(
+            f"A-{n},call,2025-03-18T14:05:00Z,bob,Deal {n},person{n}@acme.example,"
+            f"lead{n}@example.com,Acme"
+        )
+    return "external_id,kind,at,owner,deal,contact,lead,company\n" + "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("rows", [3, 30])
+def test_a_batch_of_touchpoints_costs_the_same_at_any_size(
+    maria, bob, alice, acme, pipeline, rows, django_assert_num_queries
+):
+    content = activity_rows(rows, alice, acme, pipeline.stages.get(name="Prospecting"))
+
+    # savepoint, the external ids the importer may change and those held by others, owners,
+    # companies by id and by name, deals by id and title, contacts by id and email, leads
+    # by id and email, the INSERT, the deals' and the leads' touch UPDATEs, release
+    with django_assert_num_queries(ACTIVITY_BATCH_QUERIES):
+        result = run_import(maria, "touchpoints", content)
+
+    assert (result.outcome.created, result.rejections) == (rows, [])
+
+
+ACTIVITY_BATCH_QUERIES = 16
