@@ -27,7 +27,7 @@ ACTIVITY_PRESETS = {
     "hubspot_meetings": None,
     "hubspot_emails": None,
     "hubspot_notes": None,
-    "hubspot_tasks": None,
+    "hubspot_tasks": "hubspot_tasks.csv",
     "pipedrive_activities": "pipedrive_activities.csv",
 }
 
@@ -266,3 +266,20 @@ def test_the_open_rows_of_a_pipedrive_export_import_as_tasks(alice, acme_crm):
     assert result.reasons == {}
     open_tasks = Task.objects.filter(done_at__isnull=True)
     assert [task.title for task in open_tasks] == ["Send contract"]
+
+
+def test_a_hubspot_tasks_export_imports_as_tasks_open_and_done(alice, acme_crm):
+    result, _mapping = import_with_preset(alice, "hubspot_tasks", "hubspot_tasks.csv")
+
+    assert result.reasons == {}
+    tasks = {task.external_id: task for task in Task.objects.all()}
+    questionnaire = tasks["88001"]
+    assert (questionnaire.done_at, questionnaire.notes) == (None, "Their IT asked for it")
+    assert (questionnaire.contact, questionnaire.company, questionnaire.opportunity) == (
+        acme_crm["contact"],
+        acme_crm["company"],
+        acme_crm["deal"],
+    )
+    assert questionnaire.created_at.isoformat() == "2025-03-18T10:00:00+00:00"
+    # Completed without a completion time: done when it was due.
+    assert tasks["88002"].done_at == tasks["88002"].due_at
