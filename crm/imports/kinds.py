@@ -284,11 +284,11 @@ ACTIVITY_FIELDS: Mapping[str, tuple[Field, ...]] = {
             help_text=gettext_lazy("Empty: when it was done, else when it was created."),
             temporal="datetime",
         ),
-        Field("done_at", gettext_lazy("Done at"), parse_datetime, temporal="datetime"),
+        moment("done_at", gettext_lazy("Done at")),
         DONE,
         ACTIVITY_OWNER,
         *ACTIVITY_SUBJECT_FIELDS,
-        Field("created_at", gettext_lazy("Created at"), parse_datetime, temporal="datetime"),
+        CREATED_AT,
     ),
     ImportKind.TOUCHPOINTS: (
         EXTERNAL_ID,
@@ -302,13 +302,7 @@ ACTIVITY_FIELDS: Mapping[str, tuple[Field, ...]] = {
         ),
         # Required of every new touchpoint, checked by the writer: a planned row (done no)
         # has no time it happened, and its reason should say it is planned.
-        Field(
-            "at",
-            gettext_lazy("At"),
-            parse_datetime,
-            help_text=gettext_lazy("When it happened; required."),
-            temporal="datetime",
-        ),
+        moment("at", gettext_lazy("At"), gettext_lazy("When it happened; required.")),
         Field(
             "subject",
             gettext_lazy("Subject"),

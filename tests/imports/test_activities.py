@@ -456,3 +456,18 @@ def test_a_batch_of_touchpoints_costs_the_same_at_any_size(
 
 
 ACTIVITY_BATCH_QUERIES = 16
+
+
+def test_activity_dates_are_read_as_their_whole_column_says(alice, records):
+    # Month-first throughout: the 18th and the 20th leave no doubt.
+    content = """kind,at,deal
+call,3/18/2025 14:05,D-1
+call,3/20/2025 09:00,D-1
+"""
+    result = run_import(alice, "touchpoints", content)
+
+    assert result.reasons == {}
+    assert sorted(Touchpoint.objects.values_list("at", flat=True)) == [
+        AT,
+        dt.datetime(2025, 3, 20, 9, tzinfo=dt.UTC),
+    ]
