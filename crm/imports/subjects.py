@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.db.models import Value
@@ -179,35 +179,51 @@ class SubjectLookup:
 
     # Resolving one row
 
-    def subjects(self, values: Mapping[str, Any]) -> dict[str, int]:
+    def subjects(self, values: Mapping[str, Any]) -> tuple[dict[str, int], list[SubjectError]]:
         """Model field ("opportunity", "contact", "lead", "company") -> id, for the row's
-        subject cells; raises SubjectError naming the field of the first it cannot find."""
+        subject cells, and what is wrong with each cell that finds nothing (or too much)."""
         found: dict[str, int] = {}
-        if "deal" in values:
-            found["opportunity"] = self._deal(values["deal"])
-        if "contact" in values:
-            found["contact"] = self._contact(values["contact"])
-        if "lead" in values:
-            found["lead"] = self._lead(values["lead"])
-        if "company" in values:
-            try:
-                found["company"] = self.companies.company_id(values["company"])
-            except CellError as error:
-                raise SubjectError("company", str(error)) from None
+        errors: list[SubjectError] = []
+        direct: tuple[tuple[str, str, Callable[[str], int]], ...] = (
+            ("deal", "opportunity", self._deal),
+            ("contact", "contact", self._contact),
+            ("lead", "lead", self._lead),
+            ("company", "company", self._company),
+        )
+        for name, target, find in direct:
+            if name in values:
+                try:
+                    found[target] = find(values[name])
+                except SubjectError as error:
+                    errors.append(error)
         for name, kinds in (
             ("related", ("opportunity", "company", "contact", "lead")),
             ("related_person", ("contact", "lead")),
         ):
-            if name in values:
+            if name not in values:
+                continue
+            try:
                 target, pk = self._polymorphic(name, values[name], kinds)
-                if found.get(target, pk) != pk:
-                    raise SubjectError(
+            except SubjectError as error:
+                errors.append(error)
+                continue
+            if found.get(target, pk) != pk:
+                errors.append(
+                    SubjectError(
                         name,
                         _("“%(id)s” names another %(kind)s than the row's %(kind)s column.")
                         % {"id": values[name], "kind": KIND_NAMES[target]},
                     )
-                found[target] = pk
-        return found
+                )
+                continue
+            found[target] = pk
+        return found, errors
+
+    def _company(self, value: str) -> int:
+        try:
+            return self.companies.company_id(value)
+        except CellError as error:
+            raise SubjectError("company", str(error)) from None
 
     def _deal(self, value: str) -> int:
         if value in self.deals.by_external_id:

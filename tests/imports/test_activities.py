@@ -471,3 +471,18 @@ call,3/20/2025 09:00,D-1
         AT,
         dt.datetime(2025, 3, 20, 9, tzinfo=dt.UTC),
     ]
+
+
+def test_a_bad_activity_row_reports_every_problem_at_once(alice, records):
+    content = "kind,at,owner,deal,company\nfax,2099-01-01T10:00:00Z,nobody,Nowhere,Nothing Inc\n"
+
+    result = run_import(alice, "touchpoints", content)
+
+    assert sorted(reason.split(":")[0] for reason in result.reasons[2]) == [
+        "at",
+        "company",
+        "deal",
+        "kind",
+        "owner",
+    ]
+    assert not Touchpoint.objects.exists()

@@ -3,7 +3,7 @@
 import io
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from crm.imports.models import ImportJob
@@ -115,10 +115,20 @@ def test_the_command_imports_touchpoints_and_names_the_rejected_rows(alice, rene
     out, err = io.StringIO(), io.StringIO()
     mapping = [f"--map={field}={column}" for field, column in MAPPING.items()]
 
-    call_command(
-        "import_csv", "touchpoints", str(path), *mapping, "--user", "alice", stdout=out, stderr=err
-    )
+    # Some rows rejected: the command says so and exits 2.
+    with pytest.raises(CommandError) as rejected:
+        call_command(
+            "import_csv",
+            "touchpoints",
+            str(path),
+            *mapping,
+            "--user",
+            "alice",
+            stdout=out,
+            stderr=err,
+        )
 
+    assert rejected.value.returncode == 2
     assert "1 created, 0 updated, 2 rejected" in out.getvalue()
     assert "line 4 (kind): “fax” is not one of: call, email, meeting, note." in err.getvalue()
     assert Touchpoint.objects.get().opportunity == renewal

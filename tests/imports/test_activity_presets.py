@@ -3,8 +3,8 @@ files written from each vendor's documented columns import with them.
 
 The preset loader is another part's (crm/imports/presets.py); here each preset's mapping is
 resolved against the file's header the way the format says: a field takes the first of its
-columns that the file has. Owners given by an old CRM's id or by full name are matched by
-the owner lookup of the users import; these tests leave owners to the importer.
+columns that the file has. Owners are named as each vendor names them: Salesforce by the
+user's id, HubSpot and Pipedrive by full name.
 """
 
 import json
@@ -52,7 +52,6 @@ def import_with_preset(user, name, file_name, **options):
     content = (FILES / file_name).read_text()
     header = csv_source(content).read()[0]
     mapping = resolved_mapping(data, header)
-    mapping.pop("owner", None)
     result = run_import(
         user,
         data["kind"],
@@ -90,6 +89,15 @@ def test_each_test_file_has_its_presets_identifying_columns(name):
 
 
 @pytest.fixture
+def alice(alice):
+    """Alice as the old CRMs knew her: her Salesforce user id, her full name."""
+    alice.external_id = "0055e00000Usr01AAA"
+    alice.first_name, alice.last_name = "Alice", "Example"
+    alice.save(update_fields=["external_id", "first_name", "last_name"])
+    return alice
+
+
+@pytest.fixture
 def salesforce_org(alice, pipeline):
     """The records a Salesforce org's activities point at, imported earlier with their ids."""
     acme = CompanyFactory(name="Acme", external_id="0015e00000Acc01AAA", owner=alice)
@@ -122,6 +130,7 @@ def test_a_salesforce_task_export_imports_as_tasks(alice, salesforce_org):
     }
     tasks = {task.external_id: task for task in Task.objects.all()}
     quote = tasks["00T5e00000Abc01AAB"]
+    assert quote.assignee == alice
     assert (quote.title, quote.notes, quote.done_at) == (
         "Send revised quote",
         "Include the volume discount",
@@ -141,7 +150,6 @@ def test_a_salesforce_task_export_by_status_reads_completed_as_done(alice, sales
     content = (FILES / "salesforce_tasks.csv").read_text()
     header = csv_source(content).read()[0]
     mapping = {**resolved_mapping(data, header), "done": "Status"}
-    mapping.pop("owner")
 
     run_import(alice, "tasks", content, mapping, options=ImportOptions(values=data["values"]))
 
@@ -169,6 +177,8 @@ def test_salesforce_events_import_as_meetings_and_touch_the_deal(alice, salesfor
         salesforce_org["contact"],
     )
     assert meetings["00U5e00000Evt02AAA"].company == salesforce_org["account"]
+    # OwnerId is the Salesforce id Alice kept as her external id.
+    assert discovery.by == alice
     deal = Opportunity.objects.get(pk=salesforce_org["deal"].pk)
     assert deal.last_touch_at == discovery.at
 
@@ -206,6 +216,7 @@ def test_a_hubspot_calls_export_imports_as_calls_with_outcomes(alice, acme_crm):
     }
     calls = {t.external_id: t for t in Touchpoint.objects.all()}
     assert {t.kind for t in calls.values()} == {"call"}
+    assert {t.by for t in calls.values()} == {alice}
     discovery = calls["51234501"]
     assert (discovery.outcome, discovery.summary) == (
         "connected",
@@ -236,6 +247,7 @@ def test_a_pipedrive_activities_export_imports_what_happened(alice, acme_crm):
         "304": "note",
     }
     intro = touchpoints["301"]
+    assert intro.by == alice
     assert (intro.contact, intro.company, intro.opportunity) == (
         acme_crm["contact"],
         acme_crm["company"],

@@ -41,7 +41,7 @@ from contacts.models import Lead, LeadStatus
 from crm.imports.kinds import ACTIVITY_SUBJECTS, CleanRow, yes_no
 from crm.imports.models import ImportKind
 from crm.imports.parsing import CellError
-from crm.imports.subjects import TARGETS, SubjectError, SubjectLookup
+from crm.imports.subjects import TARGETS, SubjectLookup
 from crm.imports.writers.base import BatchPlan, Planned, RowProblem, Writer
 from pipeline.models import Opportunity, Task, Touchpoint, TouchpointKind, TouchpointOutcome
 from pipeline.services.activity import ATTEMPT_KINDS, CONTACT_KINDS, FUTURE_TOLERANCE
@@ -113,21 +113,29 @@ class ActivityWriter(Writer):
         name = self._owner_names.get(planned.line)
         if name is not None:
             owner_id = self._resolve("owner", self.owners.owner_id, name)
-            setattr(record, f"{self.owner_field}_id", owner_id)
+            if owner_id is not None:
+                setattr(record, f"{self.owner_field}_id", owner_id)
         elif planned.is_new:
             setattr(record, f"{self.owner_field}_id", self.by.pk)
-        try:
-            found = self.subjects.subjects(values)
-        except SubjectError as error:
-            raise RowProblem(error.field, error.message) from None
+        found, errors = self.subjects.subjects(values)
+        for error in errors:
+            self.report(error.field, error.message)
         for target, pk in found.items():
             setattr(record, f"{target}_id", pk)
-        if not any(getattr(record, f"{target}_id") for target in SUBJECT_COLUMNS):
-            raise RowProblem(
+        if not errors and not any(getattr(record, f"{t}_id") for t in SUBJECT_COLUMNS):
+            self.report(
                 "related",
                 _("Say which deal, contact, lead or company this is about: the row names none."),
             )
         self.apply_own(planned, values)
+
+    def choice(self, values: Mapping[str, Any], field: str, choices: Any) -> str | None:
+        """The field's cell as our code; None (the problem reported) when it is none."""
+        try:
+            return _choice(values[field], choices, field, self.options.values.get(field, {}))
+        except RowProblem as problem:
+            self.report(problem.field, problem.message)
+            return None
 
     def apply_own(self, planned: Planned, values: dict[str, Any]) -> None:
         """Hook: the kind's own fields."""
@@ -141,7 +149,8 @@ class ActivityWriter(Writer):
         except CellError as error:
             if ANY_VALUE in mapping:
                 return yes_no(mapping[ANY_VALUE])
-            raise RowProblem("done", str(error)) from None
+            self.report("done", str(error))
+            return None
 
     def update_fields(self) -> list[str]:
         names = [name for name in self.plain_fields if name in self.mapped]
@@ -168,9 +177,9 @@ class TaskWriter(ActivityWriter):
             task.created_at = values["created_at"]
         done, done_at = self.done(values), values.get("done_at")
         if done_at is not None and done_at > self.now + FUTURE_TOLERANCE:
-            raise RowProblem("done_at", _("A task cannot have been done in the future."))
+            self.report("done_at", _("A task cannot have been done in the future."))
         if done is False and done_at is not None:
-            raise RowProblem("done", _("The row says not done, yet gives a done time."))
+            self.report("done", _("The row says not done, yet gives a done time."))
         if "due_at" in values:
             task.due_at = values["due_at"]
         if done is False:
@@ -209,27 +218,24 @@ class TouchpointWriter(ActivityWriter):
         touchpoint: Touchpoint = planned.record
         kinds = self.options.values.get("kind", {})
         if "kind" in values:
-            touchpoint.kind = _choice(values["kind"], TouchpointKind.choices, "kind", kinds)
+            touchpoint.kind = self.choice(values, "kind", TouchpointKind.choices) or ""
         elif planned.is_new:
-            if ANY_VALUE not in kinds:
-                raise RowProblem("kind", _("Kind is required: call, email, meeting or note."))
-            touchpoint.kind = _choice(kinds[ANY_VALUE], TouchpointKind.choices, "kind", kinds)
+            if ANY_VALUE in kinds:
+                touchpoint.kind = _choice(kinds[ANY_VALUE], TouchpointKind.choices, "kind", kinds)
+            else:
+                self.report("kind", _("Kind is required: call, email, meeting or note."))
         if "outcome" in values:
-            touchpoint.outcome = _choice(
-                values["outcome"],
-                TouchpointOutcome.choices,
-                "outcome",
-                self.options.values.get("outcome", {}),
-            )
+            touchpoint.outcome = self.choice(values, "outcome", TouchpointOutcome.choices) or ""
         if self.done(values) is False:
+            # What follows from it (no time it happened) is not the row's problem.
             raise RowProblem(
                 "done", _("Not done yet: a planned activity is a task; import it as a task.")
             )
         if "at" not in values and planned.is_new:
-            raise RowProblem("at", _("Say when it happened: At is required."))
+            self.report("at", _("Say when it happened: At is required."))
         if "at" in values:
             if values["at"] > self.now + FUTURE_TOLERANCE:
-                raise RowProblem(
+                self.report(
                     "at",
                     _("%(at)s is in the future: a planned activity is a task; import it as a task.")
                     % {"at": values["at"].isoformat()},
