@@ -50,9 +50,12 @@ class OpportunityQuerySet(VisibleQuerySet):
 
 
 def _subject_visible_q(user: User) -> Q | None:
-    """Rows about a deal, lead or contact that ``user`` may see; None means every row."""
+    """Rows about a deal, lead, contact or company that ``user`` may see; None means every row.
+
+    A company's own tasks and touchpoints are seen by whoever sees the company: its owner's
+    visibility, as for the company itself."""
     condition = Q()
-    for subject in ("opportunity", "lead", "contact"):
+    for subject in ("opportunity", "lead", "contact", "company"):
         part = owner_visible_q(user, f"{subject}__owner")
         if part is None:
             return None

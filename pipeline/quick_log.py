@@ -1,7 +1,9 @@
-"""The quick-log form of a lead's or contact's page: a touchpoint in two clicks, a follow-up.
+"""The quick-log form of a lead's, contact's or company's page: a touchpoint in two clicks, a
+follow-up.
 
-Pipeline adds it to contacts' lead and contact pages as a panel (``pipeline/record_pages.py``);
-its endpoints (``pipeline/views/lead_activity.py``) answer with it again after each post.
+Pipeline adds it to contacts' lead, contact and company pages as a panel
+(``pipeline/record_pages.py``); its endpoints (``pipeline/views/lead_activity.py``) answer
+with it again after each post.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ def quick_log_context(
 ) -> dict[str, Any]:
     """What ``pipeline/_quick_log.html`` needs, for the record pages and the endpoints' answers.
 
-    ``subject`` is "lead" or "contact"; the forms are fresh ones unless given (bound, with
-    their errors).
+    ``subject`` is "lead", "contact" or "company"; the forms are fresh ones unless given
+    (bound, with their errors).
     """
     user = request.user
     assert isinstance(user, User), "quick logging is for signed-in users"

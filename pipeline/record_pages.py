@@ -1,5 +1,6 @@
 """What pipeline adds to the contacts app's pages: deals and their history, activity, quick
-logging, the lead's conversion, and the lists' "open deals" filter.
+logging (leads, contacts and companies), the lead's conversion, and the lists' "open deals"
+filter.
 
 Contacts cannot know pipeline, so ``register()`` (run by ``PipelineConfig.ready()``) fills
 contacts' extension points (``contacts/extensions.py``). Everything is read through
@@ -68,11 +69,14 @@ def record_deals(page: RecordPage) -> list[Opportunity]:
 
 
 def record_timeline(page: RecordPage, limit: int) -> list[TimelineEntry]:
-    """Deals, their stage changes, touchpoints and tasks about the record's people or deals."""
+    """Deals, their stage changes, touchpoints and tasks about the record's people or deals,
+    and on a company's page those about the company itself."""
     user, now = page.user, timezone.now()
     deals = record_deals(page)
     deal_ids = [deal.pk for deal in deals]
     about = Q(contact_id__in=page.contact_ids) | Q(opportunity_id__in=deal_ids)
+    if isinstance(page.record, Company):
+        about |= Q(company_id=page.record.pk)
     touchpoints = list(
         Touchpoint.objects.visible_to(user)
         .filter(about)
@@ -190,7 +194,7 @@ def lead_timeline(page: RecordPage, limit: int) -> list[TimelineEntry]:
 
 
 def quick_log(page: RecordPage) -> dict[str, Any]:
-    subject = "lead" if isinstance(page.record, Lead) else "contact"
+    subject = {Lead: "lead", Contact: "contact", Company: "company"}[type(page.record)]
     return quick_log_context(page.request, subject=subject, subject_id=page.record.pk)
 
 
@@ -232,8 +236,11 @@ def register() -> None:
             context=deals_card,
         ),
     )
+    # A company's own calls and follow-ups (the switchboard, a tender office) belong to it,
+    # not to one of its people: other CRMs keep such activities on the organization.
     register_panel(
         Contact,
+        Company,
         slot=Slot.MAIN,
         panel=Panel(
             name="log",

@@ -87,7 +87,7 @@ urlpatterns = [
     # A rep's day: tasks due and stale deals, first things first.
     path("my-day/", my_day.my_day, name="my_day"),
     path("my-day/tasks/<int:pk>/done/", my_day.complete_task, name="my_day_complete_task"),
-    # Leads and contacts: quick logging, and converting a lead into a deal.
+    # Leads, contacts and companies: quick logging, and converting a lead into a deal.
     path(
         "leads/<int:pk>/touchpoints/",
         lead_activity.log_touchpoint,
@@ -108,6 +108,18 @@ urlpatterns = [
         lead_activity.add_task,
         {"subject": "contact"},
         name="contact_add_task",
+    ),
+    path(
+        "companies/<int:pk>/touchpoints/",
+        lead_activity.log_touchpoint,
+        {"subject": "company"},
+        name="company_log_touchpoint",
+    ),
+    path(
+        "companies/<int:pk>/tasks/",
+        lead_activity.add_task,
+        {"subject": "company"},
+        name="company_add_task",
     ),
     path(
         "leads/<int:pk>/convert/",

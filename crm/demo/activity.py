@@ -72,6 +72,8 @@ TOUCHPOINT_COLUMNS = (
     "by_id",
     "outcome",
     "summary",
+    # Demo activity was never imported: no id from another CRM.
+    "external_id",
     "lead_id",
     "contact_id",
     "opportunity_id",
@@ -80,6 +82,7 @@ TOUCHPOINT_COLUMNS = (
 TASK_COLUMNS = (
     "title",
     "notes",
+    "external_id",
     "due_at",
     "done_at",
     "overdue_since",
@@ -139,6 +142,7 @@ class Activity:
             by_id,
             rng.choice(OUTCOMES[kind]),
             rng.choice(self.summaries[kind]),
+            "",
             *subject,
         )
 
@@ -159,6 +163,7 @@ class Activity:
         title = title or rng.choice(self.task_titles)
         return (
             title,
+            "",
             "",
             moment(due),
             moment(done),
@@ -190,6 +195,7 @@ class Activity:
         title = title or rng.choice(self.task_titles)
         return (
             title,
+            "",
             "",
             clock.moment(due),
             None,

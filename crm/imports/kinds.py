@@ -221,6 +221,113 @@ COMPANY = Field(
     help_text=gettext_lazy("The company's external id or its name."),
 )
 
+# Activities (tasks and touchpoints): what a row is about. Each names a record the import
+# or an earlier one brought (``crm.imports.subjects``); a row needs at least one of them.
+# Choice cells (a touchpoint's kind and outcome, a task's done) are read as text here: the
+# writer translates the vendor's words through the import's value mapping first.
+ACTIVITY_SUBJECT_FIELDS: tuple[Field, ...] = (
+    Field(
+        "deal",
+        gettext_lazy("Deal"),
+        text(200),
+        help_text=gettext_lazy("The deal's external id or its title."),
+    ),
+    Field(
+        "contact",
+        gettext_lazy("Contact"),
+        text(254),
+        help_text=gettext_lazy("The contact's external id, email or full name."),
+    ),
+    Field(
+        "lead",
+        gettext_lazy("Lead"),
+        text(254),
+        help_text=gettext_lazy("The lead's external id or email."),
+    ),
+    Field(
+        "company",
+        gettext_lazy("Company"),
+        text(200),
+        help_text=gettext_lazy("The company's external id or its name."),
+    ),
+    Field(
+        "related",
+        gettext_lazy("Related record"),
+        text(100),
+        help_text=gettext_lazy(
+            "The external id of a deal, contact, lead or company, whichever holds it "
+            "(Salesforce WhatId)."
+        ),
+    ),
+    Field(
+        "related_person",
+        gettext_lazy("Related person"),
+        text(100),
+        help_text=gettext_lazy(
+            "The external id of a contact or a lead, whichever holds it (Salesforce WhoId)."
+        ),
+    ),
+)
+ACTIVITY_SUBJECTS = tuple(field.name for field in ACTIVITY_SUBJECT_FIELDS)
+ACTIVITY_OWNER = Field(
+    "owner",
+    gettext_lazy("Owner"),
+    text(150),
+    help_text=gettext_lazy("Who it is assigned to or who did it: user name or email; empty: you."),
+)
+DONE = Field(
+    "done",
+    gettext_lazy("Done"),
+    text(50),
+    help_text=gettext_lazy("yes or no, or the file's own words for them (Completed)."),
+)
+
+
+ACTIVITY_FIELDS: Mapping[str, tuple[Field, ...]] = {
+    ImportKind.TASKS: (
+        EXTERNAL_ID,
+        Field("title", gettext_lazy("Title"), text(200), required=True),
+        Field("notes", gettext_lazy("Notes"), text(10_000)),
+        Field(
+            "due_at",
+            gettext_lazy("Due"),
+            parse_datetime,
+            help_text=gettext_lazy("Empty: when it was done, else when it was created."),
+            temporal="datetime",
+        ),
+        moment("done_at", gettext_lazy("Done at")),
+        DONE,
+        ACTIVITY_OWNER,
+        *ACTIVITY_SUBJECT_FIELDS,
+        CREATED_AT,
+    ),
+    ImportKind.TOUCHPOINTS: (
+        EXTERNAL_ID,
+        # Not required: an export of one kind of activity (HubSpot's calls) has no column
+        # for it, and its value mapping gives every row the kind ("*": "call").
+        Field(
+            "kind",
+            gettext_lazy("Kind"),
+            text(50),
+            help_text=gettext_lazy("call, email, meeting or note, or the file's own words."),
+        ),
+        # Required of every new touchpoint, checked by the writer: a planned row (done no)
+        # has no time it happened, and its reason should say it is planned.
+        moment("at", gettext_lazy("At"), gettext_lazy("When it happened; required.")),
+        Field(
+            "subject",
+            gettext_lazy("Subject"),
+            text(255),
+            help_text=gettext_lazy("A title; it starts the summary."),
+        ),
+        Field("summary", gettext_lazy("Summary"), text(5000)),
+        Field("outcome", gettext_lazy("Outcome"), text(100)),
+        DONE,
+        ACTIVITY_OWNER,
+        *ACTIVITY_SUBJECT_FIELDS,
+    ),
+}
+
 FIELDS: Mapping[str, tuple[Field, ...]] = {
     ImportKind.COMPANIES: (
         EXTERNAL_ID,
@@ -452,6 +559,7 @@ FIELDS: Mapping[str, tuple[Field, ...]] = {
             help_text=gettext_lazy("yes or no; empty: yes for a new user."),
         ),
     ),
+    **ACTIVITY_FIELDS,
 }
 
 
@@ -521,6 +629,8 @@ def required_fields(kind: str) -> list[Field]:
 ONE_OF_REQUIRED: Mapping[str, tuple[str, ...]] = {
     ImportKind.DEALS: ("company", "contact"),
     ImportKind.USERS: ("external_id", "username", "email"),
+    ImportKind.TASKS: ACTIVITY_SUBJECTS,
+    ImportKind.TOUCHPOINTS: ACTIVITY_SUBJECTS,
 }
 
 

@@ -71,13 +71,14 @@ class TouchpointFilter(django_filters.FilterSet):
     opportunity = IdFilter()
     lead = IdFilter()
     contact = IdFilter()
+    company = IdFilter()
     kind = django_filters.ChoiceFilter(choices=TouchpointKind.choices)
     at_after = UtcDateTimeFilter(field_name="at", lookup_expr="gte")
     at_before = UtcDateTimeFilter(field_name="at", lookup_expr="lt")
 
     class Meta:
         model = Touchpoint
-        fields = ["kind", "by", "opportunity", "lead", "contact"]
+        fields = ["kind", "by", "opportunity", "lead", "contact", "company"]
 
 
 class TaskFilter(django_filters.FilterSet):
@@ -85,6 +86,7 @@ class TaskFilter(django_filters.FilterSet):
     opportunity = IdFilter()
     lead = IdFilter()
     contact = IdFilter()
+    company = IdFilter()
     is_done = BooleanFilter(
         field_name="done_at", lookup_expr="isnull", exclude=True, label=_("Done")
     )
@@ -96,4 +98,4 @@ class TaskFilter(django_filters.FilterSet):
 
     class Meta:
         model = Task
-        fields = ["assignee", "opportunity", "lead", "contact"]
+        fields = ["assignee", "opportunity", "lead", "contact", "company"]

@@ -1,4 +1,5 @@
-"""What happened (``Touchpoint``) and what is due (``Task``), about a lead, contact or deal."""
+"""What happened (``Touchpoint``) and what is due (``Task``), about a lead, contact, deal or
+company."""
 
 from django.conf import settings
 from django.db import models
@@ -56,6 +57,8 @@ class Touchpoint(models.Model):
         _("outcome"), max_length=20, choices=TouchpointOutcome, blank=True, default=""
     )
     summary = models.TextField(_("summary"), blank=True)
+    # The id the row had in the CRM it was imported from: a re-import updates, never duplicates.
+    external_id = models.CharField(_("external id"), max_length=100, blank=True, default="")
     lead = models.ForeignKey(
         "contacts.Lead",
         verbose_name=_("lead"),
@@ -108,6 +111,11 @@ class Touchpoint(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=TouchpointKind.values), name="touchpoint_kind_valid"
             ),
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~Q(external_id=""),
+                name="touchpoint_external_id_unique",
+            ),
         ]
         indexes = [
             models.Index(fields=["opportunity", "-at"], name="touchpoint_deal_idx"),
@@ -124,6 +132,8 @@ class Touchpoint(models.Model):
 class Task(models.Model):
     title = models.CharField(_("title"), max_length=200)
     notes = models.TextField(_("notes"), blank=True)
+    # The id the row had in the CRM it was imported from: a re-import updates, never duplicates.
+    external_id = models.CharField(_("external id"), max_length=100, blank=True, default="")
     due_at = models.DateTimeField(_("due"))
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     # Set and cleared by the nightly job; the overdue badge and "My day" read it.
@@ -193,6 +203,11 @@ class Task(models.Model):
             models.CheckConstraint(
                 condition=Q(done_at__isnull=True) | Q(overdue_since__isnull=True),
                 name="task_done_is_not_overdue",
+            ),
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~Q(external_id=""),
+                name="task_external_id_unique",
             ),
         ]
         indexes = [

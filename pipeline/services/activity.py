@@ -1,8 +1,8 @@
-"""Touchpoints and tasks: what happened on a deal, lead or contact, and what is due.
+"""Touchpoints and tasks: what happened on a deal, lead, contact or company, and what is due.
 
 Who may do what (the rules the deal panel, the API and imports share):
 
-- Log a touchpoint: anyone who can see the deal, lead or contact it is about. Teammates
+- Log a touchpoint: anyone who can see the deal, lead, contact or company it is about. Teammates
   cover each other's calls; the touchpoint records who made it (``by``), and changes none
   of the deal's own fields, so seeing the record is enough.
 - Add a task: anyone who can see what it is about. The assignee is the actor, or, for a
@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 
 from accounts.assignment import may_assign_to
 from accounts.models import User
-from contacts.models import Contact, Lead, LeadStatus
+from contacts.models import Company, Contact, Lead, LeadStatus
 from pipeline.models import Opportunity, Task, Touchpoint, TouchpointKind, TouchpointOutcome
 
 # A touchpoint is something that happened. Browsers and servers disagree by a few seconds,
@@ -53,11 +53,9 @@ def _require_aware(value: dt.datetime | None, field: str) -> None:
         raise ValidationError({field: _("Give a time with its time zone.")})
 
 
-def _require_subject(
-    opportunity_id: int | None, lead_id: int | None, contact_id: int | None
-) -> None:
-    if opportunity_id is None and lead_id is None and contact_id is None:
-        raise ValidationError(_("Say which deal, lead or contact this is about."))
+def _require_subject(*subject_ids: int | None) -> None:
+    if all(subject_id is None for subject_id in subject_ids):
+        raise ValidationError(_("Say which deal, lead, contact or company this is about."))
 
 
 def _claim_deal(by: User, opportunity_id: int, **changes: object) -> None:
@@ -79,6 +77,11 @@ def _claim_deal(by: User, opportunity_id: int, **changes: object) -> None:
 def _require_visible_contact(by: User, contact_id: int) -> None:
     if not Contact.objects.visible_to(by).filter(pk=contact_id).exists():
         raise Contact.DoesNotExist(f"No visible contact {contact_id}.")
+
+
+def _require_visible_company(by: User, company_id: int) -> None:
+    if not Company.objects.visible_to(by).filter(pk=company_id).exists():
+        raise Company.DoesNotExist(f"No visible company {company_id}.")
 
 
 def _touch_lead(by: User, lead_id: int, kind: str, at: dt.datetime) -> None:
@@ -118,8 +121,9 @@ def log_touchpoint(
     opportunity_id: int | None = None,
     lead_id: int | None = None,
     contact_id: int | None = None,
+    company_id: int | None = None,
 ) -> Touchpoint:
-    """Record a call, email, meeting or note about a deal, lead and/or contact.
+    """Record a call, email, meeting or note about a deal, lead, contact and/or company.
 
     ``at`` defaults to now and may not lie in the future. A deal's ``last_touch_at`` moves
     forward to ``at`` (never backwards: logging last week's call after today's leaves it at
@@ -149,7 +153,7 @@ def log_touchpoint(
                 )
             }
         )
-    _require_subject(opportunity_id, lead_id, contact_id)
+    _require_subject(opportunity_id, lead_id, contact_id, company_id)
 
     if opportunity_id is not None:
         _claim_deal(
@@ -161,6 +165,8 @@ def log_touchpoint(
         _touch_lead(by, lead_id, kind, at)
     if contact_id is not None:
         _require_visible_contact(by, contact_id)
+    if company_id is not None:
+        _require_visible_company(by, company_id)
     return Touchpoint.objects.create(
         kind=kind,
         at=at,
@@ -170,6 +176,7 @@ def log_touchpoint(
         opportunity_id=opportunity_id,
         lead_id=lead_id,
         contact_id=contact_id,
+        company_id=company_id,
     )
 
 
@@ -191,8 +198,9 @@ def add_task(
     opportunity_id: int | None = None,
     lead_id: int | None = None,
     contact_id: int | None = None,
+    company_id: int | None = None,
 ) -> Task:
-    """Create a task about a visible deal, lead and/or contact, assigned to ``assignee``.
+    """Create a task about a visible deal, lead, contact and/or company, for ``assignee``.
 
     ``assignee`` defaults to ``by``. A due time in the past is accepted (the task is simply
     overdue): people record follow-ups they should already have done.
@@ -208,7 +216,7 @@ def add_task(
     if errors:
         raise ValidationError(errors)
     _require_aware(due_at, "due_at")
-    _require_subject(opportunity_id, lead_id, contact_id)
+    _require_subject(opportunity_id, lead_id, contact_id, company_id)
     assignee = by if assignee is None else assignee
     _check_assignee(by, assignee)
 
@@ -218,6 +226,8 @@ def add_task(
         raise Lead.DoesNotExist(f"No visible lead {lead_id}.")
     if contact_id is not None:
         _require_visible_contact(by, contact_id)
+    if company_id is not None:
+        _require_visible_company(by, company_id)
     return Task.objects.create(
         title=title,
         notes=notes.strip(),
@@ -227,6 +237,7 @@ def add_task(
         opportunity_id=opportunity_id,
         lead_id=lead_id,
         contact_id=contact_id,
+        company_id=company_id,
     )
 
 

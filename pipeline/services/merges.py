@@ -19,10 +19,13 @@ from pipeline.models import DealContact, Opportunity, Task, Touchpoint
 
 
 def move_company_deals(*, model: type[Model], merged_id: int, kept_id: int) -> None:
-    """The merged company's deals belong to the kept company."""
+    """The merged company's deals, and its own touchpoints and tasks, belong to the kept
+    company."""
     Opportunity.objects.filter(company_id=merged_id).update(
         company_id=kept_id, updated_at=timezone.now()
     )
+    Touchpoint.objects.filter(company_id=merged_id).update(company_id=kept_id)
+    Task.objects.filter(company_id=merged_id).update(company_id=kept_id)
 
 
 def move_contact_activity(*, model: type[Model], merged_id: int, kept_id: int) -> None:

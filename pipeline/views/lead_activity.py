@@ -1,7 +1,8 @@
-"""Quick logging from a lead's or contact's page: a touchpoint in two clicks, a follow-up.
+"""Quick logging from a lead's, contact's or company's page: a touchpoint in two clicks, a
+follow-up.
 
-The form is ``pipeline/_quick_log.html`` (``pipeline/quick_log.py``), a panel of the lead and
-contact pages. With htmx an endpoint answers with the form again, emptied,
+The form is ``pipeline/_quick_log.html`` (``pipeline/quick_log.py``), a panel of the lead,
+contact and company pages. With htmx an endpoint answers with the form again, emptied,
 plus the ``activityLogged`` event: the page that embeds the form reloads whatever it shows
 about the subject (the lead page its timeline and cadence). Without htmx it redirects back
 to the subject's page. Invisible subjects are 404.
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
 from accounts.models import User
-from contacts.models import Contact, Lead
+from contacts.models import Company, Contact, Lead
 from core.htmx import login_required_for_htmx
 from pipeline import services
 from pipeline.forms.activity import TaskForm, TouchpointForm
@@ -28,7 +29,11 @@ from pipeline.quick_log import quick_log_context
 from pipeline.views.deals import LOGGED_MESSAGES
 
 TEMPLATE = "pipeline/_quick_log.html"
-SUBJECT_MODELS: dict[str, type[Lead] | type[Contact]] = {"lead": Lead, "contact": Contact}
+SUBJECT_MODELS: dict[str, type[Lead] | type[Contact] | type[Company]] = {
+    "lead": Lead,
+    "contact": Contact,
+    "company": Company,
+}
 
 
 def _back(request: HttpRequest, subject: str, pk: int) -> HttpResponse:
@@ -71,7 +76,7 @@ def _invalid(request: HttpRequest, subject: str, pk: int, **forms: object) -> Ht
 @login_required_for_htmx
 @require_POST
 def log_touchpoint(request: HttpRequest, subject: str, pk: int) -> HttpResponse:
-    """Log a call, email, meeting or note about a visible lead or contact."""
+    """Log a call, email, meeting or note about a visible lead, contact or company."""
     user = request.user
     assert isinstance(user, User)
     prefix = f"{subject}-{pk}"
@@ -81,7 +86,7 @@ def log_touchpoint(request: HttpRequest, subject: str, pk: int) -> HttpResponse:
             touchpoint = services.log_touchpoint(
                 by=user, **{f"{subject}_id": pk}, **form.cleaned_data
             )
-        except (Lead.DoesNotExist, Contact.DoesNotExist):
+        except (Lead.DoesNotExist, Contact.DoesNotExist, Company.DoesNotExist):
             raise Http404 from None
         except ValidationError as error:
             form.add_service_error(error)
@@ -97,7 +102,7 @@ def log_touchpoint(request: HttpRequest, subject: str, pk: int) -> HttpResponse:
 @login_required_for_htmx
 @require_POST
 def add_task(request: HttpRequest, subject: str, pk: int) -> HttpResponse:
-    """Schedule a follow-up about a visible lead or contact."""
+    """Schedule a follow-up about a visible lead, contact or company."""
     user = request.user
     assert isinstance(user, User)
     prefix = f"{subject}-{pk}"
@@ -105,7 +110,7 @@ def add_task(request: HttpRequest, subject: str, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             task = services.add_task(by=user, **{f"{subject}_id": pk}, **form.cleaned_data)
-        except (Lead.DoesNotExist, Contact.DoesNotExist):
+        except (Lead.DoesNotExist, Contact.DoesNotExist, Company.DoesNotExist):
             raise Http404 from None
         except ValidationError as error:
             form.add_service_error(error)

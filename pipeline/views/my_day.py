@@ -71,7 +71,7 @@ def my_day_for(user: User, now: dt.datetime) -> MyDay:
     tasks = list(
         Task.objects.visible_to(user)
         .filter(assignee=user, done_at__isnull=True, due_at__lt=end_of_today(now))
-        .select_related("opportunity", "lead", "contact")
+        .select_related("opportunity", "lead", "contact", "company")
         .order_by("due_at", "pk")[: SECTION_LIMIT * 2]
     )
     my_open_leads = Lead.objects.visible_to(user).filter(

@@ -451,3 +451,58 @@ def test_import_stage_mapping_of_the_deals_answers_404_and_changes_nothing(
     # Shut for Charlie, not for everyone: Alice maps her file's "Offer".
     charlie_web.force_login(alice)
     assert charlie_web.get(url).status_code == 200
+
+
+# A company's own activity: its tasks and touchpoints are the company's as much as its deals
+
+
+def test_company_activity_doors_answer_404_and_leave_it_out(
+    charlie_web, charlie_api, north_deal, alice
+):
+    company = north_deal.company
+    task = TaskFactory(
+        opportunity=None, company=company, assignee=alice, title="North tender documents"
+    )
+    touchpoint = TouchpointFactory(
+        opportunity=None, company=company, by=alice, summary="North switchboard"
+    )
+    before = (Task.objects.count(), Touchpoint.objects.count())
+
+    posts = [
+        (reverse("pipeline:company_log_touchpoint", args=[company.pk]), {"kind": "call"}),
+        (
+            reverse("pipeline:company_add_task", args=[company.pk]),
+            {"title": "Sneaky", "due_at": "2030-01-01T10:00"},
+        ),
+        (reverse("pipeline:complete_task", args=[task.pk]), {}),
+        (reverse("pipeline:my_day_complete_task", args=[task.pk]), {}),
+    ]
+    for url, data in posts:
+        assert charlie_web.post(url, data, **HTMX).status_code == 404, url
+        assert charlie_web.post(url, data).status_code == 404, url
+    for url in (
+        reverse("api:task-detail", args=[task.pk]),
+        reverse("api:touchpoint-detail", args=[touchpoint.pk]),
+    ):
+        assert charlie_api.get(url).status_code == 404, url
+    for url in (
+        reverse("api:task-list") + f"?company={company.pk}",
+        reverse("api:touchpoint-list") + f"?company={company.pk}",
+        reverse("pipeline:my_day"),
+    ):
+        client = charlie_api if url.startswith("/api/") else charlie_web
+        content = client.get(url).content.decode()
+        assert "North tender documents" not in content, url
+        assert "North switchboard" not in content, url
+    for method, url, data in (
+        ("post", reverse("api:touchpoint-list"), {"kind": "call", "company": company.pk}),
+        (
+            "post",
+            reverse("api:task-list"),
+            {"title": "Sneaky", "due_at": "2030-01-01T10:00:00Z", "company": company.pk},
+        ),
+    ):
+        assert getattr(charlie_api, method)(url, data, format="json").status_code in (400, 404)
+
+    assert (Task.objects.count(), Touchpoint.objects.count()) == before
+    assert Task.objects.get(pk=task.pk).done_at is None

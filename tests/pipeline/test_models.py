@@ -329,7 +329,7 @@ def test_deleting_the_mover_keeps_the_stage_change(alice, bob, stage):
     assert deal.stage_changes.get().by is None
 
 
-# Touchpoint and task: each is about at least one lead, contact or deal
+# Touchpoint and task: each is about at least one lead, contact, deal or company
 
 
 @pytest.fixture
@@ -338,7 +338,11 @@ def subjects(alice, stage):
         "lead": LeadFactory(owner=alice),
         "contact": ContactFactory(company__owner=alice),
         "opportunity": OpportunityFactory(owner=alice, stage=stage),
+        "company": CompanyFactory(owner=alice),
     }
+
+
+NO_SUBJECT = {"lead": None, "contact": None, "opportunity": None, "company": None}
 
 
 def test_touchpoint_about_nothing_is_refused(alice):
@@ -346,9 +350,9 @@ def test_touchpoint_about_nothing_is_refused(alice):
         TouchpointFactory(by=alice, opportunity=None)
 
 
-@pytest.mark.parametrize("subject", ["lead", "contact", "opportunity"])
+@pytest.mark.parametrize("subject", ["lead", "contact", "opportunity", "company"])
 def test_touchpoint_about_one_subject_is_accepted(alice, subjects, subject):
-    fields = {"lead": None, "contact": None, "opportunity": None, subject: subjects[subject]}
+    fields = {**NO_SUBJECT, subject: subjects[subject]}
 
     touchpoint = TouchpointFactory(by=alice, **fields)
 
@@ -358,6 +362,19 @@ def test_touchpoint_about_one_subject_is_accepted(alice, subjects, subject):
 def test_unknown_touchpoint_kind_is_refused(deal):
     with refused_by("touchpoint_kind_valid"):
         TouchpointFactory(opportunity=deal, kind="telegram")
+
+
+def test_two_touchpoints_with_one_external_id_are_refused(deal):
+    TouchpointFactory(opportunity=deal, external_id="00U5e00000AbCdE")
+
+    with refused_by("touchpoint_external_id_unique"):
+        TouchpointFactory(opportunity=deal, external_id="00U5e00000AbCdE")
+
+
+def test_touchpoints_without_external_id_are_many(deal):
+    TouchpointFactory.create_batch(2, opportunity=deal, external_id="")
+
+    assert deal.touchpoints.filter(external_id="").count() == 2
 
 
 def test_deleting_the_author_keeps_the_touchpoint(deal, bob):
@@ -374,13 +391,26 @@ def test_task_about_nothing_is_refused(alice):
         TaskFactory(assignee=alice, opportunity=None)
 
 
-@pytest.mark.parametrize("subject", ["lead", "contact", "opportunity"])
+@pytest.mark.parametrize("subject", ["lead", "contact", "opportunity", "company"])
 def test_task_about_one_subject_is_accepted(alice, subjects, subject):
-    fields = {"lead": None, "contact": None, "opportunity": None, subject: subjects[subject]}
+    fields = {**NO_SUBJECT, subject: subjects[subject]}
 
     task = TaskFactory(assignee=alice, **fields)
 
     assert getattr(Task.objects.get(pk=task.pk), subject) == subjects[subject]
+
+
+def test_two_tasks_with_one_external_id_are_refused(deal):
+    TaskFactory(opportunity=deal, external_id="00T5e00000XyZ01")
+
+    with refused_by("task_external_id_unique"):
+        TaskFactory(opportunity=deal, external_id="00T5e00000XyZ01")
+
+
+def test_tasks_without_external_id_are_many(deal):
+    TaskFactory.create_batch(2, opportunity=deal, external_id="")
+
+    assert deal.tasks.filter(external_id="").count() == 2
 
 
 def test_done_task_flagged_overdue_is_refused(deal):

@@ -11,7 +11,13 @@ from django.utils import timezone
 from contacts.models import LeadStatus
 from pipeline.models import Task
 from pipeline.views.my_day import my_day_for
-from tests.factories import LeadFactory, OpportunityFactory, StageFactory, TaskFactory
+from tests.factories import (
+    CompanyFactory,
+    LeadFactory,
+    OpportunityFactory,
+    StageFactory,
+    TaskFactory,
+)
 
 NOON = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 
@@ -186,6 +192,12 @@ def test_query_count_does_not_grow_with_the_day(client, alice, django_assert_num
                 lead=LeadFactory(owner=alice),
                 due_at=now - dt.timedelta(minutes=n + 1),
             )
+            TaskFactory(
+                assignee=alice,
+                opportunity=None,
+                company=CompanyFactory(owner=alice),
+                due_at=now - dt.timedelta(seconds=n + 1),
+            )
             LeadFactory(
                 owner=alice, last_chance_since=dt.date(2026, 11, 1), status=LeadStatus.CONTACTED
             )
@@ -198,7 +210,7 @@ def test_query_count_does_not_grow_with_the_day(client, alice, django_assert_num
     fill(10)
     with django_assert_num_queries(MY_DAY_QUERIES):
         response = client.get(url)
-    assert len(response.context["day"].overdue) == 22
+    assert len(response.context["day"].overdue) == 33
 
 
 # Session, user, tasks, waiting leads, flagged leads, stale deals.

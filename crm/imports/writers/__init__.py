@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from crm.imports.models import ImportKind
+from crm.imports.writers.activities import TaskWriter, TouchpointWriter
 from crm.imports.writers.base import BatchPlan, Planned, Rejection, RowProblem, Writer
 from crm.imports.writers.deals import DealWriter
 from crm.imports.writers.products import ProductWriter
@@ -16,6 +17,8 @@ WRITERS: dict[str, type[Writer]] = {
     ImportKind.DEALS: DealWriter,
     ImportKind.PRODUCTS: ProductWriter,
     ImportKind.USERS: UserWriter,
+    ImportKind.TASKS: TaskWriter,
+    ImportKind.TOUCHPOINTS: TouchpointWriter,
 }
 
 __all__ = [
@@ -29,6 +32,8 @@ __all__ = [
     "ProductWriter",
     "Rejection",
     "RowProblem",
+    "TaskWriter",
+    "TouchpointWriter",
     "UserWriter",
     "Writer",
 ]

@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from accounts.api.fields import UserChoiceField
 from accounts.assignment import assignable_users
-from contacts.models import Contact, Lead
+from contacts.models import Company, Contact, Lead
 from core.api.fields import VisibleRelatedField
 from core.api.serializers import ModelSerializer
 from pipeline.models import (
@@ -30,6 +30,7 @@ class TouchpointSerializer(ModelSerializer):
     opportunity = VisibleRelatedField(Opportunity, required=False, allow_null=True)
     lead = VisibleRelatedField(Lead, required=False, allow_null=True)
     contact = VisibleRelatedField(Contact, required=False, allow_null=True)
+    company = VisibleRelatedField(Company, required=False, allow_null=True)
     by_name = serializers.SerializerMethodField()
 
     class Meta:
@@ -43,10 +44,13 @@ class TouchpointSerializer(ModelSerializer):
             "opportunity",
             "lead",
             "contact",
+            "company",
+            "external_id",
             "by",
             "by_name",
         ]
-        read_only_fields = ["by"]
+        # The id a record had in another CRM is set by imports, not by API writes.
+        read_only_fields = ["by", "external_id"]
         extra_kwargs = {"summary": {"max_length": 5000}}
 
     def get_by_name(self, touchpoint: Touchpoint) -> str | None:
@@ -57,6 +61,7 @@ class TaskSerializer(ModelSerializer):
     opportunity = VisibleRelatedField(Opportunity, required=False, allow_null=True)
     lead = VisibleRelatedField(Lead, required=False, allow_null=True)
     contact = VisibleRelatedField(Contact, required=False, allow_null=True)
+    company = VisibleRelatedField(Company, required=False, allow_null=True)
     assignee = UserChoiceField(
         assignable_users, required=False, help_text=_("Default: you. Reps assign only themselves.")
     )
@@ -78,7 +83,9 @@ class TaskSerializer(ModelSerializer):
             "opportunity",
             "lead",
             "contact",
+            "company",
+            "external_id",
             "created_by",
             "created_at",
         ]
-        read_only_fields = ["done_at", "overdue_since", "created_by", "created_at"]
+        read_only_fields = ["done_at", "overdue_since", "created_by", "created_at", "external_id"]

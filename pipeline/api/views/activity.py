@@ -1,4 +1,4 @@
-"""Touchpoints (what happened) and tasks (what is due) on deals, leads and contacts.
+"""Touchpoints (what happened) and tasks (what is due) on deals, leads, contacts, companies.
 
 Written through ``log_touchpoint``, ``add_task``, ``complete_task`` and ``reopen_task``:
 the same rules as the deal panel (see ``pipeline.services.activity``).
@@ -39,6 +39,8 @@ TOUCHPOINT_EXAMPLE = OpenApiExample(
         "opportunity": 812,
         "lead": None,
         "contact": 95,
+        "company": None,
+        "external_id": "",
         "by": 7,
         "by_name": "Alice Example",
     },
@@ -50,8 +52,9 @@ TOUCHPOINT_EXAMPLE = OpenApiExample(
     list=extend_schema(
         summary="List touchpoints",
         description=(
-            "Calls, emails, meetings and notes about deals, leads and contacts you can see, "
-            "newest first. Filter by `opportunity`, `lead`, `contact`, `by`, `kind`, and "
+            "Calls, emails, meetings and notes about deals, leads, contacts and companies you "
+            "can see, newest first. Filter by `opportunity`, `lead`, `contact`, `company`, "
+            "`by`, `kind`, and "
             "a time range (`at_after`, `at_before`)."
         ),
         examples=[TOUCHPOINT_EXAMPLE],
@@ -65,8 +68,8 @@ TOUCHPOINT_EXAMPLE = OpenApiExample(
     create=extend_schema(
         summary="Log a touchpoint",
         description=(
-            "Record a call, email, meeting or note about at least one deal, lead or contact "
-            "you can see. `at` defaults to now and may not be in the future. A deal's last "
+            "Record a call, email, meeting or note about at least one deal, lead, contact or "
+            "company you can see. `at` defaults to now and may not be in the future. A deal's last "
             "touch moves forward; a lead's calls and emails count as contact attempts."
         ),
         examples=[
@@ -116,6 +119,7 @@ class TouchpointViewSet(
             opportunity_id=_id(data.get("opportunity")),
             lead_id=_id(data.get("lead")),
             contact_id=_id(data.get("contact")),
+            company_id=_id(data.get("company")),
         )
         return Response(self.get_serializer(touchpoint).data, status=status.HTTP_201_CREATED)
 
@@ -135,6 +139,8 @@ TASK_EXAMPLE = OpenApiExample(
         "opportunity": 812,
         "lead": None,
         "contact": None,
+        "company": None,
+        "external_id": "",
         "created_by": 7,
         "created_at": "2026-11-20T14:05:00Z",
     },
@@ -147,7 +153,8 @@ TASK_EXAMPLE = OpenApiExample(
         summary="List tasks",
         description=(
             "Tasks about records you can see, or assigned to you, by due time. Filter by "
-            "`assignee`, `opportunity`, `lead`, `contact`, `is_done`, `is_overdue` and a due "
+            "`assignee`, `opportunity`, `lead`, `contact`, `company`, `is_done`, `is_overdue` "
+            "and a due "
             "range (`due_after`, `due_before`)."
         ),
         examples=[TASK_EXAMPLE],
@@ -161,7 +168,7 @@ TASK_EXAMPLE = OpenApiExample(
     create=extend_schema(
         summary="Add a task",
         description=(
-            "A task about at least one deal, lead or contact you can see. `assignee` "
+            "A task about at least one deal, lead, contact or company you can see. `assignee` "
             "defaults to you; a rep assigns only themselves, a manager their teams, an admin "
             "anyone (400 naming `assignee` otherwise)."
         ),
@@ -211,6 +218,7 @@ class TaskViewSet(
             opportunity_id=_id(data.get("opportunity")),
             lead_id=_id(data.get("lead")),
             contact_id=_id(data.get("contact")),
+            company_id=_id(data.get("company")),
         )
         return Response(self._read(task.pk), status=status.HTTP_201_CREATED)
 
