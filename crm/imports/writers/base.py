@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.bulk_insert import insert_records
 from core.custom_fields.values import merged_values
 from crm.imports.bulk import update_records
 from crm.imports.kinds import CUSTOM_FIELD_PREFIX, CleanRow, custom_values, missing_required
@@ -238,15 +239,20 @@ class Writer:
 
     def write(self, plan: BatchPlan) -> tuple[int, int]:
         """Store the plan's accepted rows; (created, updated)."""
+        self.before_write(plan)
         new = [planned.record for planned in plan.accepted if planned.is_new]
         changed = [planned.record for planned in plan.accepted if not planned.is_new]
-        if new:
-            self.model.objects.bulk_create(new)
+        # COPY on PostgreSQL: bulk_create spent more time preparing fields and compiling a
+        # thousand-row INSERT than PostgreSQL spent storing it.
+        insert_records(self.model, new)
         for record in changed:
             record.updated_at = self.now
         update_records(self.model, changed, self.update_fields(), increment=self.incremented)
         self.after_write(plan)
         return len(new), len(changed)
+
+    def before_write(self, plan: BatchPlan) -> None:
+        """Hook: last changes to the accepted records, once the batch is known to be written."""
 
     def after_write(self, plan: BatchPlan) -> None:
         """Hook: rows that follow from the written ones."""

@@ -6,10 +6,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
-from crm.imports.bulk import update_records
+from core.bulk_insert import RowWriter
 from crm.imports.kinds import CleanRow
 from crm.imports.lookups import CompanyLookup, ContactLookup, StageLookup
 from crm.imports.models import ImportKind
@@ -27,9 +27,12 @@ from pipeline.stage_entry import stage_entry_fields
 
 # Where a deal the import puts into a stage waits until ``DealWriter.finish`` places it: far
 # below any real position (each new deal goes POSITION_GAP above a column's first card; it
-# takes 2**46 of them to get down here), so it is never taken for the end of its column.
+# takes 2**45 of them to get down to WAITING_BELOW), so it is never taken for the end of its
+# column. The deals entering a stage wait in the file's order, UNPLACED + n * POSITION_GAP
+# for the n-th; a column would need 2**45 of them to reach WAITING_BELOW.
 UNPLACED = -(2**62)
-PLACING_BATCH_SIZE = 1000
+WAITING_BELOW = -(2**61)
+STAGE_CHANGE_COLUMNS = ("opportunity", "from_stage", "to_stage", "by", "at")
 
 
 class DealWriter(Writer):
@@ -55,9 +58,11 @@ class DealWriter(Writer):
         self.companies = CompanyLookup(self.by)
         self.contacts = ContactLookup(self.by)
         self.stages = StageLookup()
-        # The deals written into a column, by stage, in the file's order: ``finish`` gives
-        # them their places at the end of their columns.
-        self._placed: dict[int, list[int]] = {}
+        # How many deals the import has put into each stage so far: the n-th waits at
+        # UNPLACED + n * POSITION_GAP until ``finish`` moves them all behind the column's
+        # last card, keeping that order.
+        self._entered: dict[int, int] = {}
+        self._stage_changes = RowWriter(StageChange, STAGE_CHANGE_COLUMNS)
 
     def new_record(self) -> Opportunity:
         return Opportunity(
@@ -130,42 +135,41 @@ class DealWriter(Writer):
             names += self.stage_fields
         return [*names, "updated_by"]
 
+    def before_write(self, plan: BatchPlan) -> None:
+        for planned in plan.accepted:
+            if planned.is_moved:
+                deal: Opportunity = planned.record
+                waiting = self._entered.get(deal.stage_id, 0) + 1
+                self._entered[deal.stage_id] = waiting
+                deal.position = UNPLACED + waiting * POSITION_GAP
+
     def after_write(self, plan: BatchPlan) -> None:
-        moved = [planned for planned in plan.accepted if planned.is_moved]
         # Every stage a deal enters is history the forecasts read: one StageChange each.
-        StageChange.objects.bulk_create(
-            StageChange(
-                opportunity_id=planned.record.pk,
-                from_stage_id=planned.moved_from,
-                to_stage_id=planned.record.stage_id,
-                by=self.by,
-                at=self.now,
-            )
-            for planned in moved
+        # Tuples by COPY: a StageChange instance per row cost more than its insert.
+        self._stage_changes.write(
+            (planned.record.pk, planned.moved_from, planned.record.stage_id, self.by.pk, self.now)
+            for planned in plan.accepted
+            if planned.is_moved
         )
-        for planned in moved:
-            self._placed.setdefault(planned.record.stage_id, []).append(planned.record.pk)
 
     def finish(self) -> None:
         """Give the deals the import moved their places at the end of their columns.
 
         Under the columns' locks, so that no board move or new deal takes the same places,
         and only now: taken with the first batch, the locks would keep everyone from moving
-        cards into those columns until the whole import commits. Set-based: one UPDATE per
-        column and thousand deals.
+        cards into those columns until the whole import commits. Set-based: per column, one
+        query for its last card and one UPDATE moving the waiting deals behind it, the n-th
+        n * POSITION_GAP after that card.
         """
-        lock_columns(self._placed)
-        for stage_id, deal_ids in self._placed.items():
+        lock_columns(self._entered)
+        for stage_id in sorted(self._entered):
             last = (
                 Opportunity.objects.open()
-                .filter(stage_id=stage_id, position__gt=UNPLACED)
+                .filter(stage_id=stage_id, position__gte=WAITING_BELOW)
                 .aggregate(last=Max("position"))["last"]
             )
             start = 0 if last is None else last
-            for offset in range(0, len(deal_ids), PLACING_BATCH_SIZE):
-                chunk = deal_ids[offset : offset + PLACING_BATCH_SIZE]
-                placed = [
-                    Opportunity(pk=pk, position=start + (offset + index + 1) * POSITION_GAP)
-                    for index, pk in enumerate(chunk)
-                ]
-                update_records(Opportunity, placed, ["position"])
+            # (position - UNPLACED) first: n * POSITION_GAP, which cannot overflow.
+            Opportunity.objects.filter(stage_id=stage_id, position__lt=WAITING_BELOW).update(
+                position=F("position") - UNPLACED + start
+            )
