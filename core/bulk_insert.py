@@ -11,8 +11,9 @@ elsewhere (safe on SQLite because one writer holds the database until its transa
 ends).
 
 Values are written as the model's fields would store them, with one shortcut: on
-PostgreSQL, times, dates and decimals go to psycopg as they are (it writes those Python
-types natively), so only JSON needs Django's conversion.
+PostgreSQL, times, dates, decimals and JSON go to psycopg as they are (it writes those
+Python types natively, JSON with ``json.dumps`` as Django does unless a field names an
+encoder of its own), which saves Django's conversion of every value.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ class RowWriter:
             (index, field)
             for index, field in enumerate(concrete)
             if field.get_internal_type() in _CONVERTED
-            and not (self.is_postgresql and field.get_internal_type() in _NATIVE_ON_POSTGRESQL)
+            and not (self.is_postgresql and _is_native_on_postgresql(field))
         ]
 
     def write(self, rows: Iterable[tuple[Any, ...]]) -> int:
@@ -154,6 +155,12 @@ def insert_records(model: type[models.Model], records: Sequence[models.Model]) -
     for record in records:
         record._state.adding = False
         record._state.db = connection.alias
+
+
+def _is_native_on_postgresql(field: models.Field) -> bool:
+    if isinstance(field, models.JSONField):
+        return field.encoder is None
+    return field.get_internal_type() in _NATIVE_ON_POSTGRESQL
 
 
 def _stored_fields(model: type[models.Model]) -> list[models.Field]:

@@ -85,3 +85,35 @@ def test_a_rolled_back_import_leaves_no_deal_waiting_for_a_place(alice, acme, pi
         POSITION_GAP,
         POSITION_GAP,
     ]
+
+
+def test_a_card_placed_while_the_import_runs_stays_before_the_imported_deals(alice, acme, pipeline):
+    prospecting = pipeline.stages.get(name="Prospecting")
+    OpportunityFactory(title="Old", owner=alice, company=acme, stage=prospecting, position=10)
+    rows = "".join(f"D-{number},Deal {number},C-1,Prospecting\n" for number in range(4))
+
+    def place_a_card_after_the_first_batch(rows_done: int) -> None:
+        # Where a board move made meanwhile would put it: after the last committed card.
+        if rows_done == 2:
+            OpportunityFactory(
+                title="Meanwhile",
+                owner=alice,
+                company=acme,
+                stage=prospecting,
+                position=10 + POSITION_GAP,
+            )
+
+    run_import(
+        alice,
+        "deals",
+        "external_id,title,company,stage\n" + rows,
+        batch_size=2,
+        on_progress=place_a_card_after_the_first_batch,
+    )
+
+    meanwhile = 10 + POSITION_GAP
+    assert positions("Prospecting") == [
+        ("Old", 10),
+        ("Meanwhile", meanwhile),
+        *[(f"Deal {number}", meanwhile + (number + 1) * POSITION_GAP) for number in range(4)],
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -25,14 +26,23 @@ from pipeline.models import (
 from pipeline.positions import lock_columns
 from pipeline.stage_entry import stage_entry_fields
 
-# Where a deal the import puts into a stage waits until ``DealWriter.finish`` places it: far
-# below any real position (each new deal goes POSITION_GAP above a column's first card; it
-# takes 2**45 of them to get down to WAITING_BELOW), so it is never taken for the end of its
-# column. The deals entering a stage wait in the file's order, UNPLACED + n * POSITION_GAP
-# for the n-th; a column would need 2**45 of them to reach WAITING_BELOW.
+# A deal the import puts into a stage is planned at UNPLACED, far below any real position
+# (each new deal goes POSITION_GAP above a column's first card; it takes 2**46 of them to
+# get down here); ``DealWriter.before_write`` gives it its place before it is written.
 UNPLACED = -(2**62)
-WAITING_BELOW = -(2**61)
 STAGE_CHANGE_COLUMNS = ("opportunity", "from_stage", "to_stage", "by", "at")
+
+
+@dataclass
+class _Column:
+    """A column the import puts deals into: its last card's place before the import's."""
+
+    last: int
+    # The deals placed after it (the n-th at last + n * POSITION_GAP), and their ids once
+    # written; ids only, so that memory does not grow with the deals' records.
+    placed: int = 0
+    open_count: int = 0
+    deal_ids: list[int] = field(default_factory=list)
 
 
 class DealWriter(Writer):
@@ -58,14 +68,12 @@ class DealWriter(Writer):
         self.companies = CompanyLookup(self.by)
         self.contacts = ContactLookup(self.by)
         self.stages = StageLookup()
-        # How many deals the import has put into each stage so far: the n-th waits at
-        # UNPLACED + n * POSITION_GAP until ``finish`` moves them all behind the column's
-        # last card, keeping that order.
-        self._entered: dict[int, int] = {}
+        # The columns the import puts deals into, by stage id; see ``before_write``.
+        self._columns: dict[int, _Column] = {}
         self._stage_changes = RowWriter(StageChange, STAGE_CHANGE_COLUMNS)
 
     def new_record(self) -> Opportunity:
-        return Opportunity(
+        return self.make_record(
             created_at=self.now,
             created_by=self.by,
             currency=settings.DEFAULT_CURRENCY,
@@ -136,40 +144,56 @@ class DealWriter(Writer):
         return [*names, "updated_by"]
 
     def before_write(self, plan: BatchPlan) -> None:
+        """Place the deals entering a stage after the column's last card, in the file's order.
+
+        The last card is read without the column's lock (taken at the first batch, it would
+        keep everyone from moving cards into the column until the import commits), so
+        ``finish`` checks under the lock that no card has been placed after it since.
+        """
         for planned in plan.accepted:
-            if planned.is_moved:
-                deal: Opportunity = planned.record
-                waiting = self._entered.get(deal.stage_id, 0) + 1
-                self._entered[deal.stage_id] = waiting
-                deal.position = UNPLACED + waiting * POSITION_GAP
+            if not planned.is_moved:
+                continue
+            deal: Opportunity = planned.record
+            column = self._columns.get(deal.stage_id)
+            if column is None:
+                last = (
+                    Opportunity.objects.open()
+                    .filter(stage_id=deal.stage_id)
+                    .aggregate(last=Max("position"))["last"]
+                )
+                column = self._columns[deal.stage_id] = _Column(last=last or 0)
+            column.placed += 1
+            column.open_count += deal.status == OpportunityStatus.OPEN
+            deal.position = column.last + column.placed * POSITION_GAP
 
     def after_write(self, plan: BatchPlan) -> None:
         # Every stage a deal enters is history the forecasts read: one StageChange each.
         # Tuples by COPY: a StageChange instance per row cost more than its insert.
+        moved = [planned.record for planned in plan.accepted if planned.is_moved]
         self._stage_changes.write(
             (planned.record.pk, planned.moved_from, planned.record.stage_id, self.by.pk, self.now)
             for planned in plan.accepted
             if planned.is_moved
         )
+        for deal in moved:
+            self._columns[deal.stage_id].deal_ids.append(deal.pk)
 
     def finish(self) -> None:
-        """Give the deals the import moved their places at the end of their columns.
+        """Make sure the deals the import placed are still last in their columns.
 
-        Under the columns' locks, so that no board move or new deal takes the same places,
-        and only now: taken with the first batch, the locks would keep everyone from moving
-        cards into those columns until the whole import commits. Set-based: per column, one
-        query for its last card and one UPDATE moving the waiting deals behind it, the n-th
-        n * POSITION_GAP after that card.
+        Under the columns' locks, so that no board move or new deal takes the same places
+        meanwhile, and only now (see ``before_write``). A card another writer placed after
+        the column's last card while the import ran is the only one the count finds beyond
+        the import's own; then, and only then, one UPDATE moves the import's deals after it.
         """
-        lock_columns(self._entered)
-        for stage_id in sorted(self._entered):
-            last = (
-                Opportunity.objects.open()
-                .filter(stage_id=stage_id, position__gte=WAITING_BELOW)
-                .aggregate(last=Max("position"))["last"]
-            )
-            start = 0 if last is None else last
-            # (position - UNPLACED) first: n * POSITION_GAP, which cannot overflow.
-            Opportunity.objects.filter(stage_id=stage_id, position__lt=WAITING_BELOW).update(
-                position=F("position") - UNPLACED + start
-            )
+        lock_columns(self._columns)
+        for stage_id, column in sorted(self._columns.items()):
+            beyond = Opportunity.objects.open().filter(stage_id=stage_id, position__gt=column.last)
+            if beyond.count() == column.open_count:
+                continue
+            others = beyond.exclude(pk__in=column.deal_ids)
+            last = others.aggregate(last=Max("position"))["last"]
+            if last is not None:
+                Opportunity.objects.filter(pk__in=column.deal_ids).update(
+                    position=F("position") - column.last + last
+                )
