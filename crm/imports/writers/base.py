@@ -105,6 +105,8 @@ class Writer:
         self.options = options or ImportOptions()
         self.owners = OwnerLookup(by)
         self._external_id_lines: dict[str, int] = {}
+        # Whether the last batch updated records: see ``_existing``.
+        self._expect_updates = False
         # Model(**values) was the largest cost of planning a row; see core.new_records.
         self.make_record = RecordMaker(self.model)
 
@@ -158,24 +160,19 @@ class Writer:
             wanted[external_id] = row
         if not wanted:
             return {}
-        # The explicit external_id <> '' lets PostgreSQL use the partial unique index: with
-        # more than 100 values in IN (…) it cannot prove the index's condition by itself.
-        records = (
-            self.model.objects.editable_by(self.by)
-            .filter(external_id__in=wanted)
-            .exclude(external_id="")
-        )
-        if self.lock:
-            # In primary-key order, so two imports touching the same records cannot deadlock.
-            records = records.order_by("pk").select_for_update(of=("self",))
-        editable = {record.external_id: record for record in records}
-        others = set(wanted) - set(editable)
-        if others:
-            taken = set(
-                self.model.objects.filter(external_id__in=others)
-                .exclude(external_id="")
-                .values_list("external_id", flat=True)
-            )
+        # Which ids exist at all is a cheap index probe; the editable records are a longer
+        # query. A batch of new records (a first import) needs only the probe; a batch that
+        # updates (a re-import) would need both, so there the editable records come first
+        # and the probe only for the ids they did not cover. The last batch tells which.
+        if self._expect_updates:
+            editable = self._editable(wanted)
+            taken = self._taken(set(wanted) - set(editable))
+        else:
+            found = self._taken(set(wanted))
+            editable = self._editable(found) if found else {}
+            taken = found - set(editable)
+        self._expect_updates = bool(editable)
+        if taken:
             for external_id in sorted(taken, key=lambda value: wanted[value].line):
                 row = wanted[external_id]
                 plan.reject(
@@ -186,6 +183,30 @@ class Writer:
                 )
                 rows.remove(row)
         return editable
+
+    def _editable(self, external_ids: Iterable[str]) -> dict[str, Any]:
+        """The records with these external ids the importer may edit, locked for the import."""
+        # The explicit external_id <> '' lets PostgreSQL use the partial unique index: with
+        # more than 100 values in IN (…) it cannot prove the index's condition by itself.
+        records = (
+            self.model.objects.editable_by(self.by)
+            .filter(external_id__in=external_ids)
+            .exclude(external_id="")
+        )
+        if self.lock:
+            # In primary-key order, so two imports touching the same records cannot deadlock.
+            records = records.order_by("pk").select_for_update(of=("self",))
+        return {record.external_id: record for record in records}
+
+    def _taken(self, external_ids: set[str]) -> set[str]:
+        """Which of these external ids a record of the model holds, whoever may see it."""
+        if not external_ids:
+            return set()
+        return set(
+            self.model.objects.filter(external_id__in=external_ids)
+            .exclude(external_id="")
+            .values_list("external_id", flat=True)
+        )
 
     def _plan_row(self, row: CleanRow, record: Any) -> Planned:
         values = row.values
