@@ -19,6 +19,7 @@ encoder of its own), which saves Django's conversion of every value.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from operator import attrgetter
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -146,11 +147,15 @@ def insert_records(model: type[models.Model], records: Sequence[models.Model]) -
     for record, pk in zip(unnumbered, reserve_ids(model, len(unnumbered)), strict=True):
         setattr(record, pk_name, pk)
     names = [field.attname for field in fields]
+    # attrgetter of several names gives the tuple COPY wants; of one, the value alone.
+    values_of = (
+        attrgetter(*names) if len(names) > 1 else lambda record: (getattr(record, names[0]),)
+    )
     rows = []
     for record in records:
         for field in stamped:
             field.pre_save(record, add=True)  # sets the time on the record too
-        rows.append(tuple([getattr(record, name) for name in names]))
+        rows.append(values_of(record))
     RowWriter(model, [field.name for field in fields]).write(rows)
     for record in records:
         record._state.adding = False
