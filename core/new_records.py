@@ -50,15 +50,18 @@ class RecordMaker(Generic[M]):
 
     def __call__(self, **values: Any) -> M:
         arguments = list(self._defaults)
-        for index, make in self._made_per_record:
-            arguments[index] = make()
         related = {}
+        given = set()
         for name, value in values.items():
             position = self._positions.get(name)
             if position is None:
                 related[name] = value
             else:
                 arguments[position] = value
+                given.add(position)
+        for index, make in self._made_per_record:
+            if index not in given:
+                arguments[index] = make()
         if pre_init.has_listeners(self.model) or post_init.has_listeners(self.model):
             record = self.model(*arguments)
         else:
