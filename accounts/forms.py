@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
@@ -29,11 +30,22 @@ class LoginForm(AuthenticationForm):
 
 
 class PasswordResetForm(StyledForm, auth_forms.PasswordResetForm):
-    """Django's: it e-mails every active user with that address, and tells no one else."""
+    """Django's: it e-mails every active user with that address, and tells no one else.
+
+    Unlike Django's, it also writes to users without a usable password: users created by an
+    import have none and choose their first one here (the site has no other sign-in for
+    such a password to stand aside for).
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["email"].widget.attrs.update(autofocus=True)
+
+    def get_users(self, email: str) -> Iterator[User]:
+        for user in User.objects.filter(email__iexact=email, is_active=True):
+            # As Django compares: the address as typed, not merely ignoring ASCII case.
+            if email.casefold() == user.email.casefold():
+                yield user
 
 
 class SetPasswordForm(StyledForm, auth_forms.SetPasswordForm):

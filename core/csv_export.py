@@ -118,14 +118,28 @@ def csv_rows(
         yield writer.writerow(cells)
 
 
+def plain_csv_lines(rows: Iterable[Sequence[object]]) -> Iterator[str]:
+    """Each row's cells as a CSV line, exactly as given (the caller chose the header).
+
+    For files that go back into an import: there an apostrophe would change the values
+    (a phone number "+49 …", an amount "-5"), so cells are not made spreadsheet-safe.
+    """
+    writer = csv.writer(_Echo())
+    for row in rows:
+        yield writer.writerow(["" if cell is None else str(cell) for cell in row])
+
+
+def streaming_csv(filename: str, lines: Iterator[str]) -> StreamingHttpResponse:
+    """A download of ``lines``, named ``<filename>-<today>.csv``."""
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.csv"'
+    return response
+
+
 def csv_response(
     filename: str, columns: Sequence[CsvColumn], queryset: QuerySet
 ) -> StreamingHttpResponse:
     lookups = [lookup for column in columns for lookup in column.lookups]
     rows = queryset.values_list(*lookups).iterator(chunk_size=CHUNK_SIZE)
-    response = StreamingHttpResponse(
-        csv_rows(columns, rows, queryset.model), content_type="text/csv; charset=utf-8"
-    )
-    stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.csv"'
-    return response
+    return streaming_csv(filename, csv_rows(columns, rows, queryset.model))

@@ -17,6 +17,22 @@ NOT_MONEY = frozenset(
 )
 CURRENCY_CODES = frozenset(currency.alpha_3 for currency in pycountry.currencies) - NOT_MONEY
 INVALID_MESSAGE = _("“%(value)s” is not an ISO 4217 currency code; use one such as EUR or USD.")
+SIGN_MESSAGE = _("“%(value)s” is a currency sign, not a code; write its ISO 4217 code, %(codes)s.")
+# Signs people type in an amount's currency column, with the codes they may stand for. A
+# sign is refused rather than read: "$" alone is a dozen currencies, and a file that uses
+# signs is worth a look before its money is stored.
+CURRENCY_SIGNS = {
+    "€": ("EUR",),
+    "US$": ("USD",),
+    "£": ("GBP",),
+    "¥": ("JPY", "CNY"),
+    "₹": ("INR",),
+    "RP": ("IDR",),
+    "FR.": ("CHF",),
+    "A$": ("AUD",),
+    "C$": ("CAD",),
+    "$": ("USD", "CAD", "AUD"),
+}
 
 
 def normalise_currency(value: object) -> str:
@@ -32,3 +48,11 @@ def validate_currency(value: object) -> None:
     """Refuse anything but an ISO 4217 code in capitals (callers normalise first)."""
     if not isinstance(value, str) or value not in CURRENCY_CODES:
         raise ValidationError(INVALID_MESSAGE, code="invalid_currency", params={"value": value})
+
+
+def sign_message(value: str) -> str | None:
+    """What to write instead of the currency sign ``value``; None if it is not one."""
+    codes = CURRENCY_SIGNS.get(normalise_currency(value))
+    if codes is None:
+        return None
+    return str(SIGN_MESSAGE) % {"value": value.strip(), "codes": " or ".join(codes)}

@@ -4,20 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_iso_country_codes'),
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("accounts", "0005_iso_country_codes"),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='external_id',
-            field=models.CharField(blank=True, max_length=100, verbose_name='external id'),
+            model_name="user",
+            name="external_id",
+            field=models.CharField(blank=True, max_length=100, verbose_name="external id"),
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('external_id',), name='user_external_id_unique'),
+            model_name="user",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id", ""), _negated=True),
+                fields=("external_id",),
+                name="user_external_id_unique",
+            ),
         ),
     ]

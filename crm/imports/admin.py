@@ -10,7 +10,7 @@ from django.db.models.functions import Length
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from crm.imports.models import ColumnMapping, ImportChunk, ImportJob, ImportRejection
+from crm.imports.models import ColumnMapping, ImportChunk, ImportJob, ImportRejection, RejectedRow
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -52,6 +52,12 @@ class ImportRejectionAdmin(ReadOnlyAdmin):
     list_display = ("job", "line", "field", "message")
     list_select_related = ("job",)
     search_fields = ("message",)
+
+
+@admin.register(RejectedRow)
+class RejectedRowAdmin(ReadOnlyAdmin):
+    list_display = ("job", "line")
+    list_select_related = ("job",)
 
 
 @admin.register(ImportChunk)

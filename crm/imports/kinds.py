@@ -25,14 +25,15 @@ from contacts.models import LeadSource, RecordKind
 from contacts.services.duplicates import normalise_domain
 from contacts.services.record_values import active_record_fields
 from core.countries import INVALID_MESSAGE as COUNTRY_MESSAGE
-from core.countries import is_country, normalise_country
+from core.countries import UNKNOWN_NAME_MESSAGE, country_code
 from core.currencies import INVALID_MESSAGE as CURRENCY_MESSAGE
-from core.currencies import is_currency, normalise_currency
+from core.currencies import is_currency, normalise_currency, sign_message
 from core.custom_fields.forms import custom_field_name
 from core.custom_fields.kinds import JsonValue, coerce
 from core.custom_fields.models import CustomFieldDefinition
 from crm.imports.models import ImportKind
-from crm.imports.parsing import CellError, Row, parse_date, parse_decimal
+from crm.imports.parsing import CellError, Row, parse_date, parse_datetime, parse_decimal
+from pipeline.models import OpportunityStatus
 from pipeline.services.custom_fields import active_deal_fields
 
 MAX_VALUE = Decimal("999999999999.99")  # Opportunity.value: 14 digits, 2 decimals
@@ -67,16 +68,20 @@ def domain(value: str) -> str:
 
 
 def country(value: str) -> str:
-    code = normalise_country(value)
-    if not is_country(code):
-        raise CellError(COUNTRY_MESSAGE % {"value": value})
+    """An ISO code, or a country's name as exports write it ("United States", "Jerman")."""
+    code = country_code(value)
+    if code is None:
+        # Two letters are meant as a code, and are told so; anything else as a name.
+        message = COUNTRY_MESSAGE if re.fullmatch(r"[A-Za-z]{2}", value) else UNKNOWN_NAME_MESSAGE
+        raise CellError(message % {"value": value})
     return code
 
 
 def currency(value: str) -> str:
+    """An ISO 4217 code, in any case ("eur"); a sign ("€") is refused with its code."""
     code = normalise_currency(value)
     if not is_currency(code):
-        raise CellError(CURRENCY_MESSAGE % {"value": value})
+        raise CellError(sign_message(value) or CURRENCY_MESSAGE % {"value": value})
     return code
 
 
@@ -87,6 +92,20 @@ def money(value: str) -> Decimal:
     if amount != amount.quantize(Decimal("0.01")):
         raise CellError(_("“%(value)s” has more than two decimals.") % {"value": value})
     if amount > MAX_VALUE:
+        raise CellError(_("“%(value)s” is too large.") % {"value": value})
+    return amount.quantize(Decimal("0.01"))
+
+
+QUANTITY_LIMIT = Decimal(10) ** 10  # LineItem.quantity: 12 digits, 2 decimals
+
+
+def quantity(value: str) -> Decimal:
+    amount = parse_decimal(value)
+    if amount <= 0:
+        raise CellError(_("Quantity must be more than 0."))
+    if amount != amount.quantize(Decimal("0.01")):
+        raise CellError(_("“%(value)s” has more than two decimals.") % {"value": value})
+    if amount >= QUANTITY_LIMIT:
         raise CellError(_("“%(value)s” is too large.") % {"value": value})
     return amount.quantize(Decimal("0.01"))
 
@@ -130,6 +149,18 @@ def yes_no(value: str) -> bool:
     raise CellError(_("“%(value)s” is neither yes nor no.") % {"value": value})
 
 
+def deal_status(value: str) -> str:
+    """open, won or lost, in any case, or the status's name in the user's language."""
+    wanted = value.casefold()
+    for code, label in OpportunityStatus.choices:
+        if wanted in {code.casefold(), str(label).casefold()}:
+            return code
+    raise CellError(
+        _("“%(value)s” is not a deal status; use one of: %(choices)s.")
+        % {"value": value, "choices": ", ".join(OpportunityStatus.values)}
+    )
+
+
 @dataclass(frozen=True)
 class Field:
     name: str
@@ -159,6 +190,18 @@ OWNER = Field(
     text(150),
     help_text=gettext_lazy("User name or email; empty: you."),
 )
+
+
+def moment(name: str, label: Promise, help_text: str | Promise = "") -> Field:
+    """A field holding a moment in the record's past: a date, or a date and time."""
+    return Field(name, label, parse_datetime, help_text=help_text, temporal="datetime")
+
+
+CREATED_AT = moment(
+    "created_at",
+    gettext_lazy("Created at"),
+    gettext_lazy("When the record was created in the system it comes from; empty: now."),
+)
 COMPANY = Field(
     "company",
     gettext_lazy("Company"),
@@ -176,6 +219,7 @@ FIELDS: Mapping[str, tuple[Field, ...]] = {
         Field("country", gettext_lazy("Country"), country),
         Field("region", gettext_lazy("Region"), text(100)),
         OWNER,
+        CREATED_AT,
     ),
     ImportKind.CONTACTS: (
         EXTERNAL_ID,
@@ -186,6 +230,7 @@ FIELDS: Mapping[str, tuple[Field, ...]] = {
         Field("job_title", gettext_lazy("Job title"), text(100)),
         COMPANY,
         OWNER,
+        CREATED_AT,
     ),
     ImportKind.LEADS: (
         EXTERNAL_ID,
@@ -207,6 +252,7 @@ FIELDS: Mapping[str, tuple[Field, ...]] = {
             ),
         ),
         OWNER,
+        CREATED_AT,
     ),
     ImportKind.DEALS: (
         EXTERNAL_ID,
@@ -242,12 +288,68 @@ FIELDS: Mapping[str, tuple[Field, ...]] = {
         Field("value", gettext_lazy("Value"), money),
         Field("currency", gettext_lazy("Currency"), currency),
         Field(
+            "product",
+            gettext_lazy("Product"),
+            text(200),
+            help_text=gettext_lazy(
+                "Name, code or another name of a catalogue product; the deal gets it as a "
+                "line item."
+            ),
+        ),
+        Field(
+            "quantity",
+            gettext_lazy("Quantity"),
+            quantity,
+            help_text=gettext_lazy("Of the product; empty: 1."),
+        ),
+        Field(
             "expected_close_date",
             gettext_lazy("Expected close date"),
             parse_date,
             temporal="date",
         ),
         Field("lost_reason", gettext_lazy("Lost reason"), text(200)),
+        # The deal's history (writers/deal_history.py puts these times in order).
+        CREATED_AT,
+        moment(
+            "stage_entered_at",
+            gettext_lazy("Entered stage at"),
+            gettext_lazy("When the deal entered its stage; empty: when it was created."),
+        ),
+        moment(
+            "closed_at",
+            gettext_lazy("Closed at"),
+            gettext_lazy("When a won or lost deal was won or lost."),
+        ),
+        moment("won_at", gettext_lazy("Won at")),
+        moment("lost_at", gettext_lazy("Lost at")),
+        moment(
+            "first_engaged_at",
+            gettext_lazy("First engaged at"),
+            gettext_lazy("When the buyer first engaged: the sales cycle starts here."),
+        ),
+        moment("last_touch_at", gettext_lazy("Last touch at")),
+        Field(
+            "status",
+            gettext_lazy("Status"),
+            deal_status,
+            help_text=gettext_lazy(
+                "open, won or lost; a won or lost deal named with an open stage goes to the "
+                "pipeline's won or lost stage."
+            ),
+        ),
+        Field(
+            "is_won",
+            gettext_lazy("Won"),
+            yes_no,
+            help_text=gettext_lazy("yes or no, as Salesforce's IsWon."),
+        ),
+        Field(
+            "is_closed",
+            gettext_lazy("Closed"),
+            yes_no,
+            help_text=gettext_lazy("yes or no, as Salesforce's IsClosed."),
+        ),
     ),
     # One row per product. Admins only: the catalogue is theirs.
     ImportKind.PRODUCTS: (
@@ -274,6 +376,61 @@ FIELDS: Mapping[str, tuple[Field, ...]] = {
             gettext_lazy("Active"),
             yes_no,
             help_text=gettext_lazy("yes or no; empty: yes for a new product."),
+        ),
+    ),
+    # One row per user. Admins only: who may sign in, and with which role, is theirs.
+    ImportKind.USERS: (
+        Field(
+            "external_id",
+            gettext_lazy("External id"),
+            text(100),
+            help_text=gettext_lazy(
+                "The user's id in the old CRM (such as Salesforce's Id): owner columns holding "
+                "it find the user, and a re-import updates them."
+            ),
+        ),
+        Field(
+            "username",
+            gettext_lazy("User name"),
+            text(150),
+            help_text=gettext_lazy("Empty: made from the email or the name."),
+        ),
+        Field("email", gettext_lazy("Email"), email),
+        Field("first_name", gettext_lazy("First name"), text(150)),
+        Field("last_name", gettext_lazy("Last name"), text(150)),
+        Field(
+            "name",
+            gettext_lazy("Full name"),
+            text(301),
+            help_text=gettext_lazy(
+                "First and last name in one column, such as “Anna Example” or “Example, Anna”."
+            ),
+        ),
+        Field(
+            "role",
+            gettext_lazy("Role"),
+            text(50),
+            help_text=gettext_lazy("rep, manager or admin; empty: rep for a new user."),
+        ),
+        Field(
+            "team",
+            gettext_lazy("Team"),
+            text(100),
+            help_text=gettext_lazy("A team's name; a team not there yet is created."),
+        ),
+        Field(
+            "manager",
+            gettext_lazy("Manager"),
+            text(254),
+            help_text=gettext_lazy(
+                "Who manages the user's team: their email, user name, full name or external id."
+            ),
+        ),
+        Field(
+            "is_active",
+            gettext_lazy("Active"),
+            yes_no,
+            help_text=gettext_lazy("yes or no; empty: yes for a new user."),
         ),
     ),
 }
@@ -341,7 +498,11 @@ def required_fields(kind: str) -> list[Field]:
 
 
 # Kinds whose rows need one of several fields: a deal is with a company, a contact or both.
-ONE_OF_REQUIRED: Mapping[str, tuple[str, ...]] = {ImportKind.DEALS: ("company", "contact")}
+# A user is found again by one of their ids, so that importing a file twice updates them.
+ONE_OF_REQUIRED: Mapping[str, tuple[str, ...]] = {
+    ImportKind.DEALS: ("company", "contact"),
+    ImportKind.USERS: ("external_id", "username", "email"),
+}
 
 
 def unmapped_alternatives(kind: str, mapping: Mapping[str, str]) -> list[Field]:
@@ -371,16 +532,29 @@ class CleanRow:
     problems: list[CellProblem]
 
 
+def unmapped_columns(header: Sequence[str], mapping: Mapping[str, str]) -> list[str]:
+    """The file's named columns no field reads, in the file's order: the import ignores them."""
+    mapped = set(mapping.values())
+    return [name for name in header if name and name not in mapped]
+
+
 def column_indexes(header: list[str], mapping: Mapping[str, str]) -> dict[str, int]:
     """Field name -> position of its column; the mapping was checked against the header."""
     positions = {name: index for index, name in enumerate(header)}
     return {field: positions[column] for field, column in mapping.items() if column}
 
 
-def clean_row(row: Row, columns: Mapping[str, int], fields: Sequence[Field]) -> CleanRow:
+def clean_row(
+    row: Row,
+    columns: Mapping[str, int],
+    fields: Sequence[Field],
+    readers: Mapping[str, Callable[[str], Any]] | None = None,
+) -> CleanRow:
     """The row's mapped, non-empty cells read into values, and what is wrong with the rest.
 
     ``fields``: the kind's fields with its custom ones (``fields_of``, read once per file).
+    ``readers``: field name -> the reader that replaces the field's own ``clean``; date
+    columns are read this way, in the order decided from all their values (``dates.py``).
     Required fields are checked by the writer: a row that updates a record by its external
     id may leave them empty, a row that creates one may not.
     """
@@ -391,8 +565,9 @@ def clean_row(row: Row, columns: Mapping[str, int], fields: Sequence[Field]) -> 
         cell = row.cells[index].strip() if index is not None else ""
         if not cell:
             continue
+        read = readers.get(field.name, field.clean) if readers else field.clean
         try:
-            values[field.name] = field.clean(cell)
+            values[field.name] = read(cell)
         except CellError as error:
             problems.append(CellProblem(field.name, str(error)))
     return CleanRow(row.line, values, problems)

@@ -1,7 +1,8 @@
 """Finding the records a row names (owner, company, contact, pipeline and stage), a batch at
 a time.
 
-Owners and stages are few and cached for the whole import. Companies and contacts may be as
+Owners (crm/imports/owners.py, importable from here too) and stages are few and cached for
+the whole import. Companies and contacts may be as
 many as the rows, so they are looked up per batch: memory is bounded by the batch, not the file.
 Every lookup goes through the importing user's permissions, so a name they could not
 choose on a page is "not found" for them here too.
@@ -10,56 +11,18 @@ choose on a page is "not found" for them here too.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
-from accounts.assignment import assignable_users
 from accounts.models import User
 from contacts.models import Company, Contact
+from crm.imports.owners import OwnerLookup
 from crm.imports.parsing import CellError
 from pipeline.models import Pipeline, Stage, StageKind, board_order
 
-
-class OwnerLookup:
-    """Users the importer may make owners, by user name or email (case-insensitive).
-
-    ``candidates`` is the pages' rule for who may own the kind of record: by default the
-    shared assignment rule (themselves; a manager's teams; anyone for an admin).
-    """
-
-    def __init__(
-        self, by: User, candidates: Callable[[User], QuerySet[User]] = assignable_users
-    ) -> None:
-        self.by = by
-        self.candidates = candidates
-        self._ids: dict[str, int | None] = {}
-
-    def load(self, names: Iterable[str]) -> None:
-        wanted = {name.casefold() for name in names} - self._ids.keys()
-        if not wanted:
-            return
-        found = (
-            self.candidates(self.by)
-            .annotate(username_key=Lower("username"), email_key=Lower("email"))
-            .filter(Q(username_key__in=wanted) | Q(email_key__in=wanted))
-            .values_list("pk", "username_key", "email_key")
-        )
-        by_email: dict[str, int] = {}
-        for pk, username_key, email_key in found:
-            self._ids[username_key] = pk
-            by_email.setdefault(email_key, pk)
-        for key in wanted:
-            # A user name wins over another user's email address.
-            self._ids.setdefault(key, by_email.get(key))
-
-    def owner_id(self, name: str) -> int:
-        owner_id = self._ids.get(name.casefold())
-        if owner_id is None:
-            raise CellError(_("No active user “%(name)s” you may make the owner.") % {"name": name})
-        return owner_id
+__all__ = ["CompanyLookup", "ContactLookup", "OwnerLookup", "StageLookup"]
 
 
 class CompanyLookup:

@@ -73,6 +73,10 @@ class ImportJob(models.Model):
     # Everything else the user decided before the import runs (ImportOptions as JSON):
     # date orders, stage and value mappings, what to do with unknown owners.
     options = models.JSONField(_("options"), default=dict, blank=True)
+    # What the upload saw in each column's numeric dates (crm.imports.dates.Evidence as
+    # JSON, by column name): the preview and the start decide date orders from it without
+    # reading the file again. None: not recorded; the file is read.
+    date_evidence = models.JSONField(_("date evidence"), null=True, blank=True, default=None)
     rows_total = models.PositiveIntegerField(_("rows"), default=0)
     rows_done = models.PositiveIntegerField(_("rows read"), default=0)
     created_count = models.PositiveIntegerField(_("created"), default=0)

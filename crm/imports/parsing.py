@@ -4,10 +4,11 @@ A file is read as a stream and decoded line by line, so a file of any size holds
 in memory and a byte the encoding cannot decode is reported with its line number. Cells
 are read the way European and English spreadsheets write them:
 
-- Dates: ISO (2026-03-31), day first with dots (31.03.2026, 31.3.26) or slashes
-  (31/03/2026). Slashes are always read day first; the American month-first form is not
-  accepted, so 03/31/2026 is refused instead of being read as a wrong date. Two-digit
-  years are 2000 to 2099.
+- Dates (``parse_date``, for single values; an import's date columns are read by
+  ``dates.py``, which decides each column's order from all its values): ISO (2026-03-31),
+  day first with dots (31.03.2026, 31.3.26) or slashes (31/03/2026). Slashes are always
+  read day first here; the American month-first form is not accepted, so 03/31/2026 is
+  refused instead of being read as a wrong date. Two-digit years are 2000 to 2099.
 - Decimals: a point or a comma before the decimals, and points, commas, spaces or
   apostrophes between thousands ("1.234,56", "1,234.56", "1 234,5", "1234,5"). A single
   separator followed by exactly three digits ("1.234", "1,234") could be either, and is
@@ -23,7 +24,7 @@ import re
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -90,6 +91,27 @@ def sniff_delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
+class Source(Protocol):
+    """A file of rows under a header, readable more than once (CSV, or an XLSX workbook)."""
+
+    @property
+    def encoding(self) -> str: ...
+
+    @property
+    def delimiter(self) -> str: ...
+
+    @property
+    def serial_dates(self) -> bool:
+        """Whether a number in a date column is a spreadsheet's serial date."""
+        ...
+
+    def with_delimiter(self) -> Source: ...
+
+    def read(self) -> tuple[list[str], Generator[Row, None, None]]: ...
+
+    def count_rows(self) -> int: ...
+
+
 @dataclass(frozen=True)
 class CsvSource:
     """A CSV file that can be read more than once: ``open`` returns a fresh binary stream."""
@@ -97,6 +119,8 @@ class CsvSource:
     open: Callable[[], BinaryIO]
     encoding: str = DEFAULT_ENCODING
     delimiter: str = ""  # empty: sniffed from the header line
+    # A number in a CSV date column is a mistake, not a date.
+    serial_dates = False
 
     def with_delimiter(self) -> CsvSource:
         """This source with its delimiter decided, from the header if none was given."""
@@ -118,7 +142,7 @@ class CsvSource:
         except StopIteration:
             stream.close()
             raise ImportFileError(_("The file is empty.")) from None
-        _check_header(header, source.delimiter)
+        check_header(header, source.delimiter)
         return header, _rows(reader, stream, len(header))
 
     def count_rows(self) -> int:
@@ -151,10 +175,12 @@ def _rows(reader, stream: BinaryIO, width: int) -> Generator[Row, None, None]:
         stream.close()
 
 
-def _check_header(header: list[str], delimiter: str) -> None:
+def check_header(header: list[str], delimiter: str = "") -> None:
+    """Raises ImportFileError for an empty header, a repeated column or, when the file has
+    a ``delimiter``, a header that another delimiter would split."""
     if not any(header):
         raise ImportFileError(_("The first line must name the columns; it is empty."), line=1)
-    if len(header) == 1:
+    if len(header) == 1 and delimiter:
         other = next((d for d in DELIMITERS if d != delimiter and d in header[0]), None)
         if other is not None:
             raise ImportFileError(

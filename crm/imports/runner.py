@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import TypeVar
 
@@ -29,6 +29,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from crm.imports.dates import (
+    DateColumn,
+    DateScan,
+    readers,
+    require_orders,
+    scan_dates,
+    time_zone_of,
+)
 from crm.imports.kinds import (
     CleanRow,
     Field,
@@ -38,11 +46,13 @@ from crm.imports.kinds import (
     fields_of,
     unmapped_alternatives,
 )
-from crm.imports.models import ImportJob, ImportRejection, ImportStatus
+from crm.imports.models import FileFormat, ImportJob, ImportRejection, ImportStatus, RejectedRow
 from crm.imports.options import ImportOptions
-from crm.imports.parsing import CsvSource, ImportFileError
+from crm.imports.parsing import CsvSource, ImportFileError, Row, Source
+from crm.imports.reports import RejectedLine
+from crm.imports.spreadsheets import XlsxSource
 from crm.imports.storage import open_file
-from crm.imports.writers import WRITERS, Rejection
+from crm.imports.writers import WRITERS, Rejection, Writer
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +69,8 @@ class ImportOutcome:
     created: int
     updated: int
     rejected: int
+    # Field -> the file's values that named nothing (products not in the catalogue).
+    not_found: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -116,30 +128,57 @@ def import_csv(
     *,
     by: User,
     kind: str,
-    source: CsvSource,
+    source: Source,
     mapping: Mapping[str, str],
     on_rejections: Callable[[list[Rejection]], None],
+    on_rejected_lines: Callable[[list[RejectedLine]], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
     before_commit: Callable[[ImportOutcome], None] | None = None,
     dry_run: bool = False,
     batch_size: int | None = None,
     options: ImportOptions | None = None,
+    on_dates: Callable[[list[DateColumn]], None] | None = None,
+    recorded_dates: Mapping[str, Mapping[str, str]] | None = None,
 ) -> ImportOutcome:
     """Import the rows of ``source`` as ``kind`` records, with ``by``'s permissions.
 
     Raises ImportFileError (nothing written) when the file or the mapping is unusable.
-    ``on_rejections`` receives each batch's rejected rows, ``on_progress`` the rows read so
-    far, and ``before_commit`` the outcome while the transaction can still roll back.
+    ``on_rejections`` receives each batch's problems, ``on_rejected_lines`` its rejected rows
+    with their cells as the file had them and every problem, ``on_progress`` the rows read so
+    far, ``before_commit`` the outcome while the transaction can still roll back, and
+    ``on_dates`` how each date column is read, before any row is.
     ``dry_run`` does everything and then rolls back.
+
+    Before anything is written, the mapped date columns are read through once to decide
+    how each is written (``dates.py``); one that contradicts itself, or needs an order
+    that ``options`` does not give, raises ImportFileError (DateOrderNeeded). With
+    ``recorded_dates``, what the upload saw of this very file (``ImportJob.date_evidence``),
+    that pass is not needed.
     """
     header, rows = source.read()
     fields = fields_of(kind)
     columns = check_mapping(kind, header, mapping, fields)
+    try:
+        dates = scan_dates(
+            source,
+            header=header,
+            columns=columns,
+            fields=fields,
+            options=options,
+            recorded=recorded_dates,
+        )
+        require_orders(dates)
+    except ImportFileError:
+        rows.close()
+        raise
+    date_readers = readers(dates, tz=time_zone_of(by))
+    if on_dates is not None and dates:
+        on_dates(dates)
     writer = WRITERS[kind](by=by, mapped=columns, now=timezone.now(), options=options)
     done = created = updated = rejected = 0
     with transaction.atomic():
         for batch in batched(rows, batch_size or BATCH_SIZE):
-            plan = writer.plan([clean_row(row, columns, fields) for row in batch])
+            plan = writer.plan([clean_row(row, columns, fields, date_readers) for row in batch])
             batch_created, batch_updated = writer.write(plan)
             created += batch_created
             updated += batch_updated
@@ -147,10 +186,18 @@ def import_csv(
             done += len(batch)
             if plan.rejections:
                 on_rejections(plan.rejections)
+                if on_rejected_lines is not None:
+                    on_rejected_lines(rejected_lines(batch, plan.rejections))
             if on_progress is not None:
                 on_progress(done)
         writer.finish()
-        outcome = ImportOutcome(rows=done, created=created, updated=updated, rejected=rejected)
+        outcome = ImportOutcome(
+            rows=done,
+            created=created,
+            updated=updated,
+            rejected=rejected,
+            not_found={name: list(values.values()) for name, values in writer.not_found.items()},
+        )
         if before_commit is not None:
             before_commit(outcome)
         if dry_run:
@@ -158,30 +205,99 @@ def import_csv(
     return outcome
 
 
+def rejected_lines(batch: Sequence[Row], rejections: Sequence[Rejection]) -> list[RejectedLine]:
+    """The batch's rejected rows, in the file's order, each with all of its problems."""
+    problems: dict[int, list[Rejection]] = {}
+    for rejection in rejections:
+        problems.setdefault(rejection.line, []).append(rejection)
+    return [
+        RejectedLine(row.line, row.cells, problems[row.line])
+        for row in batch
+        if row.line in problems
+    ]
+
+
+@dataclass(frozen=True)
+class Preview:
+    rows: list[PreviewRow]
+    # How each mapped date column is read; a column with ``needs_order`` waits for a choice.
+    dates: list[DateColumn]
+    # Field -> the values of the previewed rows that named nothing (products not in the
+    # catalogue), in the file's order.
+    not_found: dict[str, list[str]] = field(default_factory=dict)
+
+
 def preview_rows(
     *,
     by: User,
     kind: str,
-    source: CsvSource,
+    source: Source,
     mapping: Mapping[str, str],
     limit: int,
     fields: Sequence[Field],
     options: ImportOptions | None = None,
+    on_plan: Callable[[Writer], None] | None = None,
 ) -> list[PreviewRow]:
-    """The first ``limit`` rows as the import would treat them; writes and locks nothing.
+    """The first ``limit`` rows as the import would treat them (see ``preview_import``)."""
+    return preview_import(
+        by=by,
+        kind=kind,
+        source=source,
+        mapping=mapping,
+        limit=limit,
+        fields=fields,
+        options=options,
+        on_plan=on_plan,
+    ).rows
 
-    ``fields``: the kind's fields (``fields_of``), which the caller shows as well."""
+
+def preview_import(
+    *,
+    by: User,
+    kind: str,
+    source: Source,
+    mapping: Mapping[str, str],
+    limit: int,
+    fields: Sequence[Field],
+    options: ImportOptions | None = None,
+    recorded_dates: Mapping[str, Mapping[str, str]] | None = None,
+    on_plan: Callable[[Writer], None] | None = None,
+) -> Preview:
+    """The first ``limit`` rows as the import would treat them, and how its date columns
+    are read; writes and locks nothing. Raises ImportFileError for a contradictory date
+    column. A date column still waiting for its order is left out of the rows' values.
+
+    ``fields``: the kind's fields (``fields_of``), which the caller shows as well.
+    ``recorded_dates``: the date evidence the upload gathered (``ImportJob.date_evidence``);
+    without it the whole file is read for its dates, in the same pass as the first rows.
+    ``on_plan`` receives the writer once it has planned the rows, for what it found across
+    them (such as the owners nobody in the CRM has)."""
     header, rows = source.read()
     columns = check_mapping(kind, header, mapping, fields)
     writer = WRITERS[kind](by=by, mapped=columns, now=timezone.now(), lock=False, options=options)
-    cleaned: list[CleanRow] = [clean_row(row, columns, fields) for row in islice(rows, limit)]
+    first = list(islice(rows, limit))
+    scan = DateScan.of(header=header, columns=columns, fields=fields, serials=source.serial_dates)
+    if scan and recorded_dates is not None:
+        scan.with_evidence(recorded_dates)
+    elif scan:
+        for row in first:
+            scan.add(row)
+        for row in rows:
+            scan.add(row)
     rows.close()  # the rest of the file is not needed
+    dates = scan.decide(options)
+    waiting = {column.field.name for column in dates if column.needs_order}
+    read_columns = {name: index for name, index in columns.items() if name not in waiting}
+    date_readers = readers(dates, tz=time_zone_of(by))
+    cleaned: list[CleanRow] = [clean_row(row, read_columns, fields, date_readers) for row in first]
     plan = writer.plan(cleaned)
+    if on_plan is not None:
+        on_plan(writer)
     updates = {planned.line for planned in plan.accepted if not planned.is_new}
     problems: dict[int, list[Rejection]] = {}
     for rejection in plan.rejections:
         problems.setdefault(rejection.line, []).append(rejection)
-    return [
+    shown = [
         PreviewRow(
             line=row.line,
             values=[
@@ -192,6 +308,8 @@ def preview_rows(
         )
         for row in cleaned
     ]
+    not_found = {name: list(values.values()) for name, values in writer.not_found.items()}
+    return Preview(rows=shown, dates=dates, not_found=not_found)
 
 
 # Running an uploaded file
@@ -224,7 +342,10 @@ class ProgressRecorder:
             self.own_connection.close()
 
 
-def source_of(job: ImportJob) -> CsvSource:
+def source_of(job: ImportJob) -> Source:
+    """The reader of the job's uploaded file, by its format."""
+    if job.file_format == FileFormat.XLSX:
+        return XlsxSource(lambda: open_file(job.pk))
     return CsvSource(lambda: open_file(job.pk), job.encoding, job.delimiter)
 
 
@@ -262,6 +383,12 @@ def run_import(*, job_id: int) -> ImportJob:
             for rejection in rejections
         )
 
+    def save_rejected_rows(lines: list[RejectedLine]) -> None:
+        # The cells as the file had them: the report's download gives them back to fix.
+        RejectedRow.objects.bulk_create(
+            RejectedRow(job=job, line=line.line, cells=line.cells) for line in lines
+        )
+
     def finish(outcome: ImportOutcome) -> None:
         # In the import's transaction: the records and the "done" commit together.
         ImportJob.objects.filter(pk=job.pk).update(
@@ -281,7 +408,10 @@ def run_import(*, job_id: int) -> ImportJob:
             source=source_of(job),
             mapping=job.mapping,
             options=ImportOptions.from_json(job.options),
+            # The stored file is the one the upload read: its date evidence holds.
+            recorded_dates=job.date_evidence,
             on_rejections=save_rejections,
+            on_rejected_lines=save_rejected_rows,
             on_progress=progress,
             before_commit=finish,
         )

@@ -37,6 +37,14 @@ class ProductForm(StyledForm):
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    aliases = forms.CharField(
+        label=_("Other names"),
+        required=False,
+        help_text=_(
+            "Names imported files give this product, separated by commas (“ProX, Pro-X”); "
+            "case and spaces never matter."
+        ),
+    )
     is_active = forms.BooleanField(
         label=_("Active (offered on new line items)"), required=False, initial=True
     )
@@ -64,6 +72,7 @@ class ProductForm(StyledForm):
             "name": product.name,
             "code": product.code,
             "description": product.description,
+            "aliases": ", ".join(product.aliases),
             "is_active": product.is_active,
         }
         for index, price in enumerate(prices):
@@ -101,10 +110,21 @@ class ProductForm(StyledForm):
                 prices[currency] = amount
         return prices
 
+    def clean_aliases(self) -> list[str]:
+        """The comma-separated names as a list; the service checks them against the others."""
+        aliases = [" ".join(alias.split()) for alias in self.cleaned_data["aliases"].split(",")]
+        aliases = [alias for alias in aliases if alias]
+        too_long = [alias for alias in aliases if len(alias) > NAME_MAX_LENGTH]
+        if too_long:
+            raise ValidationError(
+                _("“%(alias)s” is longer than %(limit)d characters."),
+                params={"alias": too_long[0][:40], "limit": NAME_MAX_LENGTH},
+            )
+        return aliases
+
     def fields_for_service(self) -> dict[str, object]:
-        return {
-            name: self.cleaned_data[name] for name in ("name", "code", "description", "is_active")
-        }
+        names = ("name", "code", "description", "is_active", "aliases")
+        return {name: self.cleaned_data[name] for name in names}
 
     def add_service_error(self, error: ValidationError) -> None:
         """Put ``prices.<code>`` errors on the row of that currency; the rest by field."""

@@ -6,56 +6,89 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contacts', '0007_custom_fields'),
-        ('pipeline', '0012_custom_fields'),
+        ("contacts", "0007_custom_fields"),
+        ("pipeline", "0012_custom_fields"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='task',
-            name='task_has_subject',
+            model_name="task",
+            name="task_has_subject",
         ),
         migrations.RemoveConstraint(
-            model_name='touchpoint',
-            name='touchpoint_has_subject',
+            model_name="touchpoint",
+            name="touchpoint_has_subject",
         ),
         migrations.AddField(
-            model_name='opportunity',
-            name='first_engaged_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='first engaged at'),
+            model_name="opportunity",
+            name="first_engaged_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="first engaged at"),
         ),
         migrations.AddField(
-            model_name='product',
-            name='aliases',
-            field=models.JSONField(blank=True, default=list, verbose_name='aliases'),
+            model_name="product",
+            name="aliases",
+            field=models.JSONField(blank=True, default=list, verbose_name="aliases"),
         ),
         migrations.AddField(
-            model_name='task',
-            name='company',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='tasks', to='contacts.company', verbose_name='company'),
+            model_name="task",
+            name="company",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="tasks",
+                to="contacts.company",
+                verbose_name="company",
+            ),
         ),
         migrations.AddField(
-            model_name='touchpoint',
-            name='company',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='touchpoints', to='contacts.company', verbose_name='company'),
+            model_name="touchpoint",
+            name="company",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="touchpoints",
+                to="contacts.company",
+                verbose_name="company",
+            ),
         ),
         migrations.AddIndex(
-            model_name='task',
-            index=models.Index(fields=['company', 'due_at'], name='task_company_idx'),
+            model_name="task",
+            index=models.Index(fields=["company", "due_at"], name="task_company_idx"),
         ),
         migrations.AddIndex(
-            model_name='touchpoint',
-            index=models.Index(fields=['company', '-at'], name='touchpoint_company_idx'),
+            model_name="touchpoint",
+            index=models.Index(fields=["company", "-at"], name="touchpoint_company_idx"),
         ),
         migrations.AddConstraint(
-            model_name='task',
-            constraint=models.CheckConstraint(condition=models.Q(('lead__isnull', False), ('contact__isnull', False), ('opportunity__isnull', False), ('company__isnull', False), _connector='OR'), name='task_has_subject'),
+            model_name="task",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("lead__isnull", False),
+                    ("contact__isnull", False),
+                    ("opportunity__isnull", False),
+                    ("company__isnull", False),
+                    _connector="OR",
+                ),
+                name="task_has_subject",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='touchpoint',
-            constraint=models.CheckConstraint(condition=models.Q(('lead__isnull', False), ('contact__isnull', False), ('opportunity__isnull', False), ('company__isnull', False), _connector='OR'), name='touchpoint_has_subject'),
+            model_name="touchpoint",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("lead__isnull", False),
+                    ("contact__isnull", False),
+                    ("opportunity__isnull", False),
+                    ("company__isnull", False),
+                    _connector="OR",
+                ),
+                name="touchpoint_has_subject",
+            ),
         ),
     ]

@@ -26,7 +26,13 @@ EXTERNAL_ID_MAX_LENGTH = Product._meta.get_field("external_id").max_length or 10
 # ProductPrice.unit_price: 14 digits, 2 of them after the point.
 PRICE_LIMIT = Decimal(10) ** 12
 
-EDITABLE_FIELDS = frozenset({"name", "code", "description", "is_active", "external_id"})
+EDITABLE_FIELDS = frozenset({"name", "code", "description", "is_active", "external_id", "aliases"})
+MAX_ALIASES = 20
+
+
+def product_key(name: str) -> str:
+    """A product name as files are matched to the catalogue: without case or spaces."""
+    return "".join(name.casefold().split())
 
 
 def _require_admin(by: User) -> None:
@@ -109,8 +115,32 @@ def _apply_fields(product: Product, fields: Mapping[str, object], errors: dict[s
             product.is_active = fields["is_active"]
         else:
             errors["is_active"] = _("Say yes or no.")
+    if "aliases" in fields:
+        _apply_aliases(product, fields["aliases"], errors)
     if not product.name and "name" not in errors:
         errors["name"] = _("Give the product a name.")
+
+
+def _apply_aliases(product: Product, aliases: object, errors: dict[str, str]) -> None:
+    """Other names for the product in imported files; repeats and its own name dropped."""
+    if not isinstance(aliases, list | tuple) or not all(isinstance(a, str) for a in aliases):
+        errors["aliases"] = _("Give the other names as a list of texts.")
+        return
+    kept: dict[str, str] = {}
+    for alias in aliases:
+        alias = " ".join(alias.split())
+        if not alias:
+            continue
+        if len(alias) > NAME_MAX_LENGTH:
+            errors["aliases"] = _("Keep each name to %(limit)d characters.") % {
+                "limit": NAME_MAX_LENGTH
+            }
+            return
+        kept.setdefault(product_key(alias), alias)
+    if len(kept) > MAX_ALIASES:
+        errors["aliases"] = _("Give at most %(limit)d other names.") % {"limit": MAX_ALIASES}
+        return
+    product.aliases = list(kept.values())
 
 
 def _check_unique(product: Product, errors: dict[str, str]) -> None:
@@ -131,6 +161,43 @@ def _check_unique(product: Product, errors: dict[str, str]) -> None:
         and others.filter(external_id=product.external_id).exists()
     ):
         errors["external_id"] = _("Another product already has this external id.")
+
+
+def _check_aliases(product: Product, errors: dict[str, str]) -> None:
+    """An alias may not name another product: not its name, code or one of its aliases.
+
+    Also the other way round: a product named or coded as another's alias. Either would
+    make an imported file's product cell match two products.
+    """
+    if "aliases" in errors or "name" in errors or "code" in errors:
+        return
+    own = {product_key(alias): alias for alias in product.aliases}
+    own_names = {product_key(product.name), product_key(product.code)} - {""}
+    own = {key: alias for key, alias in own.items() if key not in own_names}
+    product.aliases = list(own.values())
+    for other in Product.objects.exclude(pk=product.pk).only("name", "code", "aliases"):
+        names = {product_key(other.name), product_key(other.code)} - {""}
+        for key, alias in own.items():
+            if key in names:
+                errors["aliases"] = _("“%(alias)s” names another product, %(product)s.") % {
+                    "alias": alias,
+                    "product": other,
+                }
+                return
+        for alias in other.aliases:
+            key = product_key(alias)
+            if key in own:
+                errors["aliases"] = _("“%(alias)s” is already another name of %(product)s.") % {
+                    "alias": own[key],
+                    "product": other,
+                }
+                return
+            if key in own_names:
+                errors["name"] = _("%(product)s goes by “%(alias)s” already.") % {
+                    "product": other,
+                    "alias": alias,
+                }
+                return
 
 
 def _save(product: Product, prices: dict[str, Decimal] | None) -> None:
@@ -169,8 +236,12 @@ def create_product(
     prices: Mapping[str, object] | None = None,
     is_active: bool = True,
     external_id: str = "",
+    aliases: list[str] | None = None,
 ) -> Product:
     """A new product with a unit price per currency (``{"EUR": "120.00"}``); admins only.
+
+    ``aliases``: other names imported files give it ("ProX" for "Pro X"); none may name
+    another product (its name, code or aliases), whatever the case and spaces.
 
     Raises PermissionDenied for anyone but an admin, ValidationError naming each bad field:
     a blank name, a code or external id another product has (codes compare without regard
@@ -187,11 +258,13 @@ def create_product(
             "description": description,
             "is_active": is_active,
             "external_id": external_id,
+            "aliases": aliases or [],
         },
         errors,
     )
     cleaned = _clean_prices(prices or {}, errors)
     _check_unique(product, errors)
+    _check_aliases(product, errors)
     if errors:
         raise ValidationError(errors)
     _save(product, cleaned)
@@ -218,6 +291,8 @@ def update_product(
     _apply_fields(product, fields or {}, errors)
     cleaned = None if prices is None else _clean_prices(prices, errors)
     _check_unique(product, errors)
+    if fields and {"name", "code", "aliases"} & set(fields):
+        _check_aliases(product, errors)
     if errors:
         raise ValidationError(errors)
     _save(product, cleaned)

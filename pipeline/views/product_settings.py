@@ -75,6 +75,7 @@ class AddProductView(AdminView):
                         code=data["code"],
                         description=data["description"],
                         is_active=data["is_active"],
+                        aliases=data["aliases"],
                         prices=prices,
                     )
                 except ValidationError as error:

@@ -196,3 +196,29 @@ def test_asking_for_a_link_costs_the_same_however_many_users_there_are(
         ask_for_a_link(client, "alice@example.com")
 
     assert len(mailoutbox) == 1
+
+
+def test_a_user_created_without_a_password_sets_their_first_one(client, db, mailoutbox):
+    # Given a user an import created: active, with an unusable password
+    user = UserFactory(username="imported", email="imported@example.com")
+    user.set_unusable_password()
+    user.save()
+
+    # When they ask for a link and follow it
+    ask_for_a_link(client, "IMPORTED@example.com")
+    _form_page, response = set_password(client, link_in(mailoutbox[0]))
+
+    # Then they sign in with the password they chose
+    assert response.status_code == 302
+    assert sign_in(client, "imported", NEW_PASSWORD).status_code == 302
+    assert client.session[SESSION_KEY] == str(user.pk)
+
+
+def test_an_inactive_user_gets_no_link(client, db, mailoutbox):
+    user = UserFactory(username="gone", email="gone@example.com", is_active=False)
+    user.set_unusable_password()
+    user.save()
+
+    ask_for_a_link(client, "gone@example.com")
+
+    assert mailoutbox == []

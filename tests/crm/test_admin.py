@@ -40,7 +40,13 @@ from contacts.models import (
     QualificationCriterion,
     RecordField,
 )
-from crm.imports.models import ColumnMapping, ImportChunk, ImportJob, ImportRejection
+from crm.imports.models import (
+    ColumnMapping,
+    ImportChunk,
+    ImportJob,
+    ImportRejection,
+    RejectedRow,
+)
 from crm.models import DigestDelivery, JobRun, JobRunStep, RunStatus
 from crm.webhooks.models import Webhook, WebhookDelivery, WebhookEvent
 from forecasting.models import PipelineSnapshot, Quota
@@ -85,6 +91,7 @@ from tests.imports.factories import (
     ImportChunkFactory,
     ImportJobFactory,
     ImportRejectionFactory,
+    RejectedRowFactory,
 )
 
 CRM_MODELS = [
@@ -104,6 +111,7 @@ READ_ONLY_MODELS = {
     ImportJob,
     ImportChunk,
     ImportRejection,
+    RejectedRow,
     ColumnMapping,
     Webhook,
     WebhookDelivery,
@@ -273,6 +281,7 @@ NEW_ROW: dict[type[Model], Callable[[], Model]] = {
     ImportJob: lambda: ImportJobFactory(),
     ImportChunk: lambda: ImportChunkFactory(),
     ImportRejection: lambda: ImportRejectionFactory(),
+    RejectedRow: lambda: RejectedRowFactory(),
     ColumnMapping: lambda: ColumnMappingFactory(),
     ApiToken: new_api_token,
     Webhook: new_webhook,

@@ -14,6 +14,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
+from crm.imports.models import ImportStatus
 from pipeline.models import DealContact, LineItem, Opportunity, StageKind, Task, Touchpoint
 from tests.factories import (
     ContactFactory,
@@ -25,6 +26,7 @@ from tests.factories import (
     TouchpointFactory,
 )
 from tests.html import elements
+from tests.imports.factories import ImportJobFactory
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 SECRET_TITLE = "Northwind: confidential renewal"
@@ -408,3 +410,19 @@ def test_buying_team_doors_answer_404_and_change_nothing(charlie_web, charlie, n
     assert api.delete(member_url).status_code == 404
 
     assert (snapshot(north_deal), list(DealContact.objects.values_list("pk", "role_id"))) == before
+
+
+def test_import_date_order_door_answers_404_and_changes_nothing(charlie_web, alice):
+    """An import of Alice's deals: Charlie cannot decide how its dates are read."""
+    job = ImportJobFactory(
+        created_by=alice,
+        status=ImportStatus.PREVIEWED,
+        header=["Title", "Company", "Close"],
+        mapping={"title": "Title", "company": "Company", "expected_close_date": "Close"},
+    )
+    url = reverse("imports:date_orders", args=[job.pk])
+
+    assert charlie_web.post(url, {"expected_close_date": "mdy"}).status_code == 404
+    assert charlie_web.post(url, {"expected_close_date": "mdy"}, **HTMX).status_code == 404
+    job.refresh_from_db()
+    assert job.options == {}

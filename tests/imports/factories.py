@@ -9,6 +9,7 @@ from crm.imports.models import (
     ImportKind,
     ImportRejection,
     ImportStatus,
+    RejectedRow,
 )
 from tests.factories import UserFactory
 
@@ -46,6 +47,15 @@ class ImportRejectionFactory(factory.django.DjangoModelFactory):
     line = factory.Sequence(lambda n: n + 2)
     field = "value"
     message = "“x” is not a number."
+
+
+class RejectedRowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RejectedRow
+
+    job = factory.SubFactory(ImportJobFactory)
+    line = factory.Sequence(lambda n: n + 2)
+    cells = factory.LazyAttribute(lambda row: [f"Deal on line {row.line}", "Acme"])
 
 
 class ColumnMappingFactory(factory.django.DjangoModelFactory):

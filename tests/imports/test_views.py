@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from crm.imports.models import ColumnMapping, ImportChunk, ImportJob, ImportStatus
 from pipeline.models import Opportunity
-from tests.imports.factories import ImportJobFactory, ImportRejectionFactory
+from tests.imports.factories import ImportJobFactory, ImportRejectionFactory, RejectedRowFactory
 
 GOOD_AND_BAD = """Ref;Deal;Account;Amount
 D-1;Renewal;Acme;1.234,56
@@ -30,16 +30,18 @@ MAPPING = {"external_id": "Ref", "title": "Deal", "company": "Account", "value":
 UPLOAD_QUERIES = 11
 # List: the recent imports with their uploaders.
 LIST_QUERIES = 3
-# Columns: the import, the deals' custom fields (a mapping target each).
-COLUMNS_QUERIES = 4
+# Columns: the import, the deals' custom fields (a mapping target each), the users who may
+# receive unknown owners' deals.
+COLUMNS_QUERIES = 5
 # Preview: the import, the file's first chunk, stages, which external ids records hold (none
 # here, so no editable records to read), companies by external id and by name, the deals'
 # custom fields. (Places in columns are the import's.)
 PREVIEW_QUERIES = 9
 # Report: the import with its uploader, the count of rejections, one page of them.
 DETAIL_QUERIES = 5
-# Download: the import, then its rejections in one streamed query.
-CSV_QUERIES = 4
+# Download: the import, then its problems and its rejected rows' cells, each one streamed
+# query.
+CSV_QUERIES = 5
 
 
 def upload(client, content: str | bytes, kind: str = "deals", **fields):
@@ -110,8 +112,17 @@ def test_upload_map_preview_run_and_report(
     assert f'hx-get="{reverse("imports:detail", args=[job.pk])}"' not in page.content.decode()
     download = alice_client.get(reverse("imports:rejections_csv", args=[job.pk]))
     lines = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode())))
-    assert lines[0] == ["Line", "Field", "Reason"]
-    assert [line[:2] for line in lines[1:]] == [["3", "company"], ["4", "value"]]
+    assert lines == [
+        ["Ref", "Deal", "Account", "Amount", "Reason"],
+        [
+            "D-2",
+            "Pilot",
+            "Nowhere",
+            "10",
+            "Company: No company “Nowhere” that you can see: import it first, or check the name.",
+        ],
+        ["D-3", "Expansion", "C-1", "lots", "Value: “lots” is not a number."],
+    ]
 
 
 def test_the_mapping_is_remembered_for_the_next_file_with_the_same_columns(
@@ -125,8 +136,8 @@ def test_the_mapping_is_remembered_for_the_next_file_with_the_same_columns(
         reverse("imports:columns", args=[ImportJob.objects.latest("pk").pk])
     )
     assert {
-        name: field.value()
-        for name, field in response.context["form"]._bound_items()
+        field.name: field.value()
+        for field in response.context["form"].column_fields
         if field.value()
     } == MAPPING
 
@@ -293,11 +304,20 @@ def test_columns_and_preview_query_counts(
 @pytest.mark.parametrize("rejected", [2, 120])
 def test_report_and_download_query_counts(alice_client, alice, rejected, django_assert_num_queries):
     job = ImportJobFactory(created_by=alice, rejected_count=rejected)
-    ImportRejectionFactory.create_batch(rejected, job=job)
+    for line in range(2, rejected + 2):
+        # Two problems a row, and the row's cells.
+        ImportRejectionFactory(job=job, line=line)
+        ImportRejectionFactory(job=job, line=line, field="title", message="Title is required.")
+        RejectedRowFactory(job=job, line=line)
 
     with django_assert_num_queries(DETAIL_QUERIES):
         alice_client.get(reverse("imports:detail", args=[job.pk]))
     with django_assert_num_queries(CSV_QUERIES):
         response = alice_client.get(reverse("imports:rejections_csv", args=[job.pk]))
-        lines = b"".join(response.streaming_content).decode().splitlines()
+        lines = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert len(lines) == rejected + 1
+    assert lines[-1] == [
+        f"Deal on line {rejected + 1}",
+        "Acme",
+        "Value: “x” is not a number. | Title is required.",
+    ]

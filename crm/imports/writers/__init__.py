@@ -7,6 +7,7 @@ from crm.imports.writers.base import BatchPlan, Planned, Rejection, RowProblem, 
 from crm.imports.writers.deals import DealWriter
 from crm.imports.writers.products import ProductWriter
 from crm.imports.writers.records import CompanyWriter, ContactWriter, LeadWriter
+from crm.imports.writers.users import UserWriter
 
 WRITERS: dict[str, type[Writer]] = {
     ImportKind.COMPANIES: CompanyWriter,
@@ -14,6 +15,7 @@ WRITERS: dict[str, type[Writer]] = {
     ImportKind.LEADS: LeadWriter,
     ImportKind.DEALS: DealWriter,
     ImportKind.PRODUCTS: ProductWriter,
+    ImportKind.USERS: UserWriter,
 }
 
 __all__ = [
@@ -27,5 +29,6 @@ __all__ = [
     "ProductWriter",
     "Rejection",
     "RowProblem",
+    "UserWriter",
     "Writer",
 ]

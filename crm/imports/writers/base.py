@@ -14,8 +14,10 @@ Rules every kind shares:
   board move in the meantime waits rather than being overwritten.
 - An external id appears once per file; a second row with it is rejected, so the file
   says one thing about each record.
-- Owners must be users the importer may assign work to (``assignable_users``); empty
-  means the importer for a new record and no change for an existing one.
+- Owners must be users the importer may assign work to (``assignable_users``), named by
+  user name, e-mail, full name or external id (``crm.imports.owners``); empty means the
+  importer for a new record and no change for an existing one. An unknown name rejects the
+  row unless the importer chose to create such users or give their records to one user.
 """
 
 from __future__ import annotations
@@ -25,16 +27,24 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from accounts.assignment import assignable_users
 from accounts.models import User
 from core.bulk_insert import insert_records
 from core.custom_fields.values import merged_values
 from core.new_records import RecordMaker
 from crm.imports.bulk import update_records
-from crm.imports.kinds import CUSTOM_FIELD_PREFIX, CleanRow, custom_values, missing_required
-from crm.imports.lookups import OwnerLookup
+from crm.imports.kinds import (
+    CUSTOM_FIELD_PREFIX,
+    CellProblem,
+    CleanRow,
+    custom_values,
+    missing_required,
+)
 from crm.imports.options import ImportOptions
+from crm.imports.owners import OwnerLookup
 from crm.imports.parsing import CellError
 
 
@@ -103,38 +113,44 @@ class Writer:
         self.now = now
         self.lock = lock
         self.options = options or ImportOptions()
-        self.owners = OwnerLookup(by)
+        self.owners = OwnerLookup(by, self.owner_candidates, options=self.options, creates=lock)
         self._external_id_lines: dict[str, int] = {}
         # Whether the last batch updated records: see ``_existing``.
         self._expect_updates = False
         # Model(**values) was the largest cost of planning a row; see core.new_records.
         self.make_record = RecordMaker(self.model)
+        # The problems of the row being planned, by field (``report``).
+        self._problems: dict[str, str] = {}
+        # Field -> the values that named nothing, by how they are compared, in the file's
+        # order: the preview and the command list them.
+        self.not_found: dict[str, dict[str, str]] = {}
+
+    @classmethod
+    def owner_candidates(cls, by: User) -> QuerySet[User]:
+        """Who may own the kind's records: the pages' rule for its owner field."""
+        return assignable_users(by)
 
     # Planning
 
     def plan(self, rows: list[CleanRow]) -> BatchPlan:
         plan = BatchPlan()
-        candidates: list[CleanRow] = []
-        for row in rows:
-            if row.problems:
-                for problem in row.problems:
-                    plan.reject(row.line, problem.field, problem.message)
-            else:
-                candidates.append(row)
+        # Rows with bad cells are planned too, so that their report names every problem
+        # at once (cells, required fields, lookups, the kind's checks), not one per retry.
+        candidates = list(rows)
         existing = self._existing(candidates, plan)
         self.owners.load(row.values["owner"] for row in candidates if "owner" in row.values)
         self.load(candidates)
         for row in candidates:
             external_id = row.values.get("external_id", "")
             record = existing.get(external_id) if external_id else None
-            try:
-                planned = self._plan_row(row, record)
-            except RowProblem as problem:
-                plan.reject(row.line, problem.field, problem.message)
-                continue
+            planned, problems = self._plan_row(row, record)
             if external_id:
                 self._external_id_lines[external_id] = row.line
-            plan.accepted.append(planned)
+            if problems:
+                for problem in problems:
+                    plan.reject(row.line, problem.field, problem.message)
+            else:
+                plan.accepted.append(planned)
         self.check_batch(plan)
         return plan
 
@@ -208,13 +224,20 @@ class Writer:
             .values_list("external_id", flat=True)
         )
 
-    def _plan_row(self, row: CleanRow, record: Any) -> Planned:
+    def _plan_row(self, row: CleanRow, record: Any) -> tuple[Planned, list[CellProblem]]:
+        """The row's record with its values set, and every problem found on the way.
+
+        A row with problems is planned all the same (its record is then dropped), so that
+        a missing field, a bad cell and an unknown name are reported together.
+        """
         values = row.values
         is_new = record is None
+        self._problems = {}
+        for problem in row.problems:
+            self.report(problem.field, problem.message)
         if is_new:
-            problems = missing_required(self.kind, values)
-            if problems:
-                raise RowProblem(problems[0].field, problems[0].message)
+            for problem in missing_required(self.kind, values):
+                self.report(problem.field, problem.message)
             record = self.new_record()
         for name in self.plain_fields:
             if name in values:
@@ -229,15 +252,37 @@ class Writer:
         elif is_new and self.has_owner:
             record.owner_id = self.by.pk
         planned = Planned(row.line, record, is_new)
-        self.apply(planned, values)
-        return planned
+        try:
+            self.apply(planned, values)
+        except RowProblem as problem:
+            self.report(problem.field, problem.message)
+        problems = [CellProblem(name, message) for name, message in self._problems.items()]
+        return planned, problems
 
-    @staticmethod
-    def _resolve(field_name: str, lookup: Any, value: str) -> Any:
+    def report(self, field_name: str, message: str) -> None:
+        """Note a problem of the row being planned and go on checking the rest of it.
+
+        One problem per field: the first is the cause, and what a hook finds later about
+        the same field (a deal without a company, after its company was not found) follows
+        from it.
+        """
+        self._problems.setdefault(field_name, message)
+
+    def note_not_found(self, field_name: str, value: str, key: str | None = None) -> None:
+        """Remember a value that named no record, once per ``key`` (how values compare)."""
+        self.not_found.setdefault(field_name, {}).setdefault(value if key is None else key, value)
+
+    def has_problem(self, *field_names: str) -> bool:
+        """Whether the row being planned has a problem with any of ``field_names``."""
+        return any(name in self._problems for name in field_names)
+
+    def _resolve(self, field_name: str, lookup: Any, value: str, default: Any = None) -> Any:
+        """``lookup(value)``; when that fails, the problem is reported and ``default`` given."""
         try:
             return lookup(value)
         except CellError as error:
-            raise RowProblem(field_name, str(error)) from None
+            self.report(field_name, str(error))
+            return default
 
     def new_record(self) -> Any:
         return self.make_record(created_at=self.now)
@@ -246,7 +291,8 @@ class Writer:
         """Hook: look up what this batch's rows refer to."""
 
     def apply(self, planned: Planned, values: dict[str, Any]) -> None:
-        """Hook: set the kind's own fields; raise RowProblem to reject the row."""
+        """Hook: set the kind's own fields; ``report`` a problem and go on, or raise
+        RowProblem when nothing more of the row can be checked."""
 
     def check_batch(self, plan: BatchPlan) -> None:
         """Hook: checks across the batch's accepted rows."""

@@ -1,4 +1,6 @@
-"""Deals: their company or contact, pipeline and stage, and their place on the board."""
+"""Deals: their company or contact, pipeline and stage, their history, and their place on the
+board. What the row's times and status mean for the stages a deal entered is in
+``deal_history``."""
 
 from __future__ import annotations
 
@@ -6,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
@@ -16,6 +17,15 @@ from crm.imports.lookups import CompanyLookup, ContactLookup, StageLookup
 from crm.imports.models import ImportKind
 from crm.imports.parsing import CellError
 from crm.imports.writers.base import BatchPlan, Planned, RowProblem, Writer
+from crm.imports.writers.deal_history import (
+    LOST_REASON_NOT_RECORDED,
+    STAGE_FIELDS,
+    Entry,
+    HistoryPlanner,
+)
+from crm.imports.writers.deal_products import DealProducts
+from crm.imports.writers.moments import as_moment
+from forecasting.history import snapshots_from_history
 from pipeline.models import (
     POSITION_GAP,
     Opportunity,
@@ -63,14 +73,27 @@ class DealWriter(Writer):
         "position",
     )
 
+    # Moments copied onto the deal; the stage times are set by its entries.
+    moment_fields = ("created_at", "first_engaged_at", "last_touch_at")
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.companies = CompanyLookup(self.by)
         self.contacts = ContactLookup(self.by)
         self.stages = StageLookup()
+        self.history = HistoryPlanner(self.stages, self.now)
+        # The stages each accepted row's deal enters, by line, until its batch is written.
+        self._entries: dict[int, list[Entry]] = {}
         # The columns the import puts deals into, by stage id; see ``before_write``.
         self._columns: dict[int, _Column] = {}
         self._stage_changes = RowWriter(StageChange, STAGE_CHANGE_COLUMNS)
+        # The deals whose history the import wrote before this month began, and the earliest
+        # of those entries: ``finish`` snapshots their past months.
+        self._this_month = self.now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        self._with_history: list[int] = []
+        self._history_since = self._this_month
+        # The product column: a line item per row (writers/deal_products.py).
+        self.products = DealProducts(self)
 
     def new_record(self) -> Opportunity:
         return self.make_record(
@@ -84,13 +107,22 @@ class DealWriter(Writer):
         self.contacts.load(row.values["contact"] for row in rows if "contact" in row.values)
 
     def apply(self, planned: Planned, values: dict[str, Any]) -> None:
+        self.products.apply(planned, values)
         deal: Opportunity = planned.record
         if "company" in values:
             deal.company_id = self._resolve("company", self.companies.company_id, values["company"])
         self._apply_contact(deal, values)
         deal.updated_by = self.by
+        recorded_creation = None if planned.is_new else deal.created_at
+        for name in self.moment_fields:
+            if name in values:
+                setattr(deal, name, as_moment(values[name]))
+        if recorded_creation is not None and deal.created_at > recorded_creation:
+            # The stage entries recorded start no earlier than the deal's creation: an update
+            # may move the creation earlier (after a first import without times), never later.
+            deal.created_at = recorded_creation
         try:
-            stage = self.stages.stage(
+            named = self.stages.stage(
                 pipeline_name=values.get("pipeline", ""),
                 stage_name=values.get("stage", ""),
                 current_pipeline_id=None if planned.is_new else deal.pipeline_id,
@@ -98,39 +130,53 @@ class DealWriter(Writer):
         except CellError as error:
             field_name = "stage" if "stage" in values else "pipeline"
             raise RowProblem(field_name, str(error)) from None
-        if stage is not None and (planned.is_new or stage.pk != deal.stage_id):
-            planned.moved_from = None if planned.is_new else deal.stage_id
+        current = None if planned.is_new else self._current_stage(deal)
+        entries = self.history.entries(deal, values, named=named, current=current)
+        if entries:
+            planned.moved_from = entries[0].from_stage_id
             planned.is_moved = True
-            self._place(deal, stage, values.get("lost_reason", ""))
+            self._entries[planned.line] = entries
+            reason = values.get("lost_reason") or deal.lost_reason or LOST_REASON_NOT_RECORDED
+            for entry in entries:
+                self._enter(deal, entry, str(reason))
         elif "lost_reason" in values and deal.status == OpportunityStatus.LOST:
             deal.lost_reason = values["lost_reason"]
+
+    def _current_stage(self, deal: Opportunity) -> Stage:
+        """The stage an existing deal is in (a query only for a pipeline no longer active)."""
+        stage = self.stages.stages.get(deal.stage_id)
+        if stage is None:
+            stage = Stage.objects.select_related("pipeline").get(pk=deal.stage_id)
+        return stage
 
     def _apply_contact(self, deal: Opportunity, values: dict[str, Any]) -> None:
         """The row's contact, of the deal's company; a deal without a company takes the
         contact's, as ``create_opportunity`` does."""
         if "contact" in values:
             deal.contact_id, company_id = self._resolve(
-                "contact", self.contacts.contact, values["contact"]
+                "contact", self.contacts.contact, values["contact"], default=(None, None)
             )
             if deal.company_id is None:
                 deal.company_id = company_id
             elif deal.company_id != company_id:
                 raise RowProblem("contact", _("Choose a contact of this deal's company."))
-        if deal.company_id is None and deal.contact_id is None:
+        # A company or contact that was given but not found is reported already.
+        if (
+            deal.company_id is None
+            and deal.contact_id is None
+            and not self.has_problem("company", "contact")
+        ):
             raise RowProblem(
                 "company", _("A deal needs a company or a contact; give at least one.")
             )
 
-    def _place(self, deal: Opportunity, stage: Stage, lost_reason: str) -> None:
-        """Put the deal into the stage, with what entering it means; its place comes last."""
-        deal.pipeline_id = stage.pipeline_id
-        try:
-            entered = stage_entry_fields(
-                deal, stage, at=self.now, lost_reason=lost_reason or deal.lost_reason
-            )
-        except ValidationError as error:
-            raise RowProblem("lost_reason", error.messages[0]) from None
-        for name, value in entered.items():
+    @staticmethod
+    def _enter(deal: Opportunity, entry: Entry, lost_reason: str) -> None:
+        """Put the deal into the entry's stage, as entering it then means; its place on the
+        board comes last (``finish``)."""
+        deal.pipeline_id = entry.stage.pipeline_id
+        fields = stage_entry_fields(deal, entry.stage, at=entry.at, lost_reason=lost_reason)
+        for name, value in fields.items():
             setattr(deal, name, value)
         deal.position = UNPLACED
 
@@ -139,8 +185,9 @@ class DealWriter(Writer):
         if self.mapped & {"company", "contact"}:
             # A contact can bring its company along, so both are written.
             names += ["company", "contact"]
-        if self.mapped & {"pipeline", "stage", "lost_reason"}:
+        if self.mapped & STAGE_FIELDS:
             names += self.stage_fields
+        names += [name for name in self.moment_fields if name in self.mapped]
         return [*names, "updated_by"]
 
     def before_write(self, plan: BatchPlan) -> None:
@@ -167,16 +214,23 @@ class DealWriter(Writer):
             deal.position = column.last + column.placed * POSITION_GAP
 
     def after_write(self, plan: BatchPlan) -> None:
-        # Every stage a deal enters is history the forecasts read: one StageChange each.
-        # Tuples by COPY: a StageChange instance per row cost more than its insert.
-        moved = [planned.record for planned in plan.accepted if planned.is_moved]
+        self.products.write(plan)
+        moved = [planned for planned in plan.accepted if planned.is_moved]
+        # Every stage a deal enters is history the forecasts read: one StageChange each, at
+        # the time the deal entered it. Tuples by COPY: an instance per row cost more than
+        # its insert.
         self._stage_changes.write(
-            (planned.record.pk, planned.moved_from, planned.record.stage_id, self.by.pk, self.now)
-            for planned in plan.accepted
-            if planned.is_moved
+            (planned.record.pk, entry.from_stage_id, entry.stage.pk, self.by.pk, entry.at)
+            for planned in moved
+            for entry in self._entries[planned.line]
         )
-        for deal in moved:
-            self._columns[deal.stage_id].deal_ids.append(deal.pk)
+        for planned in moved:
+            self._columns[planned.record.stage_id].deal_ids.append(planned.record.pk)
+            earliest = self._entries[planned.line][0].at
+            if earliest < self._this_month:
+                self._with_history.append(planned.record.pk)
+                self._history_since = min(self._history_since, earliest)
+        self._entries.clear()
 
     def finish(self) -> None:
         """Make sure the deals the import placed are still last in their columns.
@@ -197,3 +251,5 @@ class DealWriter(Writer):
                 Opportunity.objects.filter(pk__in=column.deal_ids).update(
                     position=F("position") - column.last + last
                 )
+        # The past the deals' history tells, for the forecasts of past months.
+        snapshots_from_history(self._with_history, since=self._history_since, today=self.now.date())

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
-from crm.imports.kinds import CleanRow
+from crm.imports.kinds import CellProblem, CleanRow
 from crm.imports.models import ImportKind
 from crm.imports.writers.base import BatchPlan, Planned, Writer
 from pipeline.models import Product, ProductPrice
@@ -34,11 +34,11 @@ class ProductWriter(Writer):
             plan.reject(row.line, "name", _("Only admins import products."))
         return plan
 
-    def _plan_row(self, row: CleanRow, record: Any) -> Planned:
-        planned = super()._plan_row(row, record)
-        if "prices" in row.values:
+    def _plan_row(self, row: CleanRow, record: Any) -> tuple[Planned, list[CellProblem]]:
+        planned, problems = super()._plan_row(row, record)
+        if "prices" in row.values and not problems:
             self._prices[id(planned.record)] = row.values["prices"]
-        return planned
+        return planned, problems
 
     def check_batch(self, plan: BatchPlan) -> None:
         # The unique lower(code) constraint, as row rejections.

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from contacts.models import Company, Contact, Lead, LeadSource
 from contacts.services import lead_owners
 from contacts.services.companies import TEXT_FIELDS as COMPANY_TEXT_FIELDS
@@ -15,21 +16,25 @@ from contacts.services.duplicates import FREE_MAIL_DOMAINS, duplicate_keys
 from contacts.services.leads import LEAD_DETAILS
 from contacts.services.people import TEXT_FIELDS as CONTACT_TEXT_FIELDS
 from crm.imports.kinds import CleanRow
-from crm.imports.lookups import CompanyLookup, OwnerLookup
+from crm.imports.lookups import CompanyLookup
 from crm.imports.models import ImportKind
 from crm.imports.writers.base import BatchPlan, Planned, Writer
+from crm.imports.writers.moments import set_created_at
 
 
 class CompanyWriter(Writer):
     model = Company
     kind = ImportKind.COMPANIES
-    plain_fields = COMPANY_TEXT_FIELDS
+    plain_fields = (*COMPANY_TEXT_FIELDS, "created_at")
+
+    def apply(self, planned: Planned, values: dict[str, Any]) -> None:
+        set_created_at(planned.record, values, self.now)
 
 
 class ContactWriter(Writer):
     model = Contact
     kind = ImportKind.CONTACTS
-    plain_fields = CONTACT_TEXT_FIELDS
+    plain_fields = (*CONTACT_TEXT_FIELDS, "created_at")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -39,6 +44,7 @@ class ContactWriter(Writer):
         self.companies.load(row.values["company"] for row in rows if "company" in row.values)
 
     def apply(self, planned: Planned, values: dict[str, Any]) -> None:
+        set_created_at(planned.record, values, self.now)
         if "company" in values:
             planned.record.company_id = self._resolve(
                 "company", self.companies.company_id, values["company"]
@@ -81,18 +87,19 @@ class LeadWriter(Writer):
     model = Lead
     kind = ImportKind.LEADS
     # The owner is looked up by username, like every kind's.
-    plain_fields = tuple(name for name in LEAD_DETAILS if name != "owner")
+    plain_fields = (*(name for name in LEAD_DETAILS if name != "owner"), "created_at")
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    @classmethod
+    def owner_candidates(cls, by: User) -> QuerySet[User]:
         # The lead pages' rule: a rep may also give leads to their teammates.
-        self.owners = OwnerLookup(self.by, candidates=lead_owners)
+        return lead_owners(by)
 
     def new_record(self) -> Lead:
         return Lead(created_at=self.now, source=LeadSource.IMPORT)
 
     def apply(self, planned: Planned, values: dict[str, Any]) -> None:
         lead: Lead = planned.record
+        set_created_at(lead, values, self.now)
         if planned.is_new and not lead.company_domain:
             # As the lead pages do: a business address says which company the lead is with.
             lead.company_domain = duplicate_keys(email=lead.email, company_domain="")[1]
