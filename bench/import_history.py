@@ -25,6 +25,7 @@ import csv
 import datetime as dt
 import random
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 COMPANIES = 5_000
@@ -211,7 +212,13 @@ def write_history_files(
             engaged = created + (entered - created) * rng.random() if rng.random() < 0.5 else None
             closed = entered if kind != StageKind.OPEN else None
             first, last = rng.choice(names)
-            product_name, *_ = rng.choice(CATALOGUE)
+            product_name, _code, unit_price, _aliases = rng.choice(CATALOGUE)
+            quantity = rng.randint(1, 20)
+            # With a product, the value is what its line item comes to, as the deal writer
+            # checks; without, any amount.
+            value = (
+                Decimal(unit_price) * quantity if products else Decimal(rng.randint(1_000, 250_000))
+            )
             if product_name == "Pro X" and rng.random() < 0.5:
                 product_name = "ProX"
             elif rng.random() < 0.3:
@@ -228,7 +235,7 @@ def write_history_files(
                 "company": f"BENCH-H-C-{rng.randrange(COMPANIES)}",
                 "owner": as_typed(first, last, rng) if by_name else f"{first}.{last}".lower(),
                 "stage": stage,
-                "value": f"{rng.randint(1_000, 250_000)}.00",
+                "value": f"{value:.2f}",
                 "currency": "EUR",
                 "expected_close_date": close_date.isoformat(),
                 "lost_reason": reason,
@@ -239,7 +246,7 @@ def write_history_files(
                 "first_engaged_at": engaged.strftime(WHEN) if engaged else "",
                 "status": status_of[kind],
                 "product": product_name,
-                "quantity": str(rng.randint(1, 20)),
+                "quantity": str(quantity),
             }
             writer.writerow([values[name] for name in deal_columns])
             created_of.append(created)
