@@ -1,7 +1,7 @@
 """Touchpoints and tasks: the texts they carry, and builders shared by deals, leads, contacts.
 
 Builders return plain tuples in the order of TOUCHPOINT_COLUMNS and TASK_COLUMNS, for
-bulk.RowWriter: these rows grow with --deals.
+core.bulk_insert.RowWriter: these rows grow with --deals.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import random
 
 from django.utils.translation import gettext_lazy as _
 
-from crm.demo.bulk import RowWriter
+from core.bulk_insert import RowWriter
 from crm.demo.clock import DAY, Clock, moment_between
 from pipeline.models import Task, Touchpoint, TouchpointKind, TouchpointOutcome
 

@@ -1,8 +1,8 @@
 """Deals, written in batches, each with its stage history, touchpoints and tasks.
 
 A batch is generated, inserted and dropped before the next one starts, so memory stays flat
-however many deals are asked for. Rows are plain tuples written by bulk.RowWriter, with the
-deals' ids reserved before the batch is built so that its history rows can name them.
+however many deals are asked for. Rows are plain tuples written by core.bulk_insert.RowWriter,
+with the deals' ids reserved before the batch is built so that its history rows can name them.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Any
 from django.db import reset_queries
 from django.utils.translation import gettext_lazy as _
 
+from core.bulk_insert import RowWriter, reserve_ids, settle_deferred_checks
 from crm.demo import activity
-from crm.demo.bulk import RowWriter, reserve_ids, settle_deferred_checks
 from crm.demo.clock import DAY, HISTORY_DAYS, Clock, office_moment
 from crm.demo.companies import CompanyRef
 from crm.demo.deal_extras import ExtrasDrafter

@@ -20,8 +20,8 @@ from contacts.models import (
     QualificationAnswer,
     QualificationCriterion,
 )
+from core.bulk_insert import reserve_ids
 from crm.demo import activity
-from crm.demo.bulk import reserve_ids
 from crm.demo.clock import DAY, Clock, office_moment
 from crm.demo.companies import (
     CompanyRef,

@@ -100,8 +100,8 @@ def seed_demo(plan: SeedPlan, progress: Progress, *, flush: bool = False) -> Non
     database as it was, so ``--if-empty`` can simply run again. Per-batch commits would buy
     nothing at a million deals: the inserts take no locks anyone waits for, PostgreSQL
     writes the same WAL either way, and its one per-transaction cost, the queue of deferred
-    foreign-key checks, is settled batch by batch (bulk.settle_deferred_checks). SQLite is
-    much faster committing once.
+    foreign-key checks, is settled batch by batch (core.bulk_insert.settle_deferred_checks).
+    SQLite is much faster committing once.
     """
     clock = Clock(plan.today)
 

@@ -116,3 +116,23 @@ def test_rep_gives_imported_leads_to_a_teammate_as_the_lead_pages_allow(alice, b
 
     assert result.reasons == {3: ["owner: No active user “charlie” you may make the owner."]}
     assert list(Lead.objects.values_list("last_name", "owner")) == [("North", bob.pk)]
+
+
+@pytest.mark.parametrize("first_batch", ["new", "update"])
+def test_records_of_other_teams_are_refused_whatever_the_batches_before_them(
+    alice, acme, charlies_deal, first_batch
+):
+    # Given a deal of Alice's, and Charlie's deal of another team.
+    OpportunityFactory(owner=alice, company=acme, external_id="D-A", title="Old")
+    first = "D-N,New,Acme\n" if first_batch == "new" else "D-A,Renamed,Acme\n"
+    content = "external_id,title,company\n" + first + "D-S,Mine now,Acme\nD-M,More,Acme\n"
+
+    # When each row is a batch of its own, after a batch of new records or of updates.
+    result = run_import(alice, "deals", content, batch_size=1)
+
+    # Then Charlie's deal is refused either way, and the others are written.
+    assert result.reasons == {3: [NOT_YOURS.format("D-S")]}
+    assert Opportunity.objects.get(external_id="D-S").title != "Mine now"
+    assert (result.outcome.created, result.outcome.updated) == (
+        (2, 0) if first_batch == "new" else (1, 1)
+    )

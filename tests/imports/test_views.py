@@ -33,10 +33,10 @@ LIST_QUERIES = 3
 # Columns: the import, the deals' custom fields (a mapping target each), the users who may
 # receive unknown owners' deals.
 COLUMNS_QUERIES = 5
-# Preview: the import, the file's first chunk, stages, the external ids' records (editable,
-# then taken), companies by external id and by name, the deals' custom fields. (Places in
-# columns are the import's.)
-PREVIEW_QUERIES = 10
+# Preview: the import, the file's first chunk, stages, which external ids records hold (none
+# here, so no editable records to read), companies by external id and by name, the deals'
+# custom fields. (Places in columns are the import's.)
+PREVIEW_QUERIES = 9
 # Report: the import with its uploader, the count of rejections, one page of them.
 DETAIL_QUERIES = 5
 # Download: the import, then its problems and its rejected rows' cells, each one streamed

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
+from core.bulk_insert import insert_records
 from crm.imports.bulk import update_records
 from crm.imports.parsing import CellError
 from pipeline.models import LineItem, Opportunity, Product, ProductPrice
@@ -188,6 +189,7 @@ class DealProducts:
                     changed.append(same)
                 total = sum((item.total for item in current), Decimal("0.00"))
                 values.append(Opportunity(pk=deal_id, value=total))
-        LineItem.objects.bulk_create(new)
+        # COPY on PostgreSQL (core.bulk_insert): a line item per deal, like the deals.
+        insert_records(LineItem, new)
         update_records(LineItem, changed, ["quantity", "unit_price"])
         update_records(Opportunity, values, ["value"])

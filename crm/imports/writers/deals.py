@@ -4,13 +4,14 @@ board. What the row's times and status mean for the stages a deal entered is in
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
-from crm.imports.bulk import update_records
+from core.bulk_insert import RowWriter
 from crm.imports.kinds import CleanRow
 from crm.imports.lookups import CompanyLookup, ContactLookup, StageLookup
 from crm.imports.models import ImportKind
@@ -35,11 +36,23 @@ from pipeline.models import (
 from pipeline.positions import lock_columns
 from pipeline.stage_entry import stage_entry_fields
 
-# Where a deal the import puts into a stage waits until ``DealWriter.finish`` places it: far
-# below any real position (each new deal goes POSITION_GAP above a column's first card; it
-# takes 2**46 of them to get down here), so it is never taken for the end of its column.
+# A deal the import puts into a stage is planned at UNPLACED, far below any real position
+# (each new deal goes POSITION_GAP above a column's first card; it takes 2**46 of them to
+# get down here); ``DealWriter.before_write`` gives it its place before it is written.
 UNPLACED = -(2**62)
-PLACING_BATCH_SIZE = 1000
+STAGE_CHANGE_COLUMNS = ("opportunity", "from_stage", "to_stage", "by", "at")
+
+
+@dataclass
+class _Column:
+    """A column the import puts deals into: its last card's place before the import's."""
+
+    last: int
+    # The deals placed after it (the n-th at last + n * POSITION_GAP), and their ids once
+    # written; ids only, so that memory does not grow with the deals' records.
+    placed: int = 0
+    open_count: int = 0
+    deal_ids: list[int] = field(default_factory=list)
 
 
 class DealWriter(Writer):
@@ -71,9 +84,9 @@ class DealWriter(Writer):
         self.history = HistoryPlanner(self.stages, self.now)
         # The stages each accepted row's deal enters, by line, until its batch is written.
         self._entries: dict[int, list[Entry]] = {}
-        # The deals written into a column, by stage, in the file's order: ``finish`` gives
-        # them their places at the end of their columns.
-        self._placed: dict[int, list[int]] = {}
+        # The columns the import puts deals into, by stage id; see ``before_write``.
+        self._columns: dict[int, _Column] = {}
+        self._stage_changes = RowWriter(StageChange, STAGE_CHANGE_COLUMNS)
         # The deals whose history the import wrote before this month began, and the earliest
         # of those entries: ``finish`` snapshots their past months.
         self._this_month = self.now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
@@ -83,7 +96,7 @@ class DealWriter(Writer):
         self.products = DealProducts(self)
 
     def new_record(self) -> Opportunity:
-        return Opportunity(
+        return self.make_record(
             created_at=self.now,
             created_by=self.by,
             currency=settings.DEFAULT_CURRENCY,
@@ -177,24 +190,42 @@ class DealWriter(Writer):
         names += [name for name in self.moment_fields if name in self.mapped]
         return [*names, "updated_by"]
 
+    def before_write(self, plan: BatchPlan) -> None:
+        """Place the deals entering a stage after the column's last card, in the file's order.
+
+        The last card is read without the column's lock (taken at the first batch, it would
+        keep everyone from moving cards into the column until the import commits), so
+        ``finish`` checks under the lock that no card has been placed after it since.
+        """
+        for planned in plan.accepted:
+            if not planned.is_moved:
+                continue
+            deal: Opportunity = planned.record
+            column = self._columns.get(deal.stage_id)
+            if column is None:
+                last = (
+                    Opportunity.objects.open()
+                    .filter(stage_id=deal.stage_id)
+                    .aggregate(last=Max("position"))["last"]
+                )
+                column = self._columns[deal.stage_id] = _Column(last=last or 0)
+            column.placed += 1
+            column.open_count += deal.status == OpportunityStatus.OPEN
+            deal.position = column.last + column.placed * POSITION_GAP
+
     def after_write(self, plan: BatchPlan) -> None:
         self.products.write(plan)
         moved = [planned for planned in plan.accepted if planned.is_moved]
         # Every stage a deal enters is history the forecasts read: one StageChange each, at
-        # the time the deal entered it.
-        StageChange.objects.bulk_create(
-            StageChange(
-                opportunity_id=planned.record.pk,
-                from_stage_id=entry.from_stage_id,
-                to_stage_id=entry.stage.pk,
-                by=self.by,
-                at=entry.at,
-            )
+        # the time the deal entered it. Tuples by COPY: an instance per row cost more than
+        # its insert.
+        self._stage_changes.write(
+            (planned.record.pk, entry.from_stage_id, entry.stage.pk, self.by.pk, entry.at)
             for planned in moved
             for entry in self._entries[planned.line]
         )
         for planned in moved:
-            self._placed.setdefault(planned.record.stage_id, []).append(planned.record.pk)
+            self._columns[planned.record.stage_id].deal_ids.append(planned.record.pk)
             earliest = self._entries[planned.line][0].at
             if earliest < self._this_month:
                 self._with_history.append(planned.record.pk)
@@ -202,27 +233,23 @@ class DealWriter(Writer):
         self._entries.clear()
 
     def finish(self) -> None:
-        """Give the deals the import moved their places at the end of their columns.
+        """Make sure the deals the import placed are still last in their columns.
 
-        Under the columns' locks, so that no board move or new deal takes the same places,
-        and only now: taken with the first batch, the locks would keep everyone from moving
-        cards into those columns until the whole import commits. Set-based: one UPDATE per
-        column and thousand deals.
+        Under the columns' locks, so that no board move or new deal takes the same places
+        meanwhile, and only now (see ``before_write``). A card another writer placed after
+        the column's last card while the import ran is the only one the count finds beyond
+        the import's own; then, and only then, one UPDATE moves the import's deals after it.
         """
-        lock_columns(self._placed)
-        for stage_id, deal_ids in self._placed.items():
-            last = (
-                Opportunity.objects.open()
-                .filter(stage_id=stage_id, position__gt=UNPLACED)
-                .aggregate(last=Max("position"))["last"]
-            )
-            start = 0 if last is None else last
-            for offset in range(0, len(deal_ids), PLACING_BATCH_SIZE):
-                chunk = deal_ids[offset : offset + PLACING_BATCH_SIZE]
-                placed = [
-                    Opportunity(pk=pk, position=start + (offset + index + 1) * POSITION_GAP)
-                    for index, pk in enumerate(chunk)
-                ]
-                update_records(Opportunity, placed, ["position"])
+        lock_columns(self._columns)
+        for stage_id, column in sorted(self._columns.items()):
+            beyond = Opportunity.objects.open().filter(stage_id=stage_id, position__gt=column.last)
+            if beyond.count() == column.open_count:
+                continue
+            others = beyond.exclude(pk__in=column.deal_ids)
+            last = others.aggregate(last=Max("position"))["last"]
+            if last is not None:
+                Opportunity.objects.filter(pk__in=column.deal_ids).update(
+                    position=F("position") - column.last + last
+                )
         # The past the deals' history tells, for the forecasts of past months.
         snapshots_from_history(self._with_history, since=self._history_since, today=self.now.date())
