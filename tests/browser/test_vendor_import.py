@@ -87,14 +87,20 @@ def alice(db):
 @pytest.fixture
 def sales(db):
     pipeline = PipelineFactory(name="Sales", position=0)
-    stages = {
-        name: StageFactory(pipeline=pipeline, name=name, position=index, kind=kind)
-        for index, (name, kind) in enumerate(
-            [("Prospecting", "open"), ("Proposal", "open"), ("Won", "won"), ("Lost", "lost")],
+    return {
+        name: StageFactory(
+            pipeline=pipeline, name=name, position=index, kind=kind, probability=probability
+        )
+        for index, (name, kind, probability) in enumerate(
+            [
+                ("Prospecting", "open", 10),
+                ("Proposal", "open", 50),
+                ("Won", "won", 100),
+                ("Lost", "lost", 0),
+            ],
             start=1,
         )
     }
-    return stages
 
 
 def test_a_pipedrive_xlsx_export_is_recognised_mapped_imported_and_its_rejects_downloaded(
@@ -107,14 +113,15 @@ def test_a_pipedrive_xlsx_export_is_recognised_mapped_imported_and_its_rejects_d
 
     # Given the import page, Alice uploads Pipedrive's spreadsheet as it came
     page.goto(live_server.url + reverse("imports:list"))
-    page.get_by_label("Import", exact=True).select_option("deals")
+    page.locator("select[name='kind']").select_option("deals")
     page.locator("input[type='file']").set_input_files(str(workbook))
     page.get_by_role("button", name="Upload and map columns").click()
 
     # Then it is recognised, and its columns are mapped for her
     expect(page.locator("#recognised-export")).to_contain_text("Pipedrive deals export")
-    expect(page.get_by_label("Title", exact=True)).to_have_value("Deal - Title")
-    expect(page.get_by_label("Won at", exact=False).first).to_have_value("Deal - Won time")
+    expect(page.locator("select[name='title']")).to_have_value("Deal - Title")
+    expect(page.locator("select[name='won_at']")).to_have_value("Deal - Won time")
+    expect(page.locator("select[name='owner']")).to_have_value("Deal - Owner")
     screenshot("vendor-import-columns")
     page.get_by_role("button", name="Preview").click()
 
