@@ -165,7 +165,6 @@ def test_salesforce_opportunities_map_ids_owners_and_dates():
             "value": "Amount",
             "currency": "CurrencyIsoCode",
             "expected_close_date": "CloseDate",
-            "closed_at": "CloseDate",
             "created_at": "CreatedDate",
             "stage_entered_at": "LastStageChangeDate",
             "last_touch_at": "LastActivityDate",
@@ -471,3 +470,27 @@ def test_stage_names_of_a_later_pipeline_are_looked_up_row_by_row(alice, acme, p
 
     assert "1 created, 0 updated, 0 rejected" in out, err
     assert Opportunity.objects.get().stage.pipeline == partners
+
+
+def test_salesforce_close_dates_close_only_the_closed_deals(alice, salesforce_accounts, tmp_path):
+    # CloseDate is the expected date of an open deal and the closing date of a closed one
+    # (Salesforce's Opportunity object): a future one on an open deal is no error.
+    path = tmp_path / "Opportunities.csv"
+    path.write_text(
+        "Id,Name,AccountId,StageName,Amount,CloseDate,CreatedDate,IsClosed,IsWon\n"
+        "0065e00000Opp11AAA,Arms,0015e00000Acme1AAA,Closed Won,100.00,2025-06-30,"
+        "2025-02-01T09:00:00.000Z,true,true\n"
+        "0065e00000Opp12AAA,Plan,0015e00000Acme1AAA,Prospecting,200.00,2027-01-31,"
+        "2025-11-03T09:00:00.000Z,false,false\n",
+        encoding="utf-8",
+    )
+    out, err = io.StringIO(), io.StringIO()
+
+    call_command("import_csv", "deals", str(path), "--user", "alice", stdout=out, stderr=err)
+
+    assert "2 created, 0 updated, 0 rejected" in out.getvalue(), err.getvalue()
+    won = Opportunity.objects.get(external_id="0065e00000Opp11AAA")
+    assert (won.status, won.closed_at.date().isoformat()) == ("won", "2025-06-30")
+    still_open = Opportunity.objects.get(external_id="0065e00000Opp12AAA")
+    assert (still_open.status, still_open.closed_at) == ("open", None)
+    assert still_open.expected_close_date.isoformat() == "2027-01-31"
