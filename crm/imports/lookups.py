@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
-from django.db.models.functions import Lower
+from django.db.models import Value
+from django.db.models.functions import Concat, Lower
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -77,9 +78,14 @@ class CompanyLookup:
         return matches[0]
 
 
+def text_key(value: str) -> str:
+    """A name or title as they are compared: case and runs of spaces do not count."""
+    return " ".join(value.split()).casefold()
+
+
 class ContactLookup:
-    """Contacts visible to the importer, by external id first, else by email; each with the
-    id of its company, which a deal without a company of its own takes."""
+    """Contacts visible to the importer, by external id first, else by email or full name;
+    each with the id of its company, which a deal without a company of its own takes."""
 
     def __init__(self, by: User) -> None:
         self.by = by
@@ -100,26 +106,37 @@ class ContactLookup:
             .exclude(external_id="")
             .values_list("external_id", "pk", "company_id")
         )
-        emails = {value.casefold() for value in values - self._by_external_id.keys()}
-        if not emails:
-            return
-        # lower(email) is indexed (contact_email_ci_idx).
-        rows = (
-            visible.annotate(email_key=Lower("email"))
-            .filter(email_key__in=emails)
-            .values_list("pk", "company_id", "email_key")
-        )
-        for pk, company_id, email_key in rows:
-            self._by_email[email_key].append((pk, company_id))
+        rest = values - self._by_external_id.keys()
+        emails = {value.casefold() for value in rest if "@" in value}
+        names = {text_key(value) for value in rest if "@" not in value}
+        if emails:
+            # lower(email) is indexed (contact_email_ci_idx).
+            rows = (
+                visible.annotate(email_key=Lower("email"))
+                .filter(email_key__in=emails)
+                .values_list("pk", "company_id", "email_key")
+            )
+            for pk, company_id, email_key in rows:
+                self._by_email[email_key].append((pk, company_id))
+        if names:
+            # Pipedrive's deals export names the contact person, not their address.
+            full_name = Lower(Concat("first_name", Value(" "), "last_name"))
+            rows = (
+                visible.annotate(name_key=full_name)
+                .filter(name_key__in=names)
+                .values_list("pk", "company_id", "name_key")
+            )
+            for pk, company_id, key in rows:
+                self._by_email[text_key(key)].append((pk, company_id))
 
     def contact(self, value: str) -> tuple[int, int]:
-        """(contact id, its company's id) for an external id or an email."""
+        """(contact id, its company's id) for an external id, an email or a full name."""
         if value in self._by_external_id:
             return self._by_external_id[value]
-        matches = self._by_email.get(value.casefold(), [])
+        matches = self._by_email.get(value.casefold() if "@" in value else text_key(value), [])
         if len(matches) > 1:
             raise CellError(
-                _("%(count)s contacts have the email “%(email)s”: give the contact's external id.")
+                _("%(count)s contacts are “%(email)s”: give the contact's external id.")
                 % {"count": len(matches), "email": value}
             )
         if not matches:

@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from contacts.models import Company, Contact, Lead
 from crm.imports.kinds import CleanRow
-from crm.imports.lookups import CompanyLookup
+from crm.imports.lookups import CompanyLookup, text_key
 from crm.imports.parsing import CellError
 from pipeline.models import Opportunity
 
@@ -42,11 +42,6 @@ _EMBEDDED_EMAIL = re.compile(r"[(<]\s*([^\s()<>]+@[^\s()<>]+)\s*[)>]\s*$")
 
 # The import's subject fields and the model field each sets.
 TARGETS = {"deal": "opportunity", "contact": "contact", "lead": "lead", "company": "company"}
-
-
-def _key(value: str) -> str:
-    """Case and runs of spaces do not tell names apart."""
-    return " ".join(value.split()).casefold()
 
 
 def _email_in(value: str) -> str:
@@ -115,7 +110,7 @@ class SubjectLookup:
             .exclude(external_id="")
             .values_list("external_id", "pk")
         )
-        titles = {_key(value) for value in values - self.deals.by_external_id.keys()}
+        titles = {text_key(value) for value in values - self.deals.by_external_id.keys()}
         if titles:
             rows = (
                 visible.annotate(title_key=Lower("title"))
@@ -123,7 +118,7 @@ class SubjectLookup:
                 .values_list("pk", "title_key")
             )
             for pk, title_key in rows:
-                self.deals.by_key[_key(title_key)].add(pk)
+                self.deals.by_key[text_key(title_key)].add(pk)
 
     def _load_contacts(self, values: set[str], ids: set[str]) -> None:
         self.contacts.clear()
@@ -138,7 +133,7 @@ class SubjectLookup:
         )
         rest = values - self.contacts.by_external_id.keys()
         emails = {_email_in(value).casefold() for value in rest if "@" in value}
-        names = {_key(value) for value in rest if "@" not in value}
+        names = {text_key(value) for value in rest if "@" not in value}
         if emails:
             # lower(email) is indexed (contact_email_ci_idx).
             for pk, email_key in (
@@ -154,7 +149,7 @@ class SubjectLookup:
                 .filter(name_key__in=names)
                 .values_list("pk", "name_key")
             ):
-                self.contact_names.by_key[_key(name_key)].add(pk)
+                self.contact_names.by_key[text_key(name_key)].add(pk)
 
     def _load_leads(self, values: set[str], ids: set[str]) -> None:
         self.leads.clear()
@@ -228,7 +223,7 @@ class SubjectLookup:
     def _deal(self, value: str) -> int:
         if value in self.deals.by_external_id:
             return self.deals.by_external_id[value]
-        matches = self.deals.by_key.get(_key(value), set())
+        matches = self.deals.by_key.get(text_key(value), set())
         if len(matches) > 1:
             raise SubjectError(
                 "deal",
@@ -250,7 +245,7 @@ class SubjectLookup:
             matches = self.contacts.by_key.get(_email_in(value).casefold(), set())
             what = _("the email")
         else:
-            matches = self.contact_names.by_key.get(_key(value), set())
+            matches = self.contact_names.by_key.get(text_key(value), set())
             what = _("the name")
         if len(matches) > 1:
             raise SubjectError(

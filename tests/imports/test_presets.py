@@ -28,7 +28,7 @@ from crm.imports.presets import (
 )
 from crm.imports.services import proposed_mapping
 from pipeline.models import DealField, Opportunity
-from tests.factories import CompanyFactory, PipelineFactory, StageFactory
+from tests.factories import CompanyFactory, ContactFactory, PipelineFactory, StageFactory
 from tests.imports.importing import csv_source
 
 FILES = Path(__file__).with_name("files")
@@ -494,3 +494,27 @@ def test_salesforce_close_dates_close_only_the_closed_deals(alice, salesforce_ac
     still_open = Opportunity.objects.get(external_id="0065e00000Opp12AAA")
     assert (still_open.status, still_open.closed_at) == ("open", None)
     assert still_open.expected_close_date.isoformat() == "2027-01-31"
+
+
+def test_a_pipedrive_deal_without_an_organization_takes_its_contact_persons(
+    alice, acme, pipeline, tmp_path
+):
+    # One deal in six of a real Pipedrive export has a contact person and no organization.
+    ContactFactory(company=acme, first_name="Jana", last_name="Novak", owner=alice)
+    path = tmp_path / "deals.csv"
+    path.write_text(
+        '"Deal - ID","Deal - Title","Deal - Organization","Deal - Contact person",'
+        '"Deal - Stage","Deal - Status"\n'
+        '"201","Novak referral","","jana  NOVAK","Prospecting","open"\n'
+        '"202","Walk-in","","Nobody Known","Prospecting","open"\n',
+        encoding="utf-8",
+    )
+    out, err = io.StringIO(), io.StringIO()
+
+    with pytest.raises(CommandError) as partly:
+        call_command("import_csv", "deals", str(path), "--user", "alice", stdout=out, stderr=err)
+
+    assert partly.value.returncode == 2
+    deal = Opportunity.objects.get(external_id="201")
+    assert (deal.contact.last_name, deal.company) == ("Novak", acme)
+    assert "line 3 (contact): No contact “Nobody Known”" in err.getvalue()
