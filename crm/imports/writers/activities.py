@@ -273,7 +273,7 @@ class TouchpointWriter(ActivityWriter):
                 .values("latest")
             )
             # updated_at, not version: boards refresh the card, and no move loses a race.
-            Opportunity.objects.filter(pk__in=deal_ids).update(
+            Opportunity.objects.filter(pk__any_of=deal_ids).update(
                 last_touch_at=Greatest(Coalesce("last_touch_at", latest), latest),
                 updated_at=self.now,
             )
@@ -304,7 +304,7 @@ class TouchpointWriter(ActivityWriter):
             default=Value(0),
             output_field=IntegerField(),
         )
-        Lead.objects.filter(pk__in={planned.record.lead_id for planned in reaching}).update(
+        Lead.objects.filter(pk__any_of={planned.record.lead_id for planned in reaching}).update(
             last_touch_at=Greatest(Coalesce("last_touch_at", last), last),
             # A lead cannot be touched before it existed (a database constraint).
             first_touch_at=Greatest(
