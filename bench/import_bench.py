@@ -26,6 +26,7 @@ as the admin: one transaction, batches of 1,000.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import csv
 import json
 import os
@@ -121,7 +122,13 @@ def import_file(kind: str, path: str, mapping: Mapping[str, str]) -> dict[str, f
     admin = User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
     rejected: list[object] = []
     source = CsvSource(lambda: open(path, "rb"))  # noqa: SIM115 - closed by the reader
+    # BENCH_PROFILE=DIR: each step's cProfile statistics go to DIR/<kind>.prof (the
+    # profiler roughly doubles the Python side's time: profile runs are not figures).
+    profile_directory = os.environ.get("BENCH_PROFILE")
+    profiler = cProfile.Profile() if profile_directory else None
     started = time.perf_counter()
+    if profiler:
+        profiler.enable()
     outcome = import_csv(
         by=admin,
         kind=kind,
@@ -130,7 +137,11 @@ def import_file(kind: str, path: str, mapping: Mapping[str, str]) -> dict[str, f
         # Rejections counted, not kept: the bench measures the import, not a report.
         on_rejections=lambda rows: rejected.append(len(rows)),
     )
+    if profiler:
+        profiler.disable()
     seconds = time.perf_counter() - started
+    if profiler and profile_directory:
+        profiler.dump_stats(str(Path(profile_directory) / f"{kind}.prof"))
     return {
         "rows": outcome.rows,
         "created": outcome.created,

@@ -33,6 +33,7 @@ from core.custom_fields.kinds import JsonValue, coerce
 from core.custom_fields.models import CustomFieldDefinition
 from crm.imports.models import ImportKind
 from crm.imports.parsing import CellError, Row, parse_date, parse_datetime, parse_decimal
+from crm.imports.words import choice_words, yes_no_words
 from pipeline.models import OpportunityStatus
 from pipeline.services.custom_fields import active_deal_fields
 
@@ -111,10 +112,9 @@ def quantity(value: str) -> Decimal:
 
 
 def lead_source(value: str) -> str:
-    wanted = value.casefold()
-    for code, label in LeadSource.choices:
-        if wanted in {code.casefold(), str(label).casefold()}:
-            return code
+    code = choice_words(LeadSource).get(value.casefold())
+    if code is not None:
+        return code
     raise CellError(
         _("“%(value)s” is not a lead source; use one of: %(choices)s.")
         % {"value": value, "choices": ", ".join(LeadSource.values)}
@@ -122,10 +122,9 @@ def lead_source(value: str) -> str:
 
 
 def lead_status(value: str) -> str:
-    wanted = value.casefold()
-    for code, label in LeadStatus.choices:
-        if wanted in {code.casefold(), str(label).casefold()}:
-            return code
+    code = choice_words(LeadStatus).get(value.casefold())
+    if code is not None:
+        return code
     raise CellError(
         _("“%(value)s” is not a lead status; use one of: %(choices)s.")
         % {"value": value, "choices": ", ".join(LeadStatus.values)}
@@ -153,19 +152,19 @@ def prices(value: str) -> dict[str, Decimal]:
 
 def yes_no(value: str) -> bool:
     wanted = value.casefold()
-    if wanted in {"yes", "y", "true", "1", str(_("yes")).casefold()}:
+    yes, no = yes_no_words()
+    if wanted in yes:
         return True
-    if wanted in {"no", "n", "false", "0", str(_("no")).casefold()}:
+    if wanted in no:
         return False
     raise CellError(_("“%(value)s” is neither yes nor no.") % {"value": value})
 
 
 def deal_status(value: str) -> str:
     """open, won or lost, in any case, or the status's name in the user's language."""
-    wanted = value.casefold()
-    for code, label in OpportunityStatus.choices:
-        if wanted in {code.casefold(), str(label).casefold()}:
-            return code
+    code = choice_words(OpportunityStatus).get(value.casefold())
+    if code is not None:
+        return code
     raise CellError(
         _("“%(value)s” is not a deal status; use one of: %(choices)s.")
         % {"value": value, "choices": ", ".join(OpportunityStatus.values)}

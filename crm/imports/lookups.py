@@ -45,7 +45,7 @@ class CompanyLookup:
         # The partial unique index needs external_id <> '' spelled out to be used with a
         # long IN (…) list: PostgreSQL proves an index's condition for up to 100 values.
         self._by_external_id.update(
-            visible.filter(external_id__in=values)
+            visible.filter(external_id__any_of=values)
             .exclude(external_id="")
             .values_list("external_id", "pk")
         )
@@ -55,7 +55,7 @@ class CompanyLookup:
             return
         rows = (
             visible.annotate(name_key=Lower("name"))
-            .filter(name_key__in=names)
+            .filter(name_key__any_of=names)
             .values_list("pk", "name_key")
         )
         for pk, name_key in rows:
@@ -102,7 +102,7 @@ class ContactLookup:
         visible = Contact.objects.visible_to(self.by)
         self._by_external_id.update(
             (external_id, (pk, company_id))
-            for external_id, pk, company_id in visible.filter(external_id__in=values)
+            for external_id, pk, company_id in visible.filter(external_id__any_of=values)
             .exclude(external_id="")
             .values_list("external_id", "pk", "company_id")
         )
@@ -113,7 +113,7 @@ class ContactLookup:
             # lower(email) is indexed (contact_email_ci_idx).
             rows = (
                 visible.annotate(email_key=Lower("email"))
-                .filter(email_key__in=emails)
+                .filter(email_key__any_of=emails)
                 .values_list("pk", "company_id", "email_key")
             )
             for pk, company_id, email_key in rows:
@@ -123,7 +123,7 @@ class ContactLookup:
             full_name = Lower(Concat("first_name", Value(" "), "last_name"))
             rows = (
                 visible.annotate(name_key=full_name)
-                .filter(name_key__in=names)
+                .filter(name_key__any_of=names)
                 .values_list("pk", "company_id", "name_key")
             )
             for pk, company_id, key in rows:

@@ -95,7 +95,7 @@ class SubjectLookup:
         if wanted["related"]:
             self.company_ids = dict(
                 Company.objects.visible_to(self.by)
-                .filter(external_id__in=wanted["related"])
+                .filter(external_id__any_of=wanted["related"])
                 .exclude(external_id="")
                 .values_list("external_id", "pk")
             )
@@ -106,7 +106,7 @@ class SubjectLookup:
             return
         visible = Opportunity.objects.visible_to(self.by)
         self.deals.by_external_id.update(
-            visible.filter(external_id__in=values | ids)
+            visible.filter(external_id__any_of=values | ids)
             .exclude(external_id="")
             .values_list("external_id", "pk")
         )
@@ -114,7 +114,7 @@ class SubjectLookup:
         if titles:
             rows = (
                 visible.annotate(title_key=Lower("title"))
-                .filter(title_key__in=titles)
+                .filter(title_key__any_of=titles)
                 .values_list("pk", "title_key")
             )
             for pk, title_key in rows:
@@ -127,7 +127,7 @@ class SubjectLookup:
             return
         visible = Contact.objects.visible_to(self.by)
         self.contacts.by_external_id.update(
-            visible.filter(external_id__in=values | ids)
+            visible.filter(external_id__any_of=values | ids)
             .exclude(external_id="")
             .values_list("external_id", "pk")
         )
@@ -138,7 +138,7 @@ class SubjectLookup:
             # lower(email) is indexed (contact_email_ci_idx).
             for pk, email_key in (
                 visible.annotate(email_key=Lower("email"))
-                .filter(email_key__in=emails)
+                .filter(email_key__any_of=emails)
                 .values_list("pk", "email_key")
             ):
                 self.contacts.by_key[email_key].add(pk)
@@ -146,7 +146,7 @@ class SubjectLookup:
             full_name = Lower(Concat("first_name", Value(" "), "last_name"))
             for pk, name_key in (
                 visible.annotate(name_key=full_name)
-                .filter(name_key__in=names)
+                .filter(name_key__any_of=names)
                 .values_list("pk", "name_key")
             ):
                 self.contact_names.by_key[text_key(name_key)].add(pk)
@@ -157,7 +157,7 @@ class SubjectLookup:
             return
         visible = Lead.objects.visible_to(self.by)
         self.leads.by_external_id.update(
-            visible.filter(external_id__in=values | ids)
+            visible.filter(external_id__any_of=values | ids)
             .exclude(external_id="")
             .values_list("external_id", "pk")
         )
@@ -167,7 +167,7 @@ class SubjectLookup:
         if emails:
             for pk, email_key in (
                 visible.annotate(email_key=Lower("email"))
-                .filter(email_key__in=emails)
+                .filter(email_key__any_of=emails)
                 .values_list("pk", "email_key")
             ):
                 self.leads.by_key[email_key].add(pk)

@@ -446,7 +446,7 @@ def test_a_batch_of_touchpoints_costs_the_same_at_any_size(
 ):
     content = activity_rows(rows, alice, acme, pipeline.stages.get(name="Prospecting"))
 
-    # savepoint, the external ids the importer may change and those held by others, owners,
+    # savepoint, which external ids exist (a probe: a batch of new records needs no more), owners,
     # companies by id and by name, deals by id and title, contacts by id and email, leads
     # by id and email, the INSERT, the deals' and the leads' touch UPDATEs, release
     with django_assert_num_queries(ACTIVITY_BATCH_QUERIES):
@@ -455,7 +455,6 @@ def test_a_batch_of_touchpoints_costs_the_same_at_any_size(
     assert (result.outcome.created, result.rejections) == (rows, [])
 
 
-# Constant in the batch's size (the external ids, held or taken, are read in one query).
 ACTIVITY_BATCH_QUERIES = 15
 
 

@@ -88,8 +88,8 @@ def test_tasks_upload_runs_with_its_own_fields(
 
 
 # The preview: the import, its first chunk, the custom fields (none), then the plan's
-# reads: external ids (editable and taken, in one), owners are not named, the deals by id
-# and by title.
+# reads: which external ids exist (a probe; none do, so nothing more), owners are not
+# named, the deals by id and by title.
 PREVIEW_QUERIES = 7
 
 

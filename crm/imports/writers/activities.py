@@ -33,7 +33,18 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from django.db.models import Case, F, IntegerField, Max, Min, OuterRef, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Choices,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils.translation import gettext as _
 
@@ -42,6 +53,7 @@ from crm.imports.kinds import ACTIVITY_SUBJECTS, CleanRow, yes_no
 from crm.imports.models import ImportKind
 from crm.imports.parsing import CellError
 from crm.imports.subjects import TARGETS, SubjectLookup
+from crm.imports.words import choice_words
 from crm.imports.writers.base import BatchPlan, Planned, RowProblem, Writer
 from pipeline.models import Opportunity, Task, Touchpoint, TouchpointKind, TouchpointOutcome
 from pipeline.services.activity import ATTEMPT_KINDS, CONTACT_KINDS, FUTURE_TOLERANCE
@@ -60,25 +72,21 @@ def _mapped(value: str, mapping: Mapping[str, str]) -> str:
     return {key.casefold(): ours for key, ours in mapping.items()}.get(value.casefold(), value)
 
 
-def _codes(choices: Any) -> set[str]:
-    return {code for code, _label in choices}
-
-
-def _choice(value: str, choices: Any, field: str, mapping: Mapping[str, str]) -> str:
+def _choice(value: str, choices: type[Choices], field: str, mapping: Mapping[str, str]) -> str:
     """Our code for a cell: through the value mapping first, then by our code or label,
     then the mapping's word for any other value (``ANY_VALUE``)."""
     mapped = _mapped(value, mapping)
-    if mapped == "" and "" in _codes(choices):
+    if mapped == "" and "" in choices.values:
         # The mapping says the file's value means none of ours (a canceled meeting's outcome).
         return ""
+    words = choice_words(choices)
     for word in (mapped, mapping.get(ANY_VALUE)):
-        for code, label in choices:
-            if code and word and word.casefold() in {code.casefold(), str(label).casefold()}:
-                return code
+        if word and word.casefold() in words:
+            return words[word.casefold()]
     raise RowProblem(
         field,
         _("“%(value)s” is not one of: %(choices)s. Map the file's value to one of them.")
-        % {"value": value, "choices": ", ".join(code for code, _label in choices if code)},
+        % {"value": value, "choices": ", ".join(code for code in choices.values if code)},
     )
 
 
@@ -129,7 +137,7 @@ class ActivityWriter(Writer):
             )
         self.apply_own(planned, values)
 
-    def choice(self, values: Mapping[str, Any], field: str, choices: Any) -> str | None:
+    def choice(self, values: Mapping[str, Any], field: str, choices: type[Choices]) -> str | None:
         """The field's cell as our code; None (the problem reported) when it is none."""
         try:
             return _choice(values[field], choices, field, self.options.values.get(field, {}))
@@ -169,7 +177,8 @@ class TaskWriter(ActivityWriter):
     owner_field = "assignee"
 
     def new_record(self) -> Task:
-        return Task(created_at=self.now, created_by=self.by)
+        # RecordMaker (core.new_records): Task(...) cost more than writing its row.
+        return self.make_record(created_at=self.now, created_by=self.by)
 
     def apply_own(self, planned: Planned, values: dict[str, Any]) -> None:
         task: Task = planned.record
@@ -212,20 +221,20 @@ class TouchpointWriter(ActivityWriter):
     owner_field = "by"
 
     def new_record(self) -> Touchpoint:
-        return Touchpoint()
+        return self.make_record()
 
     def apply_own(self, planned: Planned, values: dict[str, Any]) -> None:
         touchpoint: Touchpoint = planned.record
         kinds = self.options.values.get("kind", {})
         if "kind" in values:
-            touchpoint.kind = self.choice(values, "kind", TouchpointKind.choices) or ""
+            touchpoint.kind = self.choice(values, "kind", TouchpointKind) or ""
         elif planned.is_new:
             if ANY_VALUE in kinds:
-                touchpoint.kind = _choice(kinds[ANY_VALUE], TouchpointKind.choices, "kind", kinds)
+                touchpoint.kind = _choice(kinds[ANY_VALUE], TouchpointKind, "kind", kinds)
             else:
                 self.report("kind", _("Kind is required: call, email, meeting or note."))
         if "outcome" in values:
-            touchpoint.outcome = self.choice(values, "outcome", TouchpointOutcome.choices) or ""
+            touchpoint.outcome = self.choice(values, "outcome", TouchpointOutcome) or ""
         if self.done(values) is False:
             # What follows from it (no time it happened) is not the row's problem.
             raise RowProblem(
@@ -265,7 +274,7 @@ class TouchpointWriter(ActivityWriter):
                 .values("latest")
             )
             # updated_at, not version: boards refresh the card, and no move loses a race.
-            Opportunity.objects.filter(pk__in=deal_ids).update(
+            Opportunity.objects.filter(pk__any_of=deal_ids).update(
                 last_touch_at=Greatest(Coalesce("last_touch_at", latest), latest),
                 updated_at=self.now,
             )
@@ -296,7 +305,7 @@ class TouchpointWriter(ActivityWriter):
             default=Value(0),
             output_field=IntegerField(),
         )
-        Lead.objects.filter(pk__in={planned.record.lead_id for planned in reaching}).update(
+        Lead.objects.filter(pk__any_of={planned.record.lead_id for planned in reaching}).update(
             last_touch_at=Greatest(Coalesce("last_touch_at", last), last),
             # A lead cannot be touched before it existed (a database constraint).
             first_touch_at=Greatest(

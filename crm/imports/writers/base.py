@@ -203,10 +203,10 @@ class Writer:
     def _editable(self, external_ids: Iterable[str]) -> dict[str, Any]:
         """The records with these external ids the importer may edit, locked for the import."""
         # The explicit external_id <> '' lets PostgreSQL use the partial unique index: with
-        # more than 100 values in IN (…) it cannot prove the index's condition by itself.
+        # more than 100 values in IN (…) or = ANY it cannot prove the index's condition itself.
         records = (
             self.model.objects.editable_by(self.by)
-            .filter(external_id__in=external_ids)
+            .filter(external_id__any_of=external_ids)
             .exclude(external_id="")
         )
         if self.lock:
@@ -219,7 +219,7 @@ class Writer:
         if not external_ids:
             return set()
         return set(
-            self.model.objects.filter(external_id__in=external_ids)
+            self.model.objects.filter(external_id__any_of=external_ids)
             .exclude(external_id="")
             .values_list("external_id", flat=True)
         )

@@ -94,6 +94,8 @@ class DealWriter(Writer):
         self._history_since = self._this_month
         # The product column: a line item per row (writers/deal_products.py).
         self.products = DealProducts(self)
+        # Translated once: str() of the lazy text per deal was a gettext per row.
+        self._not_recorded = str(LOST_REASON_NOT_RECORDED)
 
     def new_record(self) -> Opportunity:
         return self.make_record(
@@ -136,9 +138,9 @@ class DealWriter(Writer):
             planned.moved_from = entries[0].from_stage_id
             planned.is_moved = True
             self._entries[planned.line] = entries
-            reason = values.get("lost_reason") or deal.lost_reason or LOST_REASON_NOT_RECORDED
+            reason = values.get("lost_reason") or deal.lost_reason or self._not_recorded
             for entry in entries:
-                self._enter(deal, entry, str(reason))
+                self._enter(deal, entry, reason)
         elif "lost_reason" in values and deal.status == OpportunityStatus.LOST:
             deal.lost_reason = values["lost_reason"]
 

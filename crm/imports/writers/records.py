@@ -64,7 +64,7 @@ class ContactWriter(Writer):
             for pk, company_id, email_key in Contact.objects.annotate(email_key=Lower("email"))
             .filter(
                 company_id__in={planned.record.company_id for planned in with_email},
-                email_key__in={planned.record.email.lower() for planned in with_email},
+                email_key__any_of={planned.record.email.lower() for planned in with_email},
             )
             .values_list("pk", "company_id", "email_key")
         }
