@@ -231,30 +231,6 @@ class Preview:
     not_found: dict[str, list[str]] = field(default_factory=dict)
 
 
-def preview_rows(
-    *,
-    by: User,
-    kind: str,
-    source: Source,
-    mapping: Mapping[str, str],
-    limit: int,
-    fields: Sequence[Field],
-    options: ImportOptions | None = None,
-    on_plan: Callable[[Writer], None] | None = None,
-) -> list[PreviewRow]:
-    """The first ``limit`` rows as the import would treat them (see ``preview_import``)."""
-    return preview_import(
-        by=by,
-        kind=kind,
-        source=source,
-        mapping=mapping,
-        limit=limit,
-        fields=fields,
-        options=options,
-        on_plan=on_plan,
-    ).rows
-
-
 def preview_import(
     *,
     by: User,

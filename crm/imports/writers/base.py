@@ -23,9 +23,9 @@ Rules every kind shares:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -72,6 +72,10 @@ class Planned:
     is_moved: bool = False
 
 
+# What makes a record unique: a code, or a (company, e-mail) pair.
+Key = TypeVar("Key", bound=Hashable)
+
+
 @dataclass
 class BatchPlan:
     accepted: list[Planned] = field(default_factory=list)
@@ -83,6 +87,30 @@ class BatchPlan:
 
     def reject(self, line: int, field_name: str, message: str) -> None:
         self.rejections.append(Rejection(line, field_name, message))
+
+    def reject_taken(
+        self,
+        planned: list[Planned],
+        *,
+        key: Callable[[Planned], Key],
+        holders: Mapping[Key, int],
+        field_name: str,
+        message: Callable[[Planned], str],
+    ) -> list[Planned]:
+        """A unique constraint as row rejections: each of ``planned`` whose ``key`` another
+        record holds (``holders``: key -> that record's pk) or an earlier row of the batch
+        has is rejected with ``message``. Returns the rows rejected."""
+        rejected = []
+        in_batch: set[Key] = set()
+        for row in planned:
+            value = key(row)
+            holder = holders.get(value)
+            if value in in_batch or (holder is not None and holder != row.record.pk):
+                self.reject(row.line, field_name, message(row))
+                self.accepted.remove(row)
+                rejected.append(row)
+            in_batch.add(value)
+        return rejected
 
 
 class Writer:

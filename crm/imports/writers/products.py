@@ -50,20 +50,18 @@ class ProductWriter(Writer):
             .filter(code_key__in={planned.record.code.lower() for planned in with_code})
             .values_list("code_key", "pk")
         )
-        in_batch: set[str] = set()
-        for planned in with_code:
-            key = planned.record.code.lower()
-            holder = taken.get(key)
-            if key in in_batch or (holder is not None and holder != planned.record.pk):
-                plan.reject(
-                    planned.line,
-                    "code",
-                    _("Another product already has the code “%(code)s”.")
-                    % {"code": planned.record.code},
-                )
-                plan.accepted.remove(planned)
-                self._prices.pop(id(planned.record), None)
-            in_batch.add(key)
+        rejected = plan.reject_taken(
+            with_code,
+            key=lambda planned: planned.record.code.lower(),
+            holders=taken,
+            field_name="code",
+            message=lambda planned: (
+                _("Another product already has the code “%(code)s”.")
+                % {"code": planned.record.code}
+            ),
+        )
+        for planned in rejected:
+            self._prices.pop(id(planned.record), None)
 
     def after_write(self, plan: BatchPlan) -> None:
         priced = {

@@ -68,19 +68,16 @@ class ContactWriter(Writer):
             )
             .values_list("pk", "company_id", "email_key")
         }
-        in_batch: set[tuple[int, str]] = set()
-        for planned in with_email:
-            key = (planned.record.company_id, planned.record.email.lower())
-            holder = taken.get(key)
-            if key in in_batch or (holder is not None and holder != planned.record.pk):
-                plan.reject(
-                    planned.line,
-                    "email",
-                    _("This company already has a contact with the email %(email)s.")
-                    % {"email": planned.record.email},
-                )
-                plan.accepted.remove(planned)
-            in_batch.add(key)
+        plan.reject_taken(
+            with_email,
+            key=lambda planned: (planned.record.company_id, planned.record.email.lower()),
+            holders=taken,
+            field_name="email",
+            message=lambda planned: (
+                _("This company already has a contact with the email %(email)s.")
+                % {"email": planned.record.email}
+            ),
+        )
 
 
 class LeadWriter(Writer):
