@@ -345,7 +345,7 @@ def _touchpoints(
 def _owners_match_by_full_name() -> bool:
     """Whether this code's owner lookup finds a user by full name, spaces and case aside."""
     from accounts.models import User
-    from crm.imports.lookups import OwnerLookup
+    from crm.imports.owners import OwnerLookup
     from crm.imports.parsing import CellError
 
     admin = User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()

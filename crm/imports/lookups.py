@@ -1,9 +1,8 @@
-"""Finding the records a row names (owner, company, contact, pipeline and stage), a batch at
-a time.
+"""Finding the records a row names (company, contact, pipeline and stage), a batch at a time;
+owners are found by crm/imports/owners.py.
 
-Owners (crm/imports/owners.py, importable from here too) and stages are few and cached for
-the whole import. Companies and contacts may be as
-many as the rows, so they are looked up per batch: memory is bounded by the batch, not the file.
+Stages are few and cached for the whole import. Companies and contacts may be as many as
+the rows, so they are looked up per batch: memory is bounded by the batch, not the file.
 Every lookup goes through the importing user's permissions, so a name they could not
 choose on a page is "not found" for them here too.
 """
@@ -19,11 +18,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from contacts.models import Company, Contact
-from crm.imports.owners import OwnerLookup
 from crm.imports.parsing import CellError
 from pipeline.models import Pipeline, Stage, StageKind, board_order
-
-__all__ = ["CompanyLookup", "ContactLookup", "OwnerLookup", "StageLookup"]
 
 
 class CompanyLookup:
