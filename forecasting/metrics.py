@@ -7,17 +7,16 @@ per currency and never converted: amounts in different currencies are not added 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from forecasting.models import Quota
+from forecasting.periods import Period
 from pipeline.models import Opportunity, Task
 
 CENT = Decimal("0.01")
@@ -40,31 +39,6 @@ def scope_label(user: User) -> str:
     if user.is_manager:
         return str(_("Your teams"))
     return str(_("Your deals"))
-
-
-@dataclass(frozen=True)
-class Period:
-    start: dt.date
-    end: dt.date  # inclusive
-
-    @property
-    def start_at(self) -> dt.datetime:
-        return timezone.make_aware(dt.datetime.combine(self.start, dt.time.min))
-
-    @property
-    def end_before(self) -> dt.datetime:
-        return timezone.make_aware(
-            dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min)
-        )
-
-
-def quarter_of(day: dt.date) -> Period:
-    first_month = 3 * ((day.month - 1) // 3) + 1
-    start = dt.date(day.year, first_month, 1)
-    next_start = (
-        dt.date(day.year + 1, 1, 1) if first_month == 10 else dt.date(day.year, first_month + 3, 1)
-    )
-    return Period(start=start, end=next_start - dt.timedelta(days=1))
 
 
 @dataclass

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 
 from forecasting import metrics
+from forecasting.periods import quarter_of
 
 
 class DashboardView(LoginRequiredMixin, TemplateView):
@@ -17,7 +18,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         user = self.request.user
         # The quarter in the user's own zone (activated by UserTimezoneMiddleware): a deal
         # won on the evening of 31 March in New York counts in Q1, though UTC says April.
-        period = metrics.quarter_of(timezone.localdate())
+        period = quarter_of(timezone.localdate())
         context.update(
             scope_label=metrics.scope_label(user),
             period=period,

@@ -21,6 +21,7 @@ from forecasting.api.serializers import (
     QuotaSerializer,
 )
 from forecasting.models import Quota
+from forecasting.periods import quarter_of
 
 QUOTA_EXAMPLE = OpenApiExample(
     "A quarterly quota",
@@ -134,7 +135,7 @@ class ForecastSummaryView(APIView):
         query = ForecastQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         user = request.user
-        period = metrics.quarter_of(query.validated_data.get("date") or timezone.localdate())
+        period = quarter_of(query.validated_data.get("date") or timezone.localdate())
         pipeline = metrics.open_pipeline(user)
         summary = {
             "scope": metrics.scope_label(user),

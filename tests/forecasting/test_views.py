@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from forecasting.metrics import Period, quarter_of, won_against_quota
+from forecasting.metrics import won_against_quota
+from forecasting.periods import Period, quarter_of
 from pipeline.models import OpportunityStatus, StageKind
 from tests.factories import (
     OpportunityFactory,

@@ -1,0 +1,82 @@
+"""What a report covers: whose deals, which period, and the filters a dashboard passes on.
+
+Every figure in ``forecasting`` starts from ``ReportScope.deals()``: the deals the user may
+see (``visible_to``), narrowed to the user's own scope (a rep's own deals, a manager's
+teams, everything for an admin) and to the filters picked in the URL. ``people()`` is the
+matching list of sellers, so per-rep tables list every rep in scope, including those with
+no deals at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from accounts.models import Role, User
+from accounts.visibility import visible_users
+from forecasting.metrics import owner_scope_q
+from forecasting.periods import Period
+from pipeline.models import LineItem, Opportunity
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    user: User
+    period: Period
+    rep_id: int | None = None
+    team_id: int | None = None
+    pipeline_id: int | None = None
+    product_id: int | None = None
+    lead_source: str | None = None
+
+    def with_period(self, period: Period) -> ReportScope:
+        return replace(self, period=period)
+
+    def for_rep(self, rep_id: int) -> ReportScope:
+        return replace(self, rep_id=rep_id)
+
+    def owner_q(self, path: str = "owner") -> Q:
+        """Rows whose owner at ``path`` is in scope (the visibility rules are applied by
+        ``visible_to`` on the queryset this narrows)."""
+        condition = owner_scope_q(self.user, path)
+        if self.rep_id is not None:
+            condition &= Q(**{f"{path}_id": self.rep_id})
+        if self.team_id is not None:
+            condition &= Q(**{f"{path}__team_id": self.team_id})
+        return condition
+
+    def deals(self) -> QuerySet[Opportunity]:
+        """Deals in scope, of any status and any time; each metric narrows them further."""
+        deals = Opportunity.objects.visible_to(self.user).filter(self.owner_q())
+        if self.pipeline_id is not None:
+            deals = deals.filter(pipeline_id=self.pipeline_id)
+        if self.product_id is not None:
+            # EXISTS, not a join: a deal with the product on two lines still counts once,
+            # and sums over the deals stay right.
+            deals = deals.filter(
+                Exists(
+                    LineItem.objects.filter(
+                        opportunity_id=OuterRef("pk"), product_id=self.product_id
+                    )
+                )
+            )
+        if self.lead_source:
+            deals = deals.filter(lead__source=self.lead_source)
+        return deals
+
+    def people(self) -> QuerySet[User]:
+        """Active sellers in scope, whether or not they own a deal: reps and managers
+        (admins configure the CRM and are left out unless the scope names one)."""
+        people = visible_users(self.user)
+        if self.user.is_manager:
+            people = people.filter(Q(pk=self.user.pk) | Q(team__manager=self.user))
+        elif not self.user.is_admin:
+            people = people.filter(pk=self.user.pk)
+        if self.rep_id is not None:
+            people = people.filter(pk=self.rep_id)
+        else:
+            people = people.exclude(role=Role.ADMIN).exclude(is_superuser=True)
+        if self.team_id is not None:
+            people = people.filter(team_id=self.team_id)
+        return people.order_by("first_name", "last_name", "username")
