@@ -342,12 +342,15 @@ note,2025-03-01T09:00:00Z,D-1
 def test_older_imported_touchpoints_never_move_the_last_touch_backwards(alice, records):
     deal = records["deal"]
     recent = timezone.now() - dt.timedelta(days=1)
-    Opportunity.objects.filter(pk=deal.pk).update(last_touch_at=recent)
+    before = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    Opportunity.objects.filter(pk=deal.pk).update(last_touch_at=recent, updated_at=before)
 
     run_import(alice, "touchpoints", "kind,at,deal\ncall,2025-03-18T14:05:00Z,D-1\n")
 
     deal.refresh_from_db()
     assert deal.last_touch_at == recent
+    # Nothing moved, so the deal is not rewritten and boards do not refresh its card.
+    assert deal.updated_at == before
 
 
 def test_imported_touches_set_the_leads_first_and_last_touch_and_attempts(alice, records):

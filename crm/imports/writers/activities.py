@@ -41,6 +41,7 @@ from django.db.models import (
     Max,
     Min,
     OuterRef,
+    Q,
     Subquery,
     Value,
     When,
@@ -273,11 +274,13 @@ class TouchpointWriter(ActivityWriter):
                 .annotate(latest=Max("at"))
                 .values("latest")
             )
+            # Only deals whose last touch moves: a vendor's deals export already carries it
+            # ("Last activity date"), and rewriting a deal whose value stays is a row with
+            # fifteen index entries written again, and a card refreshed on every board.
             # updated_at, not version: boards refresh the card, and no move loses a race.
-            Opportunity.objects.filter(pk__any_of=deal_ids).update(
-                last_touch_at=Greatest(Coalesce("last_touch_at", latest), latest),
-                updated_at=self.now,
-            )
+            Opportunity.objects.filter(pk__any_of=deal_ids).filter(
+                Q(last_touch_at__isnull=True) | Q(last_touch_at__lt=latest)
+            ).update(last_touch_at=latest, updated_at=self.now)
         self._touch_leads(plan)
 
     def _touch_leads(self, plan: BatchPlan) -> None:
