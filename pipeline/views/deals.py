@@ -45,6 +45,7 @@ from pipeline.models import (
     Touchpoint,
     TouchpointKind,
 )
+from pipeline.risks import DealRisk, deal_risks
 from pipeline.timeline import TimelineEntry, deal_timeline
 from pipeline.views.board import login_required_for_htmx
 from pipeline.views.line_item_panel import LineItemSection, line_item_section
@@ -133,6 +134,11 @@ class DealPanel:
     @property
     def close_date_passed(self) -> bool:
         return self.deal.is_past_close  # type: ignore[attr-defined]
+
+    @cached_property
+    def risks(self) -> list[DealRisk]:
+        """Each badge's rule, since when, and what clears it (no query: the card's fields)."""
+        return deal_risks(self.deal, self.now)
 
     @property
     def weighted_value(self) -> Any:

@@ -268,6 +268,12 @@ def test_panel_flags_a_stale_deal_an_overdue_task_and_a_past_close_date(client, 
     assert "Overdue task" in content
     assert "Close date passed" in content
     assert 'class="deal-task is-overdue' in content
+    # Each flag says why, since when and what clears it (Offer allows 10 days).
+    assert "In “Offer” for 40 days; the stage allows 10 days." in content
+    assert "No call, email, meeting or note for 40 days; the stage allows 10 days." in content
+    assert "Log a call, email, meeting or note with the customer." in content
+    assert "Complete the task or give it a new due date." in content
+    assert "Set a new expected close date, or mark the deal won or lost." in content
 
 
 def test_stage_history_lists_moves_latest_first_with_time_spent(client, alice, deal):
