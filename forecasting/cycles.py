@@ -1,0 +1,107 @@
+"""How long winning takes: the sales cycle of the deals won in a period.
+
+Definition: a won deal's cycle runs from when it was first engaged (``first_engaged_at``),
+else from when it was created, to when it was won (``closed_at``), in whole days (a deal
+won 36 hours after it began took 1 day). Over the deals won in the scope's period:
+
+- median and 80th percentile of the whole days, interpolated as ``percentile_cont``;
+- mean of the whole days, to one decimal.
+
+All three are computed by the database (``WholeDays`` per deal, then ``percentile`` and AVG).
+
+No won deal: a cycle with ``count`` 0 and None for each figure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Avg, Count, Func, IntegerField, QuerySet
+from django.db.models.functions import Coalesce
+
+from forecasting.outcomes import won_in_period
+from forecasting.percentiles import percentile
+from forecasting.scope import ReportScope
+from pipeline.models import Opportunity
+
+TENTH = Decimal("0.1")
+
+
+@dataclass(frozen=True)
+class SalesCycle:
+    count: int = 0
+    median_days: Decimal | None = None
+    mean_days: Decimal | None = None
+    p80_days: Decimal | None = None
+
+
+class WholeDays(Func):
+    """Whole days from the first datetime to the second (both UTC; positive spans)."""
+
+    output_field = IntegerField()
+    arity = 2
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="FLOOR(EXTRACT(EPOCH FROM (%(expressions)s)) / 86400)",
+            arg_joiner=" - ",
+            **extra,
+        )
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # julianday() reads the ISO text SQLite stores; CAST truncates, which is the floor
+        # for a span that is not negative.
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra,
+        )
+
+
+def _cycle_days() -> WholeDays:
+    # The end comes first: WholeDays(end, start) reads as "end - start".
+    return WholeDays("closed_at", Coalesce("first_engaged_at", "created_at"))
+
+
+def sales_cycle(scope: ReportScope) -> SalesCycle:
+    """The scope's sales cycle in its period (three queries)."""
+    return _cycles(won_in_period(scope), group_by=()).get((), SalesCycle())
+
+
+def sales_cycle_by_person(scope: ReportScope) -> dict[int, SalesCycle]:
+    """``sales_cycle`` per seller, every seller of the scope included (four queries)."""
+    found = _cycles(won_in_period(scope), group_by=("owner_id",))
+    return {
+        pk: found.get((pk,), SalesCycle()) for pk in scope.people().values_list("pk", flat=True)
+    }
+
+
+def _cycles(won: QuerySet[Opportunity], *, group_by: tuple[str, ...]) -> dict:
+    medians = percentile(won, _cycle_days(), 0.5, group_by=group_by)
+    p80s = percentile(won, _cycle_days(), 0.8, group_by=group_by)
+    figures = {"count": Count("pk"), "mean": Avg("cycle_days")}
+    days = won.annotate(cycle_days=_cycle_days())
+    if group_by:
+        rows = list(days.values(*group_by).annotate(**figures).order_by())
+    else:
+        rows = [row] if (row := days.aggregate(**figures))["count"] else []
+    cycles = {}
+    for row in rows:
+        key = tuple(row[name] for name in group_by)
+        cycles[key] = SalesCycle(
+            count=row["count"],
+            median_days=_days(medians[key]),
+            mean_days=_days(row["mean"]),
+            p80_days=_days(p80s[key]),
+        )
+    return cycles
+
+
+def _days(value: float | int) -> Decimal:
+    return Decimal(str(value)).quantize(TENTH)
