@@ -18,6 +18,7 @@ from accounts.visibility import visible_users
 from forecasting.metrics import owner_scope_q
 from forecasting.periods import Period
 from pipeline.models import LineItem, Opportunity
+from pipeline.querysets import OpportunityQuerySet
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class ReportScope:
             condition &= Q(**{f"{path}__team_id": self.team_id})
         return condition
 
-    def deals(self) -> QuerySet[Opportunity]:
+    def deals(self) -> OpportunityQuerySet:
         """Deals in scope, of any status and any time; each metric narrows them further."""
         deals = Opportunity.objects.visible_to(self.user).filter(self.owner_q())
         if self.pipeline_id is not None:

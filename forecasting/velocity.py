@@ -1,0 +1,140 @@
+"""How fast the pipeline turns into revenue, and whether it is big enough to make quota.
+
+Definitions, the same in every report:
+
+- Sales velocity = open deals * win rate * average won value / median sales cycle (days):
+  the revenue the pipeline brings in per day at the pace of the period. Per currency: the
+  open deals and the average won value are the currency's own; the win rate and the
+  median cycle are the scope's in the period (``forecasting.outcomes``,
+  ``forecasting.cycles``). A median cycle under one day counts as one day. Without a
+  closed deal, a won deal in the currency, or an open deal, there is no velocity (None).
+- Pipeline coverage = weighted open pipeline closing in the period ÷ quota still to close.
+  Weighted: each open deal whose expected close date falls in the period, times its
+  stage's win probability. Still to close: the quotas set within the period minus what
+  was won in it, per currency. No quota, a zero quota, or a quota already met: no
+  coverage (None), never a division by zero.
+
+Quotas in scope: a named rep's own; else a rep's own, the teams a manager manages, and
+every team for an admin (a named team narrows both); quotas whose period lies within the
+report's period add up (monthly quotas make a quarter).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+
+from forecasting.cycles import sales_cycle
+from forecasting.models import Quota
+from forecasting.outcomes import closed, won_values
+from forecasting.scope import ReportScope
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Velocity:
+    currency: str
+    open_deals: int
+    win_rate: Decimal | None
+    average_won: Decimal | None
+    median_cycle_days: Decimal | None
+
+    @property
+    def per_day(self) -> Decimal | None:
+        if not (self.open_deals and self.win_rate and self.average_won):
+            return None
+        if self.median_cycle_days is None:
+            return None
+        days = max(self.median_cycle_days, Decimal(1))
+        return (self.open_deals * self.win_rate * self.average_won / days).quantize(CENT)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    currency: str
+    weighted_open: Decimal
+    quota: Decimal | None
+    won: Decimal
+
+    @property
+    def remaining(self) -> Decimal | None:
+        return None if self.quota is None else max(self.quota - self.won, ZERO)
+
+    @property
+    def ratio(self) -> Decimal | None:
+        """weighted_open ÷ remaining, to two places; None without anything left to close."""
+        if not self.remaining:
+            return None
+        return (self.weighted_open / self.remaining).quantize(CENT)
+
+
+def sales_velocity(scope: ReportScope) -> list[Velocity]:
+    """Velocity per currency of the scope's open or won deals (seven queries)."""
+    open_counts = dict(
+        scope.deals().open().values_list("currency").annotate(count=Count("pk")).order_by()
+    )
+    won = {value.currency: value for value in won_values(scope)}
+    rate = closed(scope).win_rate
+    cycle = sales_cycle(scope).median_days
+    return [
+        Velocity(
+            currency=currency,
+            open_deals=open_counts.get(currency, 0),
+            win_rate=rate,
+            average_won=won[currency].average if currency in won else None,
+            median_cycle_days=cycle,
+        )
+        for currency in sorted(set(open_counts) | set(won))
+    ]
+
+
+def pipeline_coverage(scope: ReportScope) -> list[Coverage]:
+    """Coverage per currency of the weighted pipeline, the quotas or the wins (four queries)."""
+    period = scope.period
+    # Grouped by probability so the weighting is exact Decimal arithmetic here, not SQL
+    # floats (SQLite multiplies decimals as floats).
+    weighted: dict[str, Decimal] = {}
+    rows = (
+        scope.deals()
+        .open()
+        .filter(expected_close_date__gte=period.start, expected_close_date__lte=period.end)
+        .values_list("currency", "stage__probability")
+        .annotate(value=Sum("value"))
+        .order_by()
+    )
+    for currency, probability, value in rows:
+        weighted[currency] = weighted.get(currency, ZERO) + value * probability / 100
+    quotas = quotas_in_scope(scope)
+    won = {value.currency: value.total for value in won_values(scope)}
+    return [
+        Coverage(
+            currency=currency,
+            weighted_open=weighted.get(currency, ZERO).quantize(CENT),
+            quota=quotas.get(currency),
+            won=won.get(currency, ZERO),
+        )
+        for currency in sorted(set(weighted) | set(quotas) | set(won))
+    ]
+
+
+def quotas_in_scope(scope: ReportScope) -> dict[str, Decimal]:
+    """The quotas set within the scope's period, per currency (one query)."""
+    user, period = scope.user, scope.period
+    quotas = Quota.objects.visible_to(user).filter(
+        period_start__gte=period.start, period_end__lte=period.end
+    )
+    if scope.rep_id is not None:
+        quotas = quotas.filter(user_id=scope.rep_id)
+    elif user.is_admin:
+        quotas = quotas.filter(team__isnull=False)
+    elif user.is_manager:
+        quotas = quotas.filter(team__manager=user)
+    else:
+        quotas = quotas.filter(user=user)
+    if scope.team_id is not None:
+        quotas = quotas.filter(Q(team_id=scope.team_id) | Q(user__team_id=scope.team_id))
+    return dict(quotas.values_list("currency").annotate(amount=Sum("amount")).order_by())
