@@ -1,0 +1,140 @@
+"""Where deals go and how long they stay: the funnel, stage conversion and time in stage.
+
+Read from StageChange, the history every move, creation and import writes. Definitions:
+
+- A deal *entered* open stage S in the period when it has a StageChange into S at a time
+  within the period. It *advanced* from S when, after such an entry, it has a StageChange
+  into a later open stage (higher position in its pipeline) or into a won stage; it was
+  *won from* S when one of those later changes is into a won stage. Each deal counts once
+  per stage however often it went back and forth; a deal lost and later reopened and won
+  counts as won from the stages it entered before.
+- Conversion from S = advanced ÷ entered (None when nothing entered).
+- Time in stage: a stay in S runs from the StageChange into S to the deal's next
+  StageChange, or, for the stage a deal is in, until now ("the current stage counts until
+  now"). The stays counted are those that ended within the period or were still going at
+  its end, a still-going stay counted until the earlier of now and the period's end; median
+  and 80th percentile of whole days, as ``percentile_cont``.
+
+Stages are open stages of the scope's pipelines, in pipeline and position order; every
+open stage appears, with zeros and None where nothing happened.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Least
+from django.utils import timezone
+
+from forecasting.cycles import WholeDays
+from forecasting.percentiles import percentile
+from forecasting.scope import ReportScope
+from pipeline.models import Stage, StageChange, StageKind
+
+TENTH = Decimal("0.1")
+
+
+@dataclass(frozen=True)
+class StageFlow:
+    stage_id: int
+    stage_name: str
+    pipeline_id: int
+    entered: int = 0
+    advanced: int = 0
+    won: int = 0
+    median_days: Decimal | None = None
+    p80_days: Decimal | None = None
+
+    @property
+    def conversion(self) -> Decimal | None:
+        if not self.entered:
+            return None
+        return (Decimal(self.advanced) / self.entered).quantize(Decimal("0.0001"))
+
+
+def _stages(scope: ReportScope) -> list[Stage]:
+    stages = Stage.objects.filter(kind=StageKind.OPEN).select_related("pipeline")
+    if scope.pipeline_id is not None:
+        stages = stages.filter(pipeline_id=scope.pipeline_id)
+    else:
+        stages = stages.filter(pipeline__is_active=True)
+    return list(
+        stages.order_by("pipeline__position", "pipeline__name", "position", "pk").filter(
+            archived_at__isnull=True
+        )
+    )
+
+
+def stage_flow(scope: ReportScope, now: dt.datetime | None = None) -> list[StageFlow]:
+    """Entered, advanced, won from and time in each open stage (four queries)."""
+    now = now or timezone.now()
+    period = scope.period
+    stages = _stages(scope)
+    changes = StageChange.objects.filter(opportunity__in=scope.deals().values("pk"))
+
+    later = StageChange.objects.filter(
+        opportunity_id=OuterRef("opportunity_id"), at__gt=OuterRef("at")
+    )
+    onwards = Q(to_stage__kind=StageKind.WON) | Q(
+        to_stage__kind=StageKind.OPEN, to_stage__position__gt=OuterRef("to_stage__position")
+    )
+    entries = (
+        changes.filter(
+            to_stage__kind=StageKind.OPEN,
+            at__gte=period.start_at,
+            at__lt=period.end_before,
+        )
+        .alias(
+            advanced=Exists(later.filter(onwards)),
+            won_later=Exists(later.filter(to_stage__kind=StageKind.WON)),
+        )
+        .values("to_stage_id")
+        .annotate(
+            entered=Count("opportunity_id", distinct=True),
+            advanced_count=Count("opportunity_id", distinct=True, filter=Q(advanced=True)),
+            won_count=Count("opportunity_id", distinct=True, filter=Q(won_later=True)),
+        )
+        .order_by()
+    )
+    counts = {row["to_stage_id"]: row for row in entries}
+
+    end = min(now, period.end_before)
+    left_at = Subquery(
+        StageChange.objects.filter(opportunity_id=OuterRef("opportunity_id"))
+        .filter(Q(at__gt=OuterRef("at")) | Q(at=OuterRef("at"), pk__gt=OuterRef("pk")))
+        .order_by("at", "pk")
+        .values("at")[:1]
+    )
+    stays = (
+        changes.filter(to_stage__kind=StageKind.OPEN, at__lt=end)
+        .annotate(left_at=left_at)
+        .filter(Q(left_at__isnull=True) | Q(left_at__gte=period.start_at))
+    )
+    stay_days = WholeDays(Least(Coalesce("left_at", Value(end)), Value(end)), "at")
+    medians = percentile(stays, stay_days, 0.5, group_by=("to_stage_id",))
+    p80s = percentile(stays, stay_days, 0.8, group_by=("to_stage_id",))
+
+    flows = []
+    for stage in stages:
+        row = counts.get(stage.pk, {})
+        key = (stage.pk,)
+        flows.append(
+            StageFlow(
+                stage_id=stage.pk,
+                stage_name=stage.name,
+                pipeline_id=stage.pipeline_id,
+                entered=row.get("entered", 0),
+                advanced=row.get("advanced_count", 0),
+                won=row.get("won_count", 0),
+                median_days=_days(medians.get(key)),
+                p80_days=_days(p80s.get(key)),
+            )
+        )
+    return flows
+
+
+def _days(value: float | int | None) -> Decimal | None:
+    return None if value is None else Decimal(str(value)).quantize(TENTH)
