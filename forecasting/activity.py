@@ -1,0 +1,94 @@
+"""What each seller did: touchpoints by kind and week, tasks done and overdue.
+
+Definitions:
+
+- Touchpoints: those a seller logged (``by``) with a time (``at``) in the period, counted
+  per kind (call, email, meeting, note) and per week; weeks start on Monday in the user's
+  time zone and are named by that Monday.
+- Tasks done: tasks assigned to the seller and done (``done_at``) within the period.
+- Tasks overdue: the seller's open tasks the nightly check has flagged overdue, now
+  (overdue is a state, not an event of the period).
+
+Activity belongs to people, not to deals: the rep and team filters apply, the pipeline,
+product and lead-source filters do not. Every seller of the scope appears, with zeros.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+
+from forecasting.scope import ReportScope
+from pipeline.models import Task, Touchpoint, TouchpointKind
+
+
+@dataclass
+class Activity:
+    person_id: int
+    touchpoints: dict[str, int] = field(default_factory=dict)  # kind -> count
+    by_week: dict[dt.date, int] = field(default_factory=dict)  # Monday -> count
+    tasks_done: int = 0
+    tasks_overdue: int = 0
+
+    @property
+    def touchpoint_count(self) -> int:
+        return sum(self.touchpoints.values())
+
+
+def activity_by_person(scope: ReportScope) -> dict[int, Activity]:
+    """Activity of every seller in scope (four queries)."""
+    period = scope.period
+    people = list(scope.people().values_list("pk", flat=True))
+    activity = {
+        pk: Activity(pk, touchpoints=dict.fromkeys(TouchpointKind.values, 0)) for pk in people
+    }
+    touchpoints = (
+        Touchpoint.objects.visible_to(scope.user)
+        .filter(scope.owner_q("by"), at__gte=period.start_at, at__lt=period.end_before)
+        .order_by()
+    )
+    for person_id, kind, count in touchpoints.values_list("by_id", "kind").annotate(
+        count=Count("pk")
+    ):
+        if person_id in activity:
+            activity[person_id].touchpoints[kind] = count
+    weeks = (
+        touchpoints.annotate(week=TruncWeek("at", tzinfo=timezone.get_current_timezone()))
+        .values_list("by_id", "week")
+        .annotate(count=Count("pk"))
+    )
+    for person_id, week, count in weeks:
+        if person_id in activity:
+            day = week.date() if isinstance(week, dt.datetime) else week
+            activity[person_id].by_week[day] = count
+    tasks = (
+        Task.objects.visible_to(scope.user)
+        .filter(scope.owner_q("assignee"))
+        .values_list("assignee_id")
+        .annotate(
+            done=Count("pk", filter=Q(done_at__gte=period.start_at, done_at__lt=period.end_before)),
+            overdue=Count("pk", filter=Q(done_at__isnull=True, overdue_since__isnull=False)),
+        )
+        .order_by()
+    )
+    for person_id, done, overdue in tasks:
+        if person_id in activity:
+            activity[person_id].tasks_done = done
+            activity[person_id].tasks_overdue = overdue
+    for person in activity.values():
+        person.by_week = dict(sorted(person.by_week.items()))
+    return activity
+
+
+def weeks_of(scope: ReportScope) -> list[dt.date]:
+    """The Mondays of the weeks the period touches, for a chart's axis."""
+    first = scope.period.start - dt.timedelta(days=scope.period.start.weekday())
+    weeks = []
+    while first <= scope.period.end:
+        weeks.append(first)
+        first += dt.timedelta(days=7)
+    return weeks
