@@ -16,17 +16,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
-from django.db.models import Avg, Count, Func, IntegerField, QuerySet
+from django.db.models import Avg, Count, QuerySet
 from django.db.models.functions import Coalesce
 
+from forecasting.days import WholeDays, days_figure
 from forecasting.outcomes import won_in_period
 from forecasting.percentiles import percentile
 from forecasting.scope import ReportScope
 from pipeline.models import Opportunity
-
-TENTH = Decimal("0.1")
 
 
 @dataclass(frozen=True)
@@ -35,33 +33,6 @@ class SalesCycle:
     median_days: Decimal | None = None
     mean_days: Decimal | None = None
     p80_days: Decimal | None = None
-
-
-class WholeDays(Func):
-    """Whole days from the first datetime to the second (both UTC; positive spans)."""
-
-    output_field = IntegerField()
-    arity = 2
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(
-            compiler,
-            connection,
-            template="FLOOR(EXTRACT(EPOCH FROM (%(expressions)s)) / 86400)",
-            arg_joiner=" - ",
-            **extra,
-        )
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        # julianday() reads the ISO text SQLite stores; CAST truncates, which is the floor
-        # for a span that is not negative.
-        return self.as_sql(
-            compiler,
-            connection,
-            template="CAST(julianday(%(expressions)s) AS INTEGER)",
-            arg_joiner=") - julianday(",
-            **extra,
-        )
 
 
 def _cycle_days() -> WholeDays:
@@ -96,12 +67,8 @@ def _cycles(won: QuerySet[Opportunity], *, group_by: tuple[str, ...]) -> dict:
         key = tuple(row[name] for name in group_by)
         cycles[key] = SalesCycle(
             count=row["count"],
-            median_days=_days(medians[key]),
-            mean_days=_days(row["mean"]),
-            p80_days=_days(p80s[key]),
+            median_days=days_figure(medians[key]),
+            mean_days=days_figure(row["mean"]),
+            p80_days=days_figure(p80s[key]),
         )
     return cycles
-
-
-def _days(value: float | int) -> Decimal:
-    return Decimal(str(value)).quantize(TENTH)

@@ -29,12 +29,10 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
-from forecasting.cycles import WholeDays
+from forecasting.days import WholeDays, days_figure
 from forecasting.percentiles import percentile
 from forecasting.scope import ReportScope
 from pipeline.models import Stage, StageChange, StageKind
-
-TENTH = Decimal("0.1")
 
 
 @dataclass(frozen=True)
@@ -129,12 +127,8 @@ def stage_flow(scope: ReportScope, now: dt.datetime | None = None) -> list[Stage
                 entered=row.get("entered", 0),
                 advanced=row.get("advanced_count", 0),
                 won=row.get("won_count", 0),
-                median_days=_days(medians.get(key)),
-                p80_days=_days(p80s.get(key)),
+                median_days=days_figure(medians.get(key)),
+                p80_days=days_figure(p80s.get(key)),
             )
         )
     return flows
-
-
-def _days(value: float | int | None) -> Decimal | None:
-    return None if value is None else Decimal(str(value)).quantize(TENTH)
