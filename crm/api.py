@@ -24,6 +24,7 @@ from rest_framework.routers import APIRootView, DefaultRouter
 from accounts.api import schema  # noqa: F401  (registers the token scheme)
 from accounts.api.views import NotificationViewSet, UserViewSet
 from contacts.api.views import CompanyViewSet, ContactViewSet, LeadViewSet
+from forecasting.api.metrics import MetricsView
 from forecasting.api.views import ForecastSummaryView, QuotaViewSet
 from pipeline.api.views import (
     ConvertLeadView,
@@ -49,7 +50,12 @@ class ApiRootView(APIRootView):
     """Pipeline CRM's REST API: follow the links. Schema at /api/schema/, docs at /api/docs/."""
 
     # Endpoints outside the router, listed at the root beside the router's.
-    extra_names = {"forecast": "forecast", "schema": "schema", "docs": "docs"}
+    extra_names = {
+        "forecast": "forecast",
+        "metrics": "metrics",
+        "schema": "schema",
+        "docs": "docs",
+    }
 
     api_root_dict: dict[str, str]
 
@@ -109,6 +115,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", ApiDocsView.as_view(), name="docs"),
     path("forecast/", ForecastSummaryView.as_view(), name="forecast"),
+    path("metrics/", MetricsView.as_view(), name="metrics"),
     path("leads/<int:pk>/convert/", ConvertLeadView.as_view(), name="lead-convert"),
     path(
         "opportunities/<int:pk>/contacts/",

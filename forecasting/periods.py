@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-_TOKEN = re.compile(r"^(?P<year>\d{4})-(?:Q(?P<quarter>[1-4])|(?P<month>0[1-9]|1[0-2]))$")
+# The pattern the API's schema publishes; _TOKEN reads the same names.
+PERIOD_NAME = r"^[1-9]\d{3}-(Q[1-4]|0[1-9]|1[0-2])$"
+_TOKEN = re.compile(r"^(?P<year>[1-9]\d{3})-(?:Q(?P<quarter>[1-4])|(?P<month>0[1-9]|1[0-2]))$")
 
 
 @dataclass(frozen=True)

@@ -137,6 +137,7 @@ def test_schema_lists_every_resource(schema):
         "/api/notifications/",
         "/api/users/",
         "/api/forecast/",
+        "/api/metrics/",
     } <= set(generated["paths"])
 
 
