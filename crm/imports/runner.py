@@ -40,8 +40,8 @@ from crm.imports.dates import (
 from crm.imports.kinds import (
     CleanRow,
     Field,
+    RowCleaner,
     alternatives_message,
-    clean_row,
     column_indexes,
     fields_of,
     translations_of,
@@ -176,13 +176,11 @@ def import_csv(
     if on_dates is not None and dates:
         on_dates(dates)
     writer = WRITERS[kind](by=by, mapped=columns, now=timezone.now(), options=options)
-    translations = translations_of(writer.options.values)
+    clean = RowCleaner(columns, fields, date_readers, translations_of(writer.options.values))
     done = created = updated = rejected = 0
     with transaction.atomic():
         for batch in batched(rows, batch_size or BATCH_SIZE):
-            plan = writer.plan(
-                [clean_row(row, columns, fields, date_readers, translations) for row in batch]
-            )
+            plan = writer.plan([clean(row) for row in batch])
             batch_created, batch_updated = writer.write(plan)
             created += batch_created
             updated += batch_updated
@@ -270,9 +268,8 @@ def preview_import(
     waiting = {column.field.name for column in dates if column.needs_order}
     read_columns = {name: index for name, index in columns.items() if name not in waiting}
     date_readers = readers(dates, tz=time_zone_of(by))
-    cleaned: list[CleanRow] = [
-        clean_row(row, read_columns, fields, date_readers, translations) for row in first
-    ]
+    clean = RowCleaner(read_columns, fields, date_readers, translations)
+    cleaned: list[CleanRow] = [clean(row) for row in first]
     plan = writer.plan(cleaned)
     if on_plan is not None:
         on_plan(writer)

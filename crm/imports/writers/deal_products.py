@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils.translation import gettext as _
 
 from core.bulk_insert import insert_records
+from core.new_records import RecordMaker
 from crm.imports.bulk import update_records
 from crm.imports.parsing import CellError
 from pipeline.models import LineItem, Opportunity, Product, ProductPrice
@@ -102,6 +103,8 @@ class DealProducts:
         self.catalogue = ProductLookup()
         # The line item each accepted deal gets, by the deal record's id() until it is saved.
         self._lines: dict[int, LineItem] = {}
+        # LineItem(...) per row was a third of planning a deal with a product.
+        self._new_line = RecordMaker(LineItem)
 
     def apply(self, planned: Planned, values: dict[str, Any]) -> None:
         """Plan the row's line item and the deal's value; problems are reported."""
@@ -142,7 +145,7 @@ class DealProducts:
                 )
                 return
             unit_price = price
-        line = LineItem(product_id=entry.pk, quantity=quantity, unit_price=unit_price)
+        line = self._new_line(product_id=entry.pk, quantity=quantity, unit_price=unit_price)
         if line.total >= VALUE_LIMIT:
             writer.report("quantity", _("The line items add up to more than a deal holds."))
             return
