@@ -226,10 +226,17 @@ def _owner_filter(owner: Owner) -> Q:
     return Q(team=owner) if isinstance(owner, Team) else Q(user=owner)
 
 
-def check_quota(owner: Owner, period: Period, amount: Decimal, currency: str | None) -> str:
+def check_quota(
+    owner: Owner,
+    period: Period,
+    amount: Decimal,
+    currency: str | None,
+    *,
+    replacing: Quota | None = None,
+) -> str:
     """The currency the quota is stored in, once the domain rules hold (ValidationError
     naming the field otherwise): a month or quarter, not negative, the year's kind and
-    currency kept."""
+    currency kept. ``replacing`` is a stored quota this one replaces (an API update)."""
     kind = period_kind(period)
     if not isinstance(amount, Decimal) or not amount.is_finite():
         raise ValidationError({"amount": _("Enter the amount as a number, such as 150000.")})
@@ -238,6 +245,7 @@ def check_quota(owner: Owner, period: Period, amount: Decimal, currency: str | N
     year = (
         Quota.objects.filter(_owner_filter(owner), _touching(whole_year(period.start.year)))
         .exclude(period_start=period.start, period_end=period.end)
+        .exclude(pk=replacing.pk if replacing is not None else None)
         .values_list("period_start", "period_end", "currency")
     )
     for start, end, existing_currency in year:
