@@ -34,7 +34,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from accounts.models import Team, User
+from accounts.models import Role, Team, User
 from forecasting.models import Quota
 from forecasting.periods import Period, month_of, quarter_of
 from forecasting.scope import ReportScope
@@ -302,10 +302,163 @@ def set_quota(
         quota.period_end = period.end
         quota.amount = amount
         quota.currency = stored_currency
-        quota.full_clean(validate_unique=False, validate_constraints=False)
+        # The owner was just locked: no need to check again that it exists.
+        quota.full_clean(
+            exclude=["user", "team"], validate_unique=False, validate_constraints=False
+        )
         quota.save()
         return quota
 
 
 def _owner_field(owner: Owner) -> str:
     return "team" if isinstance(owner, Team) else "user"
+
+
+# The settings editor: a year of quotas for the teams a viewer may set and their members
+
+
+@dataclass
+class QuotaCell:
+    """One owner's quota for one month or quarter, as the editor shows and edits it.
+
+    ``stored`` is the amount set for exactly this period (what the input holds); ``figure``
+    what counts (a quarter summed from months, a team's default from its members).
+    """
+
+    key: str
+    period: Period
+    stored: Decimal | None
+    figure: QuotaFigure | None
+    value: str = ""
+    error: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"{self.key}:{self.period.token}"
+
+
+@dataclass
+class QuotaLine:
+    """An owner's year: its cells and its total, the sum of its four quarters' figures
+    (whichever kind the editor shows, so a month view of a quarterly year keeps its total)."""
+
+    owner: Owner
+    team_id: int
+    cells: list[QuotaCell]
+    total: QuotaFigure | None
+
+    @property
+    def key(self) -> str:
+        return owner_key(self.owner)
+
+    @property
+    def is_team(self) -> bool:
+        return isinstance(self.owner, Team)
+
+    def cell(self, period: Period) -> QuotaCell:
+        return next(cell for cell in self.cells if cell.period == period)
+
+
+@dataclass
+class QuotaTable:
+    year: int
+    kind: str
+    periods: list[Period]
+    lines: list[QuotaLine]
+
+    def line(self, key: str) -> QuotaLine | None:
+        return next((line for line in self.lines if line.key == key), None)
+
+    def team_line(self, team_id: int) -> QuotaLine:
+        return next(line for line in self.lines if line.is_team and line.team_id == team_id)
+
+
+def owner_key(owner: Owner) -> str:
+    """How the editor names an owner in its fields: ``team-3`` or ``user-7``."""
+    return f"team-{owner.pk}" if isinstance(owner, Team) else f"user-{owner.pk}"
+
+
+def settable_teams(viewer: User) -> QuerySet[Team]:
+    """The teams whose quotas ``viewer`` sets: every team for an admin, a manager's own."""
+    if viewer.is_admin:
+        return Team.objects.order_by("name", "pk")
+    if viewer.is_manager:
+        return Team.objects.filter(manager=viewer).order_by("name", "pk")
+    return Team.objects.none()
+
+
+def quota_table(viewer: User, year: int, kind: str, *, team_id: int | None = None) -> QuotaTable:
+    """The teams ``viewer`` may set quotas for, each followed by its members, with the
+    year's months or quarters (three queries at any size). ``team_id`` keeps one team."""
+    teams = settable_teams(viewer)
+    if team_id is not None:
+        teams = teams.filter(pk=team_id)
+    team_list = list(teams)
+    members = list(
+        User.objects.filter(is_active=True, team__in=[team.pk for team in team_list])
+        .exclude(role=Role.ADMIN)
+        .exclude(is_superuser=True)
+        .exclude(pk=viewer.pk)  # nobody sets their own target
+        .order_by("first_name", "last_name", "username")
+    )
+    rows = _rows(
+        Quota.objects.filter(_touching(whole_year(year))).filter(
+            Q(team__in=[team.pk for team in team_list])
+            | Q(user__team__in=[team.pk for team in team_list])
+        )
+    )
+    periods = year_periods(year, kind)
+    lines = []
+    for team in team_list:
+        own = [row for row in rows if row.team_id == team.pk]
+        members_rows = [row for row in rows if row.member_of == team.pk and row.user_id]
+        lines.append(
+            QuotaLine(
+                team,
+                team.pk,
+                _cells(team, own, periods, members_rows),
+                _year_total(year, own, members_rows),
+            )
+        )
+        for member in (user for user in members if user.team_id == team.pk):
+            mine = [row for row in rows if row.user_id == member.pk]
+            lines.append(
+                QuotaLine(member, team.pk, _cells(member, mine, periods), _year_total(year, mine))
+            )
+    return QuotaTable(year=year, kind=kind, periods=periods, lines=lines)
+
+
+def _cells(
+    owner: Owner, own: list[QuotaRow], periods: list[Period], members: list[QuotaRow] | None = None
+) -> list[QuotaCell]:
+    cells = []
+    for period in periods:
+        stored = next(
+            (row.amount for row in own if (row.start, row.end) == (period.start, period.end)),
+            None,
+        )
+        cells.append(
+            QuotaCell(
+                key=owner_key(owner),
+                period=period,
+                stored=stored,
+                figure=figure_for(own, period, members),
+                value="" if stored is None else f"{stored:f}",
+            )
+        )
+    return cells
+
+
+def _year_total(
+    year: int, own: list[QuotaRow], members: list[QuotaRow] | None = None
+) -> QuotaFigure | None:
+    amounts: dict[str, Decimal] = {}
+    is_default = False
+    for quarter in year_periods(year, QUARTER):
+        figure = figure_for(own, quarter, members)
+        if figure is None:
+            continue
+        is_default = is_default or figure.is_default
+        for currency, amount in figure.amounts.items():
+            amounts[currency] = amounts.get(currency, Decimal(0)) + amount
+    return QuotaFigure(amounts, is_default=is_default) if amounts else None
