@@ -15,22 +15,13 @@ from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from forecasting.models import Quota
 from forecasting.periods import Period
+from forecasting.quotas import quotas_in_scope
+from forecasting.scope import ReportScope, owner_scope_q
 from pipeline.models import Opportunity, Task
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
-
-
-def owner_scope_q(user: User, path: str) -> Q:
-    """Records whose owner at ``path`` is the user (rep), in their teams (manager), or any."""
-    if user.is_admin:
-        return Q()
-    mine = Q(**{path: user})
-    if user.is_manager:
-        return mine | Q(**{f"{path}__team__manager": user})
-    return mine
 
 
 def scope_label(user: User) -> str:
@@ -108,11 +99,11 @@ class Attainment:
 
 
 def won_against_quota(user: User, period: Period) -> list[Attainment]:
-    """Closed-won in ``period`` against the quotas set inside it, per currency (2 queries).
+    """Closed-won in ``period`` against the quota, per currency (2 queries).
 
-    The quota is the user's own for a rep, their teams' for a manager and every team's
-    for an admin; quotas whose period lies within ``period`` add up (monthly quotas make
-    a quarter).
+    The quota is the scope's as ``forecasting.quotas.quotas_in_scope`` defines it: the
+    user's own for a rep, their teams' for a manager and every team's for an admin, a
+    team without its own quota counting the sum of its members'.
     """
     won = (
         Opportunity.objects.visible_to(user)
@@ -123,26 +114,16 @@ def won_against_quota(user: User, period: Period) -> list[Attainment]:
         .annotate(count=Count("pk"), value=Sum("value"))
         .order_by("currency")
     )
-    quotas = Quota.objects.visible_to(user).filter(
-        period_start__gte=period.start, period_end__lte=period.end
-    )
-    if user.is_admin:
-        quotas = quotas.filter(team__isnull=False)
-    elif user.is_manager:
-        quotas = quotas.filter(team__manager=user)
-    else:
-        quotas = quotas.filter(user=user)
-
     by_currency: dict[str, Attainment] = defaultdict(lambda: Attainment(currency=""))
     for row in won:
         attainment = by_currency[row["currency"]]
         attainment.currency = row["currency"]
         attainment.won_count = row["count"]
         attainment.won = row["value"]
-    for row in quotas.values("currency").annotate(amount=Sum("amount")).order_by("currency"):
-        attainment = by_currency[row["currency"]]
-        attainment.currency = row["currency"]
-        attainment.quota = row["amount"]
+    for currency, amount in quotas_in_scope(ReportScope(user, period)).items():
+        attainment = by_currency[currency]
+        attainment.currency = currency
+        attainment.quota = amount
     return sorted(by_currency.values(), key=lambda attainment: attainment.currency)
 
 

@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.visibility import VisibleQuerySet, owner_visible_q
+from accounts.visibility import VisibleQuerySet, managed_team_ids, owner_visible_q
 from core.currencies import validate_currency
 
 
@@ -18,8 +18,15 @@ class QuotaQuerySet(VisibleQuerySet):
         return by_user | teams
 
     def editability_q(self, user):
-        # Quotas are set by admins; managers and reps only read them.
-        return None if user.is_admin else Q(pk__in=[])
+        # The rule's home is forecasting.quotas.may_set_quota: admins any quota; a manager
+        # their teams' and those teams' members' except their own (nobody sets their own
+        # target); reps only read.
+        if user.is_admin:
+            return None
+        if not user.is_manager:
+            return Q(pk__in=[])
+        managed = managed_team_ids(user)
+        return Q(team_id__in=managed) | (Q(user__team_id__in=managed) & ~Q(user=user))
 
 
 class Quota(models.Model):

@@ -15,10 +15,19 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Role, User
 from accounts.visibility import visible_users
-from forecasting.metrics import owner_scope_q
 from forecasting.periods import Period
 from pipeline.models import LineItem, Opportunity
 from pipeline.querysets import OpportunityQuerySet
+
+
+def owner_scope_q(user: User, path: str) -> Q:
+    """Records whose owner at ``path`` is the user (rep), in their teams (manager), or any."""
+    if user.is_admin:
+        return Q()
+    mine = Q(**{path: user})
+    if user.is_manager:
+        return mine | Q(**{f"{path}__team__manager": user})
+    return mine
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,7 @@ Definitions, the same in every report:
   was won in it, per currency. No quota, a zero quota, or a quota already met: no
   coverage (None), never a division by zero.
 
-Quotas in scope: a named rep's own; else a rep's own, the teams a manager manages, and
-every team for an admin (a named team narrows both); quotas whose period lies within the
-report's period add up (monthly quotas make a quarter).
+Quotas in scope are defined once, in ``forecasting.quotas``.
 """
 
 from __future__ import annotations
@@ -24,11 +22,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 
 from forecasting.cycles import sales_cycle
-from forecasting.models import Quota
 from forecasting.outcomes import closed, won_values
+from forecasting.quotas import quotas_in_scope
 from forecasting.scope import ReportScope
 
 CENT = Decimal("0.01")
@@ -119,22 +117,3 @@ def pipeline_coverage(scope: ReportScope) -> list[Coverage]:
         )
         for currency in sorted(set(weighted) | set(quotas) | set(won))
     ]
-
-
-def quotas_in_scope(scope: ReportScope) -> dict[str, Decimal]:
-    """The quotas set within the scope's period, per currency (one query)."""
-    user, period = scope.user, scope.period
-    quotas = Quota.objects.visible_to(user).filter(
-        period_start__gte=period.start, period_end__lte=period.end
-    )
-    if scope.rep_id is not None:
-        quotas = quotas.filter(user_id=scope.rep_id)
-    elif user.is_admin:
-        quotas = quotas.filter(team__isnull=False)
-    elif user.is_manager:
-        quotas = quotas.filter(team__manager=user)
-    else:
-        quotas = quotas.filter(user=user)
-    if scope.team_id is not None:
-        quotas = quotas.filter(Q(team_id=scope.team_id) | Q(user__team_id=scope.team_id))
-    return dict(quotas.values_list("currency").annotate(amount=Sum("amount")).order_by())

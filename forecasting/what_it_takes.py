@@ -27,8 +27,8 @@ from django.db.models import Count, Q
 from contacts.models import Lead, LeadStatus
 from forecasting.outcomes import closed, won_values
 from forecasting.periods import Period
+from forecasting.quotas import quotas_in_scope
 from forecasting.scope import ReportScope
-from forecasting.velocity import quotas_in_scope
 
 PUSH_FOR_CLOSING = "closing"
 PUSH_FOR_LEADS = "leads"

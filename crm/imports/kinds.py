@@ -34,6 +34,7 @@ from core.custom_fields.models import CustomFieldDefinition
 from crm.imports.models import ImportKind
 from crm.imports.parsing import CellError, Row, parse_date, parse_datetime, parse_decimal
 from crm.imports.words import choice_words, yes_no_words
+from forecasting.periods import Period, parse_period
 from pipeline.models import OpportunityStatus
 from pipeline.services.custom_fields import active_deal_fields
 
@@ -169,6 +170,14 @@ def deal_status(value: str) -> str:
         _("“%(value)s” is not a deal status; use one of: %(choices)s.")
         % {"value": value, "choices": ", ".join(OpportunityStatus.values)}
     )
+
+
+def quota_period(value: str) -> Period:
+    """A quarter such as 2026-Q3 or a month such as 2026-07."""
+    try:
+        return parse_period(value)
+    except ValueError as error:
+        raise CellError(str(error)) from None
 
 
 @dataclass(frozen=True)
@@ -501,6 +510,30 @@ FIELDS: Mapping[str, tuple[Field, ...]] = {
             gettext_lazy("Active"),
             yes_no,
             help_text=gettext_lazy("yes or no; empty: yes for a new product."),
+        ),
+    ),
+    # One row per owner and month or quarter; the rules are forecasting.quotas'.
+    ImportKind.QUOTAS: (
+        Field(
+            "owner",
+            gettext_lazy("Owner"),
+            text(254),
+            required=True,
+            help_text=gettext_lazy("A user's e-mail address or a team's name."),
+        ),
+        Field(
+            "period",
+            gettext_lazy("Period"),
+            quota_period,
+            required=True,
+            help_text=gettext_lazy("A quarter such as 2026-Q3 or a month such as 2026-07."),
+        ),
+        Field("amount", gettext_lazy("Amount"), money, required=True),
+        Field(
+            "currency",
+            gettext_lazy("Currency"),
+            currency,
+            help_text=gettext_lazy("ISO code; empty: the year's other quotas', else the default."),
         ),
     ),
     # One row per user. Admins only: who may sign in, and with which role, is theirs.

@@ -21,6 +21,7 @@ class ImportKind(models.TextChoices):
     USERS = "users", _("Users and teams")
     TASKS = "tasks", _("Tasks")
     TOUCHPOINTS = "touchpoints", _("Activities (calls, meetings, emails, notes)")
+    QUOTAS = "quotas", _("Quotas")
 
 
 class FileFormat(models.TextChoices):

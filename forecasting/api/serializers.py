@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -9,7 +10,9 @@ from accounts.models import Team, User
 from core.api.fields import RecordIdField, TextField
 from core.api.serializers import ModelSerializer
 from core.currencies import validate_currency
+from forecasting import quotas
 from forecasting.models import Quota
+from forecasting.periods import Period
 
 
 class QuotaSerializer(ModelSerializer):
@@ -55,6 +58,23 @@ class QuotaSerializer(ModelSerializer):
                     % {"owner": owner}
                 }
             )
+        # The domain rules (month or quarter, the year's kind and currency) live in
+        # forecasting.quotas; their "period" is this API's period_start and period_end.
+        try:
+            attrs["currency"] = quotas.check_quota(
+                user if user is not None else team,
+                Period(start=start, end=end),
+                merged("amount"),
+                attrs.get("currency") or (self.instance.currency if self.instance else None),
+                replacing=self.instance,
+            )
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(
+                {
+                    ("period_start" if field == "period" else field): messages
+                    for field, messages in error.message_dict.items()
+                }
+            ) from error
         return attrs
 
 

@@ -1,19 +1,22 @@
-"""Quotas (admins set them, everyone reads those they may see) and the forecast summary."""
+"""Quotas (admins and managers set them, everyone reads those they may see) and the
+forecast summary."""
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import viewsets
+from rest_framework import permissions, viewsets
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api.access import AdminWritesOnly
 from core.api.errors import error_responses
 from core.api.listing import NumberedPage
-from forecasting import metrics
+from forecasting import metrics, quotas
 from forecasting.api.filters import QuotaFilter
 from forecasting.api.serializers import (
     ForecastQuerySerializer,
@@ -21,7 +24,7 @@ from forecasting.api.serializers import (
     QuotaSerializer,
 )
 from forecasting.models import Quota
-from forecasting.periods import quarter_of
+from forecasting.periods import Period, quarter_of
 
 QUOTA_EXAMPLE = OpenApiExample(
     "A quarterly quota",
@@ -35,6 +38,18 @@ QUOTA_EXAMPLE = OpenApiExample(
         "currency": "EUR",
     },
 )
+
+
+class QuotaWriters(permissions.BasePermission):
+    """Everyone signed in reads; admins and managers write (which quotas: ``quotas``)."""
+
+    message = _("Only administrators and managers may set quotas.")
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        return request.method in permissions.SAFE_METHODS or user.is_admin or user.is_manager
 
 
 @extend_schema_view(
@@ -53,24 +68,30 @@ QUOTA_EXAMPLE = OpenApiExample(
         responses={200: QuotaSerializer, **error_responses(404)},
     ),
     create=extend_schema(
-        summary="Set a quota (admins)",
-        description="For a user or a team (exactly one), one per period start.",
+        summary="Set a quota (admins and managers)",
+        description=(
+            "For a user or a team (exactly one), for a calendar month or quarter, one per "
+            "period start. Within a calendar year an owner's quotas are all monthly or all "
+            "quarterly and in one currency (default: the year's, else the CRM's). Admins "
+            "set any quota; a manager those of the teams they manage and of their members, "
+            "but not their own."
+        ),
         examples=[QUOTA_EXAMPLE],
         responses={201: QuotaSerializer, **error_responses(400)},
     ),
     partial_update=extend_schema(
-        summary="Change a quota (admins)",
+        summary="Change a quota (admins and managers)",
         examples=[QUOTA_EXAMPLE],
         responses={200: QuotaSerializer, **error_responses(400, 404)},
     ),
     destroy=extend_schema(
-        summary="Remove a quota (admins)",
+        summary="Remove a quota (admins and managers)",
         responses={204: None, **error_responses(404)},
     ),
 )
 class QuotaViewSet(viewsets.ModelViewSet):
     serializer_class = QuotaSerializer
-    permission_classes = [AdminWritesOnly]
+    permission_classes = [QuotaWriters]
     pagination_class = NumberedPage
     filterset_class = QuotaFilter
     ordering_fields = ["id", "period_start", "amount"]
@@ -79,11 +100,55 @@ class QuotaViewSet(viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Quota]:
-        # Writes are admins' only (AdminWritesOnly); for them editable_by is every quota.
-        records = Quota.objects.visible_to(self.request.user)
-        if self.request.method not in ("GET", "HEAD", "OPTIONS"):
-            records = Quota.objects.editable_by(self.request.user)
-        return records
+        return Quota.objects.visible_to(self.request.user)
+
+    def get_object(self) -> Quota:
+        # A quota one sees but may not change (a teammate's, one's own) answers 403.
+        quota = super().get_object()
+        if self.request.method not in permissions.SAFE_METHODS:
+            editable = Quota.objects.editable_by(self.request.user)
+            if not editable.filter(pk=quota.pk).exists():
+                raise PermissionDenied(_("You may see this quota but not change it."))
+        return quota
+
+    def perform_create(self, serializer: QuotaSerializer) -> None:
+        serializer.instance = self._set(serializer.validated_data)
+
+    def perform_update(self, serializer: QuotaSerializer) -> None:
+        instance = serializer.instance
+        data = {
+            name: serializer.validated_data.get(name, getattr(instance, name))
+            for name in ("user", "team", "period_start", "period_end", "amount", "currency")
+        }
+        with transaction.atomic():
+            moved = (data["user"], data["team"], data["period_start"]) != (
+                instance.user,
+                instance.team,
+                instance.period_start,
+            )
+            if moved:
+                # Another owner or start is another quota: the old one gives way to it.
+                instance.delete()
+            serializer.instance = self._set(data)
+
+    def perform_destroy(self, instance: Quota) -> None:
+        quotas.set_quota(
+            actor=self.request.user,
+            owner=instance.user or instance.team,
+            period=Period(instance.period_start, instance.period_end),
+            amount=None,
+        )
+
+    def _set(self, data: dict) -> Quota:
+        quota = quotas.set_quota(
+            actor=self.request.user,
+            owner=data.get("user") or data["team"],
+            period=Period(data["period_start"], data["period_end"]),
+            amount=data["amount"],
+            currency=data.get("currency"),
+        )
+        assert quota is not None  # an amount was given
+        return quota
 
 
 class ForecastSummaryView(APIView):

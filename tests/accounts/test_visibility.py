@@ -245,11 +245,14 @@ def test_rep_cannot_see_unowned_lead(alice, charlie):
 # Quotas
 
 
-def test_only_admin_edits_quotas(alice, maria, ada, north):
+def test_admins_and_the_teams_manager_edit_quotas(alice, maria, sam, ada, north):
     for quota in (QuotaFactory(user=alice), QuotaFactory(user=None, team=north)):
         assert not edits(alice, quota)
-        assert not edits(maria, quota)
+        assert not edits(sam, quota)
+        assert edits(maria, quota)
         assert edits(ada, quota)
+    # Nobody sets their own target.
+    assert not edits(maria, QuotaFactory(user=maria))
 
 
 def test_team_quota_is_visible_to_its_members_manager_and_admin(
@@ -401,14 +404,17 @@ def test_visibility_adds_no_query_for_a_manager(
     # Maria's managed teams are a subquery: one round trip, however many teams.
     with django_assert_num_queries(1):
         visible = list(model.objects.visible_to(maria))
-    # At most one: a condition that matches nothing (quotas for a manager) needs no query.
     with django_assert_max_num_queries(1):
         editable = list(model.objects.editable_by(maria))
 
     # Each record once: the ORs over joined owners must not duplicate rows.
     expected = sorted(record.pk for record in teams_records)
     assert sorted(row.pk for row in visible) == expected
-    assert sorted(row.pk for row in editable) == (expected if kind in EDITABLE_BY_OWNER else [])
+    if kind == "quota":
+        # A manager sets their reps' quotas, not their own.
+        assert sorted(row.pk for row in editable) == expected[:2]
+    else:
+        assert sorted(row.pk for row in editable) == (expected if kind in EDITABLE_BY_OWNER else [])
 
 
 def test_visible_users_are_the_people_whose_records_one_sees(alice, bob, maria, charlie, sam, ada):

@@ -26,21 +26,21 @@ def test_quotas_each_role_may_see(api_as, alice, bob, maria, charlie, ada, north
     assert ids(api_as(ada).get("/api/quotas/")) == {alices.pk, bobs.pk, teams.pk, charlies.pk}
 
 
-@pytest.mark.parametrize("username", ["alice", "maria"])
-def test_only_admins_set_quotas(request, api_as, alice, username):
-    quota = QuotaFactory(user=alice)
-    client = api_as(request.getfixturevalue(username))
+def quota_payload(owner, **changes):
+    return {
+        "user": owner.pk,
+        "period_start": "2027-01-01",
+        "period_end": "2027-03-31",
+        "amount": "1.00",
+        **changes,
+    }
 
-    created = client.post(
-        "/api/quotas/",
-        {
-            "user": alice.pk,
-            "period_start": "2027-01-01",
-            "period_end": "2027-03-31",
-            "amount": "1.00",
-        },
-        format="json",
-    )
+
+def test_a_rep_sets_no_quota(api_as, alice):
+    quota = QuotaFactory(user=alice)
+    client = api_as(alice)
+
+    created = client.post("/api/quotas/", quota_payload(alice), format="json")
     changed = client.patch(f"/api/quotas/{quota.pk}/", {"amount": "1.00"}, format="json")
     removed = client.delete(f"/api/quotas/{quota.pk}/")
 
@@ -48,6 +48,64 @@ def test_only_admins_set_quotas(request, api_as, alice, username):
     quota.refresh_from_db()
     assert quota.amount == Decimal("100000.00")
     assert Quota.objects.count() == 1
+
+
+def test_a_manager_sets_their_reps_and_teams_quotas(api_as, maria, alice, north):
+    client = api_as(maria)
+
+    for_alice = client.post("/api/quotas/", quota_payload(alice), format="json")
+    for_north = client.post(
+        "/api/quotas/", {**quota_payload(alice), "user": None, "team": north.pk}, format="json"
+    )
+    changed = client.patch(
+        f"/api/quotas/{for_alice.json()['id']}/", {"amount": "2.50"}, format="json"
+    )
+
+    assert (for_alice.status_code, for_north.status_code, changed.status_code) == (201, 201, 200)
+    assert list(Quota.objects.values_list("user__username", "team__name", "amount")) == [
+        ("alice", None, Decimal("2.50")),
+        (None, "North", Decimal("1.00")),
+    ]
+
+
+def test_a_manager_cannot_set_their_own_or_another_teams_quota(api_as, maria, sam, alice, charlie):
+    own = QuotaFactory(user=maria)
+    alices = QuotaFactory(user=alice)
+    client = api_as(maria)
+
+    created_own = client.post("/api/quotas/", quota_payload(maria), format="json")
+    created_other = client.post("/api/quotas/", quota_payload(charlie), format="json")
+    changed_own = client.patch(f"/api/quotas/{own.pk}/", {"amount": "1.00"}, format="json")
+    # Sam does not even see North's quotas.
+    changed_by_sam = api_as(sam).patch(f"/api/quotas/{alices.pk}/", {"amount": "1"}, format="json")
+
+    assert (created_own.status_code, created_other.status_code) == (403, 403)
+    assert (changed_own.status_code, changed_by_sam.status_code) == (403, 404)
+    assert set(Quota.objects.values_list("amount", flat=True)) == {Decimal("100000.00")}
+
+
+def test_a_month_in_a_quarterly_year_names_period_start(api_as, ada, alice):
+    QuotaFactory(user=alice, period_start=dt.date(2027, 4, 1), period_end=dt.date(2027, 6, 30))
+
+    response = api_as(ada).post(
+        "/api/quotas/",
+        quota_payload(alice, period_start="2027-07-01", period_end="2027-07-31"),
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["period_start"]
+    assert Quota.objects.count() == 1
+
+
+def test_a_span_that_is_no_month_or_quarter_is_refused(api_as, ada, alice):
+    response = api_as(ada).post(
+        "/api/quotas/", quota_payload(alice, period_end="2027-02-14"), format="json"
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["period_start"]
+    assert not Quota.objects.exists()
 
 
 def test_admin_sets_changes_and_removes_a_quota(api_as, ada, alice):

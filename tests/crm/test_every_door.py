@@ -9,18 +9,21 @@ this module does not try.
 import csv
 import io
 import re
+from decimal import Decimal
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
 from crm.imports.models import ImportStatus
+from forecasting.models import Quota
 from pipeline.models import DealContact, LineItem, Opportunity, StageKind, Task, Touchpoint
 from tests.factories import (
     ContactFactory,
     DealContactFactory,
     LineItemFactory,
     OpportunityFactory,
+    QuotaFactory,
     StageFactory,
     TaskFactory,
     TouchpointFactory,
@@ -506,3 +509,45 @@ def test_company_activity_doors_answer_404_and_leave_it_out(
 
     assert (Task.objects.count(), Touchpoint.objects.count()) == before
     assert Task.objects.get(pk=task.pk).done_at is None
+
+
+# Quotas: the settings editor, its cell endpoint and the API
+
+
+def test_quota_doors_are_shut_for_a_rep_and_another_teams_manager(
+    charlie_web, charlie_api, charlie, sam, alice, north
+):
+    alices = QuotaFactory(user=alice, amount="4000.00")
+    cell = reverse("forecasting:quota_cell")
+    page = reverse("forecasting:quota_settings")
+    writes = {f"user-{alice.pk}:2026-Q4": "1", f"team-{north.pk}:2026-Q4": "1"}
+
+    # Charlie, a rep: no editor, no cell, no quota of Alice's through the API.
+    assert charlie_web.get(page).status_code == 403
+    for name, amount in writes.items():
+        assert charlie_web.post(cell, {name: amount}, **HTMX).status_code == 403
+        assert charlie_web.post(page, {name: amount, "year": "2026"}).status_code == 403
+    assert charlie_api.get(reverse("api:quota-detail", args=[alices.pk])).status_code == 404
+    assert str(alices.pk) not in {
+        str(row["id"]) for row in charlie_api.get(reverse("api:quota-list")).json()["results"]
+    }
+    # A rep writes no quota at all: 403 for any id, so it tells nothing about Alice's.
+    patch = charlie_api.patch(
+        reverse("api:quota-detail", args=[alices.pk]), {"amount": "1"}, format="json"
+    )
+    assert patch.status_code == 403
+    # Sam manages South: North's lines are not in his editor and its cells answer 404.
+    sams_api = APIClient()
+    sams_api.force_authenticate(sam)
+    sams_patch = sams_api.patch(
+        reverse("api:quota-detail", args=[alices.pk]), {"amount": "1"}, format="json"
+    )
+    assert sams_patch.status_code == 404
+    charlie_web.force_login(sam)
+    assert f"user-{alice.pk}:2026-Q4" not in charlie_web.get(page).content.decode()
+    for name, amount in writes.items():
+        assert charlie_web.post(cell, {name: amount}, **HTMX).status_code == 404
+    # The fallback form ignores cells outside the viewer's table.
+    charlie_web.post(page, {**writes, "year": "2026", "kind": "quarter"})
+
+    assert list(Quota.objects.values_list("pk", "amount")) == [(alices.pk, Decimal("4000.00"))]

@@ -7,6 +7,7 @@ from crm.imports.writers.activities import TaskWriter, TouchpointWriter
 from crm.imports.writers.base import BatchPlan, Planned, Rejection, RowProblem, Writer
 from crm.imports.writers.deals import DealWriter
 from crm.imports.writers.products import ProductWriter
+from crm.imports.writers.quotas import QuotaWriter
 from crm.imports.writers.records import CompanyWriter, ContactWriter, LeadWriter
 from crm.imports.writers.users import UserWriter
 
@@ -19,6 +20,7 @@ WRITERS: dict[str, type[Writer]] = {
     ImportKind.USERS: UserWriter,
     ImportKind.TASKS: TaskWriter,
     ImportKind.TOUCHPOINTS: TouchpointWriter,
+    ImportKind.QUOTAS: QuotaWriter,
 }
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "LeadWriter",
     "Planned",
     "ProductWriter",
+    "QuotaWriter",
     "Rejection",
     "RowProblem",
     "TaskWriter",
