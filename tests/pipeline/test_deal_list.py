@@ -348,3 +348,27 @@ def test_the_product_filter_keeps_deals_with_that_product_once(client, alice):
     assert not {"Other", "None"} & set(titles)
     options = elements(response.content, "option", value=str(licence.pk))
     assert [option.text for option in options if "selected" in option.attrs] == [str(licence)]
+
+
+def test_forecast_filters_category_team_and_closing_days(client, alice, bob, charlie, ada, stages):
+    won = StageFactory(pipeline=stages[0].pipeline, name="Won", kind="won", probability=100)
+    OpportunityFactory(owner=alice, title="Commit", forecast_category="commit")
+    OpportunityFactory(owner=bob, title="Best", forecast_category="best_case")
+    OpportunityFactory(owner=charlie, title="South commit", forecast_category="commit")
+    for title, day in (("Won 30 Jun", 30), ("Won 1 Jul", 1)):
+        OpportunityFactory(
+            owner=alice,
+            title=title,
+            stage=won,
+            status=OpportunityStatus.WON,
+            closed_at=dt.datetime(2026, 6 if day == 30 else 7, day, 12, tzinfo=dt.UTC),
+        )
+    client.force_login(ada)
+    url = reverse("pipeline:deal_list")
+
+    assert titles(client.get(url, {"forecast_category": "commit"})) == {"Commit", "South commit"}
+    assert titles(client.get(url, {"forecast_category": "commit", "team": alice.team_id})) == {
+        "Commit"
+    }
+    closed = client.get(url, {"closed_from": "2026-07-01", "closed_to": "2026-09-30"})
+    assert titles(closed) == {"Won 1 Jul"}
