@@ -6,4 +6,11 @@ app_name = "forecasting"
 
 urlpatterns = [
     path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
+    path("forecast/", views.ForecastView.as_view(), name="forecast"),
+    path("forecast/adjustments/", views.AdjustForecastView.as_view(), name="adjust"),
+    path(
+        "forecast/stages/<int:pk>/use-observed/",
+        views.UseObservedProbabilityView.as_view(),
+        name="use_observed",
+    ),
 ]
