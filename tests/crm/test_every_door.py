@@ -520,8 +520,14 @@ def test_forecast_doors_leave_the_deal_out_and_refuse_writes(
     north_deal.save()
     period = f"{north_deal.created_at.year}-Q{(north_deal.created_at.month - 1) // 3 + 1}"
 
-    for url in (reverse("forecasting:forecast") + f"?period={period}",):
-        content = charlie_web.get(url).content.decode()
+    for url in (
+        reverse("forecasting:forecast") + f"?period={period}",
+        reverse("api:forecast-report") + f"?period={period}",
+        reverse("api:forecast-adjustments") + f"?period={period}",
+        reverse("api:forecast-backtest") + f"?period={period}",
+    ):
+        client = charlie_api if url.startswith("/api/") else charlie_web
+        content = client.get(url).content.decode()
         assert SECRET_TITLE not in content, url
         assert "987654" not in content, url
         assert "987,654" not in content, url
@@ -533,6 +539,11 @@ def test_forecast_doors_leave_the_deal_out_and_refuse_writes(
     }
     for target in (f"rep-{alice.pk}", f"team-{north.pk}"):
         response = charlie_web.post(reverse("forecasting:adjust"), {**adjustment, "target": target})
+        assert response.status_code == 403
+    for target in ({"rep": alice.pk}, {"team": north.pk}):
+        response = charlie_api.post(
+            reverse("api:forecast-adjustments"), {**adjustment, **target}, format="json"
+        )
         assert response.status_code == 403
     stage = north_deal.stage
     response = charlie_web.post(reverse("forecasting:use_observed", args=[stage.pk]), {})
