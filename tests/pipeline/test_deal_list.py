@@ -20,7 +20,7 @@ from tests.factories import (
     ProductFactory,
     StageFactory,
 )
-from tests.html import elements
+from tests.html import element, elements
 
 HTMX = {"HX-Request": "true"}
 # session, user, the totals (which also count the rows for the paginator), the page, the
@@ -372,3 +372,28 @@ def test_forecast_filters_category_team_and_closing_days(client, alice, bob, cha
     }
     closed = client.get(url, {"closed_from": "2026-07-01", "closed_to": "2026-09-30"})
     assert titles(closed) == {"Won 1 Jul"}
+
+
+def test_forecast_filters_are_kept_in_the_filter_form(client, alice):
+    client.force_login(alice)
+    response = client.get(
+        reverse("pipeline:deal_list"),
+        {
+            "forecast_category": "best_case",
+            "team": alice.team_id,
+            "closed_from": "2026-07-01",
+            "closed_to": "2026-09-30",
+        },
+    )
+
+    select = element(response.content, "select", id="deal-filter-forecast-category")
+    assert "Best case" in select.text
+    chosen = [
+        option.attrs["value"]
+        for option in elements(response.content, "option")
+        if "selected" in option.attrs and option.attrs["value"] in ("best_case", "commit", "")
+    ]
+    assert chosen == ["best_case"]
+    assert elements(response.content, "input", name="team")[0].attrs["value"] == str(alice.team_id)
+    assert elements(response.content, "input", name="closed_from")[0].attrs["value"] == "2026-07-01"
+    assert elements(response.content, "input", name="closed_to")[0].attrs["value"] == "2026-09-30"
