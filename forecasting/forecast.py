@@ -9,7 +9,10 @@ Definitions, per currency (amounts in different currencies are never added):
 - History-based forecast: each open deal in the period times the observed chance of its
   stage for its age in the stage (``forecasting.observed``; whole days since it entered the
   stage, as of now); where history is too thin for a chance, the configured probability
-  stands in, and ``configured_fallbacks`` counts those deals.
+  stands in, and ``configured_fallbacks`` counts those deals. The chances are measured
+  from a period's start; applied later in the period they still read "by the period's
+  end", which overstates a deal's chance as the period runs out, in the same way the
+  configured probabilities do.
 - Category totals: the open deals in the period by the forecast category their owners set
   (commit, best case, pipeline, omitted).
 - Expected totals (``won + weighted``, ``won + observed``) are what each method says the
