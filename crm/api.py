@@ -24,6 +24,11 @@ from rest_framework.routers import APIRootView, DefaultRouter
 from accounts.api import schema  # noqa: F401  (registers the token scheme)
 from accounts.api.views import NotificationViewSet, UserViewSet
 from contacts.api.views import CompanyViewSet, ContactViewSet, LeadViewSet
+from forecasting.api.forecast import (
+    ForecastAdjustmentsView,
+    ForecastBacktestView,
+    ForecastReportView,
+)
 from forecasting.api.metrics import MetricsView
 from forecasting.api.views import ForecastSummaryView, QuotaViewSet
 from pipeline.api.views import (
@@ -52,6 +57,9 @@ class ApiRootView(APIRootView):
     # Endpoints outside the router, listed at the root beside the router's.
     extra_names = {
         "forecast": "forecast",
+        "forecast-report": "forecast-report",
+        "forecast-adjustments": "forecast-adjustments",
+        "forecast-backtest": "forecast-backtest",
         "metrics": "metrics",
         "schema": "schema",
         "docs": "docs",
@@ -115,6 +123,9 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", ApiDocsView.as_view(), name="docs"),
     path("forecast/", ForecastSummaryView.as_view(), name="forecast"),
+    path("forecast/report/", ForecastReportView.as_view(), name="forecast-report"),
+    path("forecast/adjustments/", ForecastAdjustmentsView.as_view(), name="forecast-adjustments"),
+    path("forecast/backtest/", ForecastBacktestView.as_view(), name="forecast-backtest"),
     path("metrics/", MetricsView.as_view(), name="metrics"),
     path("leads/<int:pk>/convert/", ConvertLeadView.as_view(), name="lead-convert"),
     path(

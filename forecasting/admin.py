@@ -1,11 +1,12 @@
-"""Admin for quotas (set by admins) and pipeline snapshots (written only by the nightly job)."""
+"""Admin for quotas (set by admins), pipeline snapshots (written only by the nightly job) and
+forecast adjustments (made on the forecast page), the last two read-only."""
 
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from forecasting.models import PipelineSnapshot, Quota
+from forecasting.models import ForecastAdjustment, PipelineSnapshot, Quota
 
 
 @admin.register(Quota)
@@ -62,4 +63,46 @@ class PipelineSnapshotAdmin(admin.ModelAdmin):
         self, request: HttpRequest, obj: PipelineSnapshot | None = None
     ) -> bool:
         # Asked per row when a deal is deleted; without an object it would offer bulk delete.
+        return obj is not None and super().has_delete_permission(request, obj)
+
+
+@admin.register(ForecastAdjustment)
+class ForecastAdjustmentAdmin(admin.ModelAdmin):
+    """Adjustments read-only: they are the record of who moved a call, made on the forecast."""
+
+    list_display = (
+        "adjusted_at",
+        "adjusted_by",
+        "call_of",
+        "period",
+        "category",
+        "previous_amount",
+        "amount",
+        "currency",
+    )
+    list_filter = ("period", "category")
+    list_select_related = ("adjusted_by", "rep", "team")
+    search_fields = ("rep__username", "team__name", "note")
+    date_hierarchy = "adjusted_at"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ForecastAdjustment]:
+        return super().get_queryset(request).select_related("adjusted_by", "rep", "team")
+
+    @admin.display(description=_("call of"))
+    def call_of(self, adjustment: ForecastAdjustment) -> str:
+        return str(adjustment.rep or adjustment.team)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: ForecastAdjustment | None = None
+    ) -> bool:
+        return False
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: ForecastAdjustment | None = None
+    ) -> bool:
+        # Asked per row when a rep or team is deleted; without an object it would offer bulk
+        # delete, and history goes only with the rep or team it is about.
         return obj is not None and super().has_delete_permission(request, obj)

@@ -53,7 +53,8 @@ class StageFlow:
         return (Decimal(self.advanced) / self.entered).quantize(Decimal("0.0001"))
 
 
-def _stages(scope: ReportScope) -> list[Stage]:
+def stages_in_scope(scope: ReportScope) -> list[Stage]:
+    """The open stages of the scope's pipeline (else every active pipeline), in board order."""
     stages = Stage.objects.filter(kind=StageKind.OPEN).select_related("pipeline")
     if scope.pipeline_id is not None:
         stages = stages.filter(pipeline_id=scope.pipeline_id)
@@ -70,7 +71,7 @@ def stage_flow(scope: ReportScope, now: dt.datetime | None = None) -> list[Stage
     """Entered, advanced, won from and time in each open stage (four queries)."""
     now = now or timezone.now()
     period = scope.period
-    stages = _stages(scope)
+    stages = stages_in_scope(scope)
     changes = StageChange.objects.filter(opportunity__in=scope.deals().values("pk"))
 
     later = StageChange.objects.filter(

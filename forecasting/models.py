@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.visibility import VisibleQuerySet, managed_team_ids, owner_visible_q
@@ -164,3 +165,91 @@ class PipelineSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.opportunity_id} on {self.taken_on}"
+
+
+class AdjustableCategory(models.TextChoices):
+    """The forecast categories a manager can adjust a call for."""
+
+    COMMIT = "commit", _("Commit")
+    BEST_CASE = "best_case", _("Best case")
+    PIPELINE = "pipeline", _("Pipeline")
+
+
+class ForecastAdjustmentQuerySet(VisibleQuerySet):
+    def visibility_q(self, user):
+        # Seen by whoever sees the rep's records, and for a team by its members and manager.
+        by_rep = owner_visible_q(user, "rep")
+        if by_rep is None:
+            return None
+        teams = Q(team_id=user.team_id) if user.team_id else Q(pk__in=[])
+        if user.is_manager:
+            teams |= Q(team__manager=user)
+        return by_rep | teams
+
+
+class ForecastAdjustment(models.Model):
+    """A manager's change to a rep's or a team's call for one category of one period.
+
+    ``previous_amount`` is the call as it stood (the submitted figure, or the previous
+    adjustment's), ``amount`` the call after; rows are never changed, so they are the
+    history of who moved the call when.
+    """
+
+    adjusted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("adjusted by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    adjusted_at = models.DateTimeField(_("adjusted at"), default=timezone.now)
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("rep"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="forecast_adjustments",
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="forecast_adjustments",
+    )
+    period = models.CharField(_("period"), max_length=7, help_text=_("Such as 2026-Q3 or 2026-07."))
+    category = models.CharField(_("forecast category"), max_length=20, choices=AdjustableCategory)
+    currency = models.CharField(_("currency"), max_length=3, validators=[validate_currency])
+    previous_amount = models.DecimalField(_("from"), max_digits=14, decimal_places=2)
+    amount = models.DecimalField(_("to"), max_digits=14, decimal_places=2)
+    note = models.TextField(_("note"), blank=True)
+
+    objects = ForecastAdjustmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-adjusted_at", "-pk"]
+        verbose_name = _("forecast adjustment")
+        verbose_name_plural = _("forecast adjustments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rep__isnull=False, team__isnull=True)
+                | Q(rep__isnull=True, team__isnull=False),
+                name="forecast_adjustment_rep_or_team",
+                violation_error_message=_("An adjustment is for a rep or a team, not both."),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0) & Q(previous_amount__gte=0),
+                name="forecast_adjustment_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(category__in=AdjustableCategory.values),
+                name="forecast_adjustment_category_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["period", "rep", "team"], name="forecast_adjustment_call_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rep or self.team} {self.period} {self.category}: {self.amount}"

@@ -32,6 +32,7 @@ from pipeline.services.stages import (
     rename_pipeline,
     reorder_stages,
     set_pipeline_active,
+    set_stage_probability,
     update_stage,
 )
 
@@ -57,6 +58,7 @@ __all__ = [
     "reopen_task",
     "reorder_stages",
     "set_pipeline_active",
+    "set_stage_probability",
     "update_opportunity",
     "update_stage",
 ]

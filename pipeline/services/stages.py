@@ -363,6 +363,29 @@ def update_stage(
     return stage
 
 
+def set_stage_probability(*, stage: Stage, probability: int) -> Stage:
+    """Set an open stage's win probability (0-100), leaving its other settings as they are.
+
+    One conditional UPDATE: a stage removed (archived) meanwhile, or a closing stage,
+    whose probability is fixed, is refused with a message naming the field.
+    """
+    errors: dict[str, list[str]] = {}
+    _check_probability(stage.kind, probability, errors)
+    if stage.kind != StageKind.OPEN:
+        errors.setdefault("probability", []).append(
+            _("A won or lost stage keeps its fixed probability.")
+        )
+    if errors:
+        raise ValidationError(errors)
+    updated = Stage.objects.filter(pk=stage.pk, archived_at__isnull=True).update(
+        probability=probability
+    )
+    if not updated:
+        raise ValidationError(_("This stage was removed."))
+    stage.probability = probability
+    return stage
+
+
 @transaction.atomic
 def reorder_stages(*, pipeline: Pipeline, stage_ids: Sequence[int]) -> list[Stage]:
     """Put the pipeline's stages in the given order (positions 1..n); return them so.

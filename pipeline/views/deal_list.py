@@ -19,13 +19,14 @@ from django.utils.translation import gettext_lazy as _
 from contacts.views.contact_filters import (
     DateFilterField,
     OwnerFilterField,
+    filter_by_days,
     filter_by_owner,
     visible_owners,
 )
 from core.csv_export import CsvColumn
 from core.lists import ListFilterForm, SearchableListView
 from pipeline.board import filter_products
-from pipeline.models import DealField, Opportunity, OpportunityStatus, Stage
+from pipeline.models import DealField, ForecastCategory, Opportunity, OpportunityStatus, Stage
 from pipeline.services.custom_fields import active_deal_fields
 
 
@@ -33,15 +34,24 @@ class DealFilterForm(ListFilterForm):
     pipeline = forms.IntegerField(label=_("Pipeline"), required=False, min_value=1)
     stage = forms.IntegerField(label=_("Stage"), required=False, min_value=1)
     owner = OwnerFilterField(label=_("Owner"), required=False)
+    team = forms.IntegerField(label=_("Owner's team"), required=False, min_value=1)
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
         choices=[("", _("Any status")), *OpportunityStatus.choices],
     )
+    forecast_category = forms.ChoiceField(
+        label=_("Forecast category"),
+        required=False,
+        choices=[("", _("Any category")), *ForecastCategory.choices],
+    )
     product = forms.IntegerField(label=_("Product"), required=False, min_value=1)
     stale = forms.BooleanField(label=_("Stale only"), required=False)
     close_from = DateFilterField(label=_("Expected close from"), required=False)
     close_to = DateFilterField(label=_("Expected close to"), required=False)
+    # Won or lost on these days (in the user's time zone): the deals behind a won figure.
+    closed_from = DateFilterField(label=_("Closed from"), required=False)
+    closed_to = DateFilterField(label=_("Closed to"), required=False)
     value_min = forms.DecimalField(
         label=_("Value from"), required=False, min_value=0, max_digits=14, decimal_places=2
     )
@@ -121,7 +131,9 @@ class DealListView(SearchableListView):
         exact = {
             "pipeline_id": filters.get("pipeline"),
             "stage_id": filters.get("stage"),
+            "owner__team_id": filters.get("team"),
             "status": filters.get("status"),
+            "forecast_category": filters.get("forecast_category"),
             "expected_close_date__gte": filters.get("close_from"),
             "expected_close_date__lte": filters.get("close_to"),
             "value__gte": filters.get("value_min"),
@@ -129,6 +141,9 @@ class DealListView(SearchableListView):
         }
         queryset = queryset.filter(
             **{key: value for key, value in exact.items() if value not in (None, "")}
+        )
+        queryset = filter_by_days(
+            queryset, "closed_at", filters.get("closed_from"), filters.get("closed_to")
         )
         if filters.get("stale"):
             queryset = queryset.stale()

@@ -49,7 +49,7 @@ from crm.imports.models import (
 )
 from crm.models import DigestDelivery, JobRun, JobRunStep, RunStatus
 from crm.webhooks.models import Webhook, WebhookDelivery, WebhookEvent
-from forecasting.models import PipelineSnapshot, Quota
+from forecasting.models import ForecastAdjustment, PipelineSnapshot, Quota
 from pipeline.models import (
     AlertKind,
     BuyingRole,
@@ -108,6 +108,7 @@ READ_ONLY_MODELS = {
     LineItem,
     DealContact,
     PipelineSnapshot,
+    ForecastAdjustment,
     ImportJob,
     ImportChunk,
     ImportRejection,
@@ -278,6 +279,15 @@ NEW_ROW: dict[type[Model], Callable[[], Model]] = {
     Task: lambda: TaskFactory(assignee=UserFactory(), **new_subject()),
     Quota: new_quota,
     PipelineSnapshot: new_snapshot,
+    ForecastAdjustment: lambda: ForecastAdjustment.objects.create(
+        adjusted_by=UserFactory(),
+        rep=UserFactory(),
+        period="2026-Q3",
+        category="commit",
+        currency="EUR",
+        previous_amount=Decimal("100.00"),
+        amount=Decimal("90.00"),
+    ),
     ImportJob: lambda: ImportJobFactory(),
     ImportChunk: lambda: ImportChunkFactory(),
     ImportRejection: lambda: ImportRejectionFactory(),

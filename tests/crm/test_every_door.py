@@ -551,3 +551,47 @@ def test_quota_doors_are_shut_for_a_rep_and_another_teams_manager(
     charlie_web.post(page, {**writes, "year": "2026", "kind": "quarter"})
 
     assert list(Quota.objects.values_list("pk", "amount")) == [(alices.pk, Decimal("4000.00"))]
+
+
+# The forecast: its figures, plans and links leave the deal out; its writes refuse Charlie
+
+
+def test_forecast_doors_leave_the_deal_out_and_refuse_writes(
+    charlie_web, charlie_api, north_deal, alice, north
+):
+    north_deal.value = 987654
+    north_deal.forecast_category = "commit"
+    north_deal.expected_close_date = north_deal.created_at.date()
+    north_deal.save()
+    period = f"{north_deal.created_at.year}-Q{(north_deal.created_at.month - 1) // 3 + 1}"
+
+    for url in (
+        reverse("forecasting:forecast") + f"?period={period}",
+        reverse("api:forecast-report") + f"?period={period}",
+        reverse("api:forecast-adjustments") + f"?period={period}",
+        reverse("api:forecast-backtest") + f"?period={period}",
+    ):
+        client = charlie_api if url.startswith("/api/") else charlie_web
+        content = client.get(url).content.decode()
+        assert SECRET_TITLE not in content, url
+        assert "987654" not in content, url
+        assert "987,654" not in content, url
+    adjustment = {
+        "period": period,
+        "category": "commit",
+        "currency": "EUR",
+        "amount": "1.00",
+    }
+    for target in (f"rep-{alice.pk}", f"team-{north.pk}"):
+        response = charlie_web.post(reverse("forecasting:adjust"), {**adjustment, "target": target})
+        assert response.status_code == 403
+    for target in ({"rep": alice.pk}, {"team": north.pk}):
+        response = charlie_api.post(
+            reverse("api:forecast-adjustments"), {**adjustment, **target}, format="json"
+        )
+        assert response.status_code == 403
+    stage = north_deal.stage
+    response = charlie_web.post(reverse("forecasting:use_observed", args=[stage.pk]), {})
+    assert response.status_code == 403
+    stage.refresh_from_db()
+    assert stage.probability == 20

@@ -48,6 +48,7 @@ def page_urls(pipeline):
         reverse("contacts:contact_list"),
         reverse("contacts:company_list"),
         reverse("forecasting:dashboard"),
+        reverse("forecasting:forecast"),
         reverse("crm:settings"),
     ]
 
@@ -153,6 +154,7 @@ def test_navigation_offers_settings_to_admins_only(client, request, viewer, sees
         ("contacts:contact_list", "Contacts"),
         ("contacts:company_list", "Contacts"),
         ("forecasting:dashboard", "Dashboard"),
+        ("forecasting:forecast", "Forecast"),
     ],
 )
 def test_navigation_highlights_the_current_section(client, alice, url_name, label):

@@ -1,4 +1,4 @@
-"""The database itself refuses invalid quotas and pipeline snapshots."""
+"""The database itself refuses invalid quotas, pipeline snapshots and forecast adjustments."""
 
 import datetime as dt
 from decimal import Decimal
@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from forecasting.models import PipelineSnapshot, Quota
+from forecasting.models import ForecastAdjustment, PipelineSnapshot, Quota
 from pipeline.models import Opportunity
 from tests.constraints import constraints_without_refusal_test, refused_by
 from tests.factories import OpportunityFactory, QuotaFactory
@@ -168,3 +168,32 @@ def test_deleting_a_deal_deletes_its_snapshots(alice, stage):
     deal.delete()
 
     assert not PipelineSnapshot.objects.exists()
+
+
+def adjustment(**fields):
+    values = {
+        "period": "2026-Q3",
+        "category": "commit",
+        "currency": "EUR",
+        "previous_amount": Decimal("100.00"),
+        "amount": Decimal("90.00"),
+        **fields,
+    }
+    return ForecastAdjustment.objects.create(**values)
+
+
+def test_adjustment_for_a_rep_and_a_team_at_once_is_refused(maria, alice, north):
+    with refused_by("forecast_adjustment_rep_or_team"):
+        adjustment(adjusted_by=maria, rep=alice, team=north)
+    with refused_by("forecast_adjustment_rep_or_team"):
+        adjustment(adjusted_by=maria)
+
+
+def test_negative_adjustment_is_refused(maria, alice):
+    with refused_by("forecast_adjustment_amounts_not_negative"):
+        adjustment(adjusted_by=maria, rep=alice, amount=Decimal("-1.00"))
+
+
+def test_adjustment_of_an_unknown_category_is_refused(maria, alice):
+    with refused_by("forecast_adjustment_category_valid"):
+        adjustment(adjusted_by=maria, rep=alice, category="closed")

@@ -20,7 +20,7 @@ from tests.factories import (
     ProductFactory,
     StageFactory,
 )
-from tests.html import elements
+from tests.html import element, elements
 
 HTMX = {"HX-Request": "true"}
 # session, user, the totals (which also count the rows for the paginator), the page, the
@@ -348,3 +348,52 @@ def test_the_product_filter_keeps_deals_with_that_product_once(client, alice):
     assert not {"Other", "None"} & set(titles)
     options = elements(response.content, "option", value=str(licence.pk))
     assert [option.text for option in options if "selected" in option.attrs] == [str(licence)]
+
+
+def test_forecast_filters_category_team_and_closing_days(client, alice, bob, charlie, ada, stages):
+    won = StageFactory(pipeline=stages[0].pipeline, name="Won", kind="won", probability=100)
+    OpportunityFactory(owner=alice, title="Commit", forecast_category="commit")
+    OpportunityFactory(owner=bob, title="Best", forecast_category="best_case")
+    OpportunityFactory(owner=charlie, title="South commit", forecast_category="commit")
+    for title, day in (("Won 30 Jun", 30), ("Won 1 Jul", 1)):
+        OpportunityFactory(
+            owner=alice,
+            title=title,
+            stage=won,
+            status=OpportunityStatus.WON,
+            closed_at=dt.datetime(2026, 6 if day == 30 else 7, day, 12, tzinfo=dt.UTC),
+        )
+    client.force_login(ada)
+    url = reverse("pipeline:deal_list")
+
+    assert titles(client.get(url, {"forecast_category": "commit"})) == {"Commit", "South commit"}
+    assert titles(client.get(url, {"forecast_category": "commit", "team": alice.team_id})) == {
+        "Commit"
+    }
+    closed = client.get(url, {"closed_from": "2026-07-01", "closed_to": "2026-09-30"})
+    assert titles(closed) == {"Won 1 Jul"}
+
+
+def test_forecast_filters_are_kept_in_the_filter_form(client, alice):
+    client.force_login(alice)
+    response = client.get(
+        reverse("pipeline:deal_list"),
+        {
+            "forecast_category": "best_case",
+            "team": alice.team_id,
+            "closed_from": "2026-07-01",
+            "closed_to": "2026-09-30",
+        },
+    )
+
+    select = element(response.content, "select", id="deal-filter-forecast-category")
+    assert "Best case" in select.text
+    chosen = [
+        option.attrs["value"]
+        for option in elements(response.content, "option")
+        if "selected" in option.attrs and option.attrs["value"] in ("best_case", "commit", "")
+    ]
+    assert chosen == ["best_case"]
+    assert elements(response.content, "input", name="team")[0].attrs["value"] == str(alice.team_id)
+    assert elements(response.content, "input", name="closed_from")[0].attrs["value"] == "2026-07-01"
+    assert elements(response.content, "input", name="closed_to")[0].attrs["value"] == "2026-09-30"

@@ -29,6 +29,7 @@ from pipeline.services import (
     rename_pipeline,
     reorder_stages,
     set_pipeline_active,
+    set_stage_probability,
     update_stage,
 )
 from tests.factories import OpportunityFactory, PipelineFactory, StageFactory
@@ -572,3 +573,27 @@ def test_removal_waits_for_a_move_holding_the_stage_and_carries_its_deal_along(s
     assert (deal.stage, deal.version) == (qualification, 3)
     history = [(c.from_stage, c.to_stage) for c in StageChange.objects.filter(opportunity=deal)]
     assert history == [(qualification, proposal), (proposal, qualification)]
+
+
+def test_set_stage_probability_changes_only_the_probability(stages):
+    stage = set_stage_probability(stage=stages["proposal"], probability=35)
+
+    stage.refresh_from_db()
+    assert (stage.name, stage.probability, stage.position) == ("Proposal", 35, 2)
+
+
+@pytest.mark.parametrize(("name", "probability"), [("proposal", 101), ("won", 90), ("lost", 0)])
+def test_set_stage_probability_refuses_bad_values_and_closing_stages(stages, name, probability):
+    with pytest.raises(ValidationError) as excinfo:
+        set_stage_probability(stage=stages[name], probability=probability)
+
+    assert "probability" in field_errors(excinfo)
+    stages[name].refresh_from_db()
+    assert stages[name].probability == {"proposal": 60, "won": 100, "lost": 0}[name]
+
+
+def test_set_stage_probability_of_a_removed_stage_is_refused(stages):
+    Stage.objects.filter(pk=stages["proposal"].pk).update(archived_at=timezone.now())
+
+    with pytest.raises(ValidationError):
+        set_stage_probability(stage=stages["proposal"], probability=30)

@@ -1,0 +1,106 @@
+"""Observed chances of reaching Won within a period, from hand-written stage histories."""
+
+from decimal import Decimal
+
+import pytest
+
+from forecasting.observed import MIN_OBSERVATIONS, observed_chances, trailing_window
+from forecasting.periods import parse_period
+from forecasting.scope import ReportScope
+from tests.forecasting.histories import at, deal_with, make_stages
+
+Q3 = parse_period("2026-Q3")
+
+
+@pytest.fixture
+def stages(db):
+    return make_stages()
+
+
+@pytest.fixture
+def history(stages, alice, bob, charlie):
+    # In Offer when Q2 began (1 Apr), 11 days in: five deals, three won during Q2.
+    for index in range(5):
+        outcome = ("won", at(2026, 5, 10)) if index < 3 else ("lost", at(2026, 6, 1))
+        deal_with(stages, alice, [("qualify", at(2026, 3, 1)), ("offer", at(2026, 3, 20)), outcome])
+    # In Offer when Q2 began, 89 days in: four deals, one won in Q2, one won in Q3 (too late).
+    deal_with(stages, bob, [("offer", at(2026, 1, 1)), ("won", at(2026, 6, 30))])
+    deal_with(stages, bob, [("offer", at(2026, 1, 1)), ("won", at(2026, 7, 2))])
+    deal_with(stages, bob, [("offer", at(2026, 1, 1))])
+    # Lost in May, reopened into Offer and won in June: reached Won within Q2.
+    deal_with(
+        stages,
+        bob,
+        [
+            ("offer", at(2026, 1, 1)),
+            ("lost", at(2026, 5, 1)),
+            ("offer", at(2026, 6, 1)),
+            ("won", at(2026, 6, 20)),
+        ],
+    )
+    # Left Offer for Qualify before Q2 began: observed in Qualify, not Offer.
+    deal_with(stages, bob, [("offer", at(2026, 3, 1)), ("qualify", at(2026, 3, 25))])
+    # Another team's deal: Alice's team cannot see it, so it is no history of theirs.
+    deal_with(stages, charlie, [("offer", at(2026, 3, 20)), ("won", at(2026, 4, 5))])
+
+
+def by_name(chances):
+    return {stage.stage_name: stage for stage in chances}
+
+
+def test_window_is_the_four_quarters_before_the_period():
+    names = [period.token for period in trailing_window(Q3)]
+
+    assert names == ["2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2"]
+    assert len(trailing_window(parse_period("2026-07"))) == 12
+
+
+def test_chance_by_age_bucket_counts_deals_in_the_stage_at_period_start(history, maria):
+    offer = by_name(observed_chances(ReportScope(maria, Q3)))["Offer"]
+    young, middle, old = offer.by_age
+
+    # 0-30 days: 5 observed, 3 won in Q2.
+    assert (young.observed, young.won, young.chance) == (5, 3, Decimal("0.6000"))
+    # 31-90 days: 4 observed (89 days in), 2 won within Q2 (one in Q3 does not count).
+    assert (middle.observed, middle.won) == (4, 2)
+    assert middle.chance is None  # fewer than five observations
+    assert (old.observed, old.won) == (0, 0)
+    # Overall: 9 observed, 5 won.
+    assert offer.overall.chance == Decimal("0.5556")
+    assert offer.observed_percent == 56
+    assert offer.configured == 60
+
+
+def test_a_deal_that_left_the_stage_before_the_period_is_observed_where_it_went(history, maria):
+    qualify = by_name(observed_chances(ReportScope(maria, Q3)))["Qualify"]
+
+    # At 1 Apr: the deal moved to Qualify on 25 Mar (6 days). At 1 Jan nothing was in Qualify.
+    assert [(chance.observed, chance.won) for chance in qualify.by_age] == [(1, 0), (0, 0), (0, 0)]
+    assert qualify.overall.chance is None
+
+
+def test_age_lookup_falls_back_to_the_stage_overall(history, maria):
+    offer = by_name(observed_chances(ReportScope(maria, Q3)))["Offer"]
+
+    assert offer.chance_for_age(3) == Decimal("0.6000")
+    assert offer.chance_for_age(60) == Decimal("0.5556")
+    assert offer.chance_for_age(400) == Decimal("0.5556")
+
+
+def test_no_history_gives_no_chance(stages, maria):
+    offer = by_name(observed_chances(ReportScope(maria, Q3)))["Offer"]
+
+    assert offer.overall.observed == 0
+    assert offer.overall.chance is None
+    assert MIN_OBSERVATIONS == 5
+
+
+def test_query_count_does_not_grow_with_history(stages, alice, maria, django_assert_num_queries):
+    def count_with(deals):
+        for _ in range(deals):
+            deal_with(stages, alice, [("offer", at(2026, 3, 20)), ("won", at(2026, 5, 1))])
+        with django_assert_num_queries(5):
+            observed_chances(ReportScope(maria, Q3))
+
+    count_with(2)
+    count_with(20)
