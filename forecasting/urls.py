@@ -6,4 +6,5 @@ app_name = "forecasting"
 
 urlpatterns = [
     path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
+    path("dashboard/charts/<slug:name>/", views.DashboardChartView.as_view(), name="chart"),
 ]

@@ -1,29 +1,94 @@
+"""The dashboard page, its chart data and its CSV tables: one filter form, one scope."""
+
+from __future__ import annotations
+
 from typing import Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.utils import timezone
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+)
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import TemplateView
 
+from accounts.models import User
+from core.csv_export import plain_csv_lines, spreadsheet_safe, streaming_csv
 from forecasting import metrics
-from forecasting.periods import quarter_of
+from forecasting.charts import CHARTS
+from forecasting.dashboard import is_rep_view, manager_dashboard, rep_dashboard
+from forecasting.forms import DashboardFilterForm
+from forecasting.tables import TABLES
+
+
+class SignedInRequest(HttpRequest):
+    """What these views get: LoginRequiredMixin has turned anonymous users away."""
+
+    user: User
 
 
 class DashboardView(LoginRequiredMixin, TemplateView):
-    """The user's open pipeline, quarter-to-date won against quota, and what needs care."""
+    """A rep's or a team's dashboard for the period, team, rep and pipeline in the URL.
+
+    ``?format=csv&table=<name>`` downloads one of its tables with the same scope.
+    """
 
     template_name = "forecasting/dashboard.html"
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        user = self.request.user
-        # The quarter in the user's own zone (activated by UserTimezoneMiddleware): a deal
-        # won on the evening of 31 March in New York counts in Q1, though UTC says April.
-        period = quarter_of(timezone.localdate())
-        context.update(
-            scope_label=metrics.scope_label(user),
-            period=period,
-            open_pipeline=metrics.open_pipeline(user),
-            attainments=metrics.won_against_quota(user, period),
-            overdue_task_count=metrics.overdue_task_count(user),
-        )
-        return context
+    def get(self, request: SignedInRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:  # type: ignore[override]
+        form = DashboardFilterForm(request.GET or None, user=request.user)
+        if request.GET and not form.is_valid():
+            return render(request, self.template_name, {"form": form}, status=400)
+        if not request.GET:
+            form = DashboardFilterForm({}, user=request.user)
+            form.is_valid()
+        scope = form.scope()
+        if is_rep_view(scope):
+            figures: Any = rep_dashboard(scope)
+        else:
+            figures = manager_dashboard(scope, form.movement_since())
+        if request.GET.get("format") == "csv":
+            return self.csv(request.GET.get("table", ""), figures, scope.period.token)
+        query = request.GET.copy()
+        query.pop("format", None)
+        query.pop("table", None)
+        context = {
+            "form": form,
+            "scope": scope,
+            "period": scope.period,
+            "scope_label": metrics.scope_label(request.user),
+            "rep_view": is_rep_view(scope),
+            "figures": figures,
+            "chart_query": query.urlencode(),
+            "tables": sorted(TABLES),
+        }
+        return render(request, self.template_name, context)
+
+    def csv(self, table: str, figures: Any, period: str) -> HttpResponseBase:
+        rows = TABLES.get(table)
+        if rows is None:
+            message = _("Unknown table “%(table)s”: choose one of %(names)s.") % {
+                "table": table,
+                "names": ", ".join(sorted(TABLES)),
+            }
+            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+        safe = ([spreadsheet_safe(cell) for cell in row] for row in rows(figures))
+        return streaming_csv(f"dashboard-{table}-{period}", plain_csv_lines(safe))
+
+
+class DashboardChartView(LoginRequiredMixin, View):
+    """``/dashboard/charts/<name>/?<the dashboard's query>``: one chart's data as JSON."""
+
+    def get(self, request: SignedInRequest, name: str) -> HttpResponse:
+        chart = CHARTS.get(name)
+        if chart is None:
+            raise Http404
+        form = DashboardFilterForm(request.GET, user=request.user)
+        if not form.is_valid():
+            return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+        return JsonResponse(chart(form.scope()))

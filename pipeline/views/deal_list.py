@@ -14,11 +14,13 @@ from typing import Any
 from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet, Sum
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from contacts.views.contact_filters import (
     DateFilterField,
     OwnerFilterField,
+    filter_by_days,
     filter_by_owner,
     visible_owners,
 )
@@ -33,6 +35,7 @@ class DealFilterForm(ListFilterForm):
     pipeline = forms.IntegerField(label=_("Pipeline"), required=False, min_value=1)
     stage = forms.IntegerField(label=_("Stage"), required=False, min_value=1)
     owner = OwnerFilterField(label=_("Owner"), required=False)
+    team = forms.IntegerField(label=_("Owner's team"), required=False, min_value=1)
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
@@ -42,6 +45,21 @@ class DealFilterForm(ListFilterForm):
     stale = forms.BooleanField(label=_("Stale only"), required=False)
     close_from = DateFilterField(label=_("Expected close from"), required=False)
     close_to = DateFilterField(label=_("Expected close to"), required=False)
+    closed_from = DateFilterField(label=_("Won or lost from"), required=False)
+    closed_to = DateFilterField(label=_("Won or lost to"), required=False)
+    overdue = forms.BooleanField(label=_("With an overdue task"), required=False)
+    # Where the list was opened from (a dashboard figure): its "Back" link returns there.
+    next = forms.CharField(required=False, max_length=2000)
+
+    def clean_next(self) -> str:
+        target = self.cleaned_data.get("next", "")
+        # Only a path on this site: an absolute or protocol-relative URL is dropped.
+        if not target.startswith("/") or target.startswith("//") or "\\" in target:
+            return ""
+        if not url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+            return ""
+        return target
+
     value_min = forms.DecimalField(
         label=_("Value from"), required=False, min_value=0, max_digits=14, decimal_places=2
     )
@@ -121,6 +139,7 @@ class DealListView(SearchableListView):
         exact = {
             "pipeline_id": filters.get("pipeline"),
             "stage_id": filters.get("stage"),
+            "owner__team_id": filters.get("team"),
             "status": filters.get("status"),
             "expected_close_date__gte": filters.get("close_from"),
             "expected_close_date__lte": filters.get("close_to"),
@@ -132,6 +151,11 @@ class DealListView(SearchableListView):
         )
         if filters.get("stale"):
             queryset = queryset.stale()
+        if filters.get("overdue"):
+            queryset = queryset.with_overdue_task()
+        queryset = filter_by_days(
+            queryset, "closed_at", filters.get("closed_from"), filters.get("closed_to")
+        )
         if filters.get("product"):
             queryset = queryset.with_product(filters["product"])
         return queryset
@@ -146,6 +170,7 @@ class DealListView(SearchableListView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["totals"] = self.totals
+        context["back_url"] = self.filters.get("next", "")
         if not self.is_fragment:
             context["owners"] = visible_owners(self.request.user)
             context["products"] = filter_products()
