@@ -78,8 +78,8 @@ def attainment_chart(scope: ReportScope) -> Chart:
         for pk in names:
             found = next((a for a in by_person.get(pk, []) if a.currency == currency), None)
             # Decimal strings, not floats: Chart.js reads them as numbers, the JSON stays exact.
-            won.append(str(found.won) if found else "0")
-            quota.append(str(found.quota) if found and found.quota is not None else None)
+            won.append(f"{found.won:.2f}" if found else "0.00")
+            quota.append(f"{found.quota:.2f}" if found and found.quota is not None else None)
         datasets.append({"label": _("Won (%(currency)s)") % {"currency": currency}, "data": won})
         datasets.append(
             {"label": _("Quota (%(currency)s)") % {"currency": currency}, "data": quota}

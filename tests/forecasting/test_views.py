@@ -49,12 +49,15 @@ def quarter():
 
 
 def won_deal(stage, owner, value, closed_at=None):
+    """A deal won at ``closed_at`` (now), first engaged three days before."""
+    closed_at = closed_at or timezone.now()
     return OpportunityFactory(
         stage=stage,
         owner=owner,
         value=value,
         status=OpportunityStatus.WON,
-        closed_at=closed_at or timezone.now(),
+        closed_at=closed_at,
+        first_engaged_at=closed_at - dt.timedelta(days=3),
     )
 
 
@@ -358,8 +361,8 @@ def test_coaching_csv_has_the_pages_figures_in_the_same_scope(client, maria, ali
     lines = b"".join(response.streaming_content).decode().splitlines()
     assert lines[0].startswith("Seller,Open deals,Won,Lost,Win rate")
     rows = {line.split(",")[0]: line.split(",")[1:] for line in lines[1:]}
-    assert rows[str(alice)] == ["2", "1", "0", "1.0000", "0.0", "3000.00 EUR", "0", "1", "0", ""]
-    assert rows[str(bob)][:9] == ["3", "1", "0", "1.0000", "0.0", "600.00 EUR", "1", "1", "0"]
+    assert rows[str(alice)] == ["2", "1", "0", "1.0000", "3.0", "3000.00 EUR", "0", "1", "0", ""]
+    assert rows[str(bob)][:9] == ["3", "1", "0", "1.0000", "3.0", "600.00 EUR", "1", "1", "0"]
     assert rows[str(bob)][9] == "average_won:EUR"
     # Medians: open deals 2 (0, 2, 3), touchpoints 0, average won 1800 EUR (600, 3000).
     assert rows[str(maria)][:4] == ["0", "0", "0", ""]
