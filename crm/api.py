@@ -24,6 +24,7 @@ from rest_framework.routers import APIRootView, DefaultRouter
 from accounts.api import schema  # noqa: F401  (registers the token scheme)
 from accounts.api.views import NotificationViewSet, UserViewSet
 from contacts.api.views import CompanyViewSet, ContactViewSet, LeadViewSet
+from forecasting.api.dashboard import DashboardView as DashboardApiView
 from forecasting.api.metrics import MetricsView
 from forecasting.api.views import ForecastSummaryView, QuotaViewSet
 from pipeline.api.views import (
@@ -116,6 +117,7 @@ urlpatterns = [
     path("docs/", ApiDocsView.as_view(), name="docs"),
     path("forecast/", ForecastSummaryView.as_view(), name="forecast"),
     path("metrics/", MetricsView.as_view(), name="metrics"),
+    path("dashboard/", DashboardApiView.as_view(), name="dashboard"),
     path("leads/<int:pk>/convert/", ConvertLeadView.as_view(), name="lead-convert"),
     path(
         "opportunities/<int:pk>/contacts/",
