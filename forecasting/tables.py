@@ -139,3 +139,11 @@ TABLES: dict[str, Callable[[Figures], Rows]] = {
     "funnel": funnel_rows,
     "movement": movement_rows,
 }
+
+# The seller's dashboard has no funnel or movement: it offers only these.
+REP_TABLES = ("attainment", "coaching", "stages")
+
+
+def tables_for(figures: Figures) -> list[str]:
+    """The tables the dashboard shown offers for download."""
+    return sorted(TABLES) if isinstance(figures, ManagerDashboard) else list(REP_TABLES)

@@ -23,7 +23,7 @@ from forecasting import metrics
 from forecasting.charts import CHARTS
 from forecasting.dashboard import is_rep_view, manager_dashboard, rep_dashboard
 from forecasting.forms import DashboardFilterForm
-from forecasting.tables import TABLES
+from forecasting.tables import TABLES, tables_for
 
 
 class SignedInRequest(HttpRequest):
@@ -65,19 +65,19 @@ class DashboardView(LoginRequiredMixin, TemplateView):
             "rep_view": is_rep_view(scope),
             "figures": figures,
             "chart_query": query.urlencode(),
-            "tables": sorted(TABLES),
+            "tables": tables_for(figures),
         }
         return render(request, self.template_name, context)
 
     def csv(self, table: str, figures: Any, period: str) -> HttpResponseBase:
-        rows = TABLES.get(table)
-        if rows is None:
+        offered = tables_for(figures)
+        if table not in offered:
             message = _("Unknown table “%(table)s”: choose one of %(names)s.") % {
                 "table": table,
-                "names": ", ".join(sorted(TABLES)),
+                "names": ", ".join(offered),
             }
             return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
-        safe = ([spreadsheet_safe(cell) for cell in row] for row in rows(figures))
+        safe = ([spreadsheet_safe(cell) for cell in row] for row in TABLES[table](figures))
         return streaming_csv(f"dashboard-{table}-{period}", plain_csv_lines(safe))
 
 

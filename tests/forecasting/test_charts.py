@@ -167,3 +167,15 @@ def test_csv_query_count_does_not_grow_with_deals(
     with django_assert_num_queries(CSV_QUERIES):
         body = b"".join(client.get(url, query).streaming_content).decode()
     assert body.splitlines()[0]
+
+
+def test_a_seller_downloads_only_the_tables_their_dashboard_shows(client, alice, db):
+    client.force_login(alice)
+    url = reverse("forecasting:dashboard")
+
+    links = elements(client.get(url).content, "a", class_="csv-download")
+    refused = client.get(url, {"format": "csv", "table": "funnel"})
+
+    assert [link.attrs["data-table"] for link in links] == ["attainment", "coaching", "stages"]
+    assert refused.status_code == 400
+    assert "choose one of attainment, coaching, stages" in refused.content.decode()
