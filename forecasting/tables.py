@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from forecasting.dashboard import ManagerDashboard, RepDashboard
 
@@ -140,6 +141,14 @@ TABLES: dict[str, Callable[[Figures], Rows]] = {
     "movement": movement_rows,
 }
 
+# What the download links say; the URL keeps the name.
+LABELS = {
+    "attainment": gettext_lazy("Attainment"),
+    "coaching": gettext_lazy("Coaching"),
+    "funnel": gettext_lazy("Funnel"),
+    "movement": gettext_lazy("Movement"),
+    "stages": gettext_lazy("Pipeline by stage"),
+}
 # The seller's dashboard has no funnel or movement: it offers only these.
 REP_TABLES = ("attainment", "coaching", "stages")
 

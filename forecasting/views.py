@@ -23,7 +23,7 @@ from forecasting import metrics
 from forecasting.charts import CHARTS
 from forecasting.dashboard import is_rep_view, manager_dashboard, rep_dashboard
 from forecasting.forms import DashboardFilterForm
-from forecasting.tables import TABLES, tables_for
+from forecasting.tables import LABELS, TABLES, tables_for
 
 
 class SignedInRequest(HttpRequest):
@@ -65,7 +65,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
             "rep_view": is_rep_view(scope),
             "figures": figures,
             "chart_query": query.urlencode(),
-            "tables": tables_for(figures),
+            "tables": [(name, LABELS[name]) for name in tables_for(figures)],
         }
         return render(request, self.template_name, context)
 
