@@ -23,6 +23,7 @@ from forecasting import metrics
 from forecasting.charts import CHARTS
 from forecasting.dashboard import is_rep_view, manager_dashboard, rep_dashboard
 from forecasting.forms import DashboardFilterForm
+from forecasting.periods import current_quarter
 from forecasting.tables import LABELS, TABLES, tables_for
 
 
@@ -45,7 +46,8 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         if request.GET and not form.is_valid():
             return render(request, self.template_name, {"form": form}, status=400)
         if not request.GET:
-            form = DashboardFilterForm({}, user=request.user)
+            # The pickers show what the figures cover: this quarter, everyone in scope.
+            form = DashboardFilterForm({"period": current_quarter().token}, user=request.user)
             form.is_valid()
         scope = form.scope()
         if is_rep_view(scope):

@@ -111,3 +111,23 @@ def test_manager_drills_from_a_reps_stale_count_to_those_deals_and_back(
     screenshot("dashboard-back")
 
     assert errors == []
+
+
+def test_a_rep_sees_their_own_charts_drawn_without_csp_violations(
+    page: Page, live_server, sales, screenshot
+):
+    errors = watch_console(page)
+    submit_login(page, live_server.url, username="alice", password=PASSWORD)
+
+    page.goto(live_server.url + reverse("forecasting:dashboard"))
+
+    # A rep's dashboard: pipeline by stage and activity by week, no team or rep picker
+    canvases = page.locator("canvas.dashboard-chart")
+    expect(canvases).to_have_count(2)
+    expect(page.locator("canvas.dashboard-chart[data-chart-state='drawn']")).to_have_count(2)
+    expect(page.get_by_label("Team", exact=True)).to_have_count(0)
+    expect(page.locator("#stale-deals a.stale-count")).to_have_text("2")
+    expect(page.locator("#pipeline-by-stage tbody tr")).to_have_count(1)
+    screenshot("rep-dashboard")
+
+    assert errors == []

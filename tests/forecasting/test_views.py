@@ -440,3 +440,10 @@ def test_dashboard_query_count_does_not_grow_with_deals(
     assert sum(total.count for total in response.context["figures"].stages) == (
         40 if viewer == "maria" else 20
     )
+
+
+def test_without_a_period_the_picker_shows_the_quarter_the_figures_cover(client, alice, quarter):
+    content = dashboard(client, alice).content
+
+    [picker] = elements(content, "input", name="period")
+    assert picker.attrs["value"] == quarter.token
