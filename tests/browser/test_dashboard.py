@@ -28,7 +28,7 @@ document.addEventListener("securitypolicyviolation", (event) => {
   console.error("CSP violation: " + event.violatedDirective + " " + event.blockedURI);
 });
 """
-CHARTS = 3  # attainment per seller, pipeline by stage, build
+CHARTS = 4  # attainment per seller, pipeline by stage, build, activity
 
 
 def watch_console(page: Page) -> list[str]:

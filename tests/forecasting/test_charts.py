@@ -113,7 +113,8 @@ def test_charts_are_canvases_with_their_urls_and_no_inline_script(client, maria,
 
     urls = sorted(c.attrs["data-chart-url"] for c in elements(content, "canvas"))
     assert urls == [
-        f"/dashboard/charts/{name}/?period=2026-Q3" for name in ("attainment", "build", "stages")
+        f"/dashboard/charts/{name}/?period=2026-Q3"
+        for name in ("activity", "attainment", "build", "stages")
     ]
     scripts = elements(content, "script")
     assert all(script.attrs.get("src") for script in scripts)
