@@ -24,6 +24,7 @@ from rest_framework.routers import APIRootView, DefaultRouter
 from accounts.api import schema  # noqa: F401  (registers the token scheme)
 from accounts.api.views import NotificationViewSet, UserViewSet
 from contacts.api.views import CompanyViewSet, ContactViewSet, LeadViewSet
+from forecasting.api.dashboard import DashboardView as DashboardApiView
 from forecasting.api.forecast import (
     ForecastAdjustmentsView,
     ForecastBacktestView,
@@ -61,6 +62,7 @@ class ApiRootView(APIRootView):
         "forecast-adjustments": "forecast-adjustments",
         "forecast-backtest": "forecast-backtest",
         "metrics": "metrics",
+        "dashboard": "dashboard",
         "schema": "schema",
         "docs": "docs",
     }
@@ -127,6 +129,7 @@ urlpatterns = [
     path("forecast/adjustments/", ForecastAdjustmentsView.as_view(), name="forecast-adjustments"),
     path("forecast/backtest/", ForecastBacktestView.as_view(), name="forecast-backtest"),
     path("metrics/", MetricsView.as_view(), name="metrics"),
+    path("dashboard/", DashboardApiView.as_view(), name="dashboard"),
     path("leads/<int:pk>/convert/", ConvertLeadView.as_view(), name="lead-convert"),
     path(
         "opportunities/<int:pk>/contacts/",

@@ -206,6 +206,23 @@ def quotas_in_scope(scope: ReportScope) -> dict[str, Decimal]:
     return totals
 
 
+def quotas_by_person(scope: ReportScope) -> dict[int, dict[str, Decimal]]:
+    """Each seller's own quota per currency for the scope's period (one query); sellers
+    without one are left out. The quotas the viewer may see, of ``scope.people()``."""
+    quotas = Quota.objects.visible_to(scope.user).filter(
+        _touching(scope.period), user__in=scope.people()
+    )
+    by_person: dict[int, list[QuotaRow]] = {}
+    for row in _rows(quotas):
+        assert row.user_id is not None  # the filter keeps sellers' quotas only
+        by_person.setdefault(row.user_id, []).append(row)
+    return {
+        user_id: amounts
+        for user_id, rows in by_person.items()
+        if (amounts := amounts_within(rows, scope.period))
+    }
+
+
 # Writes
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from forecasting import quota_settings, views
+from forecasting import forecast_views, quota_settings, views
 
 app_name = "forecasting"
 
@@ -8,11 +8,12 @@ urlpatterns = [
     path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
     path("settings/quotas/", quota_settings.QuotaSettingsView.as_view(), name="quota_settings"),
     path("settings/quotas/cell/", quota_settings.QuotaCellView.as_view(), name="quota_cell"),
-    path("forecast/", views.ForecastView.as_view(), name="forecast"),
-    path("forecast/adjustments/", views.AdjustForecastView.as_view(), name="adjust"),
+    path("forecast/", forecast_views.ForecastView.as_view(), name="forecast"),
+    path("forecast/adjustments/", forecast_views.AdjustForecastView.as_view(), name="adjust"),
     path(
         "forecast/stages/<int:pk>/use-observed/",
-        views.UseObservedProbabilityView.as_view(),
+        forecast_views.UseObservedProbabilityView.as_view(),
         name="use_observed",
     ),
+    path("dashboard/charts/<slug:name>/", views.DashboardChartView.as_view(), name="chart"),
 ]

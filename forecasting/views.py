@@ -1,252 +1,96 @@
-"""The dashboard and the forecast page, with the forecast page's two writes."""
+"""The dashboard page, its chart data and its CSV tables: one filter form, one scope."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
-from urllib.parse import urlencode
 
-from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
-from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
-from django.utils import timezone
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+)
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from accounts.models import Team, User
-from accounts.visibility import visible_users
-from core.views import AdminView
+from accounts.models import User
+from core.csv_export import plain_csv_lines, spreadsheet_safe, streaming_csv
 from forecasting import metrics
-from forecasting.adjustments import CallKey, adjusted_calls, adjustment_history
-from forecasting.backtest import backtest
-from forecasting.deal_links import deals_behind
-from forecasting.forecast import OPEN_CATEGORIES, CurrencyForecast, ForecastRow, forecast
-from forecasting.forms import AdjustmentForm, ForecastFilterForm, PeriodField
-from forecasting.observed import observed_chances
-from forecasting.periods import quarter_of
-from forecasting.plan import gap_plan
-from forecasting.scope import ReportScope
-from forecasting.services import adjust_forecast
-from pipeline.models import Pipeline, Stage
-from pipeline.services import set_stage_probability
+from forecasting.charts import CHARTS
+from forecasting.dashboard import is_rep_view, manager_dashboard, rep_dashboard
+from forecasting.forms import DashboardFilterForm
+from forecasting.periods import current_quarter
+from forecasting.tables import LABELS, TABLES, tables_for
 
-PICKERS = ("period", "team", "rep", "pipeline")
+
+class SignedInRequest(HttpRequest):
+    """What these views get: LoginRequiredMixin has turned anonymous users away."""
+
+    user: User
 
 
 class DashboardView(LoginRequiredMixin, TemplateView):
-    """The user's open pipeline, quarter-to-date won against quota, and what needs care."""
+    """A rep's or a team's dashboard for the period, team, rep and pipeline in the URL.
+
+    ``?format=csv&table=<name>`` downloads one of its tables with the same scope.
+    """
 
     template_name = "forecasting/dashboard.html"
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        user = self.request.user
-        # The quarter in the user's own zone (activated by UserTimezoneMiddleware): a deal
-        # won on the evening of 31 March in New York counts in Q1, though UTC says April.
-        period = quarter_of(timezone.localdate())
-        context.update(
-            scope_label=metrics.scope_label(user),
-            period=period,
-            open_pipeline=metrics.open_pipeline(user),
-            attainments=metrics.won_against_quota(user, period),
-            overdue_task_count=metrics.overdue_task_count(user),
-        )
-        return context
-
-
-@dataclass(frozen=True)
-class CategoryCell:
-    category: str
-    value: Decimal
-    count: int
-    url: str
-    adjusted: Decimal | None
-
-
-@dataclass(frozen=True)
-class CurrencyLine:
-    figures: CurrencyForecast
-    won_url: str
-    open_url: str
-    categories: list[CategoryCell]
-
-
-@dataclass
-class ForecastLine:
-    """One row of the forecast table: the scope, a team or a seller, with its links."""
-
-    kind: str  # "total", "team" or "rep"
-    key: int | None
-    name: str
-    currencies: list[CurrencyLine] = field(default_factory=list)
-
-    @property
-    def target(self) -> str | None:
-        return f"{self.kind}-{self.key}" if self.kind in ("rep", "team") else None
-
-
-def forecast_lines(
-    scope: ReportScope, rows: list[tuple[str, ForecastRow]], calls: dict[CallKey, Decimal]
-) -> list[ForecastLine]:
-    lines = []
-    for kind, row in rows:
-        owner = row.key if kind == "rep" else None
-        team = row.key if kind == "team" else None
-        line = ForecastLine(kind, row.key, row.name or _("Total"))
-        for figures in row.currencies:
-            cells = [
-                CategoryCell(
-                    category=category,
-                    value=figures.categories[category],
-                    count=figures.category_counts[category],
-                    url=deals_behind(scope, owner=owner, team=team, category=category),
-                    adjusted=calls.get(CallKey(kind, row.key, category, figures.currency))
-                    if row.key is not None
-                    else None,
-                )
-                for category in OPEN_CATEGORIES
-            ]
-            line.currencies.append(
-                CurrencyLine(
-                    figures=figures,
-                    won_url=deals_behind(scope, won=True, owner=owner, team=team),
-                    open_url=deals_behind(scope, owner=owner, team=team),
-                    categories=cells,
-                )
-            )
-        lines.append(line)
-    return lines
-
-
-def may_adjust_any(user: User) -> bool:
-    return bool(user.is_admin or user.is_manager)
-
-
-class ForecastView(LoginRequiredMixin, View):
-    """The forecast of a period for the user's scope, narrowed by the URL's pickers."""
-
-    template_name = "forecasting/forecast.html"
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        user: User = request.user  # type: ignore[assignment]
-        form = ForecastFilterForm(request.GET)
-        context: dict[str, Any] = {
+    def get(self, request: SignedInRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:  # type: ignore[override]
+        form = DashboardFilterForm(request.GET or None, user=request.user)
+        if request.GET and not form.is_valid():
+            return render(request, self.template_name, {"form": form}, status=400)
+        if not request.GET:
+            # The pickers show what the figures cover: this quarter, everyone in scope.
+            form = DashboardFilterForm({"period": current_quarter().token}, user=request.user)
+            form.is_valid()
+        scope = form.scope()
+        if is_rep_view(scope):
+            figures: Any = rep_dashboard(scope)
+        else:
+            figures = manager_dashboard(scope, form.movement_since())
+        if request.GET.get("format") == "csv":
+            return self.csv(request.GET.get("table", ""), figures, scope.period.token)
+        query = request.GET.copy()
+        query.pop("format", None)
+        query.pop("table", None)
+        context = {
             "form": form,
-            "teams": _visible_teams(user),
-            "reps": visible_users(user).order_by("first_name", "last_name", "pk"),
-            "pipelines": Pipeline.objects.order_by("position", "name"),
+            "scope": scope,
+            "period": scope.period,
+            "scope_label": metrics.scope_label(request.user),
+            "rep_view": is_rep_view(scope),
+            "figures": figures,
+            "chart_query": query.urlencode(),
+            "tables": [(name, LABELS[name]) for name in tables_for(figures)],
         }
-        if not form.is_valid():
-            return render(request, self.template_name, context, status=400)
-        scope = form.scope(user)
-        report = forecast(scope)
-        calls = adjusted_calls(scope)
-        rows = [("total", report.total)]
-        rows += [("team", row) for row in report.teams]
-        rows += [("rep", row) for row in report.people]
-        context.update(
-            scope=scope,
-            period=scope.period,
-            lines=forecast_lines(scope, rows, calls),
-            stages=report.stages,
-            plans=gap_plan(scope, stages=report.stages),
-            backtest_rows=backtest(scope),
-            history=adjustment_history(scope),
-            may_adjust=may_adjust_any(user),
-            adjust_targets=[line for line in rows if line[0] != "total"],
-            categories=OPEN_CATEGORIES[:3],
-            return_query=urlencode(
-                {name: request.GET[name] for name in PICKERS if request.GET.get(name)}
-            ),
-        )
         return render(request, self.template_name, context)
 
-
-def _visible_teams(user: User) -> Any:
-    if user.is_admin:
-        return Team.objects.order_by("name")
-    if user.is_manager:
-        return Team.objects.filter(manager=user).order_by("name")
-    return Team.objects.filter(pk=user.team_id)
-
-
-def _back_to_forecast(request: HttpRequest) -> HttpResponseRedirect:
-    """The forecast page as it was: only the pickers of the posted query are kept."""
-    query = ForecastFilterForm(_query_of(request.POST.get("return_query", "")))
-    kept = {name: query.data[name] for name in PICKERS if query.data.get(name) and query.is_valid()}
-    url = reverse("forecasting:forecast")
-    return HttpResponseRedirect(f"{url}?{urlencode(kept)}" if kept else url)
+    def csv(self, table: str, figures: Any, period: str) -> HttpResponseBase:
+        offered = tables_for(figures)
+        if table not in offered:
+            message = _("Unknown table “%(table)s”: choose one of %(names)s.") % {
+                "table": table,
+                "names": ", ".join(offered),
+            }
+            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+        safe = ([spreadsheet_safe(cell) for cell in row] for row in TABLES[table](figures))
+        return streaming_csv(f"dashboard-{table}-{period}", plain_csv_lines(safe))
 
 
-def _query_of(text: str) -> dict[str, str]:
-    return QueryDict(text).dict()
+class DashboardChartView(LoginRequiredMixin, View):
+    """``/dashboard/charts/<name>/?<the dashboard's query>``: one chart's data as JSON."""
 
-
-class AdjustForecastView(LoginRequiredMixin, View):
-    """POST: a manager's or admin's new call for a rep or a team."""
-
-    http_method_names = ["post"]
-
-    def post(self, request: HttpRequest) -> HttpResponse:
-        user: User = request.user  # type: ignore[assignment]
-        if not may_adjust_any(user):
-            raise PermissionDenied
-        form = AdjustmentForm(request.POST, user=user)
+    def get(self, request: SignedInRequest, name: str) -> HttpResponse:
+        chart = CHARTS.get(name)
+        if chart is None:
+            raise Http404
+        form = DashboardFilterForm(request.GET, user=request.user)
         if not form.is_valid():
-            for name, errors in form.errors.items():
-                label = form.fields[name].label if name in form.fields else name
-                messages.error(request, f"{label}: {' '.join(errors)}")
-            return _back_to_forecast(request)
-        data = form.cleaned_data
-        try:
-            adjust_forecast(
-                by=user,
-                period=data["period"],
-                category=data["category"],
-                currency=data["currency"],
-                amount=data["amount"],
-                note=data["note"],
-                **data["target"],
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("The call was adjusted."))
-        return _back_to_forecast(request)
-
-
-class UseObservedProbabilityView(AdminView):
-    """POST: set a stage's probability to its observed chance (admins only)."""
-
-    http_method_names = ["post"]
-
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        stage = get_object_or_404(Stage.objects.in_use(), pk=pk)
-        period_field = PeriodField(required=False)
-        try:
-            period = period_field.clean(request.POST.get("period", ""))
-        except ValidationError as error:
-            messages.error(request, _("Period: %(error)s") % {"error": " ".join(error.messages)})
-            return _back_to_forecast(request)
-        scope = ReportScope(request.user, period, pipeline_id=stage.pipeline_id)
-        chances = {chance.stage_id: chance for chance in observed_chances(scope)}
-        observed = chances[stage.pk].observed_percent if stage.pk in chances else None
-        if observed is None:
-            messages.error(request, _("There is too little history to observe this stage."))
-            return _back_to_forecast(request)
-        try:
-            set_stage_probability(stage=stage, probability=observed)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(
-                request,
-                _("%(stage)s now has a win probability of %(percent)d %%.")
-                % {"stage": stage.name, "percent": observed},
-            )
-        return _back_to_forecast(request)
+            return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+        return JsonResponse(chart(form.scope()))

@@ -38,6 +38,17 @@ class OpportunityQuerySet(VisibleQuerySet):
     def stale(self) -> Self:
         return self.filter(stale_since__isnull=False)
 
+    def with_overdue_task(self) -> Self:
+        """Deals with an open task the nightly check flagged overdue (EXISTS: once each)."""
+        tasks = self.model._meta.get_field("tasks").related_model
+        return self.filter(
+            Exists(
+                tasks.objects.filter(
+                    opportunity=OuterRef("pk"), done_at__isnull=True, overdue_since__isnull=False
+                )
+            )
+        )
+
     def closing_between(self, start: date, end: date) -> Self:
         return self.filter(expected_close_date__range=(start, end))
 

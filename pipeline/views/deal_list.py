@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet, Sum
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from contacts.views.contact_filters import (
@@ -50,8 +51,21 @@ class DealFilterForm(ListFilterForm):
     close_from = DateFilterField(label=_("Expected close from"), required=False)
     close_to = DateFilterField(label=_("Expected close to"), required=False)
     # Won or lost on these days (in the user's time zone): the deals behind a won figure.
-    closed_from = DateFilterField(label=_("Closed from"), required=False)
-    closed_to = DateFilterField(label=_("Closed to"), required=False)
+    closed_from = DateFilterField(label=_("Won or lost from"), required=False)
+    closed_to = DateFilterField(label=_("Won or lost to"), required=False)
+    overdue = forms.BooleanField(label=_("With an overdue task"), required=False)
+    # Where the list was opened from (a dashboard figure): its "Back" link returns there.
+    next = forms.CharField(required=False, max_length=2000)
+
+    def clean_next(self) -> str:
+        target = self.cleaned_data.get("next", "")
+        # Only a path on this site: an absolute or protocol-relative URL is dropped.
+        if not target.startswith("/") or target.startswith("//") or "\\" in target:
+            return ""
+        if not url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+            return ""
+        return target
+
     value_min = forms.DecimalField(
         label=_("Value from"), required=False, min_value=0, max_digits=14, decimal_places=2
     )
@@ -147,6 +161,8 @@ class DealListView(SearchableListView):
         )
         if filters.get("stale"):
             queryset = queryset.stale()
+        if filters.get("overdue"):
+            queryset = queryset.with_overdue_task()
         if filters.get("product"):
             queryset = queryset.with_product(filters["product"])
         return queryset
@@ -161,6 +177,7 @@ class DealListView(SearchableListView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["totals"] = self.totals
+        context["back_url"] = self.filters.get("next", "")
         if not self.is_fragment:
             context["owners"] = visible_owners(self.request.user)
             context["products"] = filter_products()

@@ -164,6 +164,46 @@ def test_deal_export_leaves_the_deal_out(charlie_web, charlie, north_deal):
     assert titles == ["Southern deal"]
 
 
+def test_dashboard_charts_and_tables_leave_the_deal_out(
+    charlie_web, charlie_api, charlie, alice, north_deal
+):
+    """Charlie's dashboard, its charts, CSV tables and API count nothing of Alice's deal,
+    and naming Alice or her team is refused (page, charts) or an empty report (API)."""
+    north_deal.stale_since = north_deal.created_at.date()
+    north_deal.save(update_fields=["stale_since"])
+    dashboard = reverse("forecasting:dashboard")
+
+    page = charlie_web.get(dashboard)
+    assert page.status_code == 200
+    assert page.context["figures"].stages == []
+    assert str(alice) not in page.content.decode()
+    for name in ("stages", "activity", "build", "attainment"):
+        chart = charlie_web.get(reverse("forecasting:chart", args=[name]))
+        assert chart.status_code == 200, name
+        assert str(alice) not in chart.content.decode(), name
+        assert (
+            charlie_web.get(
+                reverse("forecasting:chart", args=[name]), {"rep": alice.pk}
+            ).status_code
+            == 400
+        )
+    for table in ("coaching", "attainment", "stages"):
+        body = b"".join(
+            charlie_web.get(dashboard, {"format": "csv", "table": table}).streaming_content
+        ).decode()
+        assert str(alice) not in body, table
+        assert "Qualification" not in body, table
+    for query in ({"rep": alice.pk}, {"team": alice.team_id}):
+        assert charlie_web.get(dashboard, query).status_code == 400
+
+    api = charlie_api.get(reverse("api:dashboard"), {"rep": alice.pk}).json()
+    assert (api["attainment"], api["stages"], api["people"]) == ([], [], [])
+    api = charlie_api.get(reverse("api:dashboard")).json()
+    assert [person["id"] for person in api["people"]] == [charlie.pk]
+    assert api["stages"] == []
+    assert sum(api["build"]["created"]) == 0
+
+
 # The API
 
 

@@ -1,0 +1,221 @@
+"""The forecast page, with its two writes: a manager's adjustment and an observed probability."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+
+from accounts.models import User
+from accounts.visibility import visible_users
+from core.views import AdminView
+from forecasting.adjustments import CallKey, adjusted_calls, adjustment_history
+from forecasting.backtest import backtest
+from forecasting.deal_links import deals_behind
+from forecasting.forecast import OPEN_CATEGORIES, CurrencyForecast, ForecastRow, forecast
+from forecasting.forms import AdjustmentForm, ForecastFilterForm, PeriodField, pickable_teams
+from forecasting.observed import observed_chances
+from forecasting.periods import current_quarter
+from forecasting.plan import gap_plan
+from forecasting.scope import ReportScope
+from forecasting.services import adjust_forecast
+from pipeline.models import Pipeline, Stage
+from pipeline.services import set_stage_probability
+
+PICKERS = ("period", "team", "rep", "pipeline")
+
+
+@dataclass(frozen=True)
+class CategoryCell:
+    category: str
+    value: Decimal
+    count: int
+    url: str
+    adjusted: Decimal | None
+
+
+@dataclass(frozen=True)
+class CurrencyLine:
+    figures: CurrencyForecast
+    won_url: str
+    open_url: str
+    categories: list[CategoryCell]
+
+
+@dataclass
+class ForecastLine:
+    """One row of the forecast table: the scope, a team or a seller, with its links."""
+
+    kind: str  # "total", "team" or "rep"
+    key: int | None
+    name: str
+    currencies: list[CurrencyLine] = field(default_factory=list)
+
+    @property
+    def target(self) -> str | None:
+        return f"{self.kind}-{self.key}" if self.kind in ("rep", "team") else None
+
+
+def forecast_lines(
+    scope: ReportScope, rows: list[tuple[str, ForecastRow]], calls: dict[CallKey, Decimal]
+) -> list[ForecastLine]:
+    lines = []
+    for kind, row in rows:
+        owner = row.key if kind == "rep" else None
+        team = row.key if kind == "team" else None
+        line = ForecastLine(kind, row.key, row.name or _("Total"))
+        for figures in row.currencies:
+            cells = [
+                CategoryCell(
+                    category=category,
+                    value=figures.categories[category],
+                    count=figures.category_counts[category],
+                    url=deals_behind(scope, owner=owner, team=team, category=category),
+                    adjusted=calls.get(CallKey(kind, row.key, category, figures.currency))
+                    if row.key is not None
+                    else None,
+                )
+                for category in OPEN_CATEGORIES
+            ]
+            line.currencies.append(
+                CurrencyLine(
+                    figures=figures,
+                    won_url=deals_behind(scope, won=True, owner=owner, team=team),
+                    open_url=deals_behind(scope, owner=owner, team=team),
+                    categories=cells,
+                )
+            )
+        lines.append(line)
+    return lines
+
+
+def may_adjust_any(user: User) -> bool:
+    return bool(user.is_admin or user.is_manager)
+
+
+class ForecastView(LoginRequiredMixin, View):
+    """The forecast of a period for the user's scope, narrowed by the URL's pickers."""
+
+    template_name = "forecasting/forecast.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        user: User = request.user  # type: ignore[assignment]
+        form = ForecastFilterForm(request.GET)
+        context: dict[str, Any] = {
+            "form": form,
+            "teams": pickable_teams(user),
+            "reps": visible_users(user).order_by("first_name", "last_name", "pk"),
+            "pipelines": Pipeline.objects.order_by("position", "name"),
+        }
+        if not form.is_valid():
+            return render(request, self.template_name, context, status=400)
+        scope = form.scope(user)
+        report = forecast(scope)
+        calls = adjusted_calls(scope)
+        rows = [("total", report.total)]
+        rows += [("team", row) for row in report.teams]
+        rows += [("rep", row) for row in report.people]
+        context.update(
+            scope=scope,
+            period=scope.period,
+            lines=forecast_lines(scope, rows, calls),
+            stages=report.stages,
+            plans=gap_plan(scope, stages=report.stages),
+            backtest_rows=backtest(scope),
+            history=adjustment_history(scope),
+            may_adjust=may_adjust_any(user),
+            adjust_targets=[line for line in rows if line[0] != "total"],
+            categories=OPEN_CATEGORIES[:3],
+            return_query=urlencode(
+                {name: request.GET[name] for name in PICKERS if request.GET.get(name)}
+            ),
+        )
+        return render(request, self.template_name, context)
+
+
+def _back_to_forecast(request: HttpRequest) -> HttpResponseRedirect:
+    """The forecast page as it was: only the pickers of the posted query are kept."""
+    query = ForecastFilterForm(_query_of(request.POST.get("return_query", "")))
+    kept = {name: query.data[name] for name in PICKERS if query.data.get(name) and query.is_valid()}
+    url = reverse("forecasting:forecast")
+    return HttpResponseRedirect(f"{url}?{urlencode(kept)}" if kept else url)
+
+
+def _query_of(text: str) -> dict[str, str]:
+    return QueryDict(text).dict()
+
+
+class AdjustForecastView(LoginRequiredMixin, View):
+    """POST: a manager's or admin's new call for a rep or a team."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        user: User = request.user  # type: ignore[assignment]
+        if not may_adjust_any(user):
+            raise PermissionDenied
+        form = AdjustmentForm(request.POST, user=user)
+        if not form.is_valid():
+            for name, errors in form.errors.items():
+                label = form.fields[name].label if name in form.fields else name
+                messages.error(request, f"{label}: {' '.join(str(error) for error in errors)}")
+            return _back_to_forecast(request)
+        data = form.cleaned_data
+        try:
+            adjust_forecast(
+                by=user,
+                period=data["period"],
+                category=data["category"],
+                currency=data["currency"],
+                amount=data["amount"],
+                note=data["note"],
+                **data["target"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The call was adjusted."))
+        return _back_to_forecast(request)
+
+
+class UseObservedProbabilityView(AdminView):
+    """POST: set a stage's probability to its observed chance (admins only)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        stage = get_object_or_404(Stage.objects.in_use(), pk=pk)
+        period_field = PeriodField(required=False)
+        try:
+            period = period_field.clean(request.POST.get("period", "")) or current_quarter()
+        except ValidationError as error:
+            messages.error(request, _("Period: %(error)s") % {"error": " ".join(error.messages)})
+            return _back_to_forecast(request)
+        user: User = request.user  # type: ignore[assignment]  # AdminView signed them in
+        scope = ReportScope(user, period, pipeline_id=stage.pipeline_id)
+        chances = {chance.stage_id: chance for chance in observed_chances(scope)}
+        observed = chances[stage.pk].observed_percent if stage.pk in chances else None
+        if observed is None:
+            messages.error(request, _("There is too little history to observe this stage."))
+            return _back_to_forecast(request)
+        try:
+            set_stage_probability(stage=stage, probability=observed)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("%(stage)s now has a win probability of %(percent)d %%.")
+                % {"stage": stage.name, "percent": observed},
+            )
+        return _back_to_forecast(request)
