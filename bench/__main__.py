@@ -34,7 +34,7 @@ from bench.common import (
     setup_django,
 )
 
-BENCHMARKS = ("board", "move", "seed", "nightly", "import")
+BENCHMARKS = ("board", "move", "reports", "seed", "nightly", "import")
 DEFAULT_OPEN_DEALS = 100_000
 SEED = 1
 # seed_demo writes 18 months of history: with --seed 1, 10.6% of its deals are still open
@@ -206,13 +206,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         database.check_disposable()
         rows: list[Row] = []
         open_count = None
-        if {"board", "move"} & set(options.only):
+        if {"board", "move", "reports"} & set(options.only):
             seed_rows, open_count = prepare(database, options.deals, reuse=options.reuse)
             rows += seed_rows
         if "board" in options.only:
             from bench import board_bench
 
             rows += board_bench.run()
+        if "reports" in options.only:
+            from bench import dashboard_bench
+
+            rows += dashboard_bench.run()
         if "move" in options.only:
             from bench import move_bench
 
