@@ -17,6 +17,8 @@ from forecasting.activity import Activity, activity_by_person, weeks_of
 from forecasting.attainment import attainment, attainment_by_person
 from forecasting.build import Build, pipeline_build
 from forecasting.coaching import CoachingRow, coaching_table
+from forecasting.forecast import forecast
+from forecasting.forecast_table import ForecastLine, forecast_table
 from forecasting.funnel import StageFlow, stage_flow
 from forecasting.metrics import Attainment
 from forecasting.movement import Movement, pipeline_movement
@@ -39,6 +41,7 @@ class RepDashboard:
     activity: Activity | None
     weeks: list[dt.date]
     what_it_takes: list[WhatItTakes]
+    forecast: list[ForecastLine]
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class ManagerDashboard:
     until: dt.date
     movement: list[Movement]
     coaching: list[CoachingRow]
+    forecast: list[ForecastLine]
 
 
 def rep_dashboard(scope: ReportScope) -> RepDashboard:
@@ -69,11 +73,17 @@ def rep_dashboard(scope: ReportScope) -> RepDashboard:
         activity=activity.get(scope.rep_id) if scope.rep_id is not None else None,
         weeks=weeks_of(scope),
         what_it_takes=what_it_takes(scope),
+        forecast=forecast_table(scope, forecast(scope)),
     )
 
 
-def manager_dashboard(scope: ReportScope, since: dt.date) -> ManagerDashboard:
-    """A team's dashboard, movement from night ``since`` to tonight (a fixed number of queries)."""
+def manager_dashboard(
+    scope: ReportScope, since: dt.date, *, with_forecast: bool = True
+) -> ManagerDashboard:
+    """A team's dashboard, movement from night ``since`` to tonight (a fixed number of queries).
+
+    ``with_forecast=False`` leaves the forecast table empty: ``GET /api/dashboard/`` does,
+    since ``GET /api/forecast/report/`` carries those figures."""
     until = timezone.localdate()
     return ManagerDashboard(
         attainment=attainment(scope),
@@ -87,4 +97,5 @@ def manager_dashboard(scope: ReportScope, since: dt.date) -> ManagerDashboard:
         until=until,
         movement=pipeline_movement(scope, since, until),
         coaching=coaching_table(scope),
+        forecast=forecast_table(scope, forecast(scope)) if with_forecast else [],
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,10 +17,10 @@ from django.views import View
 from accounts.models import User
 from accounts.visibility import visible_users
 from core.views import AdminView
-from forecasting.adjustments import CallKey, adjusted_calls, adjustment_history
+from forecasting.adjustments import adjustment_history
 from forecasting.backtest import backtest
-from forecasting.deal_links import deals_behind
-from forecasting.forecast import OPEN_CATEGORIES, CurrencyForecast, ForecastRow, forecast
+from forecasting.forecast import OPEN_CATEGORIES, forecast
+from forecasting.forecast_table import forecast_table, report_rows
 from forecasting.forms import AdjustmentForm, ForecastFilterForm, PeriodField, pickable_teams
 from forecasting.observed import observed_chances
 from forecasting.periods import current_quarter
@@ -33,70 +31,6 @@ from pipeline.models import Pipeline, Stage
 from pipeline.services import set_stage_probability
 
 PICKERS = ("period", "team", "rep", "pipeline")
-
-
-@dataclass(frozen=True)
-class CategoryCell:
-    category: str
-    value: Decimal
-    count: int
-    url: str
-    adjusted: Decimal | None
-
-
-@dataclass(frozen=True)
-class CurrencyLine:
-    figures: CurrencyForecast
-    won_url: str
-    open_url: str
-    categories: list[CategoryCell]
-
-
-@dataclass
-class ForecastLine:
-    """One row of the forecast table: the scope, a team or a seller, with its links."""
-
-    kind: str  # "total", "team" or "rep"
-    key: int | None
-    name: str
-    currencies: list[CurrencyLine] = field(default_factory=list)
-
-    @property
-    def target(self) -> str | None:
-        return f"{self.kind}-{self.key}" if self.kind in ("rep", "team") else None
-
-
-def forecast_lines(
-    scope: ReportScope, rows: list[tuple[str, ForecastRow]], calls: dict[CallKey, Decimal]
-) -> list[ForecastLine]:
-    lines = []
-    for kind, row in rows:
-        owner = row.key if kind == "rep" else None
-        team = row.key if kind == "team" else None
-        line = ForecastLine(kind, row.key, row.name or _("Total"))
-        for figures in row.currencies:
-            cells = [
-                CategoryCell(
-                    category=category,
-                    value=figures.categories[category],
-                    count=figures.category_counts[category],
-                    url=deals_behind(scope, owner=owner, team=team, category=category),
-                    adjusted=calls.get(CallKey(kind, row.key, category, figures.currency))
-                    if row.key is not None
-                    else None,
-                )
-                for category in OPEN_CATEGORIES
-            ]
-            line.currencies.append(
-                CurrencyLine(
-                    figures=figures,
-                    won_url=deals_behind(scope, won=True, owner=owner, team=team),
-                    open_url=deals_behind(scope, owner=owner, team=team),
-                    categories=cells,
-                )
-            )
-        lines.append(line)
-    return lines
 
 
 def may_adjust_any(user: User) -> bool:
@@ -121,14 +55,11 @@ class ForecastView(LoginRequiredMixin, View):
             return render(request, self.template_name, context, status=400)
         scope = form.scope(user)
         report = forecast(scope)
-        calls = adjusted_calls(scope)
-        rows = [("total", report.total)]
-        rows += [("team", row) for row in report.teams]
-        rows += [("rep", row) for row in report.people]
+        rows = report_rows(report)
         context.update(
             scope=scope,
             period=scope.period,
-            lines=forecast_lines(scope, rows, calls),
+            lines=forecast_table(scope, report),
             stages=report.stages,
             plans=gap_plan(scope, stages=report.stages),
             backtest_rows=backtest(scope),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from forecasting.dashboard import ManagerDashboard, RepDashboard
+from forecasting.forecast import OPEN_CATEGORIES
 
 Rows = Iterator[Sequence[Any]]
 Figures = RepDashboard | ManagerDashboard
@@ -133,24 +134,50 @@ def movement_rows(figures: Figures) -> Rows:
             ]
 
 
+def forecast_rows(figures: Figures) -> Rows:
+    yield [
+        _("Who"),
+        _("Currency"),
+        _("Won so far"),
+        _("Weighted (configured)"),
+        _("History-based"),
+        *(f"{category.label} ({_('submitted')})" for category in OPEN_CATEGORIES),
+        *(f"{category.label} ({_('adjusted')})" for category in OPEN_CATEGORIES),
+    ]
+    for line in figures.forecast:
+        for currency in line.currencies:
+            cells = currency.categories
+            yield [
+                line.name,
+                currency.figures.currency,
+                currency.figures.won,
+                currency.figures.weighted,
+                currency.figures.observed,
+                *(cell.value for cell in cells),
+                *("" if cell.adjusted is None else cell.adjusted for cell in cells),
+            ]
+
+
 TABLES: dict[str, Callable[[Figures], Rows]] = {
     "coaching": coaching_rows,
     "attainment": attainment_rows,
     "stages": stage_rows,
     "funnel": funnel_rows,
     "movement": movement_rows,
+    "forecast": forecast_rows,
 }
 
 # What the download links say; the URL keeps the name.
 LABELS = {
     "attainment": gettext_lazy("Attainment"),
     "coaching": gettext_lazy("Coaching"),
+    "forecast": gettext_lazy("Forecast"),
     "funnel": gettext_lazy("Funnel"),
     "movement": gettext_lazy("Movement"),
     "stages": gettext_lazy("Pipeline by stage"),
 }
 # The seller's dashboard has no funnel or movement: it offers only these.
-REP_TABLES = ("attainment", "coaching", "stages")
+REP_TABLES = ("attainment", "coaching", "forecast", "stages")
 
 
 def tables_for(figures: Figures) -> list[str]:

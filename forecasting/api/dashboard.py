@@ -259,7 +259,7 @@ class DashboardView(APIView):
         since = query.validated_data.get("since") or (
             timezone.localdate() - dt.timedelta(days=DEFAULT_MOVEMENT_DAYS)
         )
-        figures = manager_dashboard(scope, since)
+        figures = manager_dashboard(scope, since, with_forecast=False)
         weeks = weeks_of(scope)
         activity = activity_by_person(scope)
         people: list[dict[str, Any]] = [

@@ -1,5 +1,6 @@
 """The dashboard's chart endpoints and CSV downloads: JSON per chart, scope, query counts."""
 
+import csv
 import datetime as dt
 from decimal import Decimal
 
@@ -8,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from forecasting.periods import quarter_of
+from forecasting.services import adjust_forecast
 from pipeline.models import OpportunityStatus, StageKind
 from tests.factories import (
     OpportunityFactory,
@@ -21,7 +23,8 @@ from tests.html import elements
 # session, user, the form's choice checks, then the chart's own metric queries.
 CHART_QUERIES = {"stages": 4, "activity": 7, "build": 5, "attainment": 8}
 # session, user, the pickers' checks and every figure of the manager's dashboard.
-CSV_QUERIES = 44
+# (the forecast table: its stage chances, people, open and won deals, adjusted calls).
+CSV_QUERIES = 53
 
 
 @pytest.fixture
@@ -151,7 +154,9 @@ def test_chart_query_count_does_not_grow_with_deals(
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("table", ["coaching", "attainment", "stages", "funnel", "movement"])
+@pytest.mark.parametrize(
+    "table", ["coaching", "attainment", "stages", "funnel", "movement", "forecast"]
+)
 def test_csv_query_count_does_not_grow_with_deals(
     client, maria, alice, board, table, django_assert_num_queries
 ):
@@ -177,6 +182,86 @@ def test_a_seller_downloads_only_the_tables_their_dashboard_shows(client, alice,
     links = elements(client.get(url).content, "a", class_="csv-download")
     refused = client.get(url, {"format": "csv", "table": "funnel"})
 
-    assert [link.attrs["data-table"] for link in links] == ["attainment", "coaching", "stages"]
+    assert [link.attrs["data-table"] for link in links] == [
+        "attainment",
+        "coaching",
+        "forecast",
+        "stages",
+    ]
     assert refused.status_code == 400
-    assert "choose one of attainment, coaching, stages" in refused.content.decode()
+    assert "choose one of attainment, coaching, forecast, stages" in refused.content.decode()
+
+
+def test_forecast_csv_has_each_category_submitted_and_as_adjusted(client, maria, alice, board):
+    period = quarter_of(timezone.localdate())
+    OpportunityFactory(
+        owner=alice,
+        stage=board["late"],
+        value=Decimal("1000.00"),
+        forecast_category="commit",
+        expected_close_date=period.end,
+    )
+    OpportunityFactory(
+        owner=alice,
+        stage=board["early"],
+        value=Decimal("300.00"),
+        forecast_category="best_case",
+        expected_close_date=period.end,
+    )
+    adjust_forecast(
+        by=maria,
+        period=period,
+        category="commit",
+        currency="EUR",
+        amount=Decimal("800.00"),
+        rep=alice,
+    )
+    client.force_login(maria)
+
+    response = client.get(reverse("forecasting:dashboard"), {"format": "csv", "table": "forecast"})
+
+    rows = list(csv.reader(b"".join(response.streaming_content).decode().splitlines()))
+    header, lines = rows[0], {row[0]: row for row in rows[1:]}
+    assert header[:5] == ["Who", "Currency", "Won so far", "Weighted (configured)", "History-based"]
+    assert header[5:9] == [
+        "Commit (submitted)",
+        "Best case (submitted)",
+        "Pipeline (submitted)",
+        "Omitted (submitted)",
+    ]
+    # Alice's own line: 1,000 at 60 % and 300 at 20 %; her commit call moved to 800.
+    alices = lines[str(alice)]
+    assert alices[1:5] == ["EUR", "0.00", "660.00", "660.00"]
+    assert alices[5:9] == ["1000.00", "300.00", "0.00", "0.00"]
+    assert alices[9:13] == ["800.00", "", "", ""]
+    # The total is what was submitted; no call was adjusted for the whole scope.
+    assert lines["Total"][5:7] == ["1000.00", "300.00"]
+    assert lines["Total"][9] == ""
+
+
+def test_dashboard_shows_the_forecast_table_linking_to_the_forecast(client, alice, board):
+    period = quarter_of(timezone.localdate())
+    OpportunityFactory(
+        owner=alice,
+        stage=board["late"],
+        value=Decimal("1000.00"),
+        forecast_category="commit",
+        expected_close_date=period.end,
+    )
+    client.force_login(alice)
+
+    content = client.get(reverse("forecasting:dashboard"), {"period": period.token}).content
+
+    # The table's first line is the scope's total (a rep's: their own deals).
+    commit = elements(content, "td", class_="figure-commit")[0]
+    assert commit.text == "1,000"
+    links = [a.attrs["href"] for a in elements(content, "a")]
+    commit_deals = [href for href in links if "forecast_category=commit" in href]
+    assert commit_deals
+    assert all(href.startswith(reverse("pipeline:deal_list")) for href in commit_deals)
+    # Beside the navigation's plain link, the card's keeps the dashboard's pickers.
+    forecast_links = [href for href in links if href.startswith(reverse("forecasting:forecast"))]
+    assert forecast_links == [
+        reverse("forecasting:forecast"),
+        f"{reverse('forecasting:forecast')}?period={period.token}",
+    ]

@@ -25,12 +25,14 @@ from tests.html import element, elements, options
 # Queries for a rep's dashboard at any size: session and user, the form's pickers
 # (pipelines, the rep's own person row read for the choices), then the figures: coaching
 # row (people, closed, cycles, won values, activity, open and stale counts), activity,
-# attainment (won values, quotas), stages, what it takes.
-REP_QUERIES = 34
+# attainment (won values, quotas), stages, what it takes, and the forecast table (its
+# stage chances, people, open and won deals, adjusted calls).
+REP_QUERIES = 43
 # A manager's: session and user, the pickers (teams, people, pipelines), attainment in
 # total and per seller, stages, funnel, velocity, coverage, build, movement, coaching;
-# the scope's quotas are read by attainment, coverage, build and what it takes alike.
-MANAGER_QUERIES = 50
+# the scope's quotas are read by attainment, coverage, build and what it takes alike;
+# and the forecast table, as on the rep's.
+MANAGER_QUERIES = 59
 
 
 @pytest.fixture
