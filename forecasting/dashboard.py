@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from forecasting.activity import Activity, activity_by_person, weeks_of
 from forecasting.attainment import attainment, attainment_by_person
+from forecasting.backtest import BacktestRow, backtest
 from forecasting.build import Build, pipeline_build
 from forecasting.coaching import CoachingRow, coaching_table
 from forecasting.forecast import forecast
@@ -58,6 +59,7 @@ class ManagerDashboard:
     movement: list[Movement]
     coaching: list[CoachingRow]
     forecast: list[ForecastLine]
+    backtest: list[BacktestRow]
 
 
 def rep_dashboard(scope: ReportScope) -> RepDashboard:
@@ -82,8 +84,9 @@ def manager_dashboard(
 ) -> ManagerDashboard:
     """A team's dashboard, movement from night ``since`` to tonight (a fixed number of queries).
 
-    ``with_forecast=False`` leaves the forecast table empty: ``GET /api/dashboard/`` does,
-    since ``GET /api/forecast/report/`` carries those figures."""
+    ``with_forecast=False`` leaves the forecast table and the backtest empty:
+    ``GET /api/dashboard/`` does, since ``GET /api/forecast/report/`` and
+    ``GET /api/forecast/backtest/`` carry those figures."""
     until = timezone.localdate()
     return ManagerDashboard(
         attainment=attainment(scope),
@@ -98,4 +101,5 @@ def manager_dashboard(
         movement=pipeline_movement(scope, since, until),
         coaching=coaching_table(scope),
         forecast=forecast_table(scope, forecast(scope)) if with_forecast else [],
+        backtest=backtest(scope) if with_forecast else [],
     )

@@ -23,8 +23,9 @@ from tests.html import elements
 # session, user, the form's choice checks, then the chart's own metric queries.
 CHART_QUERIES = {"stages": 4, "activity": 7, "build": 5, "attainment": 8}
 # session, user, the pickers' checks and every figure of the manager's dashboard.
-# (the forecast table: its stage chances, people, open and won deals, adjusted calls).
-CSV_QUERIES = 53
+# (the forecast table: its stage chances, people, open and won deals, adjusted calls;
+# the backtest: one query without snapshots).
+CSV_QUERIES = 54
 
 
 @pytest.fixture
@@ -265,3 +266,16 @@ def test_dashboard_shows_the_forecast_table_linking_to_the_forecast(client, alic
         reverse("forecasting:forecast"),
         f"{reverse('forecasting:forecast')}?period={period.token}",
     ]
+
+
+def test_a_managers_dashboard_shows_forecast_accuracy_and_a_reps_does_not(
+    client, maria, alice, board
+):
+    client.force_login(maria)
+    managers = client.get(reverse("forecasting:dashboard")).content
+    client.force_login(alice)
+    reps = client.get(reverse("forecasting:dashboard")).content
+
+    (section,) = elements(managers, "section", id="backtest")
+    assert "No snapshots from the start of past periods yet." in section.text
+    assert elements(reps, "section", id="backtest") == []
