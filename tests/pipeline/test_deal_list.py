@@ -397,3 +397,17 @@ def test_forecast_filters_are_kept_in_the_filter_form(client, alice):
     assert elements(response.content, "input", name="team")[0].attrs["value"] == str(alice.team_id)
     assert elements(response.content, "input", name="closed_from")[0].attrs["value"] == "2026-07-01"
     assert elements(response.content, "input", name="closed_to")[0].attrs["value"] == "2026-09-30"
+
+
+def test_a_stale_badge_says_since_when_and_where_the_reason_is(client, alice, stage):
+    OpportunityFactory(title="Stale", owner=alice, stage=stage, stale_since=dt.date(2026, 11, 1))
+    OpportunityFactory(title="Fresh", owner=alice, stage=stage)
+    client.force_login(alice)
+
+    badges = elements(
+        client.get(reverse("pipeline:deal_list")).content, "span", class_="stale-badge"
+    )
+
+    (badge,) = badges
+    assert badge.attrs["title"].startswith("Stale since 11/01/2026: longer in its stage")
+    assert "what clears it" in badge.attrs["title"]
