@@ -27,8 +27,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value, Window
-from django.db.models.expressions import RawSQL
+from django.db.models import Case, F, Max, QuerySet, Value, ValueRange, When, Window
+from django.db.models.expressions import RawSQL, WindowFrameExclusion
 from django.db.models.functions import Coalesce, Lead, Least
 from django.db.models.sql import Query
 from django.utils import timezone
@@ -78,31 +78,12 @@ def stage_flow(scope: ReportScope, now: dt.datetime | None = None) -> list[Stage
     stages = stages_in_scope(scope)
     changes = StageChange.objects.filter(opportunity__in=scope.deals().values("pk"))
 
-    later = StageChange.objects.filter(
-        opportunity_id=OuterRef("opportunity_id"), at__gt=OuterRef("at")
-    )
-    onwards = Q(to_stage__kind=StageKind.WON) | Q(
-        to_stage__kind=StageKind.OPEN, to_stage__position__gt=OuterRef("to_stage__position")
-    )
-    entries = (
-        changes.filter(
-            to_stage__kind=StageKind.OPEN,
-            at__gte=period.start_at,
-            at__lt=period.end_before,
-        )
-        .alias(
-            advanced=Exists(later.filter(onwards)),
-            won_later=Exists(later.filter(to_stage__kind=StageKind.WON)),
-        )
-        .values("to_stage_id")
-        .annotate(
-            entered=Count("opportunity_id", distinct=True),
-            advanced_count=Count("opportunity_id", distinct=True, filter=Q(advanced=True)),
-            won_count=Count("opportunity_id", distinct=True, filter=Q(won_later=True)),
-        )
-        .order_by()
-    )
-    counts = {row["to_stage_id"]: row for row in entries}
+    with connection.cursor() as cursor:
+        cursor.execute(*_entries_sql(changes, start=period.start_at, end=period.end_before))
+        counts = {
+            stage_id: {"entered": entered, "advanced_count": advanced, "won_count": won}
+            for stage_id, entered, advanced, won in cursor.fetchall()
+        }
 
     end = min(now, period.end_before)
     source = _stays_sql(changes, start=period.start_at, end=end)
@@ -126,6 +107,63 @@ def stage_flow(scope: ReportScope, now: dt.datetime | None = None) -> list[Stage
             )
         )
     return flows
+
+
+def _entries_sql(
+    changes: QuerySet[StageChange], *, start: dt.datetime, end: dt.datetime
+) -> tuple[str, list[Any]]:
+    """SQL counting per open stage the deals of ``changes`` that entered it between
+    ``start`` and ``end``, advanced from it, and were won from it (see the module's
+    docstring): rows of ``to_stage_id``, entered, advanced, won.
+
+    What happens after an entry comes from window functions over the deal's changes
+    strictly later than it (the frame from the current row on, its ties excluded): the
+    highest open stage and whether a won stage follows. One sorted pass instead of two
+    lookups per entry. A later change is later than ``start`` too, so only changes from
+    ``start`` on enter the window.
+    """
+    windowed = (
+        changes.filter(at__gte=start)
+        .annotate(
+            stage_kind=F("to_stage__kind"),
+            stage_position=F("to_stage__position"),
+            won_after=_after(Max(Case(When(to_stage__kind=StageKind.WON, then=1), default=0))),
+            top_open_after=_after(
+                Max(Case(When(to_stage__kind=StageKind.OPEN, then=F("to_stage__position"))))
+            ),
+        )
+        .order_by()
+        .values(
+            "opportunity_id",
+            "to_stage_id",
+            "at",
+            "stage_kind",
+            "stage_position",
+            "won_after",
+            "top_open_after",
+        )
+    )
+    windowed_sql, windowed_params = windowed.query.sql_with_params()
+    advanced = "entries.won_after = 1 OR entries.top_open_after > entries.stage_position"
+    sql = (
+        "SELECT entries.to_stage_id, COUNT(DISTINCT entries.opportunity_id), "
+        f"COUNT(DISTINCT CASE WHEN {advanced} THEN entries.opportunity_id END), "
+        "COUNT(DISTINCT CASE WHEN entries.won_after = 1 THEN entries.opportunity_id END) "
+        f"FROM ({windowed_sql}) entries "
+        "WHERE entries.stage_kind = %s AND entries.at < %s GROUP BY entries.to_stage_id"
+    )
+    end_param = StageChange._meta.get_field("at").get_db_prep_value(end, connection)
+    return sql, [*windowed_params, StageKind.OPEN.value, end_param]
+
+
+def _after(aggregate: Max) -> Window:
+    """``aggregate`` over the deal's changes strictly later than the current one."""
+    return Window(
+        aggregate,
+        partition_by=[F("opportunity_id")],
+        order_by=[F("at").asc()],
+        frame=ValueRange(start=0, end=None, exclusion=WindowFrameExclusion.GROUP),
+    )
 
 
 def _stays_sql(
