@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, F, FloatField, QuerySet, Window
 from django.db.models.expressions import Combinable, ExpressionWrapper
 from django.db.models.functions import Abs, RowNumber
@@ -54,11 +55,45 @@ def percentile(
         .filter(percentile_distance__lt=1)
         .values_list(*group_by, "percentile_row", "percentile_size", "percentile_value")
     )
+    return _interpolated(ranked, len(group_by), fraction)
+
+
+def percentile_of_sql(
+    source: tuple[str, Sequence[Any]],
+    fraction: float,
+    *,
+    group_by: Sequence[str] = (),
+) -> dict[tuple[Hashable, ...], Any]:
+    """As ``percentile``, over rows that only raw SQL can give (a window function's result
+    filtered and measured, which the ORM cannot nest): ``source`` is ``(sql, params)``
+    selecting the ``group_by`` columns and a ``value`` column. One query.
+    """
+    sql, params = source
+    groups = ", ".join(connection.ops.quote_name(name) for name in group_by)
+    partition = f"PARTITION BY {groups}" if group_by else ""
+    columns = f"{groups}, " if group_by else ""
+    # The same numbering as ``percentile``: only the one or two rows around p * (n - 1).
+    ranked_sql = (
+        f"SELECT {columns}percentile_row, percentile_size, value FROM ("
+        f"SELECT {columns}value, ROW_NUMBER() OVER ({partition} ORDER BY value) AS percentile_row, "
+        f"COUNT(*) OVER ({partition}) AS percentile_size FROM ({sql}) source"
+        ") ranked WHERE ABS(percentile_row - 1 - %s * (percentile_size - 1)) < 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(ranked_sql, [*params, fraction])
+        rows = cursor.fetchall()
+    return _interpolated(rows, len(group_by), fraction)
+
+
+def _interpolated(
+    ranked: Iterable[Sequence[Any]], groups: int, fraction: float
+) -> dict[tuple[Hashable, ...], Any]:
+    """The percentile per group from rows of (groups..., row number, group size, value)."""
     found: dict[tuple[Hashable, ...], dict[int, Any]] = defaultdict(dict)
     sizes: dict[tuple[Hashable, ...], int] = {}
     for row in ranked:
-        key = tuple(row[: len(group_by)])
-        number, size, found_value = row[len(group_by) :]
+        key = tuple(row[:groups])
+        number, size, found_value = row[groups:]
         found[key][number - 1] = found_value
         sizes[key] = size
     results: dict[tuple[Hashable, ...], Any] = {}

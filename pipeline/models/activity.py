@@ -226,6 +226,10 @@ class Task(models.Model):
                 condition=Q(done_at__isnull=True),
                 name="task_open_deal_idx",
             ),
+            # Activity reports: tasks done within a period (only done tasks are indexed).
+            models.Index(
+                fields=["done_at"], condition=Q(done_at__isnull=False), name="task_done_idx"
+            ),
             models.Index(fields=["lead", "due_at"], name="task_lead_idx"),
             models.Index(fields=["contact", "due_at"], name="task_contact_idx"),
             models.Index(fields=["company", "due_at"], name="task_company_idx"),

@@ -126,3 +126,20 @@ def test_queries_do_not_grow_with_history(stages, alice, maria, extra, django_as
 
     with django_assert_num_queries(4):
         stage_flow(ReportScope(maria, Q2), now=NOW)
+
+
+def test_changes_at_the_same_instant_are_not_later_but_end_the_stay(stages, alice, maria):
+    # Offer and Won recorded at the same instant (Offer first): Won is not after the
+    # Offer entry, so Offer neither advanced nor was won from; its stay ends at once.
+    deal_with(
+        stages,
+        alice,
+        [("qualify", 4, 1), ("offer", 4, 10), ("won", 4, 10)],
+        status=OpportunityStatus.WON,
+        closed_at=at(4, 10),
+    )
+    qualify, offer = flows(ReportScope(maria, Q2)).values()
+    assert (qualify.entered, qualify.advanced, qualify.won) == (1, 1, 1)
+    assert (offer.entered, offer.advanced, offer.won) == (1, 0, 0)
+    assert (qualify.median_days, qualify.p80_days) == (Decimal("9.0"), Decimal("9.0"))
+    assert (offer.median_days, offer.p80_days) == (Decimal("0.0"), Decimal("0.0"))
