@@ -25,21 +25,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import (
     Case,
-    Count,
     DateTimeField,
-    Exists,
     F,
     IntegerField,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
+    Window,
 )
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Lead
+from django.db.models.sql import Query
 
 from forecasting.days import WholeDays
 from forecasting.funnel import stages_in_scope
@@ -162,39 +165,69 @@ def _stage_chances(stage: Stage, counts: dict[tuple[int, int], Chance]) -> Stage
 
 def _observed_at(deals: QuerySet[Opportunity], period: Period) -> dict[tuple[int, int], Chance]:
     """Deals in each (open stage, age bucket) at ``period``'s start, and those won in it."""
+    try:
+        statement = _observed_sql(deals, period)
+    except EmptyResultSet:
+        # No pipeline in scope: nothing can be observed, and the ORM would run no query.
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(*statement)
+        return {
+            (stage_id, bucket): Chance(observed, won)
+            for stage_id, bucket, observed, won in cursor.fetchall()
+        }
+
+
+def _observed_sql(deals: QuerySet[Opportunity], period: Period) -> tuple[str, list[Any]]:
+    """SQL counting per (open stage, age bucket) the ``deals`` observed at ``period``'s
+    start and those of them that reached Won within it (see the module's docstring): rows
+    of stage id, bucket index, observed, won.
+
+    The entry current at the start is the deal's last change at or before it in (at, id)
+    order: the one with no next change by ``LEAD`` over the deal's changes up to the start,
+    one sorted pass instead of a lookup of the next change per row. Later changes stay out
+    of the window, since an entry whose next change is later was current at the start
+    either way. Reaching Won joins the distinct deals with a change into a won stage within
+    the period, built once, instead of a lookup per deal.
+    """
     cutoff = period.start_at
-    next_change = Subquery(
-        StageChange.objects.filter(opportunity_id=OuterRef("opportunity_id"))
-        .filter(Q(at__gt=OuterRef("at")) | Q(at=OuterRef("at"), pk__gt=OuterRef("pk")))
-        .order_by("at", "pk")
-        .values("at")[:1]
-    )
-    won_in_period = StageChange.objects.filter(
-        opportunity_id=OuterRef("opportunity_id"),
-        to_stage__kind=StageKind.WON,
-        at__gte=cutoff,
-        at__lt=period.end_before,
-    )
-    rows = (
-        StageChange.objects.filter(
-            opportunity__in=deals.values("pk"),
-            to_stage__kind=StageKind.OPEN,
-            at__lte=cutoff,
-        )
-        .alias(left_at=next_change)
-        # The entry that was still the deal's current one when the period began.
-        .filter(Q(left_at__isnull=True) | Q(left_at__gt=cutoff))
-        .alias(days=WholeDays(Value(cutoff, output_field=DateTimeField()), F("at")))
-        .alias(won=Exists(won_in_period))
-        .annotate(bucket=age_bucket(F("days")))
-        .values("to_stage_id", "bucket")
+    at_field = StageChange._meta.get_field("at")
+    current = (
+        StageChange.objects.filter(opportunity__in=deals.values("pk"), at__lte=cutoff)
         .annotate(
-            observed=Count("opportunity_id", distinct=True),
-            won_count=Count("opportunity_id", distinct=True, filter=Q(won=True)),
+            stage_kind=F("to_stage__kind"),
+            left_at=Window(
+                Lead("at"),
+                partition_by=[F("opportunity_id")],
+                order_by=[F("at").asc(), F("pk").asc()],
+            ),
         )
         .order_by()
+        .values("opportunity_id", "to_stage_id", "at", "stage_kind", "left_at")
     )
-    return {
-        (row["to_stage_id"], row["bucket"]): Chance(row["observed"], row["won_count"])
-        for row in rows
-    }
+    current_sql, current_params = current.query.sql_with_params()
+    won = (
+        StageChange.objects.filter(
+            to_stage__kind=StageKind.WON, at__gte=cutoff, at__lt=period.end_before
+        )
+        .order_by()
+        .values("opportunity_id")
+        .distinct()
+    )
+    won_sql, won_params = won.query.sql_with_params()
+    entered_at = RawSQL("entries.at", (), output_field=at_field)
+    query = Query(StageChange)
+    query.add_annotation(
+        WholeDays(Value(cutoff, output_field=DateTimeField()), entered_at), "days", select=False
+    )
+    bucket = age_bucket(F("days"))
+    compiler = query.get_compiler(connection=connection)
+    bucket_sql, bucket_params = compiler.compile(bucket.resolve_expression(query))
+    # One current entry per deal, so a plain count is the number of deals.
+    sql = (
+        f"SELECT entries.to_stage_id, {bucket_sql}, COUNT(*), COUNT(won.opportunity_id) "
+        f"FROM ({current_sql}) entries "
+        f"LEFT JOIN ({won_sql}) won ON won.opportunity_id = entries.opportunity_id "
+        "WHERE entries.stage_kind = %s AND entries.left_at IS NULL GROUP BY 1, 2"
+    )
+    return sql, [*bucket_params, *current_params, *won_params, StageKind.OPEN.value]
