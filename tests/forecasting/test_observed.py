@@ -104,3 +104,30 @@ def test_query_count_does_not_grow_with_history(stages, alice, maria, django_ass
 
     count_with(2)
     count_with(20)
+
+
+def test_changes_at_the_same_instant_leave_the_deal_in_the_later_recorded_stage(
+    stages, alice, maria
+):
+    # Both moves on 20 Mar at noon; Qualify was recorded second, so it is where the deal was.
+    deal_with(stages, alice, [("offer", at(2026, 3, 20)), ("qualify", at(2026, 3, 20))])
+
+    chances = by_name(observed_chances(ReportScope(maria, Q3)))
+
+    assert [(c.observed, c.won) for c in chances["Qualify"].by_age] == [(1, 0), (0, 0), (0, 0)]
+    assert chances["Offer"].overall.observed == 0
+
+
+def test_a_change_at_the_period_start_is_where_the_deal_was_when_it_began(stages, alice, maria):
+    q2_start = trailing_window(Q3)[-1].start_at
+    # Moved into Offer at the very start of Q2: observed there, 0 days in, won in May.
+    deal_with(
+        stages, alice, [("qualify", at(2026, 3, 1)), ("offer", q2_start), ("won", at(2026, 5, 1))]
+    )
+    # Won at the very start of Q2: no longer open then, so observed nowhere.
+    deal_with(stages, alice, [("offer", at(2026, 3, 1)), ("won", q2_start)])
+
+    chances = by_name(observed_chances(ReportScope(maria, Q3)))
+
+    assert [(c.observed, c.won) for c in chances["Offer"].by_age] == [(1, 1), (0, 0), (0, 0)]
+    assert chances["Qualify"].overall.observed == 0
