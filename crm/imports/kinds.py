@@ -706,7 +706,7 @@ def column_indexes(header: list[str], mapping: Mapping[str, str]) -> dict[str, i
 
 
 def translations_of(values: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
-    """ImportOptions.values keyed for ``clean_row``: the file's values without case."""
+    """ImportOptions.values keyed for ``RowCleaner``: the file's values without case."""
     return {
         name: {value.strip().casefold(): ours for value, ours in pairs.items()}
         for name, pairs in values.items()
@@ -758,17 +758,6 @@ class RowCleaner:
             except CellError as error:
                 problems.append(CellProblem(name, str(error)))
         return CleanRow(row.line, values, problems)
-
-
-def clean_row(
-    row: Row,
-    columns: Mapping[str, int],
-    fields: Sequence[Field],
-    readers: Mapping[str, Callable[[str], Any]] | None = None,
-    translations: Mapping[str, Mapping[str, str]] | None = None,
-) -> CleanRow:
-    """One row read as ``RowCleaner`` reads it; a file's rows share one cleaner instead."""
-    return RowCleaner(columns, fields, readers, translations)(row)
 
 
 def missing_required(kind: str, values: Mapping[str, Any]) -> list[CellProblem]:

@@ -6,7 +6,7 @@ each mapped stage or choice column's distinct values with their counts, and each
 given a proposal: the choice the importer made before, the vendor's convention (a preset's
 won/lost values and value mappings), or a stage or choice of the same name. The page and
 ``import_csv`` show or apply the proposals; what is decided goes to ImportOptions.stages
-and ImportOptions.values, which the writers and ``clean_row`` read.
+and ImportOptions.values, which the writers and ``RowCleaner`` read.
 """
 
 from __future__ import annotations

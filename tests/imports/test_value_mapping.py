@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from contacts.models import Lead
 from crm.imports import services
-from crm.imports.kinds import clean_row, fields_of, translations_of
+from crm.imports.kinds import RowCleaner, fields_of, translations_of
 from crm.imports.lookups import StageLookup
 from crm.imports.models import ColumnMapping, ImportJob, ImportStatus
 from crm.imports.options import ImportOptions
@@ -341,9 +341,10 @@ def test_a_translated_value_is_read_by_the_fields_own_rules():
     columns = {"last_name": 0, "source": 1}
     translations = translations_of({"source": {"Cold Call": "outbound", "Fax": "nonsense"}})
 
-    cold = clean_row(Row(2, ["Nowak", " cold call "]), columns, fields, translations=translations)
-    fax = clean_row(Row(3, ["Nowak", "Fax"]), columns, fields, translations=translations)
-    web = clean_row(Row(4, ["Nowak", "Website"]), columns, fields, translations=translations)
+    clean = RowCleaner(columns, fields, translations=translations)
+    cold = clean(Row(2, ["Nowak", " cold call "]))
+    fax = clean(Row(3, ["Nowak", "Fax"]))
+    web = clean(Row(4, ["Nowak", "Website"]))
 
     assert cold.values["source"] == "outbound"
     assert [problem.field for problem in fax.problems] == ["source"]
