@@ -27,7 +27,7 @@ from contacts.jobs import apply_lead_cadence
 from crm.digest import send_digests
 from crm.locks import NightlyRunBusy, advisory_lock, nightly_lock
 from crm.models import JobRun, JobRunStep, RunStatus
-from forecasting.jobs import take_pipeline_snapshot
+from forecasting.jobs import recount_rollups, take_pipeline_snapshot
 from pipeline.jobs import flag_overdue_tasks, flag_stale_deals, raise_stage_alerts
 
 logger = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ JOBS: dict[str, Callable[[dt.date], int]] = {
     "lead_cadence": apply_lead_cadence,
     "stage_alerts": raise_stage_alerts,
     "pipeline_snapshot": take_pipeline_snapshot,
+    "rollups": recount_rollups,
     "sign_in_records": prune_sign_in_records,
     "digest": send_digests,
 }

@@ -6,7 +6,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from forecasting.models import ForecastAdjustment, PipelineSnapshot, Quota
+from forecasting.models import (
+    DealDay,
+    ForecastAdjustment,
+    PipelineSnapshot,
+    Quota,
+    ReportZone,
+    WonCycleMonth,
+)
 
 
 @admin.register(Quota)
@@ -106,3 +113,17 @@ class ForecastAdjustmentAdmin(admin.ModelAdmin):
         # Asked per row when a rep or team is deleted; without an object it would offer bulk
         # delete, and history goes only with the rep or team it is about.
         return obj is not None and super().has_delete_permission(request, obj)
+
+
+@admin.register(ReportZone, DealDay, WonCycleMonth)
+class RollupAdmin(admin.ModelAdmin):
+    """Rollups are derived from the deals (``forecasting.rollup_upkeep``): shown, never edited."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

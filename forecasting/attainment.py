@@ -25,14 +25,14 @@ from forecasting.scope import ReportScope
 def attainment(scope: ReportScope) -> list[Attainment]:
     """Won against the scope's quotas per currency, by currency (three queries)."""
     return _combine(
-        {value.currency: (value.count, value.total) for value in won_values(scope)},
+        {value.currency: (value.count, value.total) for value in won_values(scope, medians=False)},
         quotas_in_scope(scope),
     )
 
 
 def attainment_by_person(scope: ReportScope) -> dict[int, list[Attainment]]:
     """``attainment`` of each seller in scope against their own quotas (five queries)."""
-    won = won_values_by_person(scope)
+    won = won_values_by_person(scope, medians=False)
     quotas = quotas_by_person(scope)
     return {
         pk: _combine(

@@ -5,7 +5,8 @@ Definitions:
 - Weeks: the twelve weeks ending with the week of ``today`` (or of the period's last day,
   when the period is over); weeks start on Monday in the user's time zone and are named
   by that Monday.
-- Created: the scope's deals (``ReportScope.deals()``) created in each week, any status.
+- Created: the scope's deals (``ReportScope.deals()``) created in each week, any status
+  (from the daily rollups where they can answer, ``forecasting.rollup_reads``).
 - Needed per week: the deals the period's quota needs, spread over the period's weeks.
   Per currency of the quotas in scope (``quotas_in_scope``): quota ÷ (win rate x average
   won value), with the win rate and average won value of the twelve months before the
@@ -21,12 +22,14 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count
+from django.db.models import Count, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
+from forecasting.models import DealDay
 from forecasting.outcomes import closed, won_values
 from forecasting.quotas import quotas_in_scope
+from forecasting.rollup_reads import rollup_rows, rollup_zone
 from forecasting.scope import ReportScope
 from forecasting.what_it_takes import history_before
 
@@ -55,6 +58,19 @@ def pipeline_build(scope: ReportScope, today: dt.date | None = None) -> Build:
     end = timezone.make_aware(
         dt.datetime.combine(weeks[-1] + dt.timedelta(days=7), dt.time.min), zone
     )
+    created: dict[dt.date, int] = {}
+    if kept := rollup_zone(scope):
+        days = (
+            rollup_rows(scope, DealDay, kept)
+            .filter(day__gte=weeks[0], day__lt=weeks[-1] + dt.timedelta(days=7))
+            .values_list("day")
+            .annotate(count=Sum("created_count"))
+            .order_by()
+        )
+        for day, count in days:
+            monday = day - dt.timedelta(days=day.weekday())
+            created[monday] = created.get(monday, 0) + count
+        return Build(weeks, [created.get(week, 0) for week in weeks], needed_per_week(scope))
     rows = (
         scope.deals()
         .filter(created_at__gte=start, created_at__lt=end)
@@ -63,7 +79,6 @@ def pipeline_build(scope: ReportScope, today: dt.date | None = None) -> Build:
         .annotate(count=Count("pk"))
         .order_by()
     )
-    created: dict[dt.date, int] = {}
     for week, count in rows:
         day = week.date() if isinstance(week, dt.datetime) else week
         created[day] = created.get(day, 0) + count
@@ -81,7 +96,7 @@ def needed_per_week(scope: ReportScope) -> Decimal | None:
         return Decimal("0.0")
     history = scope.with_period(history_before(scope.period))
     rate = closed(history).win_rate
-    averages = {value.currency: value.average for value in won_values(history)}
+    averages = {value.currency: value.average for value in won_values(history, medians=False)}
     if not rate and any(quotas.values()):
         return None
     deals = Decimal(0)

@@ -58,7 +58,7 @@ def coaching_table(scope: ReportScope) -> list[CoachingRow]:
     people = list(scope.people())
     closed = closed_by_person(scope)
     cycles = sales_cycle_by_person(scope)
-    won = won_values_by_person(scope)
+    won = won_values_by_person(scope, medians=False)
     activity = activity_by_person(scope)
     open_counts = {
         row["owner_id"]: row

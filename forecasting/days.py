@@ -38,6 +38,6 @@ class WholeDays(Func):
         )
 
 
-def days_figure(value: float | int | None) -> Decimal | None:
+def days_figure(value: float | int | Decimal | None) -> Decimal | None:
     """A number of days as reports show it: to one decimal; None stays None."""
     return None if value is None else Decimal(str(value)).quantize(TENTH)

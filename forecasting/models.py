@@ -253,3 +253,113 @@ class ForecastAdjustment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rep or self.team} {self.period} {self.category}: {self.amount}"
+
+
+class RollupQuerySet(VisibleQuerySet):
+    """Rollup rows are seen as the deals they sum are: by the deals' owner."""
+
+
+class ReportZone(models.Model):
+    """A time zone the rollups are kept in: the site's and every active user's.
+
+    Reports read rollups only in a zone listed here (a day's bounds depend on the zone);
+    in any other zone they count from the deals themselves.
+    """
+
+    name = models.CharField(_("time zone"), max_length=64, unique=True)
+    # False until every owner's rows have been counted in this zone.
+    ready = models.BooleanField(_("ready"), default=False)
+
+    class Meta:
+        verbose_name = _("report time zone")
+        verbose_name_plural = _("report time zones")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DealDay(models.Model):
+    """What one owner's deals of one pipeline and currency did on one day in one zone:
+    created, won and lost, by the deals' current owner, pipeline, currency and value.
+
+    Kept exact by ``forecasting.rollup_upkeep``; ``forecasting.rollup_rows`` defines what a
+    deal adds here. The keys are not checked by the database: every row is derived from
+    deals whose own keys are, and is rewritten when they change."""
+
+    zone = models.CharField(_("time zone"), max_length=64)
+    day = models.DateField(_("day"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+    )
+    pipeline = models.ForeignKey(
+        "pipeline.Pipeline",
+        verbose_name=_("pipeline"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+    )
+    currency = models.CharField(_("currency"), max_length=3)
+    created_count = models.IntegerField(_("deals created"), default=0)
+    created_value = models.DecimalField(
+        _("value created"), max_digits=20, decimal_places=2, default=0
+    )
+    won_count = models.IntegerField(_("deals won"), default=0)
+    won_value = models.DecimalField(_("value won"), max_digits=20, decimal_places=2, default=0)
+    lost_count = models.IntegerField(_("deals lost"), default=0)
+
+    objects = RollupQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("deals of a day")
+        verbose_name_plural = _("deals of each day")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["zone", "owner", "day", "pipeline", "currency"], name="deal_day_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.zone} {self.owner_id} {self.pipeline_id} {self.currency}"
+
+
+class WonCycleMonth(models.Model):
+    """How many of one owner's deals of one pipeline won in one month (in one zone) took
+    each whole number of days: the histogram the sales cycle's median and 80th percentile
+    are read from, exactly."""
+
+    zone = models.CharField(_("time zone"), max_length=64)
+    month = models.DateField(_("month"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+    )
+    pipeline = models.ForeignKey(
+        "pipeline.Pipeline",
+        verbose_name=_("pipeline"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+    )
+    days = models.IntegerField(_("days"))
+    count = models.IntegerField(_("deals"), default=0)
+
+    objects = RollupQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("won deals' cycle of a month")
+        verbose_name_plural = _("won deals' cycles of each month")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["zone", "owner", "month", "pipeline", "days"], name="won_cycle_month_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.zone} {self.owner_id} {self.pipeline_id} {self.days}"

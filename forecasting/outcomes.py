@@ -10,9 +10,10 @@ Definitions, the same in every report:
 - Won value: the sum of the won deals' values, per currency (amounts in different
   currencies are never added); average = sum ÷ count; median as ``percentile_cont(0.5)``.
 
-Every function starts from ``ReportScope.deals()`` (``visible_to`` and the filters) and
-costs a fixed number of queries; per-person results list every seller of
-``ReportScope.people()``, those without deals included.
+Every function starts from ``ReportScope.deals()`` (``visible_to`` and the filters), or
+from the same deals' daily rollups where those can answer (``forecasting.rollup_reads``),
+and costs a fixed number of queries; per-person results list every seller of
+``ReportScope.people()``, those without deals included. Medians always come from the deals.
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 
+from forecasting.models import DealDay
 from forecasting.percentiles import percentile
+from forecasting.rollup_reads import rollup_rows, rollup_zone
 from forecasting.scope import ReportScope
 from pipeline.models import Opportunity, OpportunityStatus
 
@@ -54,7 +58,7 @@ class WonValue:
     count: int
     total: Decimal
     average: Decimal
-    median: Decimal
+    median: Decimal | None  # None when not asked for
 
 
 def closed_in_period(scope: ReportScope) -> QuerySet[Opportunity]:
@@ -71,8 +75,16 @@ def won_in_period(scope: ReportScope) -> QuerySet[Opportunity]:
     return closed_in_period(scope).filter(status=OpportunityStatus.WON)
 
 
+def _days_in_period(scope: ReportScope, zone: str) -> QuerySet[DealDay]:
+    period = scope.period
+    return rollup_rows(scope, DealDay, zone).filter(day__gte=period.start, day__lte=period.end)
+
+
 def closed(scope: ReportScope) -> Closed:
-    """Won and lost counts of the scope in its period (one query)."""
+    """Won and lost counts of the scope in its period (one query, two with rollups)."""
+    if zone := rollup_zone(scope):
+        sums = _days_in_period(scope, zone).aggregate(won=Sum("won_count"), lost=Sum("lost_count"))
+        return Closed(won=sums["won"] or 0, lost=sums["lost"] or 0)
     counts = closed_in_period(scope).aggregate(
         won=Count("pk", filter=Q(status=OpportunityStatus.WON)),
         lost=Count("pk", filter=Q(status=OpportunityStatus.LOST)),
@@ -81,47 +93,72 @@ def closed(scope: ReportScope) -> Closed:
 
 
 def closed_by_person(scope: ReportScope) -> dict[int, Closed]:
-    """``closed`` per seller, every seller of the scope included (two queries)."""
-    rows = (
-        closed_in_period(scope)
-        .values("owner_id")
-        .annotate(
-            won=Count("pk", filter=Q(status=OpportunityStatus.WON)),
-            lost=Count("pk", filter=Q(status=OpportunityStatus.LOST)),
+    """``closed`` per seller, every seller of the scope included (two queries, three with
+    rollups)."""
+    rows: QuerySet[Any, dict[str, Any]]
+    if zone := rollup_zone(scope):
+        rows = (
+            _days_in_period(scope, zone)
+            .values("owner_id")
+            .annotate(won=Sum("won_count"), lost=Sum("lost_count"))
+            .order_by()
         )
-        .order_by()
-    )
+    else:
+        rows = (
+            closed_in_period(scope)
+            .values("owner_id")
+            .annotate(
+                won=Count("pk", filter=Q(status=OpportunityStatus.WON)),
+                lost=Count("pk", filter=Q(status=OpportunityStatus.LOST)),
+            )
+            .order_by()
+        )
     counts = {row["owner_id"]: Closed(won=row["won"], lost=row["lost"]) for row in rows}
     return {pk: counts.get(pk, Closed()) for pk in scope.people().values_list("pk", flat=True)}
 
 
-def won_values(scope: ReportScope) -> list[WonValue]:
-    """Won count, total, average and median value per currency, by currency (two queries)."""
-    by_currency = _won_values(won_in_period(scope), group="currency")
+def won_values(scope: ReportScope, *, medians: bool = True) -> list[WonValue]:
+    """Won count, total, average and (unless ``medians`` is False) median value per
+    currency, by currency (two queries; without medians one, two with rollups)."""
+    by_currency = _won_values(scope, group="currency", medians=medians)
     return [by_currency[key] for key in sorted(by_currency)]
 
 
-def won_values_by_person(scope: ReportScope) -> dict[int, list[WonValue]]:
-    """``won_values`` per seller; a seller who won nothing has an empty list (three queries)."""
-    found = _won_values(won_in_period(scope), group="owner_id")
+def won_values_by_person(scope: ReportScope, *, medians: bool = True) -> dict[int, list[WonValue]]:
+    """``won_values`` per seller; a seller who won nothing has an empty list (three queries;
+    without medians two, three with rollups)."""
+    found = _won_values(scope, group="owner_id", medians=medians)
     values: dict[int, list[WonValue]] = defaultdict(list)
     for (owner_id, _currency), won in sorted(found.items()):
         values[owner_id].append(won)
     return {pk: values.get(pk, []) for pk in scope.people().values_list("pk", flat=True)}
 
 
-def _won_values(won: QuerySet[Opportunity], *, group: str) -> dict:
+def _won_values(scope: ReportScope, *, group: str, medians: bool) -> dict:
     groups = ["currency"] if group == "currency" else [group, "currency"]
-    totals = won.values(*groups).annotate(count=Count("pk"), total=Sum("value")).order_by()
-    medians = percentile(won, F("value"), 0.5, group_by=groups)
+    won = won_in_period(scope)
+    zone = None if medians else rollup_zone(scope)
+    if zone:
+        totals = (
+            _days_in_period(scope, zone)
+            .filter(won_count__gt=0)
+            .values(*groups)
+            .annotate(count=Sum("won_count"), total=Sum("won_value"))
+            .order_by()
+        )
+    else:
+        totals = won.values(*groups).annotate(count=Count("pk"), total=Sum("value")).order_by()
+    middles = percentile(won, F("value"), 0.5, group_by=groups) if medians else {}
     results = {}
     for row in totals:
+        if not row["count"]:
+            continue  # every deal won that day was reopened or moved since
         key = tuple(row[name] for name in groups)
         results[key if len(key) > 1 else key[0]] = WonValue(
             currency=row["currency"],
             count=row["count"],
             total=row["total"],
             average=(row["total"] / row["count"]).quantize(CENT),
-            median=Decimal(medians[key]).quantize(CENT),
+            median=Decimal(middles[key]).quantize(CENT) if medians else None,
         )
     return results

@@ -118,7 +118,7 @@ def gap_plan(
     quotas = quotas_in_scope(scope)
     if not quotas:
         return []
-    won = {value.currency: value.total for value in won_values(scope)}
+    won = {value.currency: value.total for value in won_values(scope, medians=False)}
     plans = {
         currency: CurrencyPlan(currency=currency, quota=quota, won=won.get(currency, ZERO))
         for currency, quota in sorted(quotas.items())

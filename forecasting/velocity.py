@@ -75,7 +75,7 @@ def sales_velocity(scope: ReportScope) -> list[Velocity]:
     open_counts = dict(
         scope.deals().open().values_list("currency").annotate(count=Count("pk")).order_by()
     )
-    won = {value.currency: value for value in won_values(scope)}
+    won = {value.currency: value for value in won_values(scope, medians=False)}
     rate = closed(scope).win_rate
     cycle = sales_cycle(scope).median_days
     return [
@@ -107,7 +107,7 @@ def pipeline_coverage(scope: ReportScope) -> list[Coverage]:
     for currency, probability, value in rows:
         weighted[currency] = weighted.get(currency, ZERO) + value * probability / 100
     quotas = quotas_in_scope(scope)
-    won = {value.currency: value.total for value in won_values(scope)}
+    won = {value.currency: value.total for value in won_values(scope, medians=False)}
     return [
         Coverage(
             currency=currency,

@@ -67,9 +67,9 @@ def what_it_takes(scope: ReportScope) -> list[WhatItTakes]:
     quotas = quotas_in_scope(scope)
     if not quotas:
         return []
-    won_now = {value.currency: value.total for value in won_values(scope)}
+    won_now = {value.currency: value.total for value in won_values(scope, medians=False)}
     history = scope.with_period(history_before(scope.period))
-    averages = {value.currency: value.average for value in won_values(history)}
+    averages = {value.currency: value.average for value in won_values(history, medians=False)}
     rate = closed(history).win_rate
     conversion = _lead_conversion(history)
     period = scope.period

@@ -6,8 +6,12 @@ last touch; a task's overdue flag) are read-only here. Moves between stages go t
 status are read-only. Deals, companies, contacts and leads are autocomplete fields.
 """
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
@@ -31,6 +35,7 @@ from pipeline.models import (
     Touchpoint,
 )
 from pipeline.services.opportunities import check_new_opportunity, create_opportunity
+from pipeline.services.reporting import deals_changing
 
 SUBJECT_RELATIONS = ("lead", "contact", "opportunity")
 
@@ -133,6 +138,19 @@ class StageChangeInline(admin.TabularInline):
 
     def has_delete_permission(self, request: HttpRequest, obj: Opportunity | None = None) -> bool:
         return False
+
+
+@contextmanager
+def _reported(opportunity_ids: Iterable[int]) -> Iterator[None]:
+    """An admin's change to deals, which reports follow: locked first, so they read the
+    deals as they were until the change is written."""
+    ids = list(
+        Opportunity.objects.select_for_update()
+        .filter(pk__in=list(opportunity_ids))
+        .values_list("pk", flat=True)
+    )
+    with deals_changing(ids):
+        yield
 
 
 @admin.register(Opportunity)
@@ -252,8 +270,17 @@ class OpportunityAdmin(admin.ModelAdmin):
         # A board move still holding the old version must now lose its race (409).
         obj.version = F("version") + 1
         obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
+        with transaction.atomic(), _reported([obj.pk]):
+            super().save_model(request, obj, form, change)
         obj.refresh_from_db(fields=["version"])
+
+    def delete_model(self, request: HttpRequest, obj: Opportunity) -> None:
+        with transaction.atomic(), _reported([obj.pk]):
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Opportunity]) -> None:
+        with transaction.atomic(), _reported(queryset.values_list("pk", flat=True)):
+            super().delete_queryset(request, queryset)
 
 
 @admin.register(StageChange)

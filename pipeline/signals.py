@@ -12,3 +12,9 @@ opportunity_moved = Signal()
 opportunity_won = Signal()
 # sender=Opportunity, opportunity=<Opportunity>, by=<User>
 opportunity_lost = Signal()
+# sender=Opportunity, opportunity_ids=<frozenset[int]>, new=<bool>. Sent inside the transaction of a
+# change to these deals, once they are locked and before they are written; a receiver may
+# return a callable, called once they are written (new: they were written already, there
+# was nothing before them), still inside the transaction (reports
+# keep what they derive from deals exact this way). See pipeline.services.reporting.
+deals_changing = Signal()

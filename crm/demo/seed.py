@@ -30,6 +30,7 @@ from crm.demo.pipelines import create_pipelines
 from crm.demo.progress import Progress
 from crm.demo.quotas import create_quotas
 from forecasting.models import Quota
+from forecasting.rollup_upkeep import rebuild
 from pipeline.models import (
     DealContact,
     DealField,
@@ -151,6 +152,7 @@ def seed_demo(plan: SeedPlan, progress: Progress, *, flush: bool = False) -> Non
             batch_size=plan.batch_size,
             report=lambda done, total: progress.advance("deals", done, total),
         )
+        progress.done("rollup rows", rebuild())
         if connection.vendor == "postgresql":
             # Fresh planner statistics: the first dashboard should not wait for autovacuum.
             with connection.cursor() as cursor:

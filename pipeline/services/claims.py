@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from pipeline.models import Opportunity
 from pipeline.services.moves import MoveConflict
+from pipeline.services.reporting import deals_changing, reports_follow
 
 
 def _conflict(opportunity_id: int) -> MoveConflict:
@@ -77,9 +78,10 @@ def claim_deal(
     rows = Opportunity.objects.filter(pk=opportunity.pk)
     if version is not None:
         rows = rows.filter(version=version)
-    claimed = rows.update(
-        **(columns or {}), version=F("version") + 1, updated_by=by, updated_at=now
-    )
+    columns = columns or {}
+    watched = [opportunity.pk] if reports_follow(columns) else []
+    with deals_changing(watched):
+        claimed = rows.update(**columns, version=F("version") + 1, updated_by=by, updated_at=now)
     if not claimed:
         raise _conflict(opportunity.pk)
     opportunity.version = (version if version is not None else opportunity.version) + 1

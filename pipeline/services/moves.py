@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from contacts.models import Contact
 from pipeline.criteria import missing_entry_criteria
-from pipeline.models import Opportunity, Stage, StageChange, StageKind
+from pipeline.models import Opportunity, OpportunityStatus, Stage, StageChange, StageKind
 from pipeline.positions import (
     gap_beside,
     last_position,
@@ -23,6 +23,7 @@ from pipeline.positions import (
     position_between,
     renumber_column,
 )
+from pipeline.services.reporting import deals_changing, reports_follow
 from pipeline.signals import opportunity_lost, opportunity_moved, opportunity_won
 from pipeline.stage_entry import stage_entry_fields
 
@@ -246,6 +247,12 @@ def move_opportunity(
         _check_contact(opportunity, fields.contact_id, by)
     changes = fields.apply_to(opportunity)
     stage_changes = stage.pk != opportunity.stage_id
+    # Reports follow a deal won, lost or reopened, or a reported field the move sets; a
+    # move between open stages or within a column changes nothing they read.
+    reported = reports_follow(changes) or (
+        stage_changes
+        and (stage.kind != StageKind.OPEN or opportunity.status != OpportunityStatus.OPEN)
+    )
     now = timezone.now()
     if stage_changes:
         missing = missing_entry_criteria(opportunity, stage)
@@ -263,9 +270,10 @@ def move_opportunity(
     if placement.position is not None:
         changes["position"] = placement.position
 
-    claimed = Opportunity.objects.filter(pk=opportunity.pk, version=version).update(
-        **changes, version=F("version") + 1, updated_by=by, updated_at=now
-    )
+    with deals_changing([opportunity.pk] if reported else []):
+        claimed = Opportunity.objects.filter(pk=opportunity.pk, version=version).update(
+            **changes, version=F("version") + 1, updated_by=by, updated_at=now
+        )
     if not claimed:
         raise _conflict(opportunity.pk)
     if "contact_id" in changes:

@@ -47,6 +47,7 @@ from pipeline.services.claims import claim_deal, lock_editable_deal
 from pipeline.services.custom_fields import clean_deal_values
 from pipeline.services.history import deal_snapshot, record_deal_changes
 from pipeline.services.moves import EntryCriteriaNotMet
+from pipeline.services.reporting import deals_added
 from pipeline.stage_entry import forecast_category_problem, stage_entry_fields
 
 TITLE_MAX_LENGTH = Opportunity._meta.get_field("title").max_length or 200
@@ -236,6 +237,7 @@ def create_opportunity(
     StageChange.objects.create(
         opportunity=opportunity, from_stage=None, to_stage=stage, by=by, at=now
     )
+    deals_added([opportunity.pk])
     if contact is not None:
         follow_primary_contact(opportunity=opportunity, by=by, at=now, record=False)
     return opportunity

@@ -146,6 +146,6 @@ def test_the_same_queries_at_any_size(
 
     # Fixed, whatever the deals: the session and the user, then the dashboard's figures
     # and the activity by week; the quotas are read once for all the figures.
-    with django_assert_num_queries(45):
+    with django_assert_num_queries(41):
         response = client.get("/api/dashboard/?period=2026-Q2")
     assert response.status_code == 200

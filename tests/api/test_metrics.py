@@ -137,6 +137,6 @@ def test_the_same_queries_at_any_size(
     # Fixed, whatever the deals: the session and the user, then every metric's own
     # queries (scope people 1; per seller: closed 2, won 3, cycle 4, activity 4; the
     # scope: closed 1, won 2, cycle 3, velocity 7, coverage 4, funnel 4, what it takes 8).
-    with django_assert_num_queries(45):
+    with django_assert_num_queries(42):
         response = client.get("/api/metrics/?period=2026-Q2")
     assert response.status_code == 200

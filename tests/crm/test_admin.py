@@ -49,7 +49,14 @@ from crm.imports.models import (
 )
 from crm.models import DigestDelivery, JobRun, JobRunStep, RunStatus
 from crm.webhooks.models import Webhook, WebhookDelivery, WebhookEvent
-from forecasting.models import ForecastAdjustment, PipelineSnapshot, Quota
+from forecasting.models import (
+    DealDay,
+    ForecastAdjustment,
+    PipelineSnapshot,
+    Quota,
+    ReportZone,
+    WonCycleMonth,
+)
 from pipeline.models import (
     AlertKind,
     BuyingRole,
@@ -109,6 +116,10 @@ READ_ONLY_MODELS = {
     DealContact,
     PipelineSnapshot,
     ForecastAdjustment,
+    # Rollups are derived from the deals, recounted by the nightly run.
+    ReportZone,
+    DealDay,
+    WonCycleMonth,
     ImportJob,
     ImportChunk,
     ImportRejection,
@@ -146,6 +157,29 @@ def new_deal(stage: Stage | None = None) -> Opportunity:
         stage=stage or StageFactory(),
         contact=ContactFactory(company__owner=owner),
     )
+
+
+def new_deal_day() -> DealDay:
+    deal = new_deal()
+    return DealDay.objects.create(
+        zone=f"Etc/GMT-{DealDay.objects.count() % 12}",
+        day=dt.date(2026, 11, 3),
+        owner=deal.owner,
+        pipeline=deal.pipeline,
+        currency="EUR",
+        created_count=1,
+    )
+
+
+def new_won_cycle() -> WonCycleMonth:
+    deal = new_deal()
+    return WonCycleMonth.objects.create(
+        zone="UTC", month=dt.date(2026, 11, 1), owner=deal.owner, pipeline=deal.pipeline, days=3
+    )
+
+
+def new_report_zone() -> ReportZone:
+    return ReportZone.objects.create(name=f"Etc/GMT+{ReportZone.objects.count()}")
 
 
 def new_snapshot(deal: Opportunity | None = None) -> PipelineSnapshot:
@@ -279,6 +313,9 @@ NEW_ROW: dict[type[Model], Callable[[], Model]] = {
     Task: lambda: TaskFactory(assignee=UserFactory(), **new_subject()),
     Quota: new_quota,
     PipelineSnapshot: new_snapshot,
+    ReportZone: new_report_zone,
+    DealDay: new_deal_day,
+    WonCycleMonth: new_won_cycle,
     ForecastAdjustment: lambda: ForecastAdjustment.objects.create(
         adjusted_by=UserFactory(),
         rep=UserFactory(),

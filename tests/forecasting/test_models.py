@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from forecasting.models import ForecastAdjustment, PipelineSnapshot, Quota
+from forecasting.models import DealDay, ForecastAdjustment, PipelineSnapshot, Quota, WonCycleMonth
 from pipeline.models import Opportunity
 from tests.constraints import constraints_without_refusal_test, refused_by
-from tests.factories import OpportunityFactory, QuotaFactory
+from tests.factories import OpportunityFactory, PipelineFactory, QuotaFactory
 
 Q4_START = dt.date(2026, 10, 1)
 NIGHT = dt.date(2026, 11, 3)
@@ -197,3 +197,29 @@ def test_negative_adjustment_is_refused(maria, alice):
 def test_adjustment_of_an_unknown_category_is_refused(maria, alice):
     with refused_by("forecast_adjustment_category_valid"):
         adjustment(adjusted_by=maria, rep=alice, category="closed")
+
+
+def test_a_second_deal_day_row_for_one_key_is_refused(alice):
+    row = {
+        "zone": "UTC",
+        "day": dt.date(2026, 1, 5),
+        "owner": alice,
+        "pipeline": PipelineFactory(),
+        "currency": "EUR",
+    }
+    DealDay.objects.create(**row)
+    with refused_by("deal_day_key"):
+        DealDay.objects.create(**row)
+
+
+def test_a_second_won_cycle_row_for_one_key_is_refused(alice):
+    row = {
+        "zone": "UTC",
+        "month": dt.date(2026, 1, 1),
+        "owner": alice,
+        "pipeline": PipelineFactory(),
+        "days": 4,
+    }
+    WonCycleMonth.objects.create(**row)
+    with refused_by("won_cycle_month_key"):
+        WonCycleMonth.objects.create(**row)

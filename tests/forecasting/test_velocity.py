@@ -159,5 +159,5 @@ def test_queries_do_not_grow_with_deals(stages, alice, maria, extra, django_asse
 
     with django_assert_num_queries(7):
         sales_velocity(scope)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         pipeline_coverage(scope)

@@ -29,13 +29,13 @@ from tests.html import element, elements, options
 # row (people, closed, cycles, won values, activity, open and stale counts), activity,
 # attainment (won values, quotas), stages, what it takes (the quotas already read), and
 # the forecast table (its stage chances, people, open and won deals, adjusted calls).
-REP_QUERIES = 42
+REP_QUERIES = 40
 # A manager's: session and user, the pickers (teams, people, pipelines), attainment in
 # total and per seller, stages, funnel, velocity, coverage, build, movement, coaching;
 # the scope's quotas (the total and each seller's) are read once, for attainment,
 # coverage and build alike; the forecast table, as on the rep's; and the backtest (one
 # query without snapshots).
-MANAGER_QUERIES = 57
+MANAGER_QUERIES = 53
 
 
 @pytest.fixture

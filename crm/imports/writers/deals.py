@@ -34,6 +34,7 @@ from pipeline.models import (
     StageChange,
 )
 from pipeline.positions import lock_columns
+from pipeline.services.reporting import deals_added, deals_changing
 from pipeline.stage_entry import stage_entry_fields
 
 # A deal the import puts into a stage is planned at UNPLACED, far below any real position
@@ -191,6 +192,14 @@ class DealWriter(Writer):
             names += self.stage_fields
         names += [name for name in self.moment_fields if name in self.mapped]
         return [*names, "updated_by"]
+
+    def write(self, plan: BatchPlan) -> tuple[int, int]:
+        """As every writer's, with reports following the deals it changes and adds."""
+        changed = [planned.record.pk for planned in plan.accepted if not planned.is_new]
+        with deals_changing(changed):
+            written = super().write(plan)
+        deals_added([planned.record.pk for planned in plan.accepted if planned.is_new])
+        return written
 
     def before_write(self, plan: BatchPlan) -> None:
         """Place the deals entering a stage after the column's last card, in the file's order.

@@ -1,0 +1,213 @@
+"""How the rollups stay exact: changed by the services that change deals, rebuilt by the
+nightly run and after imports.
+
+- A service changing deals (``pipeline.services.reporting.deals_changing``) sends
+  ``pipeline.signals.deals_changing`` inside its transaction, after it has locked the
+  deals and before it writes them. ``follow_deals`` reads what the deals were; when the
+  service has written them, it reads what they are and adds the difference to the rollup
+  rows (``INSERT ... ON CONFLICT DO UPDATE SET n = n + excluded.n``). Increments commute,
+  so concurrent changes to the same rows need no ordering beyond the row locks they take
+  (in key order, so two of them cannot deadlock).
+- ``rebuild`` recounts owners' rows from their deals. On PostgreSQL it holds, per owner,
+  an advisory lock that every change of that owner's rows shares: a change either
+  commits before the recount reads the deals, or adds its difference after the recount
+  commits, never in between.
+- A zone's rows are read only once every owner has been recounted in it (``ready``).
+
+``drift`` recounts everything in memory and lists the rows that differ: the nightly run
+reports it, and the tests compare after every kind of change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from accounts.models import User
+from forecasting.models import ReportZone
+from forecasting.rollup_rows import FACT_COLUMNS, ROLLUPS, DealFacts, Key, Rollup, Tally, tally
+from pipeline.models import Opportunity
+
+# The first key of PostgreSQL's two-key advisory locks: "rollups of owner <second key>".
+OWNER_LOCK = 7_401
+BATCH = 5_000
+
+
+def zones(*, ready_only: bool = False) -> list[str]:
+    names = ReportZone.objects.order_by("name")
+    if ready_only:
+        names = names.filter(ready=True)
+    return list(names.values_list("name", flat=True))
+
+
+def wanted_zones() -> list[str]:
+    """The site's zone and every active user's."""
+    named = set(
+        User.objects.filter(is_active=True)
+        .exclude(time_zone="")
+        .values_list("time_zone", flat=True)
+    )
+    return sorted(named | {settings.TIME_ZONE})
+
+
+def facts_of(deal_ids: Collection[int], *, lock: bool = False) -> list[DealFacts]:
+    """The deals' reported columns; ``lock``: and their rows locked until commit (a
+    service has locked them already; an import has not)."""
+    deals = Opportunity.objects.filter(pk__in=deal_ids)
+    if lock:
+        deals = deals.select_for_update(of=("self",))
+    return [DealFacts(*row) for row in deals.order_by("pk").values_list(*FACT_COLUMNS)]
+
+
+def follow_deals(
+    sender: Any, opportunity_ids: Collection[int], new: bool = False, **kwargs: Any
+) -> Callable[[], None]:
+    """Receiver of ``deals_changing``: what the deals were now; the rollups' difference
+    once the service has changed them (the callable it returns)."""
+    before = [] if new else facts_of(opportunity_ids, lock=True)
+
+    def changed() -> None:
+        after = facts_of(opportunity_ids)
+        if after == before:
+            return  # a move between open stages, an edit of the title: nothing reported
+        owners = {deal.owner_id for deal in before} | {deal.owner_id for deal in after}
+        _share_owner_locks(owners)
+        # Read after the locks: a zone added meanwhile gets this change too.
+        names = zones()
+        apply(tally(after, names).minus(tally(before, names)))
+
+    return changed
+
+
+def apply(difference: Tally) -> None:
+    """Add ``difference`` to the rollup rows, creating the rows it needs."""
+    for rollup in ROLLUPS:
+        rows = sorted(difference.rows[rollup].items())
+        for start in range(0, len(rows), BATCH):
+            _upsert(rollup, rows[start : start + BATCH])
+
+
+def _upsert(rollup: Rollup, rows: list[tuple[Key, list[Any]]]) -> None:
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    columns = [*rollup.keys, *rollup.sums]
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    sets = ", ".join(
+        f"{quote(name)} = {quote(rollup.table)}.{quote(name)} + excluded.{quote(name)}"
+        for name in rollup.sums
+    )
+    sql = (
+        f"INSERT INTO {quote(rollup.table)} ({', '.join(quote(name) for name in columns)}) "
+        f"VALUES {', '.join([one] * len(rows))} "
+        f"ON CONFLICT ({', '.join(quote(name) for name in rollup.keys)}) DO UPDATE SET {sets}"
+    )
+    params = [value for key, sums in rows for value in (*key, *sums)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _share_owner_locks(owner_ids: Iterable[int]) -> None:
+    if connection.vendor != "postgresql":
+        return  # SQLite runs one writer at a time
+    with connection.cursor() as cursor:
+        for owner_id in sorted(owner_ids):
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", [OWNER_LOCK, owner_id])
+
+
+def rebuild(
+    owner_ids: Collection[int] | None = None, *, progress: Callable[[str], None] | None = None
+) -> int:
+    """Recount the rollups of ``owner_ids`` (every owner when None) from their deals, one
+    owner per transaction, rewriting an owner's rows where they differ. A full rebuild
+    first adds the zones now wanted and drops the others, and marks them ready at the
+    end. Returns the number of rows that differed (0: the rollups were exact)."""
+    say = progress or (lambda message: None)
+    if owner_ids is None:
+        names = wanted_zones()
+        with transaction.atomic():
+            ReportZone.objects.exclude(name__in=names).delete()
+            for rollup in ROLLUPS:
+                rollup.model._default_manager.exclude(zone__in=names).delete()
+            for name in names:
+                ReportZone.objects.get_or_create(name=name)
+        owners = sorted(
+            set(Opportunity.objects.values_list("owner_id", flat=True).distinct())
+            | _owners_with_rows()
+        )
+    else:
+        owners = sorted(owner_ids)
+    differing = 0
+    for index, owner_id in enumerate(owners, start=1):
+        with transaction.atomic():
+            differing += _recount_owner(owner_id)
+        say(f"rollups: {index:,}/{len(owners):,} owners recounted, {differing:,} rows differed")
+    if owner_ids is None:
+        ReportZone.objects.update(ready=True)
+    return differing
+
+
+def _owners_with_rows() -> set[int]:
+    found: set[int] = set()
+    for rollup in ROLLUPS:
+        found |= set(rollup.model._default_manager.values_list("owner_id", flat=True).distinct())
+    return found
+
+
+def _recount_owner(owner_id: int) -> int:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [OWNER_LOCK, owner_id])
+    names = zones()
+    counted = recount(Opportunity.objects.filter(owner_id=owner_id), names)
+    differing = len(_differences(_stored(owner_id, names), counted))
+    if differing:
+        for rollup in ROLLUPS:
+            rollup.model._default_manager.filter(owner_id=owner_id).delete()
+        apply(counted)
+    return differing
+
+
+def recount(deals: Any, names: list[str]) -> Tally:
+    """What ``deals`` (a queryset) add up to in ``names``, read in batches."""
+    counted = Tally()
+    rows = deals.order_by().values_list(*FACT_COLUMNS).iterator(chunk_size=BATCH)
+    tally((DealFacts(*row) for row in rows), names, into=counted)
+    return counted
+
+
+def _stored(owner_id: int | None, names: list[str]) -> Tally:
+    stored = Tally()
+    for rollup in ROLLUPS:
+        rows = rollup.model._default_manager.filter(zone__in=names)
+        if owner_id is not None:
+            rows = rows.filter(owner_id=owner_id)
+        width = len(rollup.keys)
+        for row in rows.values_list(*rollup.keys, *rollup.sums).iterator(chunk_size=BATCH):
+            stored.add(rollup, tuple(row[:width]), row[width:])
+    return stored
+
+
+def _differences(stored: Tally, counted: Tally) -> list[str]:
+    """Each row whose sums differ, as "table key: stored sums, recounted sums"; rows
+    of zeros count as no row."""
+    differences = []
+    for rollup in ROLLUPS:
+        have = {key: sums for key, sums in stored.rows[rollup].items() if any(sums)}
+        want = {key: sums for key, sums in counted.rows[rollup].items() if any(sums)}
+        for key in sorted(set(have) | set(want), key=repr):
+            if have.get(key) != want.get(key):
+                differences.append(
+                    f"{rollup.table} {key}: {have.get(key)}, recounted {want.get(key)}"
+                )
+    return differences
+
+
+def drift() -> list[str]:
+    """The rollup rows that differ from a full recount of every deal (empty when the
+    rollups are exact); nothing is written."""
+    names = zones()
+    return _differences(_stored(None, names), recount(Opportunity.objects.all(), names))
