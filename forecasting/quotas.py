@@ -31,7 +31,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, Team, User
@@ -167,35 +167,91 @@ def quota_for(owner: Owner, period: Period) -> QuotaFigure | None:
     return figure_for(_rows(Quota.objects.filter(_touching(period), user=owner)), period)
 
 
+@dataclass(frozen=True)
+class ScopeQuotas:
+    """A report's quotas for its period, per currency: the scope's total and each seller's."""
+
+    total: dict[str, Decimal]
+    by_person: dict[int, dict[str, Decimal]]
+
+
 def quotas_in_scope(scope: ReportScope) -> dict[str, Decimal]:
-    """The quota per currency of a report's scope for its period (one query).
+    """The quota per currency of a report's scope for its period (one query per scope).
 
     A named rep (or a rep's own report): that rep's quotas. Otherwise the teams in scope
     (those a manager manages, every team for an admin; a named team narrows them), each
     with its own quota or, without one, the sum of its members'.
     """
-    user, period = scope.user, scope.period
-    quotas = Quota.objects.visible_to(user).filter(_touching(period))
-    rep_id = scope.rep_id
-    if rep_id is None and not (user.is_admin or user.is_manager):
-        rep_id = user.pk
-    if rep_id is not None:
-        quotas = quotas.filter(user_id=rep_id)
-        if scope.team_id is not None:
-            quotas = quotas.filter(user__team_id=scope.team_id)
-        return amounts_within(_rows(quotas), period)
+    return scope_quotas(scope).total
 
+
+def quotas_by_person(scope: ReportScope) -> dict[int, dict[str, Decimal]]:
+    """Each seller's own quota per currency for the scope's period (one query per scope);
+    sellers without one are left out. The quotas the viewer may see, of ``scope.people()``."""
+    return scope_quotas(scope).by_person
+
+
+def scope_quotas(scope: ReportScope) -> ScopeQuotas:
+    """The scope's quotas, read once however many of its figures ask (one query)."""
+    return scope.remembered("quotas", lambda: _read_scope_quotas(scope))
+
+
+def _read_scope_quotas(scope: ReportScope) -> ScopeQuotas:
+    # One query for both answers: each row says which of them it counts towards.
+    counts_for_scope, of_person = _total_filter(scope), Q(user__in=scope.people())
+    flagged = (
+        Quota.objects.visible_to(scope.user)
+        .filter(_touching(scope.period))
+        .filter(counts_for_scope | of_person)
+        .annotate(
+            counts_for_scope=ExpressionWrapper(counts_for_scope, output_field=BooleanField()),
+            of_person=ExpressionWrapper(of_person, output_field=BooleanField()),
+        )
+        .values_list(*ROW_FIELDS, "counts_for_scope", "of_person")
+        .order_by("period_start", "pk")
+    )
+    scope_rows: list[QuotaRow] = []
+    person_rows: list[QuotaRow] = []
+    for *values, in_total, in_person in flagged:
+        row = QuotaRow(*values)
+        # NULL (a condition on a missing join) is false, as in the WHERE clause.
+        if in_total:
+            scope_rows.append(row)
+        if in_person:
+            person_rows.append(row)
+    return ScopeQuotas(_total(scope, scope_rows), _by_person(scope.period, person_rows))
+
+
+def _is_sellers_report(scope: ReportScope) -> bool:
+    """A named rep's report, or a rep's own: its total is that seller's quotas."""
+    return scope.rep_id is not None or not (scope.user.is_admin or scope.user.is_manager)
+
+
+def _total_filter(scope: ReportScope) -> Q:
+    """The quotas ``quotas_in_scope`` adds up: the seller's, else the teams' and their members'."""
+    user = scope.user
+    if _is_sellers_report(scope):
+        condition = Q(user_id=scope.rep_id if scope.rep_id is not None else user.pk)
+        if scope.team_id is not None:
+            condition &= Q(user__team_id=scope.team_id)
+        return condition
     if user.is_admin:
-        teams = Q(team__isnull=False) | Q(user__team__isnull=False)
+        condition = Q(team__isnull=False) | Q(user__team__isnull=False)
     else:
-        teams = Q(team__manager=user) | Q(user__team__manager=user)
-    quotas = quotas.filter(teams)
+        condition = Q(team__manager=user) | Q(user__team__manager=user)
     if scope.team_id is not None:
-        quotas = quotas.filter(Q(team_id=scope.team_id) | Q(user__team_id=scope.team_id))
+        condition &= Q(team_id=scope.team_id) | Q(user__team_id=scope.team_id)
+    return condition
+
+
+def _total(scope: ReportScope, rows: list[QuotaRow]) -> dict[str, Decimal]:
+    period = scope.period
+    if _is_sellers_report(scope):
+        return amounts_within(rows, period)
     by_team: dict[int, tuple[list[QuotaRow], list[QuotaRow]]] = {}
-    for row in _rows(quotas):
+    for row in rows:
         team_id = row.team_id if row.team_id is not None else row.member_of
-        assert team_id is not None  # the filter above keeps team rows and team members' rows
+        assert team_id is not None  # the filter keeps team rows and team members' rows
         own, members = by_team.setdefault(team_id, ([], []))
         (own if row.team_id is not None else members).append(row)
     totals: dict[str, Decimal] = {}
@@ -206,20 +262,15 @@ def quotas_in_scope(scope: ReportScope) -> dict[str, Decimal]:
     return totals
 
 
-def quotas_by_person(scope: ReportScope) -> dict[int, dict[str, Decimal]]:
-    """Each seller's own quota per currency for the scope's period (one query); sellers
-    without one are left out. The quotas the viewer may see, of ``scope.people()``."""
-    quotas = Quota.objects.visible_to(scope.user).filter(
-        _touching(scope.period), user__in=scope.people()
-    )
+def _by_person(period: Period, rows: list[QuotaRow]) -> dict[int, dict[str, Decimal]]:
     by_person: dict[int, list[QuotaRow]] = {}
-    for row in _rows(quotas):
+    for row in rows:
         assert row.user_id is not None  # the filter keeps sellers' quotas only
         by_person.setdefault(row.user_id, []).append(row)
     return {
         user_id: amounts
         for user_id, rows in by_person.items()
-        if (amounts := amounts_within(rows, scope.period))
+        if (amounts := amounts_within(rows, period))
     }
 
 

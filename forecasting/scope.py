@@ -9,7 +9,9 @@ no deals at all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import TypeVar, cast
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -18,6 +20,8 @@ from accounts.visibility import visible_users
 from forecasting.periods import Period
 from pipeline.models import LineItem, Opportunity
 from pipeline.querysets import OpportunityQuerySet
+
+T = TypeVar("T")
 
 
 def owner_scope_q(user: User, path: str) -> Q:
@@ -39,9 +43,23 @@ class ReportScope:
     pipeline_id: int | None = None
     product_id: int | None = None
     lead_source: str | None = None
+    # Reads several figures of one report share (``remembered``). Not an init field, so
+    # ``replace()`` (``with_period``, ``for_rep``) gives a new scope an empty memo: a
+    # scope of another period or rep has other answers.
+    _memo: dict[str, object] = field(
+        default_factory=dict, init=False, compare=False, hash=False, repr=False
+    )
 
     def with_period(self, period: Period) -> ReportScope:
         return replace(self, period=period)
+
+    def remembered(self, key: str, read: Callable[[], T]) -> T:
+        """``read()``'s answer, read once for this scope: every figure of a report asking
+        for ``key`` gets the same answer. A scope lives for one request, so the memo never
+        outlives the data it was read from by more than that request."""
+        if key not in self._memo:
+            self._memo[key] = read()
+        return cast(T, self._memo[key])
 
     def for_rep(self, rep_id: int) -> ReportScope:
         return replace(self, rep_id=rep_id)

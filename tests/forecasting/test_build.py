@@ -82,8 +82,9 @@ def test_no_quota_needs_nothing_and_an_unpriced_quota_is_unknown(alice, stages):
     assert needed_per_week(scope) == Decimal("0.0")
 
     QuotaFactory(user=alice, period_start=Q3.start, period_end=Q3.end, amount=Decimal("10.00"))
-    # No history: no win rate, no average won value, never a division by zero.
-    assert needed_per_week(scope) is None
+    # No history: no win rate, no average won value, never a division by zero. (A new
+    # report: a scope reads its quotas once.)
+    assert needed_per_week(ReportScope(alice, Q3)) is None
 
 
 def test_a_zero_quota_needs_nothing(alice, stages):

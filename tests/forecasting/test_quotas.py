@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from forecasting.models import Quota
 from forecasting.periods import Period, parse_period
-from forecasting.quotas import quota_for, quotas_in_scope, set_quota
+from forecasting.quotas import quota_for, quotas_by_person, quotas_in_scope, set_quota
 from forecasting.scope import ReportScope
 from tests.factories import QuotaFactory
 
@@ -98,6 +98,46 @@ def test_scope_quotas_take_one_query(north, alice, maria, extra, django_assert_n
 
     with django_assert_num_queries(1):
         quotas_in_scope(ReportScope(maria, parse_period("2026-Q1")))
+
+
+@pytest.mark.parametrize(("extra", "alices"), [(1, "10.00"), (8, "30.00")])
+def test_a_report_reads_its_total_and_its_sellers_quotas_in_one_query(
+    north, alice, maria, extra, alices, django_assert_num_queries
+):
+    for month in range(1, extra + 1):
+        quota(alice, f"2026-{month:02d}", "10.00")
+    quota(north, "2026-Q1", "500.00")
+    scope = ReportScope(maria, parse_period("2026-Q1"))
+
+    with django_assert_num_queries(1):
+        total = quotas_in_scope(scope)
+        by_person = quotas_by_person(scope)
+        assert quotas_in_scope(scope) == total
+
+    # North's own quota is the team's; Alice's months of the quarter are hers.
+    assert total == {"EUR": Decimal("500.00")}
+    assert by_person == {alice.pk: {"EUR": Decimal(alices)}}
+
+
+def test_a_scope_of_another_period_or_rep_reads_its_own_quotas(north, alice, bob, maria):
+    quota(alice, "2026-Q3", "4000.00")
+    quota(bob, "2026-Q3", "6000.00")
+    quota(alice, "2026-Q4", "7000.00")
+    scope = ReportScope(maria, Q3)
+    assert quotas_in_scope(scope) == {"EUR": Decimal("10000.00")}
+
+    assert quotas_in_scope(scope.with_period(parse_period("2026-Q4"))) == {
+        "EUR": Decimal("7000.00")
+    }
+    assert quotas_in_scope(scope.for_rep(bob.pk)) == {"EUR": Decimal("6000.00")}
+    assert quotas_by_person(scope.for_rep(alice.pk)) == {alice.pk: {"EUR": Decimal("4000.00")}}
+    # The first report keeps its own answers, and scopes still compare by what they cover.
+    assert quotas_in_scope(scope) == {"EUR": Decimal("10000.00")}
+    assert quotas_by_person(scope) == {
+        alice.pk: {"EUR": Decimal("4000.00")},
+        bob.pk: {"EUR": Decimal("6000.00")},
+    }
+    assert scope.for_rep(bob.pk) == ReportScope(maria, Q3, rep_id=bob.pk)
 
 
 # Writing

@@ -6,6 +6,8 @@ from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,14 +27,15 @@ from tests.html import element, elements, options
 # Queries for a rep's dashboard at any size: session and user, the form's pickers
 # (pipelines, the rep's own person row read for the choices), then the figures: coaching
 # row (people, closed, cycles, won values, activity, open and stale counts), activity,
-# attainment (won values, quotas), stages, what it takes, and the forecast table (its
-# stage chances, people, open and won deals, adjusted calls).
-REP_QUERIES = 43
+# attainment (won values, quotas), stages, what it takes (the quotas already read), and
+# the forecast table (its stage chances, people, open and won deals, adjusted calls).
+REP_QUERIES = 42
 # A manager's: session and user, the pickers (teams, people, pipelines), attainment in
 # total and per seller, stages, funnel, velocity, coverage, build, movement, coaching;
-# the scope's quotas are read by attainment, coverage, build and what it takes alike;
-# the forecast table, as on the rep's; and the backtest (one query without snapshots).
-MANAGER_QUERIES = 60
+# the scope's quotas (the total and each seller's) are read once, for attainment,
+# coverage and build alike; the forecast table, as on the rep's; and the backtest (one
+# query without snapshots).
+MANAGER_QUERIES = 57
 
 
 @pytest.fixture
@@ -443,6 +446,20 @@ def test_dashboard_query_count_does_not_grow_with_deals(
     assert sum(total.count for total in response.context["figures"].stages) == (
         40 if viewer == "maria" else 20
     )
+
+
+@pytest.mark.parametrize("viewer", ["alice", "maria"])
+def test_a_dashboard_reads_the_quotas_once(client, request, viewer, alice, bob, board, quarter):
+    QuotaFactory(user=alice, period_start=quarter.start, period_end=quarter.end)
+    QuotaFactory(user=bob, period_start=quarter.start, period_end=quarter.end)
+    client.force_login(request.getfixturevalue(viewer))
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("forecasting:dashboard"))
+
+    assert response.status_code == 200
+    quota_reads = [query for query in queries if "forecasting_quota" in query["sql"]]
+    assert len(quota_reads) == 1
 
 
 def test_without_a_period_the_picker_shows_the_quarter_the_figures_cover(client, alice, quarter):
