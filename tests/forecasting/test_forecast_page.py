@@ -66,7 +66,7 @@ def test_manager_sees_total_team_and_every_seller_with_links(client, pipeline, m
     assert "14,000" in total.text or "14000" in total.text
     alice_row = element(response.content, "tr", **{"data-key": f"rep-{alice.pk}"})
     assert "10,000" in alice_row.text or "10000" in alice_row.text
-    # Alice's commit figure links to exactly her open commit deals closing in Q3.
+    # Alice's commit figure links to exactly her open commit deals closing in Q3, in EUR.
     cells = [
         link
         for link in elements(response.content, "a")
@@ -80,6 +80,7 @@ def test_manager_sees_total_team_and_every_seller_with_links(client, pipeline, m
         "close_to": "2026-09-30",
         "owner": str(alice.pk),
         "forecast_category": "commit",
+        "currency": "EUR",
     }
     followed = client.get(link.attrs["href"])
     assert [deal.title for deal in followed.context["page_obj"]] == ["Alice's commit"]

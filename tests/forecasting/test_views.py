@@ -467,3 +467,50 @@ def test_without_a_period_the_picker_shows_the_quarter_the_figures_cover(client,
 
     [picker] = elements(content, "input", name="period")
     assert picker.attrs["value"] == quarter.token
+
+
+def eur_link(content, css_class):
+    """The one link of ``css_class`` to EUR deals of the whole scope (no owner, no team)."""
+    [link] = [
+        link
+        for link in elements(content, "a", class_=css_class)
+        if parse_qs(urlsplit(link.attrs["href"]).query).get("currency") == ["EUR"]
+        and "owner" not in link.attrs["href"]
+        and "team=" not in link.attrs["href"]
+    ]
+    return link.attrs["href"]
+
+
+def test_a_eur_figure_links_to_exactly_the_eur_deals(client, maria, alice, bob, board, quarter):
+    # Given won and open deals in two currencies, closing in the quarter
+    for owner, currency, value in [(alice, "EUR", "100.00"), (bob, "USD", "700.00")]:
+        won = won_deal(board["won"], owner, Decimal(value))
+        won.currency = currency
+        won.title = f"Won {currency}"
+        won.save(update_fields=["currency", "title"])
+        OpportunityFactory(
+            owner=owner,
+            stage=board["proposal"],
+            value=Decimal(value),
+            currency=currency,
+            title=f"Open {currency}",
+            expected_close_date=quarter.end,
+        )
+    content = dashboard(client, maria).content
+
+    # When the EUR figures are followed: the won value, the coverage's weighted pipeline,
+    # the forecast table's won and weighted totals
+    listed = {
+        css_class: {
+            deal.title for deal in client.get(eur_link(content, css_class)).context["page_obj"]
+        }
+        for css_class in ("won-value", "coverage-deals", "figure-won", "figure-weighted")
+    }
+
+    # Then each lists its EUR deals and no other
+    assert listed == {
+        "won-value": {"Won EUR"},
+        "coverage-deals": {"Open EUR"},
+        "figure-won": {"Won EUR"},
+        "figure-weighted": {"Open EUR"},
+    }
