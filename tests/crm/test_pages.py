@@ -47,6 +47,7 @@ def page_urls(pipeline):
         reverse("contacts:lead_list"),
         reverse("contacts:contact_list"),
         reverse("contacts:company_list"),
+        reverse("pipeline:task_list"),
         reverse("forecasting:dashboard"),
         reverse("forecasting:forecast"),
         reverse("crm:settings"),
