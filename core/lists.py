@@ -178,8 +178,9 @@ class SearchableListView(LoginRequiredMixin, ListView):
         context.update(form=self.form, sort=self.get_sort(), is_fragment=self.is_fragment)
         columns = column_fields(self.active_custom_fields)
         # The page's rows are a list by now (Page converts its slice), so each record
-        # carries its cells into the template without another query.
-        for record in context["page_obj"] or ():
+        # carries its cells into the template without another query. Records of a model
+        # without custom fields (tasks) have no columns, and nothing to carry.
+        for record in context["page_obj"] if columns else ():
             record.custom_cells = cell_values(columns, record.custom_fields)
         context["custom_columns"] = columns
         if not self.is_fragment:

@@ -18,10 +18,12 @@ def deals_behind(
     owner: int | None = None,
     team: int | None = None,
     category: str | None = None,
+    currency: str | None = None,
 ) -> str:
     """The deals list filtered to the figure's deals: won in the period (by the day they
     closed), or open and expected to close in it, of ``owner`` or ``team`` (else the
-    scope's rep and team), in ``category`` if given, in the scope's pipeline."""
+    scope's rep and team), in ``category`` and ``currency`` if given (a figure in one
+    currency counts only that currency's deals), in the scope's pipeline."""
     period = scope.period
     query: dict[str, Any] = {}
     if won:
@@ -37,6 +39,7 @@ def deals_behind(
         ("owner", owner),
         ("team", team),
         ("forecast_category", category),
+        ("currency", currency),
         ("pipeline", scope.pipeline_id),
     ):
         if value is not None:

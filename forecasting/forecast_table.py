@@ -63,7 +63,13 @@ def forecast_lines(
                     category=category,
                     value=figures.categories[category],
                     count=figures.category_counts[category],
-                    url=deals_behind(scope, owner=owner, team=team, category=category),
+                    url=deals_behind(
+                        scope,
+                        owner=owner,
+                        team=team,
+                        category=category,
+                        currency=figures.currency,
+                    ),
                     adjusted=calls.get(CallKey(kind, row.key, category, figures.currency))
                     if row.key is not None
                     else None,
@@ -73,8 +79,10 @@ def forecast_lines(
             line.currencies.append(
                 CurrencyLine(
                     figures=figures,
-                    won_url=deals_behind(scope, won=True, owner=owner, team=team),
-                    open_url=deals_behind(scope, owner=owner, team=team),
+                    won_url=deals_behind(
+                        scope, won=True, owner=owner, team=team, currency=figures.currency
+                    ),
+                    open_url=deals_behind(scope, owner=owner, team=team, currency=figures.currency),
                     categories=cells,
                 )
             )

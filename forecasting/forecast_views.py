@@ -15,19 +15,18 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from accounts.models import User
-from accounts.visibility import visible_users
 from core.views import AdminView
 from forecasting.adjustments import adjustment_history
 from forecasting.backtest import backtest
 from forecasting.forecast import OPEN_CATEGORIES, forecast
 from forecasting.forecast_table import forecast_table, report_rows
-from forecasting.forms import AdjustmentForm, ForecastFilterForm, PeriodField, pickable_teams
+from forecasting.forms import AdjustmentForm, PeriodField, ReportFilterForm
 from forecasting.observed import observed_chances
 from forecasting.periods import current_quarter
 from forecasting.plan import gap_plan
 from forecasting.scope import ReportScope
 from forecasting.services import adjust_forecast
-from pipeline.models import Pipeline, Stage
+from pipeline.models import Stage
 from pipeline.services import set_stage_probability
 
 PICKERS = ("period", "team", "rep", "pipeline")
@@ -44,16 +43,17 @@ class ForecastView(LoginRequiredMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         user: User = request.user  # type: ignore[assignment]
-        form = ForecastFilterForm(request.GET)
+        form = ReportFilterForm(request.GET, user=user)
+        # The pickers list exactly what the form accepts.
         context: dict[str, Any] = {
             "form": form,
-            "teams": pickable_teams(user),
-            "reps": visible_users(user).order_by("first_name", "last_name", "pk"),
-            "pipelines": Pipeline.objects.order_by("position", "name"),
+            "teams": form.fields["team"].queryset,  # type: ignore[attr-defined]
+            "reps": form.fields["rep"].queryset,  # type: ignore[attr-defined]
+            "pipelines": form.fields["pipeline"].queryset,  # type: ignore[attr-defined]
         }
         if not form.is_valid():
             return render(request, self.template_name, context, status=400)
-        scope = form.scope(user)
+        scope = form.scope()
         report = forecast(scope)
         rows = report_rows(report)
         context.update(
@@ -76,7 +76,10 @@ class ForecastView(LoginRequiredMixin, View):
 
 def _back_to_forecast(request: HttpRequest) -> HttpResponseRedirect:
     """The forecast page as it was: only the pickers of the posted query are kept."""
-    query = ForecastFilterForm(_query_of(request.POST.get("return_query", "")))
+    query = ReportFilterForm(
+        _query_of(request.POST.get("return_query", "")),
+        user=request.user,  # type: ignore[arg-type]  # the views sign their users in
+    )
     kept = {name: query.data[name] for name in PICKERS if query.data.get(name) and query.is_valid()}
     url = reverse("forecasting:forecast")
     return HttpResponseRedirect(f"{url}?{urlencode(kept)}" if kept else url)

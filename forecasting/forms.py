@@ -1,11 +1,11 @@
-"""The reports' input: the dashboard's and the forecast page's pickers, and an adjustment.
+"""The reports' input: the pickers the dashboard and the forecast page share, and an adjustment.
 
-The dashboard's pickers: period, team, rep, pipeline and the movement's start date.
-
-Read from the URL (a GET form), so a dashboard can be bookmarked and shared. The choices
-are only what the viewer may see: the teams a manager manages (every team for an admin,
-none for a rep), the sellers of the viewer's scope, the active pipelines. A value outside
-them, or a period that is neither a month nor a quarter, is a form error on that field.
+``ReportFilterForm`` is the one rule of what a picker accepts: period, team, rep and
+pipeline, read from the URL (a GET form), so a report can be bookmarked and shared. The
+choices are only what the viewer may see: the teams a manager manages (every team for an
+admin, none for a rep), the sellers of the viewer's scope, the active pipelines. A value
+outside them, or a period that is neither a month nor a quarter, is a form error on that
+field. The dashboard adds the movement's start date (``DashboardFilterForm``).
 """
 
 from __future__ import annotations
@@ -51,7 +51,9 @@ class PeriodField(forms.CharField):
             raise forms.ValidationError(str(error), code="invalid") from error
 
 
-class DashboardFilterForm(forms.Form):
+class ReportFilterForm(forms.Form):
+    """The pickers of a report: what they accept, and the scope a valid form asks for."""
+
     period = PeriodField(
         label=_("Period"),
         required=False,
@@ -69,11 +71,6 @@ class DashboardFilterForm(forms.Form):
         queryset=Pipeline.objects.none(),
         required=False,
         empty_label=_("All pipelines"),
-    )
-    since = forms.DateField(
-        label=_("Movement since"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
@@ -97,12 +94,6 @@ class DashboardFilterForm(forms.Form):
             return list(self.fields)
         return ["period", "pipeline"]
 
-    def clean_since(self) -> dt.date | None:
-        since = self.cleaned_data.get("since")
-        if since is not None and since > timezone.localdate():
-            raise forms.ValidationError(_("Pick a day that has passed."), code="future")
-        return since
-
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         rep, team = data.get("rep"), data.get("team")
@@ -123,30 +114,25 @@ class DashboardFilterForm(forms.Form):
             pipeline_id=pipeline.pk if pipeline else None,
         )
 
+
+class DashboardFilterForm(ReportFilterForm):
+    """The report's pickers and the night the pipeline movement starts from."""
+
+    since = forms.DateField(
+        label=_("Movement since"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean_since(self) -> dt.date | None:
+        since = self.cleaned_data.get("since")
+        if since is not None and since > timezone.localdate():
+            raise forms.ValidationError(_("Pick a day that has passed."), code="future")
+        return since
+
     def movement_since(self) -> dt.date:
         return self.cleaned_data.get("since") or timezone.localdate() - dt.timedelta(
             days=DEFAULT_MOVEMENT_DAYS
-        )
-
-
-class ForecastFilterForm(forms.Form):
-    """The page's pickers; an id the user cannot see narrows the report to nothing."""
-
-    period = PeriodField(label=_("Period"), required=False)
-    team = forms.IntegerField(label=_("Team"), required=False, min_value=1, max_value=MAX_ID)
-    rep = forms.IntegerField(label=_("Rep"), required=False, min_value=1, max_value=MAX_ID)
-    pipeline = forms.IntegerField(
-        label=_("Pipeline"), required=False, min_value=1, max_value=MAX_ID
-    )
-
-    def scope(self, user: User) -> ReportScope:
-        data = self.cleaned_data
-        return ReportScope(
-            user,
-            data.get("period") or current_quarter(),
-            rep_id=data.get("rep"),
-            team_id=data.get("team"),
-            pipeline_id=data.get("pipeline"),
         )
 
 

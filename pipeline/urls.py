@@ -17,6 +17,7 @@ from pipeline.views import (
     settings,
 )
 from pipeline.views.deal_list import DealListView
+from pipeline.views.task_list import TaskListView
 
 app_name = "pipeline"
 
@@ -85,6 +86,7 @@ urlpatterns = [
         name="buying_team_remove",
     ),
     # A rep's day: tasks due and stale deals, first things first.
+    path("tasks/", TaskListView.as_view(), name="task_list"),
     path("my-day/", my_day.my_day, name="my_day"),
     path("my-day/tasks/<int:pk>/done/", my_day.complete_task, name="my_day_complete_task"),
     # Leads, contacts and companies: quick logging, and converting a lead into a deal.

@@ -2,6 +2,8 @@
 
 The link keeps the dashboard's own filters (pipeline, team, rep as owner) and carries
 ``next``, the dashboard exactly as it is, for the list's "Back to dashboard" link.
+``{% overdue_tasks_url %}``: the tasks list behind an overdue-task count (a count of
+tasks, not of deals).
 """
 
 from __future__ import annotations
@@ -30,3 +32,12 @@ def deals_url(context: template.Context, **filters: Any) -> str:
     query.update({key: value for key, value in filters.items() if value not in (None, "")})
     query["next"] = context["request"].get_full_path()
     return f"{reverse('pipeline:deal_list')}?{urlencode(query)}"
+
+
+@register.simple_tag(takes_context=True)
+def overdue_tasks_url(context: template.Context, assignee: int | None = None) -> str:
+    """The overdue tasks of ``assignee``, else of the seller whose dashboard this is."""
+    if assignee is None:
+        scope = context["scope"]
+        assignee = scope.rep_id if scope.rep_id is not None else scope.user.pk
+    return f"{reverse('pipeline:task_list')}?{urlencode({'assignee': assignee, 'overdue': 1})}"

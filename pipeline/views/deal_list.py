@@ -25,6 +25,7 @@ from contacts.views.contact_filters import (
     visible_owners,
 )
 from core.csv_export import CsvColumn
+from core.currencies import validate_currency
 from core.lists import ListFilterForm, SearchableListView
 from pipeline.board import filter_products
 from pipeline.models import DealField, ForecastCategory, Opportunity, OpportunityStatus, Stage
@@ -54,8 +55,16 @@ class DealFilterForm(ListFilterForm):
     closed_from = DateFilterField(label=_("Won or lost from"), required=False)
     closed_to = DateFilterField(label=_("Won or lost to"), required=False)
     overdue = forms.BooleanField(label=_("With an overdue task"), required=False)
+    # In one currency: the deals behind a per-currency figure (a forecast, a won value).
+    currency = forms.CharField(label=_("Currency"), required=False, max_length=3)
     # Where the list was opened from (a dashboard figure): its "Back" link returns there.
     next = forms.CharField(required=False, max_length=2000)
+
+    def clean_currency(self) -> str:
+        currency = self.cleaned_data.get("currency", "").upper()
+        if currency:
+            validate_currency(currency)
+        return currency
 
     def clean_next(self) -> str:
         target = self.cleaned_data.get("next", "")
@@ -148,6 +157,7 @@ class DealListView(SearchableListView):
             "owner__team_id": filters.get("team"),
             "status": filters.get("status"),
             "forecast_category": filters.get("forecast_category"),
+            "currency": filters.get("currency"),
             "expected_close_date__gte": filters.get("close_from"),
             "expected_close_date__lte": filters.get("close_to"),
             "value__gte": filters.get("value_min"),

@@ -141,18 +141,21 @@ def test_board_writes_answer_404_and_change_nothing(charlie_web, north_deal):
     assert snapshot(north_deal) == before
 
 
-def test_board_and_deal_list_leave_the_deal_out(charlie_web, north_deal):
+def test_board_deal_and_task_lists_leave_the_deal_out(charlie_web, north_deal):
     pages = [
         reverse("pipeline:board", args=[north_deal.pipeline_id]),
         reverse("pipeline:board_column", args=[north_deal.pipeline_id, north_deal.stage_id]),
         reverse("pipeline:deal_list"),
         reverse("pipeline:deal_list") + "?q=Northwind",
         reverse("pipeline:my_day"),
+        reverse("pipeline:task_list"),
+        reverse("pipeline:task_list") + f"?assignee={north_deal.owner_id}&overdue=1",
     ]
     for url in pages:
         response = charlie_web.get(url)
         assert response.status_code == 200, url
         assert SECRET_TITLE not in response.content.decode(), url
+        assert "Send the north proposal" not in response.content.decode(), url
 
 
 def test_deal_export_leaves_the_deal_out(charlie_web, charlie, north_deal):

@@ -47,6 +47,7 @@ def page_urls(pipeline):
         reverse("contacts:lead_list"),
         reverse("contacts:contact_list"),
         reverse("contacts:company_list"),
+        reverse("pipeline:task_list"),
         reverse("forecasting:dashboard"),
         reverse("forecasting:forecast"),
         reverse("crm:settings"),
@@ -153,6 +154,8 @@ def test_navigation_offers_settings_to_admins_only(client, request, viewer, sees
         ("contacts:lead_list", "Leads"),
         ("contacts:contact_list", "Contacts"),
         ("contacts:company_list", "Contacts"),
+        # The tasks list belongs with My day (the label's first word is what is matched).
+        ("pipeline:task_list", "My"),
         ("forecasting:dashboard", "Dashboard"),
         ("forecasting:forecast", "Forecast"),
     ],

@@ -9,9 +9,9 @@ from django.urls import reverse
 
 from forecasting.models import ForecastAdjustment
 from pipeline.models import ForecastCategory, Stage
-from tests.factories import OpportunityFactory, QuotaFactory
+from tests.factories import OpportunityFactory, PipelineFactory, QuotaFactory
 from tests.forecasting.histories import at, deal_with, make_stages
-from tests.html import element, elements
+from tests.html import element, elements, options
 
 URL = reverse("forecasting:forecast")
 Q3 = {"period": "2026-Q3"}
@@ -66,7 +66,7 @@ def test_manager_sees_total_team_and_every_seller_with_links(client, pipeline, m
     assert "14,000" in total.text or "14000" in total.text
     alice_row = element(response.content, "tr", **{"data-key": f"rep-{alice.pk}"})
     assert "10,000" in alice_row.text or "10000" in alice_row.text
-    # Alice's commit figure links to exactly her open commit deals closing in Q3.
+    # Alice's commit figure links to exactly her open commit deals closing in Q3, in EUR.
     cells = [
         link
         for link in elements(response.content, "a")
@@ -80,6 +80,7 @@ def test_manager_sees_total_team_and_every_seller_with_links(client, pipeline, m
         "close_to": "2026-09-30",
         "owner": str(alice.pk),
         "forecast_category": "commit",
+        "currency": "EUR",
     }
     followed = client.get(link.attrs["href"])
     assert [deal.title for deal in followed.context["page_obj"]] == ["Alice's commit"]
@@ -119,6 +120,56 @@ def test_a_bad_period_is_an_error_naming_the_field(client, maria):
     error = element(response.content, "div", class_="invalid-feedback")
     assert "2026-Q9" in error.text
     assert client.get(URL, {"team": "x"}).status_code == 400
+
+
+def test_pickers_offer_what_the_dashboard_does(client, pipeline, stages, maria, alice, bob):
+    # Given an archived pipeline beside the active one
+    PipelineFactory(name="Old business", is_active=False)
+    client.force_login(maria)
+
+    content = client.get(URL, Q3).content
+
+    # Maria's team, its sellers (herself among them), the active pipelines.
+    assert [o.text for o in options(content, name="team")] == ["All my teams", "North"]
+    assert {o.attrs["value"] for o in options(content, name="rep")} == {
+        "",
+        str(alice.pk),
+        str(bob.pk),
+        str(maria.pk),
+    }
+    assert [o.attrs["value"] for o in options(content, name="pipeline")] == [
+        "",
+        str(stages["offer"].pipeline_id),
+    ]
+
+
+@pytest.mark.parametrize("picker", ["team", "rep", "pipeline"])
+def test_a_picker_outside_the_viewers_choices_is_an_error_naming_it(
+    client, pipeline, maria, charlie, south, picker
+):
+    archived = PipelineFactory(name="Old business", is_active=False)
+    client.force_login(maria)
+    value = {"team": south.pk, "rep": charlie.pk, "pipeline": archived.pk}[picker]
+
+    response = client.get(URL, {**Q3, picker: value})
+
+    assert response.status_code == 400
+    [error] = elements(response.content, "div", class_="invalid-feedback")
+    assert "Select a valid choice" in error.text
+    assert list(response.context["form"].errors) == [picker]
+    assert "lines" not in response.context
+
+
+def test_a_rep_outside_the_picked_team_is_an_error(client, pipeline, ada, alice, south):
+    client.force_login(ada)
+
+    response = client.get(URL, {**Q3, "rep": alice.pk, "team": south.pk})
+
+    assert response.status_code == 400
+    assert (
+        f"{alice} is not in team South."
+        in element(response.content, "div", class_="invalid-feedback").text
+    )
 
 
 def test_anonymous_is_sent_to_login(client, db):
@@ -247,6 +298,24 @@ def test_query_count_does_not_grow_with_deals(
             commit_deal(stages, alice if index % 2 else bob, "100.00", f"Deal {index}")
         with django_assert_num_queries(PAGE_QUERIES):
             assert client.get(URL, Q3).status_code == 200
+
+    count_with(2)
+    count_with(20)
+
+
+def test_picked_query_count_does_not_grow_with_deals(
+    client, stages, maria, alice, bob, north, django_assert_num_queries
+):
+    QuotaFactory(user=alice, period_start=dt.date(2026, 7, 1), period_end=dt.date(2026, 9, 30))
+    client.force_login(maria)
+    picked = {**Q3, "team": north.pk, "rep": alice.pk, "pipeline": stages["offer"].pipeline_id}
+
+    def count_with(deals):
+        for index in range(deals):
+            commit_deal(stages, alice if index % 2 else bob, "100.00", f"Deal {index}")
+        # The page's queries and one check of each picked value against its choices.
+        with django_assert_num_queries(PAGE_QUERIES + 3):
+            assert client.get(URL, picked).status_code == 200
 
     count_with(2)
     count_with(20)

@@ -230,7 +230,7 @@ def test_no_quota_says_so(client, alice, db):
 def test_overdue_tasks_count_only_open_overdue_tasks_in_scope(client, alice, bob, charlie, board):
     today = timezone.localdate()
     mine = OpportunityFactory(owner=alice, stage=board["qualification"])
-    TaskFactory(opportunity=mine, overdue_since=today)
+    TaskFactory(opportunity=mine, overdue_since=today, title="Alice's late call")
     TaskFactory(opportunity=mine)  # due, not overdue
     TaskFactory(opportunity=mine, done_at=timezone.now())  # done
     TaskFactory(opportunity=OpportunityFactory(owner=bob, stage=board["qualification"]))
@@ -242,7 +242,35 @@ def test_overdue_tasks_count_only_open_overdue_tasks_in_scope(client, alice, bob
     response = dashboard(client, alice)
 
     assert response.context["figures"].coaching.overdue_tasks == 1
-    assert element(response.content, "a", class_="overdue-count").text == "1"
+    link = element(response.content, "a", class_="overdue-count")
+    assert link.text == "1"
+    # The count is of tasks: its link lists exactly the task counted.
+    assert urlsplit(link.attrs["href"]).path == reverse("pipeline:task_list")
+    listed = client.get(link.attrs["href"]).context["page_obj"]
+    assert [task.title for task in listed] == ["Alice's late call"]
+
+
+def test_a_sellers_overdue_count_on_the_team_dashboard_lists_their_tasks(
+    client, maria, alice, bob, board
+):
+    today = timezone.localdate()
+    for owner, titles in [(alice, ["Alice 1", "Alice 2"]), (bob, ["Bob 1"])]:
+        deal = OpportunityFactory(owner=owner, stage=board["qualification"])
+        for title in titles:
+            TaskFactory(opportunity=deal, overdue_since=today, title=title)
+
+    response = dashboard(client, maria)
+
+    by_count = {
+        link.text: link.attrs["href"]
+        for link in elements(response.content, "a", class_="overdue-count")
+    }
+    assert set(by_count) >= {"2", "1"}
+    assert {task.title for task in client.get(by_count["2"]).context["page_obj"]} == {
+        "Alice 1",
+        "Alice 2",
+    }
+    assert [task.title for task in client.get(by_count["1"]).context["page_obj"]] == ["Bob 1"]
 
 
 def test_the_heading_names_the_period_shown_not_this_quarter(client, alice, board):
@@ -467,3 +495,50 @@ def test_without_a_period_the_picker_shows_the_quarter_the_figures_cover(client,
 
     [picker] = elements(content, "input", name="period")
     assert picker.attrs["value"] == quarter.token
+
+
+def eur_link(content, css_class):
+    """The one link of ``css_class`` to EUR deals of the whole scope (no owner, no team)."""
+    [link] = [
+        link
+        for link in elements(content, "a", class_=css_class)
+        if parse_qs(urlsplit(link.attrs["href"]).query).get("currency") == ["EUR"]
+        and "owner" not in link.attrs["href"]
+        and "team=" not in link.attrs["href"]
+    ]
+    return link.attrs["href"]
+
+
+def test_a_eur_figure_links_to_exactly_the_eur_deals(client, maria, alice, bob, board, quarter):
+    # Given won and open deals in two currencies, closing in the quarter
+    for owner, currency, value in [(alice, "EUR", "100.00"), (bob, "USD", "700.00")]:
+        won = won_deal(board["won"], owner, Decimal(value))
+        won.currency = currency
+        won.title = f"Won {currency}"
+        won.save(update_fields=["currency", "title"])
+        OpportunityFactory(
+            owner=owner,
+            stage=board["proposal"],
+            value=Decimal(value),
+            currency=currency,
+            title=f"Open {currency}",
+            expected_close_date=quarter.end,
+        )
+    content = dashboard(client, maria).content
+
+    # When the EUR figures are followed: the won value, the coverage's weighted pipeline,
+    # the forecast table's won and weighted totals
+    listed = {
+        css_class: {
+            deal.title for deal in client.get(eur_link(content, css_class)).context["page_obj"]
+        }
+        for css_class in ("won-value", "coverage-deals", "figure-won", "figure-weighted")
+    }
+
+    # Then each lists its EUR deals and no other
+    assert listed == {
+        "won-value": {"Won EUR"},
+        "coverage-deals": {"Open EUR"},
+        "figure-won": {"Won EUR"},
+        "figure-weighted": {"Open EUR"},
+    }

@@ -63,6 +63,27 @@ def test_overdue_filter_keeps_deals_with_an_open_overdue_task_once(client, alice
     assert [deal.title for deal in response.context["page_obj"]] == ["Late"]
 
 
+@pytest.mark.parametrize("code", ["EUR", "eur"])
+def test_currency_filter_keeps_that_currencys_deals_and_is_kept(client, alice, code):
+    OpportunityFactory(owner=alice, title="Euro deal", currency="EUR")
+    OpportunityFactory(owner=alice, title="Dollar deal", currency="USD")
+
+    response = deals(client, alice, currency=code)
+
+    assert titles(response) == {"Euro deal"}
+    [total] = elements(response.content, "span", class_="record-total")
+    assert "EUR" in total.text
+    # Refining the list further keeps the currency.
+    assert elements(response.content, "input", type="hidden", name="currency", value="EUR")
+
+
+def test_an_unknown_currency_is_dropped_like_any_unreadable_filter(client, alice):
+    OpportunityFactory(owner=alice, title="Euro deal", currency="EUR")
+    OpportunityFactory(owner=alice, title="Dollar deal", currency="USD")
+
+    assert titles(deals(client, alice, currency="XYZ")) == {"Euro deal", "Dollar deal"}
+
+
 def test_a_link_from_the_dashboard_offers_the_way_back_and_keeps_it(client, alice):
     OpportunityFactory(owner=alice, value=Decimal("5.00"))
     back = "/dashboard/?period=2026-Q3&team=1"
