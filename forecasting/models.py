@@ -278,16 +278,12 @@ class ReportZone(models.Model):
         return self.name
 
 
-class DealDay(models.Model):
-    """What one owner's deals of one pipeline and currency did on one day in one zone:
-    created, won and lost, by the deals' current owner, pipeline, currency and value.
-
-    Kept exact by ``forecasting.rollup_upkeep``; ``forecasting.rollup_rows`` defines what a
-    deal adds here. The keys are not checked by the database: every row is derived from
-    deals whose own keys are, and is rewritten when they change."""
+class RollupRow(models.Model):
+    """What every rollup row is keyed by besides its time: the zone its days are counted in,
+    and the deals' owner and pipeline. The keys are not checked by the database: every row
+    is derived from deals whose own keys are, and is rewritten when they change."""
 
     zone = models.CharField(_("time zone"), max_length=64)
-    day = models.DateField(_("day"))
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
@@ -302,6 +298,21 @@ class DealDay(models.Model):
         related_name="+",
         db_constraint=False,
     )
+
+    objects = RollupQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class DealDay(RollupRow):
+    """What one owner's deals of one pipeline and currency did on one day in one zone:
+    created, won and lost, by the deals' current owner, pipeline, currency and value.
+
+    Kept exact by ``forecasting.rollup_upkeep``; ``forecasting.rollup_rows`` defines what a
+    deal adds here."""
+
+    day = models.DateField(_("day"))
     currency = models.CharField(_("currency"), max_length=3)
     created_count = models.IntegerField(_("deals created"), default=0)
     created_value = models.DecimalField(
@@ -310,8 +321,6 @@ class DealDay(models.Model):
     won_count = models.IntegerField(_("deals won"), default=0)
     won_value = models.DecimalField(_("value won"), max_digits=20, decimal_places=2, default=0)
     lost_count = models.IntegerField(_("deals lost"), default=0)
-
-    objects = RollupQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("deals of a day")
@@ -326,31 +335,14 @@ class DealDay(models.Model):
         return f"{self.day} {self.zone} {self.owner_id} {self.pipeline_id} {self.currency}"
 
 
-class WonCycleMonth(models.Model):
+class WonCycleMonth(RollupRow):
     """How many of one owner's deals of one pipeline won in one month (in one zone) took
     each whole number of days: the histogram the sales cycle's median and 80th percentile
     are read from, exactly."""
 
-    zone = models.CharField(_("time zone"), max_length=64)
     month = models.DateField(_("month"))
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("owner"),
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,
-    )
-    pipeline = models.ForeignKey(
-        "pipeline.Pipeline",
-        verbose_name=_("pipeline"),
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,
-    )
     days = models.IntegerField(_("days"))
     count = models.IntegerField(_("deals"), default=0)
-
-    objects = RollupQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("won deals' cycle of a month")
