@@ -47,7 +47,13 @@ def _next_month(day: dt.date) -> dt.date:
     return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
-def snapshots_from_history(deal_ids: Sequence[int], *, since: dt.datetime, today: dt.date) -> int:
+def snapshots_from_history(
+    deal_ids: Sequence[int],
+    *,
+    since: dt.datetime,
+    today: dt.date,
+    nights: Sequence[dt.date] = (),
+) -> int:
     """Write the snapshots of the first day of each month from ``since`` to before ``today``
     on which each deal of ``deal_ids`` was open, from its StageChange history; the rows
     written. ``since``: the earliest stage entry of these deals that the snapshots should
@@ -66,8 +72,11 @@ def snapshots_from_history(deal_ids: Sequence[int], *, since: dt.datetime, today
     have a snapshot keep it (unique taken_on and opportunity), so a second call, or a
     re-import, writes nothing twice. One INSERT ... SELECT per chunk of deals, none when no
     month began between ``since`` and ``today``.
+
+    ``nights``: more days to write besides the months' first days (the demo adds the last
+    weeks' nights, which a running installation's nightly job would have written).
     """
-    days = month_starts(since, today)
+    days = sorted(set(month_starts(since, today)) | {night for night in nights if night < today})
     if not days:
         return 0
     size = CHUNK_SIZE.get(connection.vendor, DEFAULT_CHUNK_SIZE)

@@ -94,6 +94,9 @@ class SeedPlan:
 
 # Deals per snapshot statement: each chunk's months are one INSERT ... SELECT.
 SNAPSHOT_BATCH = 20_000
+# Nights before today with a snapshot of every open deal, as the nightly job writes them:
+# the movement on the dashboard looks back a week unless a month or so is picked.
+RECENT_NIGHTS = 35
 
 
 def database_is_empty() -> bool:
@@ -158,13 +161,16 @@ def seed_demo(plan: SeedPlan, progress: Progress, *, flush: bool = False) -> Non
             batch_size=plan.batch_size,
             report=lambda done, total: progress.advance("deals", done, total),
         )
-        # The demo's history begins 18 months back: the backtest and the pipeline movement
-        # read what the nightly snapshots would have said on each first of the month.
+        # The demo's history begins 18 months back: the backtest reads what the nightly
+        # snapshots said on each first of the month, the pipeline movement the recent nights.
+        recent = [plan.today - dt.timedelta(days=back) for back in range(1, RECENT_NIGHTS + 1)]
         deal_ids = list(Opportunity.objects.order_by("pk").values_list("pk", flat=True))
         written = 0
         for start in range(0, len(deal_ids), SNAPSHOT_BATCH):
             chunk = deal_ids[start : start + SNAPSHOT_BATCH]
-            written += snapshots_from_history(chunk, since=clock.history_start, today=plan.today)
+            written += snapshots_from_history(
+                chunk, since=clock.history_start, today=plan.today, nights=recent
+            )
             progress.advance("snapshots", min(start + SNAPSHOT_BATCH, len(deal_ids)), len(deal_ids))
         progress.done("snapshots", written)
         progress.done("rollup rows", rebuild())

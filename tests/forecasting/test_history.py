@@ -157,3 +157,21 @@ def test_a_history_that_began_this_month_takes_no_query(alice, stages, django_as
 
     with django_assert_num_queries(0):
         assert snapshots_from_history([deal.pk], since=deal.created_at, today=TODAY) == 0
+
+
+def test_nights_asked_for_are_written_besides_the_month_starts_but_never_today(alice, stages):
+    deal = deal_with_history(
+        alice, stages, [("first", "2025-06-20 10:00"), ("offer", "2025-07-03 09:00")]
+    )
+    nights = [dt.date(2025, 6, 20), dt.date(2025, 6, 21), dt.date(2025, 7, 3), dt.date(2025, 7, 4)]
+
+    snapshots_from_history(
+        [deal.pk], since=deal.created_at, today=dt.date(2025, 7, 4), nights=nights
+    )
+
+    # 20 June began before the deal existed; 3 July began before its move to Offer.
+    assert snapshots(deal) == [
+        (dt.date(2025, 6, 21), "First", 10, "pipeline"),
+        (dt.date(2025, 7, 1), "First", 10, "pipeline"),
+        (dt.date(2025, 7, 3), "First", 10, "pipeline"),
+    ]
