@@ -108,7 +108,8 @@ def _insert_snapshots(deal_ids: list[int], days: list[dt.date]) -> int:
         ]
     ids = ", ".join(["%s"] * len(deal_ids))
     # Each entry lasts until the deal's next one: the stage it was in at a cut-off is the
-    # entry that began at or before it and had not ended by then.
+    # entry that began at or before it and had not ended by then. Written night by night,
+    # so that a report reading one night finds its rows together, as the nightly job's are.
     sql = f"""
         INSERT INTO {snapshot} (
             taken_on, opportunity_id, pipeline_id, stage_id, owner_id, value, currency,
@@ -129,6 +130,7 @@ def _insert_snapshots(deal_ids: list[int], days: list[dt.date]) -> int:
         JOIN {stage} AS stage ON stage.id = entry.to_stage_id
         JOIN {deal} AS deal ON deal.id = entry.opportunity_id
         WHERE stage.kind = %s AND (deal.closed_at IS NULL OR deal.closed_at > night.cutoff)
+        ORDER BY night.taken_on, deal.id
         ON CONFLICT (taken_on, opportunity_id) DO NOTHING
     """
     with connection.cursor() as cursor:

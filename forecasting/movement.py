@@ -21,8 +21,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum
+from django.db import connection
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from forecasting.models import PipelineSnapshot
@@ -57,49 +59,21 @@ def pipeline_movement(scope: ReportScope, since: dt.date, until: dt.date) -> lis
     """What changed in the open pipeline from night ``since`` to night ``until``."""
     if until < since:
         since, until = until, since
-    deals = scope.deals().values("pk")
-    period = scope.period
-    before = PipelineSnapshot.objects.filter(taken_on=since, opportunity__in=deals)
-    after = PipelineSnapshot.objects.filter(taken_on=until, opportunity__in=deals)
-    earlier = before.filter(opportunity_id=OuterRef("opportunity_id"))
-    money: DecimalField = DecimalField(max_digits=14, decimal_places=2)
-
-    in_period_before = Q(
-        before_close__gte=period.start, before_close__lte=period.end, before_position__isnull=False
-    )
-    out_of_period_now = (
-        Q(expected_close_date__isnull=True)
-        | Q(expected_close_date__gt=period.end)
-        | Q(expected_close_date__lt=period.start)
-    )
-    both = Q(before_position__isnull=False)
-    changed = both & ~Q(value=F("before_value"))
-    open_rows = (
-        after.annotate(
-            before_position=Subquery(earlier.values("stage__position")[:1]),
-            before_value=Subquery(earlier.values("value")[:1]),
-            before_close=Subquery(earlier.values("expected_close_date")[:1]),
+    figures: dict[str, dict] = {}
+    for currency, *counts in _open_rows(scope, since, until):
+        figures.setdefault(currency, {}).update(zip(OPEN_FIGURES, counts, strict=True))
+    won = Q(opportunity__status=OpportunityStatus.WON)
+    lost = Q(opportunity__status=OpportunityStatus.LOST)
+    # The closings in between narrow first (few, by the close-time index); each finds its
+    # deal's row of the earlier night by the (night, deal) key.
+    closed_rows = (
+        _night(scope, since)
+        .filter(
+            opportunity__closed_at__gte=_cutoff(since),
+            opportunity__closed_at__lt=_cutoff(until),
+            opportunity__status__in=(OpportunityStatus.WON, OpportunityStatus.LOST),
         )
         .values("currency")
-        .annotate(
-            new=Count("pk", filter=Q(before_position__isnull=True)),
-            new_value=Coalesce(Sum("value", filter=Q(before_position__isnull=True)), ZERO),
-            advanced=Count("pk", filter=both & Q(stage__position__gt=F("before_position"))),
-            moved_back=Count("pk", filter=both & Q(stage__position__lt=F("before_position"))),
-            slipped=Count("pk", filter=in_period_before & out_of_period_now),
-            slipped_value=Coalesce(Sum("value", filter=in_period_before & out_of_period_now), ZERO),
-            value_changed=Count("pk", filter=changed),
-            value_change=Coalesce(
-                Sum(F("value") - F("before_value"), filter=changed, output_field=money), ZERO
-            ),
-        )
-        .order_by()
-    )
-    ended = Q(opportunity__closed_at__gte=_cutoff(since), opportunity__closed_at__lt=_cutoff(until))
-    won = ended & Q(opportunity__status=OpportunityStatus.WON)
-    lost = ended & Q(opportunity__status=OpportunityStatus.LOST)
-    closed_rows = (
-        before.values("currency")
         .annotate(
             won=Count("pk", filter=won),
             won_value=Coalesce(Sum("value", filter=won), ZERO),
@@ -108,7 +82,87 @@ def pipeline_movement(scope: ReportScope, since: dt.date, until: dt.date) -> lis
         )
         .order_by()
     )
-    figures: dict[str, dict] = {}
-    for row in [*open_rows, *closed_rows]:
+    for row in closed_rows:
         figures.setdefault(row["currency"], {}).update(row)
-    return [Movement(**figures[currency]) for currency in sorted(figures)]
+    return [Movement(**{**figures[currency], "currency": currency}) for currency in sorted(figures)]
+
+
+def _night(scope: ReportScope, night: dt.date) -> QuerySet[PipelineSnapshot]:
+    """The scope's deals in the snapshot of ``night``: the deal joined, not looked up in a
+    list of every deal in scope."""
+    return PipelineSnapshot.objects.filter(taken_on=night).filter(scope.deal_q("opportunity"))
+
+
+OPEN_FIGURES = (
+    "new",
+    "new_value",
+    "advanced",
+    "moved_back",
+    "slipped",
+    "slipped_value",
+    "value_changed",
+    "value_change",
+)
+
+
+def _open_rows(scope: ReportScope, since: dt.date, until: dt.date) -> list[tuple[Any, ...]]:
+    """Per currency on ``until``, the figures of deals open that night (``OPEN_FIGURES``).
+
+    Each night's rows are read once and joined on the deal (a hash join of two nights),
+    rather than the earlier night looked up again for every deal of the later one."""
+    period = scope.period
+    columns = ("opportunity_id", "currency", "value", "expected_close_date", "position")
+    parts: list[str] = []
+    params: list[Any] = []
+    for night in (until, since):
+        rows = (
+            _night(scope, night).annotate(position=F("stage__position")).values(*columns).order_by()
+        )
+        sql, night_params = rows.query.sql_with_params()
+        parts.append(sql)
+        params.extend(night_params)
+    date_field = PipelineSnapshot._meta.get_field("expected_close_date")
+    start, end = (
+        date_field.get_db_prep_value(day, connection) for day in (period.start, period.end)
+    )
+    both = "b.opportunity_id IS NOT NULL"
+    slipped = (
+        "b.expected_close_date >= %s AND b.expected_close_date <= %s AND "
+        "(a.expected_close_date IS NULL OR a.expected_close_date < %s "
+        "OR a.expected_close_date > %s)"
+    )
+    changed = f"{both} AND a.value <> b.value"
+    sums = [
+        "b.opportunity_id IS NULL THEN 1",
+        "b.opportunity_id IS NULL THEN a.value",
+        f"{both} AND a.position > b.position THEN 1",
+        f"{both} AND a.position < b.position THEN 1",
+        f"{slipped} THEN 1",
+        f"{slipped} THEN a.value",
+        f"{changed} THEN 1",
+        f"{changed} THEN a.value - b.value",
+    ]
+    sql = (
+        "SELECT a.currency, "
+        + ", ".join(f"SUM(CASE WHEN {case} ELSE 0 END)" for case in sums)
+        + f" FROM ({parts[0]}) a LEFT JOIN ({parts[1]}) b ON b.opportunity_id = a.opportunity_id"
+        " GROUP BY a.currency"
+    )
+    # The SELECT list's two slipped sums come before the nights in the statement.
+    slip_params = [start, end, start, end] * 2
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*slip_params, *params])
+        return [
+            (
+                currency,
+                *(_figure(name, value) for name, value in zip(OPEN_FIGURES, rest, strict=True)),
+            )
+            for currency, *rest in cursor.fetchall()
+        ]
+
+
+def _figure(name: str, value: Any) -> int | Decimal:
+    """A count as an int, a sum as exact cents (SQLite sums decimals as floats)."""
+    if name.endswith("value") or name == "value_change":
+        return Decimal(str(value or 0)).quantize(ZERO)
+    return int(value or 0)

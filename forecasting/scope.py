@@ -16,7 +16,7 @@ from typing import TypeVar, cast
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Role, User
-from accounts.visibility import visible_users
+from accounts.visibility import owner_visible_q, visible_users
 from forecasting.periods import Period
 from pipeline.models import LineItem, Opportunity
 from pipeline.querysets import OpportunityQuerySet
@@ -76,22 +76,36 @@ class ReportScope:
 
     def deals(self) -> OpportunityQuerySet:
         """Deals in scope, of any status and any time; each metric narrows them further."""
-        deals = Opportunity.objects.visible_to(self.user).filter(self.owner_q())
+        return Opportunity.objects.visible_to(self.user).filter(self.narrowing_q())
+
+    def deal_q(self, path: str) -> Q:
+        """Rows of another model whose deal at ``path`` (``"opportunity"``) is in ``deals()``:
+        the same conditions on a join, where ``path__in=deals()`` would have the database
+        collect every deal in scope first."""
+        if not (self.user.is_authenticated and self.user.is_active):
+            return Q(pk__in=[])
+        condition = self.narrowing_q(path)
+        visible = owner_visible_q(self.user, f"{path}__owner")
+        return condition if visible is None else condition & visible
+
+    def narrowing_q(self, path: str = "") -> Q:
+        """The scope's own conditions (owner, pipeline, product, lead source) on the deal at
+        ``path`` (empty: the deal itself), visibility aside."""
+        prefix = f"{path}__" if path else ""
+        condition = self.owner_q(f"{prefix}owner")
         if self.pipeline_id is not None:
-            deals = deals.filter(pipeline_id=self.pipeline_id)
+            condition &= Q(**{f"{prefix}pipeline_id": self.pipeline_id})
         if self.product_id is not None:
             # EXISTS, not a join: a deal with the product on two lines still counts once,
             # and sums over the deals stay right.
-            deals = deals.filter(
-                Exists(
-                    LineItem.objects.filter(
-                        opportunity_id=OuterRef("pk"), product_id=self.product_id
-                    )
-                )
+            lines = LineItem.objects.filter(
+                opportunity_id=OuterRef(f"{path}_id" if path else "pk"),
+                product_id=self.product_id,
             )
+            condition &= Q(Exists(lines))
         if self.lead_source:
-            deals = deals.filter(lead__source=self.lead_source)
-        return deals
+            condition &= Q(**{f"{prefix}lead__source": self.lead_source})
+        return condition
 
     def people(self) -> QuerySet[User]:
         """Active sellers in scope, whether or not they own a deal: reps and managers

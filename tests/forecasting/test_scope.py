@@ -4,6 +4,7 @@ import pytest
 
 from forecasting.periods import parse_period
 from forecasting.scope import ReportScope
+from pipeline.models import Opportunity, StageChange
 from tests.factories import (
     LeadFactory,
     LineItemFactory,
@@ -26,7 +27,14 @@ def deals(alice, bob, charlie, stage):
 
 
 def titles(scope):
-    return sorted(scope.deals().values_list("title", flat=True))
+    """The titles of the scope's deals, read directly and through a join from another
+    model (``deal_q``, as the movement reads snapshots): both must agree."""
+    direct = sorted(scope.deals().values_list("title", flat=True))
+    for deal in Opportunity.objects.filter(stage_changes__isnull=True):
+        StageChange.objects.create(opportunity=deal, to_stage=deal.stage, at=deal.created_at)
+    joined = StageChange.objects.filter(scope.deal_q("opportunity"))
+    assert sorted(joined.values_list("opportunity__title", flat=True)) == direct
+    return direct
 
 
 def test_a_rep_covers_their_own_deals_though_they_see_the_team(alice, deals):
@@ -70,3 +78,9 @@ def test_filters_narrow_by_rep_team_pipeline_product_and_lead_source(ada, deals,
 def test_a_rep_cannot_widen_their_scope_with_a_filter(alice, bob, deals):
     assert titles(ReportScope(alice, PERIOD, rep_id=bob.pk)) == []
     assert list(ReportScope(alice, PERIOD, rep_id=bob.pk).people()) == []
+
+
+def test_an_inactive_user_covers_nothing(alice, deals):
+    alice.is_active = False
+    alice.save(update_fields=["is_active"])
+    assert titles(ReportScope(alice, PERIOD)) == []
