@@ -16,7 +16,7 @@ from typing import TypeVar, cast
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Role, User
-from accounts.visibility import owner_visible_q, visible_users
+from accounts.visibility import visible_users
 from forecasting.periods import Period
 from pipeline.models import LineItem, Opportunity
 from pipeline.querysets import OpportunityQuerySet
@@ -76,25 +76,15 @@ class ReportScope:
 
     def deals(self) -> OpportunityQuerySet:
         """Deals in scope, of any status and any time; each metric narrows them further."""
-        return Opportunity.objects.visible_to(self.user).filter(self.narrowing_q())
-
-    def deal_q(self, path: str) -> Q:
-        """Rows of another model whose deal at ``path`` (``"opportunity"``) is in ``deals()``:
-        the same conditions on a join, where ``path__in=deals()`` would have the database
-        collect every deal in scope first."""
-        if not (self.user.is_authenticated and self.user.is_active):
-            return Q(pk__in=[])
-        condition = self.narrowing_q(path)
-        visible = owner_visible_q(self.user, f"{path}__owner")
-        return condition if visible is None else condition & visible
-
-    def narrowing_q(self, path: str = "") -> Q:
-        """The scope's own conditions (owner, pipeline, product, lead source) on the deal at
-        ``path`` (empty: the deal itself), visibility aside."""
-        prefix = f"{path}__" if path else ""
-        condition = self.owner_q(f"{prefix}owner")
+        deals = Opportunity.objects.visible_to(self.user).filter(self.owner_q())
         if self.pipeline_id is not None:
-            condition &= Q(**{f"{prefix}pipeline_id": self.pipeline_id})
+            deals = deals.filter(pipeline_id=self.pipeline_id)
+        return deals.filter(self.deal_filter_q())
+
+    def deal_filter_q(self, path: str = "") -> Q:
+        """The product and lead-source filters on the deal at ``path`` (empty: the deal
+        itself): what the deal is, whoever owned it, for rows of a deal's past (snapshots)."""
+        condition = Q()
         if self.product_id is not None:
             # EXISTS, not a join: a deal with the product on two lines still counts once,
             # and sums over the deals stay right.
@@ -104,7 +94,9 @@ class ReportScope:
             )
             condition &= Q(Exists(lines))
         if self.lead_source:
-            condition &= Q(**{f"{prefix}lead__source": self.lead_source})
+            condition &= Q(
+                **{f"{path}__lead__source" if path else "lead__source": self.lead_source}
+            )
         return condition
 
     def people(self) -> QuerySet[User]:

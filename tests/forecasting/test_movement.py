@@ -32,13 +32,13 @@ def april(day):
     return dt.datetime(2026, 4, day, tzinfo=dt.UTC)
 
 
-def snapshot(deal, night, stage, value, close=None, currency="EUR"):
+def snapshot(deal, night, stage, value, close=None, currency="EUR", owner=None):
     PipelineSnapshot.objects.create(
         taken_on=night,
         opportunity=deal,
         pipeline=stage.pipeline,
         stage=stage,
-        owner=deal.owner,
+        owner=owner or deal.owner,
         value=Decimal(value),
         currency=currency,
         probability=stage.probability,
@@ -101,6 +101,20 @@ def test_a_rep_sees_only_their_own_deals_move(nights, alice):
     [eur] = pipeline_movement(ReportScope(alice, Q2), SINCE, UNTIL)
 
     assert (eur.new, eur.won, eur.advanced, eur.moved_back, eur.slipped) == (1, 1, 1, 0, 0)
+
+
+def test_a_deal_handed_to_another_team_leaves_one_pipeline_and_is_new_in_the_other(
+    stages, alice, charlie, maria, sam
+):
+    deal = OpportunityFactory(owner=charlie, stage=stages["offer"])
+    snapshot(deal, SINCE, stages["offer"], "400.00", owner=alice)
+    snapshot(deal, UNTIL, stages["offer"], "400.00", owner=charlie)
+
+    # North (Maria) had it on 1 April and not on 1 May: no heading counts it there.
+    assert pipeline_movement(ReportScope(maria, Q2), SINCE, UNTIL) == []
+    # South (Sam) did not have it on 1 April: there it is new.
+    [south] = pipeline_movement(ReportScope(sam, Q2), SINCE, UNTIL)
+    assert (south.new, south.new_value, south.advanced) == (1, Decimal("400.00"), 0)
 
 
 def test_nights_without_snapshots_show_no_movement(nights, maria):
