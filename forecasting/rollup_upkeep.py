@@ -144,9 +144,17 @@ def _upsert(rollup: Rollup, rows: list[tuple[Key, list[Any]]]) -> None:
 def _share_owner_locks(owner_ids: Iterable[int]) -> None:
     if connection.vendor != "postgresql":
         return  # SQLite runs one writer at a time
+    owners = sorted(owner_ids)
+    if not owners:
+        return
+    # One statement for all owners (a stage's removal moves the deals of many), taken in
+    # owner order: PostgreSQL calls a volatile function in the select list after sorting.
     with connection.cursor() as cursor:
-        for owner_id in sorted(owner_ids):
-            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", [OWNER_LOCK, owner_id])
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock_shared(%s, owner_id) "
+            "FROM unnest(%s::integer[]) AS owner_id ORDER BY owner_id",
+            [OWNER_LOCK, owners],
+        )
 
 
 def rebuild(
