@@ -9,9 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from forecasting.models import (
     DealDay,
     ForecastAdjustment,
+    FunnelStage,
     PipelineSnapshot,
     Quota,
     ReportZone,
+    StayMonth,
     WonCycleMonth,
 )
 
@@ -115,7 +117,7 @@ class ForecastAdjustmentAdmin(admin.ModelAdmin):
         return obj is not None and super().has_delete_permission(request, obj)
 
 
-@admin.register(ReportZone, DealDay, WonCycleMonth)
+@admin.register(ReportZone, DealDay, WonCycleMonth, FunnelStage, StayMonth)
 class RollupAdmin(admin.ModelAdmin):
     """Rollups are derived from the deals (``forecasting.rollup_upkeep``): shown, never edited."""
 

@@ -7,7 +7,8 @@ class ForecastingConfig(AppConfig):
     verbose_name = _("Forecasting")
 
     def ready(self) -> None:
-        from forecasting.rollup_upkeep import follow_deals
-        from pipeline.signals import deals_changing
+        from forecasting.rollup_upkeep import follow_deals, forget_stage_order
+        from pipeline.signals import deals_changing, stages_reordered
 
         deals_changing.connect(follow_deals, dispatch_uid="forecasting.rollups")
+        stages_reordered.connect(forget_stage_order, dispatch_uid="forecasting.rollups")

@@ -17,26 +17,35 @@ Read from StageChange, the history every move, creation and import writes. Defin
 
 Stages are open stages of the scope's pipelines, in pipeline and position order; every
 open stage appears, with zeros and None where nothing happened.
+
+For a month or a quarter, in a zone whose rollups are ready and without a product or lead
+source filter (``forecasting.rollup_reads.rollup_zone``), the counts and the finished
+stays come from ``FunnelStage`` and ``StayMonth`` (``forecasting.rollup_rows``) and the
+stays still going from the open deals' ``stage_entered_at``; otherwise everything is
+counted from StageChange. Both give the same figures.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Case, F, Max, QuerySet, Value, ValueRange, When, Window
+from django.db.models import Case, Count, F, Max, QuerySet, Sum, Value, ValueRange, When, Window
 from django.db.models.expressions import RawSQL, WindowFrameExclusion
 from django.db.models.functions import Coalesce, Lead, Least
 from django.db.models.sql import Query
 from django.utils import timezone
 
 from forecasting.days import WholeDays, days_figure
+from forecasting.models import FunnelPeriod, FunnelStage, StayMonth
 from forecasting.percentiles import percentile_of_sql
+from forecasting.rollup_reads import histogram_percentile, months_of, rollup_rows, rollup_zone
 from forecasting.scope import ReportScope
-from pipeline.models import Stage, StageChange, StageKind
+from pipeline.models import OpportunityStatus, Stage, StageChange, StageKind
 
 
 @dataclass(frozen=True)
@@ -72,41 +81,123 @@ def stages_in_scope(scope: ReportScope) -> list[Stage]:
 
 
 def stage_flow(scope: ReportScope, now: dt.datetime | None = None) -> list[StageFlow]:
-    """Entered, advanced, won from and time in each open stage (four queries)."""
+    """Entered, advanced, won from and time in each open stage (four queries from the
+    history; four from the rollups, and the zone's check once per scope)."""
     now = now or timezone.now()
     period = scope.period
     stages = stages_in_scope(scope)
-    changes = StageChange.objects.filter(opportunity__in=scope.deals().values("pk"))
-
-    with connection.cursor() as cursor:
-        cursor.execute(*_entries_sql(changes, start=period.start_at, end=period.end_before))
-        counts = {
-            stage_id: {"entered": entered, "advanced_count": advanced, "won_count": won}
-            for stage_id, entered, advanced, won in cursor.fetchall()
-        }
-
-    end = min(now, period.end_before)
-    source = _stays_sql(changes, start=period.start_at, end=end)
-    medians = percentile_of_sql(source, 0.5, group_by=("to_stage_id",))
-    p80s = percentile_of_sql(source, 0.8, group_by=("to_stage_id",))
+    zone = rollup_zone(scope) if period.is_month or period.is_quarter else None
+    if zone:
+        counts = _rollup_counts(scope, zone)
+        medians, p80s = _rollup_stays(scope, zone, now)
+    else:
+        counts, medians, p80s = _history_flow(scope, now)
 
     flows = []
     for stage in stages:
-        row = counts.get(stage.pk, {})
-        key = (stage.pk,)
+        entered, advanced, won = counts.get(stage.pk, (0, 0, 0))
         flows.append(
             StageFlow(
                 stage_id=stage.pk,
                 stage_name=stage.name,
                 pipeline_id=stage.pipeline_id,
-                entered=row.get("entered", 0),
-                advanced=row.get("advanced_count", 0),
-                won=row.get("won_count", 0),
-                median_days=days_figure(medians.get(key)),
-                p80_days=days_figure(p80s.get(key)),
+                entered=entered,
+                advanced=advanced,
+                won=won,
+                median_days=days_figure(medians.get(stage.pk)),
+                p80_days=days_figure(p80s.get(stage.pk)),
             )
         )
     return flows
+
+
+Counts = dict[int, tuple[int, int, int]]
+Figures = dict[Any, Any]  # by stage id
+
+
+def _history_flow(scope: ReportScope, now: dt.datetime) -> tuple[Counts, Figures, Figures]:
+    """Entered, advanced and won per stage, and the stays' median and 80th percentile, from
+    StageChange (three queries)."""
+    period = scope.period
+    changes = StageChange.objects.filter(opportunity__in=scope.deals().values("pk"))
+    with connection.cursor() as cursor:
+        cursor.execute(*_entries_sql(changes, start=period.start_at, end=period.end_before))
+        counts = {
+            stage_id: (entered, advanced, won)
+            for stage_id, entered, advanced, won in cursor.fetchall()
+        }
+    end = min(now, period.end_before)
+    source = _stays_sql(changes, start=period.start_at, end=end)
+    medians = percentile_of_sql(source, 0.5, group_by=("to_stage_id",))
+    p80s = percentile_of_sql(source, 0.8, group_by=("to_stage_id",))
+    return (
+        counts,
+        {key[0]: value for key, value in medians.items()},
+        {key[0]: value for key, value in p80s.items()},
+    )
+
+
+def _rollup_counts(scope: ReportScope, zone: str) -> Counts:
+    """Entered, advanced and won per stage from ``FunnelStage`` (one query): a deal has
+    one owner and one pipeline, so summing the owners' rows counts each deal once."""
+    period = scope.period
+    kind = FunnelPeriod.MONTH if period.is_month else FunnelPeriod.QUARTER
+    rows = (
+        rollup_rows(scope, FunnelStage, zone)
+        .filter(period=kind, start=period.start)
+        .values("stage_id")
+        .annotate(entered_sum=Sum("entered"), advanced_sum=Sum("advanced"), won_sum=Sum("won"))
+        .order_by()
+    )
+    return {
+        row["stage_id"]: (row["entered_sum"], row["advanced_sum"], row["won_sum"])
+        for row in rows
+        if row["entered_sum"]
+    }
+
+
+def _rollup_stays(scope: ReportScope, zone: str, now: dt.datetime) -> tuple[Figures, Figures]:
+    """Median and 80th percentile of the stays per stage (two queries): those that ended
+    within the period's months, and those that ended after its end, counted to it
+    (``straddling`` at its last month), from ``StayMonth``; those still going from the
+    open deals, counted until the earlier of now and the period's end. A still-going
+    stay is the deal's last change, which put it in its stage at ``stage_entered_at``."""
+    period = scope.period
+    months = months_of(period) or []
+    last = months[-1]
+    stored = (
+        rollup_rows(scope, StayMonth, zone)
+        .filter(month__in=months)
+        .values("stage_id", "days")
+        .annotate(
+            stays=Sum(
+                Case(
+                    When(month=last, then=F("finished") + F("straddling")),
+                    default=F("finished"),
+                )
+            )
+        )
+        .order_by()
+    )
+    histograms: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for row in stored:
+        histograms[row["stage_id"]][row["days"]] += row["stays"]
+    end = min(now, period.end_before)
+    going = (
+        scope.deals()
+        .filter(status=OpportunityStatus.OPEN, stage_entered_at__lt=end)
+        .annotate(days=WholeDays(Value(end), F("stage_entered_at")))
+        .values("stage_id", "days")
+        .annotate(stays=Count("pk"))
+        .order_by()
+    )
+    for row in going:
+        histograms[row["stage_id"]][int(row["days"])] += row["stays"]
+    medians, p80s = {}, {}
+    for stage_id, counts in histograms.items():
+        medians[stage_id] = histogram_percentile(counts.items(), 0.5)
+        p80s[stage_id] = histogram_percentile(counts.items(), 0.8)
+    return medians, p80s
 
 
 def _entries_sql(

@@ -355,3 +355,82 @@ class WonCycleMonth(RollupRow):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.zone} {self.owner_id} {self.pipeline_id} {self.days}"
+
+
+class FunnelPeriod(models.TextChoices):
+    MONTH = "month", _("month")
+    QUARTER = "quarter", _("quarter")
+
+
+class FunnelStage(RollupRow):
+    """How many of one owner's deals of one pipeline entered one open stage in one month or
+    quarter (in one zone), and how many of those advanced from it and were won from it, as
+    ``forecasting.funnel`` defines them: each deal once per stage and period.
+
+    Kept exact by ``forecasting.rollup_upkeep``; ``forecasting.rollup_rows`` defines what a
+    deal adds here."""
+
+    period = models.CharField(_("period"), max_length=8, choices=FunnelPeriod.choices)
+    start = models.DateField(_("period start"))
+    stage = models.ForeignKey(
+        "pipeline.Stage",
+        verbose_name=_("stage"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+    )
+    entered = models.IntegerField(_("deals entered"), default=0)
+    advanced = models.IntegerField(_("deals advanced"), default=0)
+    won = models.IntegerField(_("deals won from"), default=0)
+
+    class Meta:
+        verbose_name = _("stage funnel of a period")
+        verbose_name_plural = _("stage funnels of each period")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["zone", "owner", "period", "start", "pipeline", "stage"],
+                name="funnel_stage_key",
+            ),
+            models.CheckConstraint(
+                condition=Q(period__in=FunnelPeriod.values), name="funnel_stage_period"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.start} {self.zone} {self.owner_id} {self.stage_id}"
+
+
+class StayMonth(RollupRow):
+    """How many finished stays of one owner's deals of one pipeline in one open stage took
+    each whole number of days, per month (in one zone): ``finished``, the stays that ended
+    within the month, counted to their end; ``straddling``, the stays that began before the
+    month's end and ended at or after it, counted to the month's end. A stay still going
+    is not here: reports read it from the open deals.
+
+    Kept exact by ``forecasting.rollup_upkeep``; ``forecasting.rollup_rows`` defines what a
+    deal adds here."""
+
+    month = models.DateField(_("month"))
+    stage = models.ForeignKey(
+        "pipeline.Stage",
+        verbose_name=_("stage"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+    )
+    days = models.IntegerField(_("days"))
+    finished = models.IntegerField(_("stays ended in the month"), default=0)
+    straddling = models.IntegerField(_("stays going at the month's end"), default=0)
+
+    class Meta:
+        verbose_name = _("stays in a stage of a month")
+        verbose_name_plural = _("stays in stages of each month")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["zone", "owner", "month", "pipeline", "stage", "days"],
+                name="stay_month_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.zone} {self.owner_id} {self.stage_id} {self.days}"

@@ -13,6 +13,12 @@ nightly run and after imports.
   commits before the recount reads the deals, or adds its difference after the recount
   commits, never in between.
 - A zone's rows are read only once every owner has been recounted in it (``ready``).
+- The funnel rollups read each stage's kind and position as they are when a deal
+  changes. A reorder of a pipeline's stages (``pipeline.signals.stages_reordered``)
+  changes what every deal of it adds at once, which cannot be followed per deal: it
+  marks every zone not ready, so reports count from the deals until the nightly rebuild.
+  A stage's kind never changes, and its other settings (``update_stage``) are not read;
+  removing a stage moves its deals through ``deals_changing`` like any other move.
 
 ``drift`` recounts everything in memory and lists the rows that differ: the nightly run
 reports it, and the tests compare after every kind of change.
@@ -20,7 +26,7 @@ reports it, and the tests compare after every kind of change.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any
 
 from django.conf import settings
@@ -28,8 +34,18 @@ from django.db import connection, transaction
 
 from accounts.models import User
 from forecasting.models import ReportZone
-from forecasting.rollup_rows import FACT_COLUMNS, ROLLUPS, DealFacts, Key, Rollup, Tally, tally
-from pipeline.models import Opportunity
+from forecasting.rollup_rows import (
+    FACT_COLUMNS,
+    ROLLUPS,
+    VISIT_COLUMNS,
+    DealFacts,
+    Key,
+    Rollup,
+    StageVisit,
+    Tally,
+    tally,
+)
+from pipeline.models import Opportunity, StageChange
 
 # The first key of PostgreSQL's two-key advisory locks: "rollups of owner <second key>".
 OWNER_LOCK = 7_401
@@ -59,7 +75,17 @@ def facts_of(deal_ids: Collection[int], *, lock: bool = False) -> list[DealFacts
     deals = Opportunity.objects.filter(pk__in=deal_ids)
     if lock:
         deals = deals.select_for_update(of=("self",))
-    return [DealFacts(*row) for row in deals.order_by("pk").values_list(*FACT_COLUMNS)]
+    rows = list(deals.order_by("pk").values_list(*FACT_COLUMNS))
+    if not rows:
+        return []
+    # The deals are locked: their history cannot change before they are written.
+    visits: dict[int, list[StageVisit]] = {}
+    changes = StageChange.objects.filter(opportunity_id__in=[row[0] for row in rows])
+    for deal_id, *visit in changes.order_by("opportunity_id", "at", "pk").values_list(
+        *VISIT_COLUMNS
+    ):
+        visits.setdefault(deal_id, []).append(StageVisit(*visit))
+    return [DealFacts._make((*row, tuple(visits.get(row[0], ())))) for row in rows]
 
 
 def follow_deals(
@@ -72,7 +98,7 @@ def follow_deals(
     def changed() -> None:
         after = facts_of(opportunity_ids)
         if after == before:
-            return  # a move between open stages, an edit of the title: nothing reported
+            return  # an edit of the title, a card moved within its column: nothing reported
         owners = {deal.owner_id for deal in before} | {deal.owner_id for deal in after}
         _share_owner_locks(owners)
         # Read after the locks: a zone added meanwhile gets this change too.
@@ -80,6 +106,11 @@ def follow_deals(
         apply(tally(after, names).minus(tally(before, names)))
 
     return changed
+
+
+def forget_stage_order(sender: Any, **kwargs: Any) -> None:
+    """Receiver of ``stages_reordered``: no zone is ready until the next full rebuild."""
+    ReportZone.objects.update(ready=False)
 
 
 def apply(difference: Tally) -> None:
@@ -113,9 +144,17 @@ def _upsert(rollup: Rollup, rows: list[tuple[Key, list[Any]]]) -> None:
 def _share_owner_locks(owner_ids: Iterable[int]) -> None:
     if connection.vendor != "postgresql":
         return  # SQLite runs one writer at a time
+    owners = sorted(owner_ids)
+    if not owners:
+        return
+    # One statement for all owners (a stage's removal moves the deals of many), taken in
+    # owner order: PostgreSQL calls a volatile function in the select list after sorting.
     with connection.cursor() as cursor:
-        for owner_id in sorted(owner_ids):
-            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", [OWNER_LOCK, owner_id])
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock_shared(%s, owner_id) "
+            "FROM unnest(%s::integer[]) AS owner_id ORDER BY owner_id",
+            [OWNER_LOCK, owners],
+        )
 
 
 def rebuild(
@@ -174,9 +213,29 @@ def _recount_owner(owner_id: int) -> int:
 def recount(deals: Any, names: list[str]) -> Tally:
     """What ``deals`` (a queryset) add up to in ``names``, read in batches."""
     counted = Tally()
-    rows = deals.order_by().values_list(*FACT_COLUMNS).iterator(chunk_size=BATCH)
-    tally((DealFacts(*row) for row in rows), names, into=counted)
+    tally(_with_history(deals), names, into=counted)
     return counted
+
+
+def _with_history(deals: Any) -> Iterator[DealFacts]:
+    """The facts of ``deals`` with their stage histories: both read in deal order, in
+    batches, and merged as they come."""
+    rows = deals.order_by("pk").values_list(*FACT_COLUMNS).iterator(chunk_size=BATCH)
+    visits = (
+        StageChange.objects.filter(opportunity__in=deals.values("pk"))
+        .order_by("opportunity_id", "at", "pk")
+        .values_list(*VISIT_COLUMNS)
+        .iterator(chunk_size=BATCH)
+    )
+    pending = next(visits, None)
+    for row in rows:
+        history = []
+        # A change of a deal the first read did not see (added meanwhile) is skipped.
+        while pending is not None and pending[0] <= row[0]:
+            if pending[0] == row[0]:
+                history.append(StageVisit(*pending[1:]))
+            pending = next(visits, None)
+        yield DealFacts._make((*row, tuple(history)))
 
 
 def _stored(owner_id: int | None, names: list[str]) -> Tally:

@@ -18,3 +18,6 @@ opportunity_lost = Signal()
 # was nothing before them), still inside the transaction (reports
 # keep what they derive from deals exact this way). See pipeline.services.reporting.
 deals_changing = Signal()
+# sender=Stage, pipeline_id=<int>. Sent inside the transaction that gave a pipeline's stages
+# new positions: whatever reports derived from the old order is stale.
+stages_reordered = Signal()

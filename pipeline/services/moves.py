@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from contacts.models import Contact
 from pipeline.criteria import missing_entry_criteria
-from pipeline.models import Opportunity, OpportunityStatus, Stage, StageChange, StageKind
+from pipeline.models import Opportunity, Stage, StageChange, StageKind
 from pipeline.positions import (
     gap_beside,
     last_position,
@@ -247,12 +247,10 @@ def move_opportunity(
         _check_contact(opportunity, fields.contact_id, by)
     changes = fields.apply_to(opportunity)
     stage_changes = stage.pk != opportunity.stage_id
-    # Reports follow a deal won, lost or reopened, or a reported field the move sets; a
-    # move between open stages or within a column changes nothing they read.
-    reported = reports_follow(changes) or (
-        stage_changes
-        and (stage.kind != StageKind.OPEN or opportunity.status != OpportunityStatus.OPEN)
-    )
+    # Reports follow every change of stage (its history feeds the funnel and time in
+    # stage) and a reported field the move sets; a move within a column changes nothing
+    # they read.
+    reported = stage_changes or reports_follow(changes)
     now = timezone.now()
     if stage_changes:
         missing = missing_entry_criteria(opportunity, stage)
@@ -270,12 +268,22 @@ def move_opportunity(
     if placement.position is not None:
         changes["position"] = placement.position
 
+    stage_change = None
     with deals_changing([opportunity.pk] if reported else []):
         claimed = Opportunity.objects.filter(pk=opportunity.pk, version=version).update(
             **changes, version=F("version") + 1, updated_by=by, updated_at=now
         )
-    if not claimed:
-        raise _conflict(opportunity.pk)
+        if not claimed:
+            raise _conflict(opportunity.pk)
+        if stage_changes:
+            # Inside: the history row is part of what reports read of the change.
+            stage_change = StageChange.objects.create(
+                opportunity=opportunity,
+                from_stage_id=opportunity.stage_id,
+                to_stage=stage,
+                by=by,
+                at=now,
+            )
     if "contact_id" in changes:
         # Imported here: the buying team's services claim deals through this module's
         # MoveConflict. The deal's contact is its buying team's primary member.
@@ -283,15 +291,7 @@ def move_opportunity(
 
         follow_primary_contact(opportunity=opportunity, by=by, at=now)
 
-    stage_change = None
     if stage_changes:
-        stage_change = StageChange.objects.create(
-            opportunity=opportunity,
-            from_stage_id=opportunity.stage_id,
-            to_stage=stage,
-            by=by,
-            at=now,
-        )
         _announce_move(opportunity, from_stage=opportunity.stage, to_stage=stage, by=by)
     opportunity.refresh_from_db()
     return MoveOutcome(

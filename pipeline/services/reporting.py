@@ -1,7 +1,9 @@
 """Letting reports follow a change to deals, without the pipeline knowing the reports.
 
 Every service that writes a column reports read (owner, pipeline, currency, value,
-status, closing, creation or first-engaged time) does so inside ``deals_changing``.
+status, closing, creation or first-engaged time) or a deal's stage history (a
+StageChange row) does so inside ``deals_changing``. A change to the order of a
+pipeline's stages sends ``pipeline.signals.stages_reordered`` instead.
 """
 
 from __future__ import annotations

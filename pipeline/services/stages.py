@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from pipeline import signals
 from pipeline.models import (
     POSITION_GAP,
     EntryField,
@@ -45,6 +46,7 @@ from pipeline.models import (
     board_order,
 )
 from pipeline.positions import lock_columns
+from pipeline.services.reporting import deals_changing
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -408,6 +410,9 @@ def reorder_stages(*, pipeline: Pipeline, stage_ids: Sequence[int]) -> list[Stag
     is_closing = [stage.kind != StageKind.OPEN for stage in ordered]
     if is_closing != sorted(is_closing):
         raise ValidationError({"stage_ids": _("Won and lost stages stay after the open stages.")})
+    if any(stage.position != position for position, stage in enumerate(ordered, start=1)):
+        # Reports comparing positions (how far a deal advanced) read the new order.
+        signals.stages_reordered.send(sender=Stage, pipeline_id=pipeline.pk)
     _renumber(ordered)
     return ordered
 
@@ -472,36 +477,47 @@ def _position_offset(stage: Stage, target: Stage) -> int:
 
 
 def _move_all_deals(*, stage: Stage, target: Stage, by: User, now: dt.datetime) -> int:
-    """Move every deal of ``stage`` to ``target``: one INSERT ... SELECT, one UPDATE.
+    """Move every deal of ``stage`` to ``target``: one INSERT ... SELECT, one UPDATE,
+    inside ``deals_changing`` so that reports follow the moved deals' new history.
 
-    The history rows go first, selected from the deals still in the stage; on PostgreSQL
-    that SELECT locks the deals, so none can leave between the two statements. None can
+    The deals still in the stage are read and locked first (FOR UPDATE on PostgreSQL),
+    so none can leave before the history rows and the UPDATE are written. None can
     enter while the caller holds the stage row FOR UPDATE, provided the mover holds the
     row too (KEY SHARE or stronger) from reading the stage until it commits: Django's
     foreign keys are checked only at commit, too late to stop it. SQLite runs one writer
     at a time anyway.
     """
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    moving = Opportunity.objects.filter(stage=stage).select_for_update(of=("self",))
+    # Locked first, so the reports read their history as it was (see deals_changing).
+    ids = list(moving.values_list("pk", flat=True))
     deals = Opportunity._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {StageChange._meta.db_table} "
-            "(opportunity_id, from_stage_id, to_stage_id, by_id, at) "
-            f"SELECT id, %s, %s, %s, %s FROM {deals} WHERE stage_id = %s{lock}",
-            [stage.pk, target.pk, by.pk, connection.ops.adapt_datetimefield_value(now), stage.pk],
+    with deals_changing(ids):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {StageChange._meta.db_table} "
+                "(opportunity_id, from_stage_id, to_stage_id, by_id, at) "
+                f"SELECT id, %s, %s, %s, %s FROM {deals} WHERE stage_id = %s",
+                [
+                    stage.pk,
+                    target.pk,
+                    by.pk,
+                    connection.ops.adapt_datetimefield_value(now),
+                    stage.pk,
+                ],
+            )
+        # The deals go to the end of the target's column: no other writer may place a card
+        # there until this commits (taken after the deals' rows, as every writer of
+        # positions does).
+        lock_columns([target.pk])
+        offset = _position_offset(stage, target)
+        return Opportunity.objects.filter(stage=stage).update(
+            stage=target,
+            stage_entered_at=now,
+            position=F("position") + offset,
+            version=F("version") + 1,
+            updated_at=now,
+            updated_by=by,
         )
-    # The deals go to the end of the target's column: no other writer may place a card there
-    # until this commits (taken after the deals' rows, as every writer of positions does).
-    lock_columns([target.pk])
-    offset = _position_offset(stage, target)
-    return Opportunity.objects.filter(stage=stage).update(
-        stage=target,
-        stage_entered_at=now,
-        position=F("position") + offset,
-        version=F("version") + 1,
-        updated_at=now,
-        updated_by=by,
-    )
 
 
 def _is_referenced(stage: Stage) -> bool:

@@ -52,9 +52,12 @@ from crm.webhooks.models import Webhook, WebhookDelivery, WebhookEvent
 from forecasting.models import (
     DealDay,
     ForecastAdjustment,
+    FunnelPeriod,
+    FunnelStage,
     PipelineSnapshot,
     Quota,
     ReportZone,
+    StayMonth,
     WonCycleMonth,
 )
 from pipeline.models import (
@@ -120,6 +123,8 @@ READ_ONLY_MODELS = {
     ReportZone,
     DealDay,
     WonCycleMonth,
+    FunnelStage,
+    StayMonth,
     ImportJob,
     ImportChunk,
     ImportRejection,
@@ -175,6 +180,32 @@ def new_won_cycle() -> WonCycleMonth:
     deal = new_deal()
     return WonCycleMonth.objects.create(
         zone="UTC", month=dt.date(2026, 11, 1), owner=deal.owner, pipeline=deal.pipeline, days=3
+    )
+
+
+def new_funnel_stage() -> FunnelStage:
+    deal = new_deal()
+    return FunnelStage.objects.create(
+        zone="UTC",
+        period=FunnelPeriod.QUARTER,
+        start=dt.date(2026, 10, 1),
+        owner=deal.owner,
+        pipeline=deal.pipeline,
+        stage=deal.stage,
+        entered=1,
+    )
+
+
+def new_stay_month() -> StayMonth:
+    deal = new_deal()
+    return StayMonth.objects.create(
+        zone="UTC",
+        month=dt.date(2026, 11, 1),
+        owner=deal.owner,
+        pipeline=deal.pipeline,
+        stage=deal.stage,
+        days=3,
+        finished=1,
     )
 
 
@@ -316,6 +347,8 @@ NEW_ROW: dict[type[Model], Callable[[], Model]] = {
     ReportZone: new_report_zone,
     DealDay: new_deal_day,
     WonCycleMonth: new_won_cycle,
+    FunnelStage: new_funnel_stage,
+    StayMonth: new_stay_month,
     ForecastAdjustment: lambda: ForecastAdjustment.objects.create(
         adjusted_by=UserFactory(),
         rep=UserFactory(),

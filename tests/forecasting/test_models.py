@@ -6,10 +6,19 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from forecasting.models import DealDay, ForecastAdjustment, PipelineSnapshot, Quota, WonCycleMonth
+from forecasting.models import (
+    DealDay,
+    ForecastAdjustment,
+    FunnelPeriod,
+    FunnelStage,
+    PipelineSnapshot,
+    Quota,
+    StayMonth,
+    WonCycleMonth,
+)
 from pipeline.models import Opportunity
 from tests.constraints import constraints_without_refusal_test, refused_by
-from tests.factories import OpportunityFactory, PipelineFactory, QuotaFactory
+from tests.factories import OpportunityFactory, PipelineFactory, QuotaFactory, StageFactory
 
 Q4_START = dt.date(2026, 10, 1)
 NIGHT = dt.date(2026, 11, 3)
@@ -223,3 +232,46 @@ def test_a_second_won_cycle_row_for_one_key_is_refused(alice):
     WonCycleMonth.objects.create(**row)
     with refused_by("won_cycle_month_key"):
         WonCycleMonth.objects.create(**row)
+
+
+def test_a_second_funnel_row_for_one_key_is_refused(alice):
+    pipeline = PipelineFactory()
+    row = {
+        "zone": "UTC",
+        "period": FunnelPeriod.MONTH,
+        "start": dt.date(2026, 1, 1),
+        "owner": alice,
+        "pipeline": pipeline,
+        "stage": StageFactory(pipeline=pipeline),
+    }
+    FunnelStage.objects.create(**row)
+    with refused_by("funnel_stage_key"):
+        FunnelStage.objects.create(**row)
+
+
+def test_a_funnel_row_of_an_unknown_period_is_refused(alice):
+    pipeline = PipelineFactory()
+    with refused_by("funnel_stage_period"):
+        FunnelStage.objects.create(
+            zone="UTC",
+            period="week",
+            start=dt.date(2026, 1, 5),
+            owner=alice,
+            pipeline=pipeline,
+            stage=StageFactory(pipeline=pipeline),
+        )
+
+
+def test_a_second_stay_row_for_one_key_is_refused(alice):
+    pipeline = PipelineFactory()
+    row = {
+        "zone": "UTC",
+        "month": dt.date(2026, 1, 1),
+        "owner": alice,
+        "pipeline": pipeline,
+        "stage": StageFactory(pipeline=pipeline),
+        "days": 4,
+    }
+    StayMonth.objects.create(**row)
+    with refused_by("stay_month_key"):
+        StayMonth.objects.create(**row)

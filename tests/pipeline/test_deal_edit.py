@@ -622,8 +622,9 @@ PART_FORM_QUERIES = 3
 # the DealChange INSERT, refresh, release; the deal again for the answer (its summary and
 # title), and its history; out of band the line items, the products offered, the buying
 # team, the roles and the contacts offered. Around the UPDATE the deal is read for the
-# rollups before and after, with the zones they are kept in (PostgreSQL: the owner's lock).
-PART_SAVE_QUERIES = 23 + (connection.vendor == "postgresql")
+# rollups before and after, with its stage history, and the zones they are kept in
+# (PostgreSQL: the owner's lock).
+PART_SAVE_QUERIES = 25 + (connection.vendor == "postgresql")
 # Session, user, the deal with its company and contact (the pickers show their names; no
 # list of companies or contacts), the pipeline's checklists, the active custom fields (a rep
 # is offered no owner).
@@ -737,9 +738,9 @@ def test_closed_deal_panel_queries_do_not_grow(
 # StageChange INSERT, refresh, release, the custom fields the stage requires), and the
 # answer: the deal, its history, and out of band the parts that carry the deal's version
 # (line items, products offered, buying team, roles, contacts offered). PostgreSQL also
-# takes the column's lock. A reopened deal is read for the rollups before and after, with
-# their zones (PostgreSQL: and the owner's lock).
-REOPEN_QUERIES = 25 + 2 * (connection.vendor == "postgresql")
+# takes the column's lock. A reopened deal and its stage history are read for the rollups
+# before and after, with their zones (PostgreSQL: and the owner's lock).
+REOPEN_QUERIES = 27 + 2 * (connection.vendor == "postgresql")
 
 
 @pytest.mark.parametrize("count", [10, 1000])

@@ -21,8 +21,9 @@ HTMX = {"HX-Request": "true"}
 # (after), the conditional UPDATE, the history INSERT, release; then for the answer the deal,
 # its line items and the active products, and out of band the buying team: its members, the
 # roles and the contacts offered. The value changes: the deal read for the rollups before
-# and after the UPDATE, with their zones (PostgreSQL: and the owner's lock).
-ADD_QUERIES = 21 + (connection.vendor == "postgresql")
+# and after the UPDATE, with its stage history, and their zones (PostgreSQL: and the
+# owner's lock).
+ADD_QUERIES = 23 + (connection.vendor == "postgresql")
 
 
 @pytest.fixture

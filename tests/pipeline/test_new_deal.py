@@ -474,8 +474,9 @@ PREFILLED_PAGE_QUERIES = 7
 # constraints one savepoint each), the column's lock and top place, the deal and its
 # StageChange; then the card, the board's stages and the column's header. PostgreSQL also
 # locks the column (SQLite locks the file).
-# With the new deal read for the rollups and their zones (PostgreSQL: the owner's lock).
-DIALOG_CREATE_QUERIES = 46 + 2 * (connection.vendor == "postgresql")
+# With the new deal and its stage history read for the rollups and their zones
+# (PostgreSQL: the owner's lock).
+DIALOG_CREATE_QUERIES = 47 + 2 * (connection.vendor == "postgresql")
 
 
 def bulk_rows(user, stage, count):
