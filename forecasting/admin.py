@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from forecasting.models import (
     DealDay,
     ForecastAdjustment,
+    ObservedFill,
+    ObservedPeriod,
     PipelineSnapshot,
     Quota,
     ReportZone,
@@ -115,7 +117,7 @@ class ForecastAdjustmentAdmin(admin.ModelAdmin):
         return obj is not None and super().has_delete_permission(request, obj)
 
 
-@admin.register(ReportZone, DealDay, WonCycleMonth)
+@admin.register(ReportZone, DealDay, WonCycleMonth, ObservedPeriod, ObservedFill)
 class RollupAdmin(admin.ModelAdmin):
     """Rollups are derived from the deals (``forecasting.rollup_upkeep``): shown, never edited."""
 

@@ -7,7 +7,17 @@ class ForecastingConfig(AppConfig):
     verbose_name = _("Forecasting")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_save
+
+        from forecasting import observed_upkeep
         from forecasting.rollup_upkeep import follow_deals
-        from pipeline.signals import deals_changing
+        from pipeline.models import Stage
+        from pipeline.signals import deals_changing, history_rewritten
 
         deals_changing.connect(follow_deals, dispatch_uid="forecasting.rollups")
+        history_rewritten.connect(
+            observed_upkeep.follow_history, dispatch_uid="forecasting.observed"
+        )
+        post_save.connect(
+            observed_upkeep.follow_stage, sender=Stage, dispatch_uid="forecasting.observed"
+        )

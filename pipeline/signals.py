@@ -18,3 +18,7 @@ opportunity_lost = Signal()
 # was nothing before them), still inside the transaction (reports
 # keep what they derive from deals exact this way). See pipeline.services.reporting.
 deals_changing = Signal()
+# sender=StageChange, opportunity_ids=<frozenset[int]>. Sent inside the transaction that
+# rewrote these deals' past stage history (a stage change deleted, history imported): what
+# reports keep of ended periods is counted again.
+history_rewritten = Signal()

@@ -52,6 +52,8 @@ from crm.webhooks.models import Webhook, WebhookDelivery, WebhookEvent
 from forecasting.models import (
     DealDay,
     ForecastAdjustment,
+    ObservedFill,
+    ObservedPeriod,
     PipelineSnapshot,
     Quota,
     ReportZone,
@@ -120,6 +122,9 @@ READ_ONLY_MODELS = {
     ReportZone,
     DealDay,
     WonCycleMonth,
+    # Stored counts of ended periods, dropped when history is rewritten.
+    ObservedPeriod,
+    ObservedFill,
     ImportJob,
     ImportChunk,
     ImportRejection,
@@ -175,6 +180,27 @@ def new_won_cycle() -> WonCycleMonth:
     deal = new_deal()
     return WonCycleMonth.objects.create(
         zone="UTC", month=dt.date(2026, 11, 1), owner=deal.owner, pipeline=deal.pipeline, days=3
+    )
+
+
+def new_observed_period() -> ObservedPeriod:
+    deal = new_deal()
+    return ObservedPeriod.objects.create(
+        zone="UTC",
+        kind="quarter",
+        start=dt.date(2026, 4, 1),
+        owner=deal.owner,
+        pipeline=deal.pipeline,
+        stage=deal.stage,
+        bucket=0,
+        observed=3,
+        reached_won=1,
+    )
+
+
+def new_observed_fill() -> ObservedFill:
+    return ObservedFill.objects.create(
+        zone="UTC", kind="quarter", start=dt.date(2026, 4, 1), owner=UserFactory()
     )
 
 
@@ -316,6 +342,8 @@ NEW_ROW: dict[type[Model], Callable[[], Model]] = {
     ReportZone: new_report_zone,
     DealDay: new_deal_day,
     WonCycleMonth: new_won_cycle,
+    ObservedPeriod: new_observed_period,
+    ObservedFill: new_observed_fill,
     ForecastAdjustment: lambda: ForecastAdjustment.objects.create(
         adjusted_by=UserFactory(),
         rep=UserFactory(),

@@ -6,10 +6,18 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from forecasting.models import DealDay, ForecastAdjustment, PipelineSnapshot, Quota, WonCycleMonth
+from forecasting.models import (
+    DealDay,
+    ForecastAdjustment,
+    ObservedFill,
+    ObservedPeriod,
+    PipelineSnapshot,
+    Quota,
+    WonCycleMonth,
+)
 from pipeline.models import Opportunity
 from tests.constraints import constraints_without_refusal_test, refused_by
-from tests.factories import OpportunityFactory, PipelineFactory, QuotaFactory
+from tests.factories import OpportunityFactory, PipelineFactory, QuotaFactory, StageFactory
 
 Q4_START = dt.date(2026, 10, 1)
 NIGHT = dt.date(2026, 11, 3)
@@ -223,3 +231,30 @@ def test_a_second_won_cycle_row_for_one_key_is_refused(alice):
     WonCycleMonth.objects.create(**row)
     with refused_by("won_cycle_month_key"):
         WonCycleMonth.objects.create(**row)
+
+
+def test_a_second_observed_row_for_one_key_is_refused(alice):
+    stage = StageFactory()
+    row = {
+        "zone": "UTC",
+        "kind": "quarter",
+        "start": dt.date(2026, 4, 1),
+        "owner": alice,
+        "pipeline": stage.pipeline,
+        "stage": stage,
+        "bucket": 1,
+    }
+    ObservedPeriod.objects.create(**row, observed=4, reached_won=1)
+    # Another bucket, or the month starting the same day, is another row.
+    ObservedPeriod.objects.create(**{**row, "bucket": 2})
+    ObservedPeriod.objects.create(**{**row, "kind": "month"})
+    with refused_by("observed_period_key"):
+        ObservedPeriod.objects.create(**row, observed=5)
+
+
+def test_a_second_fill_mark_for_one_owner_and_period_is_refused(alice, bob):
+    mark = {"zone": "UTC", "kind": "month", "start": dt.date(2026, 4, 1)}
+    ObservedFill.objects.create(**mark, owner=alice)
+    ObservedFill.objects.create(**mark, owner=bob)
+    with refused_by("observed_fill_key"):
+        ObservedFill.objects.create(**mark, owner=alice)

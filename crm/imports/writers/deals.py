@@ -35,6 +35,7 @@ from pipeline.models import (
 )
 from pipeline.positions import lock_columns
 from pipeline.services.reporting import deals_added, deals_changing
+from pipeline.signals import history_rewritten
 from pipeline.stage_entry import stage_entry_fields
 
 # A deal the import puts into a stage is planned at UNPLACED, far below any real position
@@ -235,13 +236,20 @@ class DealWriter(Writer):
             for planned in moved
             for entry in self._entries[planned.line]
         )
+        rewritten = []
         for planned in moved:
             self._columns[planned.record.stage_id].deal_ids.append(planned.record.pk)
             earliest = self._entries[planned.line][0].at
+            if earliest < self.now:
+                rewritten.append(planned.record.pk)
             if earliest < self._this_month:
                 self._with_history.append(planned.record.pk)
                 self._history_since = min(self._history_since, earliest)
         self._entries.clear()
+        # History from before the import may lie in periods that have ended, whose counts
+        # reports keep: they count these deals' owners again.
+        if rewritten:
+            history_rewritten.send(sender=StageChange, opportunity_ids=frozenset(rewritten))
 
     def finish(self) -> None:
         """Make sure the deals the import placed are still last in their columns.

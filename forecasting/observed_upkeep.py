@@ -1,0 +1,127 @@
+"""How the stored counts of ended periods (``forecasting.observed_periods``) stay exact.
+
+A period that has ended is counted from the stage history before its end, which nothing
+done now changes (a move now is recorded now). Its counts change only when that history
+is rewritten, and then the owners' rows and marks are dropped, to be counted again on
+the next read:
+
+- a deal's owner or pipeline changes (its rows move to another owner or pipeline), or
+  the deal is deleted: the owners before and after (``follow_facts``, from what the
+  receiver of ``pipeline.signals.deals_changing`` reads; every service changing those
+  columns and the admin's deletes send it);
+- a deal is added with a creation time before this month (one whose history may lie in
+  an ended period), or a change of past history is announced
+  (``pipeline.signals.history_rewritten``: a stage change deleted in the admin, deals
+  imported with history before the import): the deals' owners;
+- a stage is saved with a possibly changed kind (the admin can change it; an open stage
+  is where deals are observed, a won stage what they reach): the owners of every deal
+  whose history enters the stage. A stage is deleted only when no history refers to it
+  (``StageChange`` protects it), so deleting one changes no count.
+
+Dropping takes each owner's advisory lock exclusively, so that a read counting the owner
+meanwhile stores its rows before they are dropped (see ``forecasting.observed_periods``).
+
+``prune`` (the nightly run) drops the rows and marks of zones no longer kept and of periods
+starting before the oldest window a current report reads; the rest stay, exact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from forecasting.models import ObservedFill, ObservedPeriod, ReportZone
+from forecasting.observed import WINDOW_MONTHS
+from forecasting.observed_periods import take_owner_locks
+from forecasting.periods import quarter_of
+from pipeline.models import Opportunity, Stage, StageChange
+
+if TYPE_CHECKING:
+    from forecasting.rollup_rows import DealFacts
+
+
+def forget(owner_ids: Iterable[int]) -> None:
+    """Drop the stored counts and fill marks of ``owner_ids`` in every zone and period."""
+    owners = sorted(set(owner_ids))
+    if not owners:
+        return
+    take_owner_locks(owners)
+    # Rows first, marks last, here and in ``prune``: a mark never outlives its rows.
+    ObservedPeriod.objects.filter(owner_id__in=owners).delete()
+    ObservedFill.objects.filter(owner_id__in=owners).delete()
+
+
+def history_start(now: dt.datetime | None = None) -> dt.datetime:
+    """The first day of this month (UTC) plus a day: history at or after it is in no
+    ended period in any time zone (a month starts at most 12 hours after UTC's)."""
+    now = (now or timezone.now()).astimezone(dt.UTC)
+    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
+
+
+def follow_facts(before: list[DealFacts], after: list[DealFacts]) -> None:
+    """Drop the counts a change to deals made stale: ``before`` and ``after`` are the deals
+    as ``rollup_upkeep.follow_deals`` (the receiver of ``deals_changing``) read them before
+    and after the change (``before`` empty for deals just added). It reads them for the
+    rollups anyway: two receivers would read every changed deal twice more."""
+    was = {deal.pk: deal for deal in before}
+    now = {deal.pk: deal for deal in after}
+    since = history_start()
+    owners: set[int] = set()
+    for pk, old in was.items():
+        new = now.get(pk)
+        if new is None or (new.owner_id, new.pipeline_id) != (old.owner_id, old.pipeline_id):
+            owners.add(old.owner_id)
+            if new is not None:
+                owners.add(new.owner_id)
+    owners |= {
+        deal.owner_id for pk, deal in now.items() if pk not in was and deal.created_at < since
+    }
+    forget(owners)
+
+
+def follow_history(sender: Any, opportunity_ids: Collection[int], **kwargs: Any) -> None:
+    """Receiver of ``history_rewritten``: the deals' owners' stored counts dropped."""
+    deals = Opportunity.objects.filter(pk__in=opportunity_ids).order_by()
+    forget(deals.values_list("owner_id", flat=True).distinct())
+
+
+def follow_stage(
+    sender: Any,
+    instance: Stage,
+    created: bool = False,
+    update_fields: Collection[str] | None = None,
+    **kwargs: Any,
+) -> None:
+    """Receiver of ``Stage``'s ``post_save``: a save that may change the stage's kind
+    drops the counts of the owners of deals whose history enters it."""
+    if created or (update_fields is not None and "kind" not in update_fields):
+        return
+    entered = StageChange.objects.filter(to_stage_id=instance.pk).values("opportunity_id")
+    owners = (
+        Opportunity.objects.filter(pk__in=entered)
+        .order_by()
+        .values_list("owner_id", flat=True)
+        .distinct()
+    )
+    forget(owners)
+
+
+def oldest_kept(day: dt.date) -> dt.date:
+    """The first period start a report of the current month or quarter reads."""
+    start = quarter_of(day).start
+    months = start.year * 12 + start.month - 1 - WINDOW_MONTHS
+    return dt.date(months // 12, months % 12 + 1, 1)
+
+
+def prune(day: dt.date) -> int:
+    """Drop the stored counts and marks of zones no longer kept and of periods starting
+    before ``oldest_kept(day)`` (a report of an older period counts them again); the
+    number of rows dropped."""
+    kept = ReportZone.objects.values("name")
+    stale = ~Q(zone__in=kept) | Q(start__lt=oldest_kept(day))
+    dropped = ObservedPeriod.objects.filter(stale).delete()[0]
+    return dropped + ObservedFill.objects.filter(stale).delete()[0]
