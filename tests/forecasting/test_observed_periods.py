@@ -256,3 +256,23 @@ def test_history_from_the_second_of_the_month_lies_in_no_ended_period():
 
     assert history_start(now) == dt.datetime(2026, 12, 2, tzinfo=dt.UTC)
     assert oldest_kept(dt.date(2026, 12, 3)) == dt.date(2025, 10, 1)
+
+
+def test_an_import_moving_a_deal_with_a_past_time_is_in_the_stored_counts(history, alice, maria):
+    CompanyFactory(name="Acme", owner=alice)
+    run_import(alice, "deals", IMPORT)
+    assert counts(stored(maria, Q3))["Offer"] == [(5, 3), (6, 3), (0, 0)]
+    # Nothing the rollups read changes (still open, same owner): only its history does.
+    moved = """external_id,title,company,stage,status,value,stage_entered_at
+D-2,Upsell,Acme,Qualify,open,3000.00,2026-03-15
+"""
+
+    result = run_import(alice, "deals", moved)
+
+    assert (result.outcome.updated, result.rejections) == (1, [])
+    # D-2 went into Qualify on 15 Mar: 17 days in it at 1 Apr, no longer in Offer.
+    assert counts(stored(maria, Q3)) == {
+        "Qualify": [(2, 0), (0, 0), (0, 0)],
+        "Offer": [(5, 3), (5, 3), (0, 0)],
+    }
+    assert counts(stored(maria, Q3)) == counts(live(maria, Q3))
