@@ -18,12 +18,13 @@ over the window's periods.
   rep or team the report narrows to: a stage's chance belongs to the stage, and one rep's
   history is too thin to say it.
 
-Storage: the counts of a period that has ended (it ends at or before now) cannot change
-by anything done now, only by history being rewritten. Where the rollups are kept in the
-current time zone (``rollup_reads.kept_zone``) they are stored per owner and pipeline
-(``forecasting.observed_periods``), counted here with the same SQL the first time they
-are read, and dropped when history is rewritten (``forecasting.observed_upkeep``). A
-period not ended, or a zone not kept, is counted from the history on every read.
+Storage: the counts of a period that has ended (an hour ago at least, see
+``observed_periods.SETTLE``) cannot change by anything done now, only by history being
+rewritten. Where the rollups are kept in the current time zone (``rollup_reads.
+kept_zone``) they are stored per owner and pipeline (``forecasting.observed_periods``),
+counted here with the same SQL the first time they are read, and dropped when history is
+rewritten (``forecasting.observed_upkeep``). A period not ended, or a zone not kept, is
+counted from the history on every read.
 
 Costs one query for the stages and one per period of the window, whatever the number of
 deals; read from storage, three for the stored periods (one more, plus one per period,
@@ -56,6 +57,7 @@ from django.utils import timezone
 
 from forecasting.days import WholeDays
 from forecasting.funnel import stages_in_scope
+from forecasting.observed_periods import is_settled, stored_counts
 from forecasting.periods import Period
 from forecasting.rollup_reads import kept_zone
 from forecasting.scope import ReportScope
@@ -152,15 +154,13 @@ def age_bucket(days: F | WholeDays) -> Case:
 def observed_chances(scope: ReportScope) -> list[StageChances]:
     """The observed chances of every open stage in the scope's pipelines: ended periods
     from storage where it is kept, the others counted (see the module's docstring)."""
-    from forecasting.observed_periods import stored_counts
-
     stages = stages_in_scope(scope)
     pipeline_ids = {stage.pipeline_id for stage in stages}
     deals = Opportunity.objects.visible_to(scope.user).filter(pipeline_id__in=pipeline_ids)
     window = trailing_window(scope.period)
     zone = kept_zone(scope) if pipeline_ids else None
     now = timezone.now()
-    ended = [period for period in window if period.end_before <= now] if zone else []
+    ended = [period for period in window if is_settled(period, now)] if zone else []
     counts: dict[tuple[int, int], Chance] = {}
     if zone is not None and ended:
         counts = stored_counts(scope, zone, ended, pipeline_ids, count=observed_by_owner)

@@ -16,6 +16,7 @@ them, never after.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING
 
@@ -32,10 +33,20 @@ if TYPE_CHECKING:
 
 # The first key of PostgreSQL's two-key advisory locks: "observed periods of owner <second>".
 OBSERVED_LOCK = 7_402
+# How long after its end a period is stored: a write stamped before the end but committed
+# after it would be missed by a count made in between. No service's transaction runs this
+# long; an import, which may, drops the counts of what it writes (forecasting.observed_upkeep)
+# and holds their locks until it commits.
+SETTLE = dt.timedelta(hours=1)
 # Rows per INSERT: well under PostgreSQL's 65,535 parameters (9 a row).
 BATCH = 2_000
 
 Counter = Callable[[list[int], Period], "dict[OwnerKey, Chance]"]
+
+
+def is_settled(period: Period, now: dt.datetime) -> bool:
+    """Whether ``period`` ended ``SETTLE`` or more before ``now``: its counts are stored."""
+    return period.end_before <= now - SETTLE
 
 
 def period_kind(period: Period) -> str:

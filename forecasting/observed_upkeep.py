@@ -1,18 +1,18 @@
 """How the stored counts of ended periods (``forecasting.observed_periods``) stay exact.
 
-A period that has ended is counted from the stage history before its end, which nothing
-done now changes (a move now is recorded now). Its counts change only when that history
-is rewritten, and then the owners' rows and marks are dropped, to be counted again on
-the next read:
+A period is stored once it ended ``SETTLE`` ago, counted from the stage history before
+its end, which nothing done now changes (a move now is recorded now, and commits well
+within ``SETTLE``). Its counts change only when that history is rewritten, and then the
+owners' rows and marks are dropped, to be counted again on the next read:
 
 - a deal's owner or pipeline changes (its rows move to another owner or pipeline), or
   the deal is deleted: the owners before and after (``follow_facts``, from what the
   receiver of ``pipeline.signals.deals_changing`` reads; every service changing those
   columns and the admin's deletes send it);
-- a deal is added with a creation time before this month (one whose history may lie in
-  an ended period), or a change of past history is announced
+- a deal is added with a creation time over ``SETTLE`` ago (its history may lie in a
+  stored period), or a change of past history is announced
   (``pipeline.signals.history_rewritten``: a stage change deleted in the admin, deals
-  imported with history before the import): the deals' owners;
+  an import put into a stage): the deals' owners;
 - a stage is saved with a possibly changed kind (the admin can change it; an open stage
   is where deals are observed, a won stage what they reach): the owners of every deal
   whose history enters the stage. A stage is deleted only when no history refers to it
@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from forecasting.models import ObservedFill, ObservedPeriod, ReportZone
 from forecasting.observed import WINDOW_MONTHS
-from forecasting.observed_periods import take_owner_locks
+from forecasting.observed_periods import SETTLE, take_owner_locks
 from forecasting.periods import quarter_of
 from pipeline.models import Opportunity, Stage, StageChange
 
@@ -55,13 +55,6 @@ def forget(owner_ids: Iterable[int]) -> None:
     ObservedFill.objects.filter(owner_id__in=owners).delete()
 
 
-def history_start(now: dt.datetime | None = None) -> dt.datetime:
-    """The first day of this month (UTC) plus a day: history at or after it is in no
-    ended period in any time zone (a month starts at most 12 hours after UTC's)."""
-    now = (now or timezone.now()).astimezone(dt.UTC)
-    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
-
-
 def follow_facts(before: list[DealFacts], after: list[DealFacts]) -> None:
     """Drop the counts a change to deals made stale: ``before`` and ``after`` are the deals
     as ``rollup_upkeep.follow_deals`` (the receiver of ``deals_changing``) read them before
@@ -69,7 +62,10 @@ def follow_facts(before: list[DealFacts], after: list[DealFacts]) -> None:
     rollups anyway: two receivers would read every changed deal twice more."""
     was = {deal.pk: deal for deal in before}
     now = {deal.pk: deal for deal in after}
-    since = history_start()
+    # A deal added now has its history from now on, in no stored period; one added with
+    # history from before ``SETTLE`` ago (its creation time, or it would not be added
+    # with it) may have some there.
+    since = timezone.now() - SETTLE
     owners: set[int] = set()
     for pk, old in was.items():
         new = now.get(pk)

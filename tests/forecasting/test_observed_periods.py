@@ -11,7 +11,8 @@ from django.utils import timezone
 from forecasting.jobs import recount_rollups
 from forecasting.models import ObservedFill, ObservedPeriod, ReportZone
 from forecasting.observed import observed_chances
-from forecasting.observed_upkeep import history_start, oldest_kept
+from forecasting.observed_periods import is_settled
+from forecasting.observed_upkeep import oldest_kept
 from forecasting.periods import parse_period, quarter_of
 from forecasting.rollup_upkeep import rebuild
 from forecasting.scope import ReportScope
@@ -251,10 +252,11 @@ def test_the_nightly_run_drops_only_what_no_current_report_reads(history, maria)
     assert counts(stored(maria, Q3)) == counts(live(maria, Q3))
 
 
-def test_history_from_the_second_of_the_month_lies_in_no_ended_period():
-    now = dt.datetime(2026, 12, 3, 16, 0, tzinfo=dt.UTC)
+def test_a_period_is_stored_from_an_hour_after_its_end():
+    june = parse_period("2026-06")
 
-    assert history_start(now) == dt.datetime(2026, 12, 2, tzinfo=dt.UTC)
+    assert not is_settled(june, dt.datetime(2026, 7, 1, 0, 59, tzinfo=dt.UTC))
+    assert is_settled(june, dt.datetime(2026, 7, 1, 1, 0, tzinfo=dt.UTC))
     assert oldest_kept(dt.date(2026, 12, 3)) == dt.date(2025, 10, 1)
 
 

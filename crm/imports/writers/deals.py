@@ -236,20 +236,21 @@ class DealWriter(Writer):
             for planned in moved
             for entry in self._entries[planned.line]
         )
-        rewritten = []
         for planned in moved:
             self._columns[planned.record.stage_id].deal_ids.append(planned.record.pk)
             earliest = self._entries[planned.line][0].at
-            if earliest < self.now:
-                rewritten.append(planned.record.pk)
             if earliest < self._this_month:
                 self._with_history.append(planned.record.pk)
                 self._history_since = min(self._history_since, earliest)
         self._entries.clear()
-        # History from before the import may lie in periods that have ended, whose counts
-        # reports keep: they count these deals' owners again.
-        if rewritten:
-            history_rewritten.send(sender=StageChange, opportunity_ids=frozenset(rewritten))
+        # The entries may lie in periods that have ended, whose counts reports keep (even
+        # those stamped when the import began, should it commit after their end): the
+        # reports count these deals' owners again.
+        if moved:
+            history_rewritten.send(
+                sender=StageChange,
+                opportunity_ids=frozenset(planned.record.pk for planned in moved),
+            )
 
     def finish(self) -> None:
         """Make sure the deals the import placed are still last in their columns.
