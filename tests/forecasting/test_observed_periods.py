@@ -4,6 +4,7 @@ counting live, and still so after every way history is rewritten."""
 import datetime as dt
 from decimal import Decimal
 
+import psycopg
 import pytest
 from django.db import connection
 from django.utils import timezone
@@ -11,7 +12,12 @@ from django.utils import timezone
 from forecasting.jobs import recount_rollups
 from forecasting.models import ObservedFill, ObservedPeriod, ReportZone
 from forecasting.observed import observed_chances
-from forecasting.observed_periods import is_settled
+from forecasting.observed_periods import (
+    OBSERVED_LOCK,
+    is_settled,
+    share_owner_locks,
+    take_owner_locks,
+)
 from forecasting.observed_upkeep import oldest_kept
 from forecasting.periods import parse_period, quarter_of
 from forecasting.rollup_upkeep import rebuild
@@ -278,3 +284,27 @@ D-2,Upsell,Acme,Qualify,open,3000.00,2026-03-15
         "Offer": [(5, 3), (5, 3), (0, 0)],
     }
     assert counts(stored(maria, Q3)) == counts(live(maria, Q3))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="advisory locks are PostgreSQL's")
+def test_dropping_an_owner_waits_for_a_read_counting_them_and_the_other_way_round(
+    db, alice, bob, maria
+):
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+
+    def other_gets(function, owner):
+        with psycopg.connect(**params, autocommit=False) as other:
+            row = other.execute(f"SELECT {function}(%s, %s)", [OBSERVED_LOCK, owner.pk]).fetchone()
+            other.rollback()
+            return row[0]
+
+    # A read counting Alice and Maria: another read may count them too, a drop must wait.
+    share_owner_locks([maria.pk, alice.pk])
+    assert other_gets("pg_try_advisory_xact_lock_shared", alice) is True
+    assert other_gets("pg_try_advisory_xact_lock", alice) is False
+    assert other_gets("pg_try_advisory_xact_lock", bob) is True
+    # Dropping Bob's counts: a read counting Bob waits until the drop commits.
+    take_owner_locks([bob.pk])
+    assert other_gets("pg_try_advisory_xact_lock_shared", bob) is False
