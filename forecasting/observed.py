@@ -26,9 +26,10 @@ counted here with the same SQL the first time they are read, and dropped when hi
 rewritten (``forecasting.observed_upkeep``). A period not ended, or a zone not kept, is
 counted from the history on every read.
 
-Costs one query for the stages and one per period of the window, whatever the number of
-deals; read from storage, three for the stored periods (one more, plus one per period,
-to count what is not stored yet).
+Costs, whatever the number of deals: one query for the stages, one whether the zone is
+kept (shared with the rollups' reads), then one per period counted; the stored periods
+take one for the owners not counted yet and one sum, and, when some are not counted, on
+PostgreSQL one for their locks, one count per period missing and two inserts.
 """
 
 from __future__ import annotations

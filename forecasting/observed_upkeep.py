@@ -21,8 +21,10 @@ owners' rows and marks are dropped, to be counted again on the next read:
 Dropping takes each owner's advisory lock exclusively, so that a read counting the owner
 meanwhile stores its rows before they are dropped (see ``forecasting.observed_periods``).
 
-``prune`` (the nightly run) drops the rows and marks of zones no longer kept and of periods
-starting before the oldest window a current report reads; the rest stay, exact.
+``drift`` recounts every stored period of the owners marked and lists the rows that
+differ (the tests compare after every kind of rewrite). ``prune`` (the nightly run) drops
+the rows and marks of zones no longer kept and of periods starting before the oldest
+window a current report reads; the rest stay, exact.
 """
 
 from __future__ import annotations
@@ -34,10 +36,10 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Q
 from django.utils import timezone
 
-from forecasting.models import ObservedFill, ObservedPeriod, ReportZone
-from forecasting.observed import WINDOW_MONTHS
+from forecasting.models import ObservedFill, ObservedPeriod, PeriodKind, ReportZone
+from forecasting.observed import WINDOW_MONTHS, observed_by_owner
 from forecasting.observed_periods import SETTLE, take_owner_locks
-from forecasting.periods import quarter_of
+from forecasting.periods import month_of, quarter_of
 from pipeline.models import Opportunity, Stage, StageChange
 
 if TYPE_CHECKING:
@@ -121,3 +123,30 @@ def prune(day: dt.date) -> int:
     stale = ~Q(zone__in=kept) | Q(start__lt=oldest_kept(day))
     dropped = ObservedPeriod.objects.filter(stale).delete()[0]
     return dropped + ObservedFill.objects.filter(stale).delete()[0]
+
+
+def drift() -> list[str]:
+    """The stored rows of marked owners that differ from a recount, as "zone kind start
+    key: stored, recounted" (empty when exact); nothing is written. One count per zone
+    and period stored."""
+    differences = []
+    periods = ObservedFill.objects.order_by().values_list("zone", "kind", "start").distinct()
+    for zone, kind, start in sorted(periods):
+        marks = ObservedFill.objects.filter(zone=zone, kind=kind, start=start)
+        owners = sorted(marks.values_list("owner_id", flat=True))
+        with timezone.override(zone):
+            period = quarter_of(start) if kind == PeriodKind.QUARTER else month_of(start)
+            counted = {
+                key: (chance.observed, chance.won)
+                for key, chance in observed_by_owner(owners, period).items()
+            }
+        rows = ObservedPeriod.objects.filter(
+            zone=zone, kind=kind, start=start, owner_id__in=owners
+        ).values_list("owner_id", "pipeline_id", "stage_id", "bucket", "observed", "reached_won")
+        stored = {tuple(row[:4]): tuple(row[4:]) for row in rows}
+        for key in sorted(set(stored) | set(counted)):
+            if stored.get(key) != counted.get(key):
+                differences.append(
+                    f"{zone} {kind} {start} {key}: {stored.get(key)}, recounted {counted.get(key)}"
+                )
+    return differences

@@ -18,7 +18,7 @@ from forecasting.observed_periods import (
     share_owner_locks,
     take_owner_locks,
 )
-from forecasting.observed_upkeep import oldest_kept
+from forecasting.observed_upkeep import drift, oldest_kept
 from forecasting.periods import parse_period, quarter_of
 from forecasting.rollup_upkeep import rebuild
 from forecasting.scope import ReportScope
@@ -181,6 +181,7 @@ def test_an_owner_change_moves_the_deal_out_of_the_stored_counts(history, maria,
 
     assert counts(stored(maria, Q3))["Offer"] == [(4, 2), (4, 2), (0, 0)]
     assert counts(stored(maria, Q3)) == counts(live(maria, Q3))
+    assert drift() == []
     assert counts(stored(charlie, Q3))["Offer"] == [(2, 2), (0, 0), (0, 0)]
     assert counts(stored(charlie, Q3)) == counts(live(charlie, Q3))
 
@@ -197,6 +198,7 @@ def test_the_admin_deleting_a_deal_takes_it_out_of_the_stored_counts(client, his
     # One of the two lost: 4 observed, still 3 won.
     assert counts(stored(maria, Q3))["Offer"] == [(4, 3), (4, 2), (0, 0)]
     assert counts(stored(maria, Q3)) == counts(live(maria, Q3))
+    assert drift() == []
 
 
 def test_the_admin_deleting_a_stage_change_rewrites_the_stored_counts(client, history, maria):
@@ -213,6 +215,7 @@ def test_the_admin_deleting_a_stage_change_rewrites_the_stored_counts(client, hi
         "Offer": [(6, 3), (4, 2), (0, 0)],
     }
     assert counts(stored(maria, Q3)) == counts(live(maria, Q3))
+    assert drift() == []
 
 
 def test_a_stage_kind_changed_in_the_admin_recounts_its_history(history, stages, maria):
@@ -225,6 +228,7 @@ def test_a_stage_kind_changed_in_the_admin_recounts_its_history(history, stages,
 
     assert counts(stored(maria, Q3))["Offer"] == [(5, 5), (4, 2), (0, 0)]
     assert counts(stored(maria, Q3)) == counts(live(maria, Q3))
+    assert drift() == []
 
 
 IMPORT = """external_id,title,company,stage,status,value,created_at,won_at,lost_at,lost_reason
@@ -243,6 +247,7 @@ def test_an_import_of_past_history_is_in_the_stored_counts(history, alice, maria
     # Both in Offer since 1 Mar: 31 days at 1 Apr; one won on 10 May.
     assert counts(stored(maria, Q3))["Offer"] == [(5, 3), (6, 3), (0, 0)]
     assert counts(stored(maria, Q3)) == counts(live(maria, Q3))
+    assert drift() == []
 
 
 def test_the_nightly_run_drops_only_what_no_current_report_reads(history, maria):
@@ -256,6 +261,7 @@ def test_the_nightly_run_drops_only_what_no_current_report_reads(history, maria)
     assert not ObservedFill.objects.filter(start__lt=oldest).exists()
     assert not ObservedPeriod.objects.filter(start__lt=oldest).exists()
     assert counts(stored(maria, Q3)) == counts(live(maria, Q3))
+    assert drift() == []
 
 
 def test_a_period_is_stored_from_an_hour_after_its_end():
@@ -284,6 +290,7 @@ D-2,Upsell,Acme,Qualify,open,3000.00,2026-03-15
         "Offer": [(5, 3), (5, 3), (0, 0)],
     }
     assert counts(stored(maria, Q3)) == counts(live(maria, Q3))
+    assert drift() == []
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="advisory locks are PostgreSQL's")
@@ -308,3 +315,16 @@ def test_dropping_an_owner_waits_for_a_read_counting_them_and_the_other_way_roun
     # Dropping Bob's counts: a read counting Bob waits until the drop commits.
     take_owner_locks([bob.pk])
     assert other_gets("pg_try_advisory_xact_lock_shared", bob) is False
+
+
+def test_a_history_written_around_the_services_shows_as_drift(history, stages, alice, maria):
+    stored(maria, Q3)
+    assert drift() == []
+
+    # Written with no signal: the stored Q2 of Alice does not know it.
+    deal_with(stages, alice, [("offer", at(2026, 3, 20))])
+
+    [difference] = drift()
+    offer = stages["offer"]
+    key = (alice.pk, offer.pipeline_id, offer.pk, 0)
+    assert difference == f"UTC quarter 2026-04-01 {key}: (5, 3), recounted (6, 3)"
