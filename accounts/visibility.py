@@ -28,11 +28,17 @@ def managed_team_ids(user: User) -> models.QuerySet:
 def visible_users(user: User) -> models.QuerySet[User]:
     """Active users whose records ``user`` can see: themselves and their team, a manager's
     teams too, everyone for an admin. The people every owner filter and the API offer."""
+    return visible_owners(user).filter(is_active=True)
+
+
+def visible_owners(user: User) -> models.QuerySet[User]:
+    """Every user, active or not, whose records ``user`` can see (``owner_visible_q`` as
+    a set of users): a deactivated rep's deals stay visible, and so do they here."""
     from accounts.models import User as UserModel
 
     if not (user.is_authenticated and user.is_active):
         return UserModel.objects.none()
-    users = UserModel.objects.filter(is_active=True)
+    users = UserModel.objects.all()
     if user.is_admin:
         return users
     condition = Q(pk=user.pk)

@@ -10,6 +10,8 @@ from forecasting.models import (
     DealDay,
     ForecastAdjustment,
     FunnelStage,
+    ObservedFill,
+    ObservedPeriod,
     PipelineSnapshot,
     Quota,
     ReportZone,
@@ -117,7 +119,9 @@ class ForecastAdjustmentAdmin(admin.ModelAdmin):
         return obj is not None and super().has_delete_permission(request, obj)
 
 
-@admin.register(ReportZone, DealDay, WonCycleMonth, FunnelStage, StayMonth)
+@admin.register(
+    ReportZone, DealDay, WonCycleMonth, FunnelStage, StayMonth, ObservedPeriod, ObservedFill
+)
 class RollupAdmin(admin.ModelAdmin):
     """Rollups are derived from the deals (``forecasting.rollup_upkeep``): shown, never edited."""
 

@@ -41,7 +41,7 @@ from django.db.models.sql import Query
 from django.utils import timezone
 
 from forecasting.days import WholeDays, days_figure
-from forecasting.models import FunnelPeriod, FunnelStage, StayMonth
+from forecasting.models import FunnelStage, PeriodKind, StayMonth
 from forecasting.percentiles import percentile_of_sql
 from forecasting.rollup_reads import histogram_percentile, months_of, rollup_rows, rollup_zone
 from forecasting.scope import ReportScope
@@ -141,7 +141,7 @@ def _rollup_counts(scope: ReportScope, zone: str) -> Counts:
     """Entered, advanced and won per stage from ``FunnelStage`` (one query): a deal has
     one owner and one pipeline, so summing the owners' rows counts each deal once."""
     period = scope.period
-    kind = FunnelPeriod.MONTH if period.is_month else FunnelPeriod.QUARTER
+    kind = PeriodKind.MONTH if period.is_month else PeriodKind.QUARTER
     rows = (
         rollup_rows(scope, FunnelStage, zone)
         .filter(period=kind, start=period.start)

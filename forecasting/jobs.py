@@ -11,6 +11,7 @@ import datetime as dt
 from django.db import connection, transaction
 
 from forecasting.models import PipelineSnapshot
+from forecasting.observed_upkeep import prune as prune_observed
 from forecasting.rollup_upkeep import rebuild
 from pipeline.models import Opportunity, OpportunityStatus, Stage
 
@@ -45,5 +46,11 @@ def take_pipeline_snapshot(day: dt.date) -> int:
 def recount_rollups(day: dt.date) -> int:
     """Recount every owner's rollups from the deals and rewrite those that differ; the
     rows that differed (0 on a night when the services kept them exact, as they should).
-    Also starts keeping them in a time zone a user has newly chosen."""
-    return rebuild()
+    Also starts keeping them in a time zone a user has newly chosen.
+
+    The stored counts of ended periods (``forecasting.observed_periods``) are kept exact as
+    history is rewritten, so they are not recounted: only those of zones no longer kept
+    and of periods older than any current report reads are dropped (not counted here)."""
+    differing = rebuild()
+    prune_observed(day)
+    return differing

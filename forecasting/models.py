@@ -357,7 +357,7 @@ class WonCycleMonth(RollupRow):
         return f"{self.month:%Y-%m} {self.zone} {self.owner_id} {self.pipeline_id} {self.days}"
 
 
-class FunnelPeriod(models.TextChoices):
+class PeriodKind(models.TextChoices):
     MONTH = "month", _("month")
     QUARTER = "quarter", _("quarter")
 
@@ -370,7 +370,7 @@ class FunnelStage(RollupRow):
     Kept exact by ``forecasting.rollup_upkeep``; ``forecasting.rollup_rows`` defines what a
     deal adds here."""
 
-    period = models.CharField(_("period"), max_length=8, choices=FunnelPeriod.choices)
+    period = models.CharField(_("period"), max_length=8, choices=PeriodKind.choices)
     start = models.DateField(_("period start"))
     stage = models.ForeignKey(
         "pipeline.Stage",
@@ -392,7 +392,7 @@ class FunnelStage(RollupRow):
                 name="funnel_stage_key",
             ),
             models.CheckConstraint(
-                condition=Q(period__in=FunnelPeriod.values), name="funnel_stage_period"
+                condition=Q(period__in=PeriodKind.values), name="funnel_stage_period"
             ),
         ]
 
@@ -434,3 +434,71 @@ class StayMonth(RollupRow):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.zone} {self.owner_id} {self.stage_id} {self.days}"
+
+
+class ObservedPeriod(RollupRow):
+    """One owner's deals of one pipeline observed at an ended period's start (midnight in
+    the zone) in an open stage and age bucket, and how many of them reached Won within the
+    period: ``forecasting.observed`` defines both counts, and counts them.
+
+    An ended period's counts change only when history is rewritten; ``forecasting.
+    observed_upkeep`` then drops the owner's rows and fill marks, and the next read
+    recounts them."""
+
+    kind = models.CharField(_("period kind"), max_length=7, choices=PeriodKind.choices)
+    start = models.DateField(_("period start"))
+    stage = models.ForeignKey(
+        "pipeline.Stage",
+        verbose_name=_("stage"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+    )
+    # The index in forecasting.observed.AGE_BUCKETS.
+    bucket = models.PositiveSmallIntegerField(_("age bucket"))
+    observed = models.IntegerField(_("deals observed"), default=0)
+    reached_won = models.IntegerField(_("deals that reached won"), default=0)
+
+    class Meta:
+        verbose_name = _("observed deals of a period")
+        verbose_name_plural = _("observed deals of each period")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["zone", "kind", "start", "owner", "pipeline", "stage", "bucket"],
+                name="observed_period_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.start} {self.zone} {self.owner_id} {self.stage_id} {self.bucket}"
+
+
+class ObservedFill(models.Model):
+    """That one owner's ``ObservedPeriod`` rows of an ended period are counted in a zone:
+    an owner with a mark and no rows observed nothing then; one without a mark is unknown
+    and is counted on the next read."""
+
+    zone = models.CharField(_("time zone"), max_length=64)
+    kind = models.CharField(_("period kind"), max_length=7, choices=PeriodKind.choices)
+    start = models.DateField(_("period start"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+    )
+
+    objects = RollupQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("counted period of an owner")
+        verbose_name_plural = _("counted periods of owners")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["zone", "kind", "start", "owner"], name="observed_fill_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.start} {self.zone} {self.owner_id}"

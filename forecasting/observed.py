@@ -18,7 +18,18 @@ over the window's periods.
   rep or team the report narrows to: a stage's chance belongs to the stage, and one rep's
   history is too thin to say it.
 
-Costs one query for the stages and one per period of the window, whatever the number of deals.
+Storage: the counts of a period that has ended (an hour ago at least, see
+``observed_periods.SETTLE``) cannot change by anything done now, only by history being
+rewritten. Where the rollups are kept in the current time zone (``rollup_reads.
+kept_zone``) they are stored per owner and pipeline (``forecasting.observed_periods``),
+counted here with the same SQL the first time they are read, and dropped when history is
+rewritten (``forecasting.observed_upkeep``). A period not ended, or a zone not kept, is
+counted from the history on every read.
+
+Costs, whatever the number of deals: one query for the stages, one whether the zone is
+kept (shared with the rollups' reads), then one per period counted; the stored periods
+take one for the owners not counted yet and one sum, and, when some are not counted, on
+PostgreSQL one for their locks, one count per period missing and two inserts.
 """
 
 from __future__ import annotations
@@ -43,10 +54,13 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lead
 from django.db.models.sql import Query
+from django.utils import timezone
 
 from forecasting.days import WholeDays
 from forecasting.funnel import stages_in_scope
+from forecasting.observed_periods import is_settled, stored_counts
 from forecasting.periods import Period
+from forecasting.rollup_reads import kept_zone
 from forecasting.scope import ReportScope
 from pipeline.models import Opportunity, Stage, StageChange, StageKind
 
@@ -139,16 +153,39 @@ def age_bucket(days: F | WholeDays) -> Case:
 
 
 def observed_chances(scope: ReportScope) -> list[StageChances]:
-    """The observed chances of every open stage in the scope's pipelines (1 + window queries)."""
+    """The observed chances of every open stage in the scope's pipelines: ended periods
+    from storage where it is kept, the others counted (see the module's docstring)."""
     stages = stages_in_scope(scope)
-    deals = Opportunity.objects.visible_to(scope.user).filter(
-        pipeline_id__in={stage.pipeline_id for stage in stages}
-    )
+    pipeline_ids = {stage.pipeline_id for stage in stages}
+    deals = Opportunity.objects.visible_to(scope.user).filter(pipeline_id__in=pipeline_ids)
+    window = trailing_window(scope.period)
+    zone = kept_zone(scope) if pipeline_ids else None
+    now = timezone.now()
+    ended = [period for period in window if is_settled(period, now)] if zone else []
     counts: dict[tuple[int, int], Chance] = {}
-    for period in trailing_window(scope.period):
+    if zone is not None and ended:
+        counts = stored_counts(scope, zone, ended, pipeline_ids, count=observed_by_owner)
+    for period in window:
+        if period in ended:
+            continue
         for (stage_id, bucket), chance in _observed_at(deals, period).items():
             counts[stage_id, bucket] = counts.get((stage_id, bucket), Chance()) + chance
     return [_stage_chances(stage, counts) for stage in stages]
+
+
+OwnerKey = tuple[int, int, int, int]
+
+
+def observed_by_owner(owner_ids: list[int], period: Period) -> dict[OwnerKey, Chance]:
+    """The counts of ``_observed_at`` for the deals of ``owner_ids`` in every pipeline, per
+    (owner, pipeline, stage id, bucket index): what ``forecasting.observed_periods`` stores."""
+    deals = Opportunity.objects.filter(owner_id__in=owner_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(*_observed_sql(deals, period, by_owner=True))
+        return {
+            (owner_id, pipeline_id, stage_id, bucket): Chance(observed, won)
+            for owner_id, pipeline_id, stage_id, bucket, observed, won in cursor.fetchall()
+        }
 
 
 def _stage_chances(stage: Stage, counts: dict[tuple[int, int], Chance]) -> StageChances:
@@ -178,10 +215,13 @@ def _observed_at(deals: QuerySet[Opportunity], period: Period) -> dict[tuple[int
         }
 
 
-def _observed_sql(deals: QuerySet[Opportunity], period: Period) -> tuple[str, list[Any]]:
+def _observed_sql(
+    deals: QuerySet[Opportunity], period: Period, *, by_owner: bool = False
+) -> tuple[str, list[Any]]:
     """SQL counting per (open stage, age bucket) the ``deals`` observed at ``period``'s
     start and those of them that reached Won within it (see the module's docstring): rows
-    of stage id, bucket index, observed, won.
+    of stage id, bucket index, observed, won (``by_owner``: first the deal's owner and
+    pipeline, and counted per each of them too).
 
     The entry current at the start is the deal's last change at or before it in (at, id)
     order: the one with no next change by ``LEAD`` over the deal's changes up to the start,
@@ -192,9 +232,15 @@ def _observed_sql(deals: QuerySet[Opportunity], period: Period) -> tuple[str, li
     """
     cutoff = period.start_at
     at_field = StageChange._meta.get_field("at")
+    changes = StageChange.objects.filter(opportunity__in=deals.values("pk"), at__lte=cutoff)
+    columns = ["opportunity_id", "to_stage_id", "at", "stage_kind", "left_at"]
+    if by_owner:
+        changes = changes.annotate(
+            deal_owner=F("opportunity__owner_id"), deal_pipeline=F("opportunity__pipeline_id")
+        )
+        columns += ["deal_owner", "deal_pipeline"]
     current = (
-        StageChange.objects.filter(opportunity__in=deals.values("pk"), at__lte=cutoff)
-        .annotate(
+        changes.annotate(
             stage_kind=F("to_stage__kind"),
             left_at=Window(
                 Lead("at"),
@@ -203,7 +249,7 @@ def _observed_sql(deals: QuerySet[Opportunity], period: Period) -> tuple[str, li
             ),
         )
         .order_by()
-        .values("opportunity_id", "to_stage_id", "at", "stage_kind", "left_at")
+        .values(*columns)
     )
     current_sql, current_params = current.query.sql_with_params()
     won = (
@@ -223,11 +269,14 @@ def _observed_sql(deals: QuerySet[Opportunity], period: Period) -> tuple[str, li
     bucket = age_bucket(F("days"))
     compiler = query.get_compiler(connection=connection)
     bucket_sql, bucket_params = compiler.compile(bucket.resolve_expression(query))
+    owner_columns, groups = ("entries.deal_owner, entries.deal_pipeline, ", "1, 2, 3, 4")
+    if not by_owner:
+        owner_columns, groups = "", "1, 2"
     # One current entry per deal, so a plain count is the number of deals.
     sql = (
-        f"SELECT entries.to_stage_id, {bucket_sql}, COUNT(*), COUNT(won.opportunity_id) "
-        f"FROM ({current_sql}) entries "
+        f"SELECT {owner_columns}entries.to_stage_id, {bucket_sql}, COUNT(*), "
+        f"COUNT(won.opportunity_id) FROM ({current_sql}) entries "
         f"LEFT JOIN ({won_sql}) won ON won.opportunity_id = entries.opportunity_id "
-        "WHERE entries.stage_kind = %s AND entries.left_at IS NULL GROUP BY 1, 2"
+        f"WHERE entries.stage_kind = %s AND entries.left_at IS NULL GROUP BY {groups}"
     )
     return sql, [*bucket_params, *current_params, *won_params, StageKind.OPEN.value]

@@ -28,6 +28,11 @@ def rollup_zone(scope: ReportScope) -> str | None:
     """The time zone the scope's rollups are read in; None when they cannot answer."""
     if scope.product_id is not None or scope.lead_source:
         return None
+    return kept_zone(scope)
+
+
+def kept_zone(scope: ReportScope) -> str | None:
+    """The current time zone if the rollups are kept and ready in it, else None."""
     name = timezone.get_current_timezone_name()
     kept = scope.remembered(
         f"rollup zone {name}", ReportZone.objects.filter(name=name, ready=True).exists

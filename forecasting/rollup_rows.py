@@ -42,7 +42,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import models
 
-from forecasting.models import DealDay, FunnelPeriod, FunnelStage, StayMonth, WonCycleMonth
+from forecasting.models import DealDay, FunnelStage, PeriodKind, StayMonth, WonCycleMonth
 from pipeline.models import OpportunityStatus, StageKind
 
 ONE_DAY = dt.timedelta(days=1)
@@ -240,8 +240,8 @@ def _tally_stages(deal: DealFacts, infos: Sequence[tuple[str, ZoneInfo]], into: 
             advanced = won_after or (top_after is not None and top_after > change.position)
             day = change.at.astimezone(zone).date()
             for period, start in (
-                (FunnelPeriod.MONTH.value, month_start(day)),
-                (FunnelPeriod.QUARTER.value, quarter_start(day)),
+                (PeriodKind.MONTH.value, month_start(day)),
+                (PeriodKind.QUARTER.value, quarter_start(day)),
             ):
                 key = (name, deal.owner_id, period, start, deal.pipeline_id, change.stage_id)
                 row = funnel.setdefault(key, [1, 0, 0])

@@ -7,7 +7,9 @@ nightly run and after imports.
   service has written them, it reads what they are and adds the difference to the rollup
   rows (``INSERT ... ON CONFLICT DO UPDATE SET n = n + excluded.n``). Increments commute,
   so concurrent changes to the same rows need no ordering beyond the row locks they take
-  (in key order, so two of them cannot deadlock).
+  (in key order, so two of them cannot deadlock). The same before and after tell
+  ``forecasting.observed_upkeep`` which stored counts of ended periods the change made
+  stale.
 - ``rebuild`` recounts owners' rows from their deals. On PostgreSQL it holds, per owner,
   an advisory lock that every change of that owner's rows shares: a change either
   commits before the recount reads the deals, or adds its difference after the recount
@@ -34,6 +36,7 @@ from django.db import connection, transaction
 
 from accounts.models import User
 from forecasting.models import ReportZone
+from forecasting.observed_upkeep import follow_facts
 from forecasting.rollup_rows import (
     FACT_COLUMNS,
     ROLLUPS,
@@ -99,6 +102,8 @@ def follow_deals(
         after = facts_of(opportunity_ids)
         if after == before:
             return  # an edit of the title, a card moved within its column: nothing reported
+        # The stored counts of ended periods read the same deals' owners and pipelines.
+        follow_facts(before, after)
         owners = {deal.owner_id for deal in before} | {deal.owner_id for deal in after}
         _share_owner_locks(owners)
         # Read after the locks: a zone added meanwhile gets this change too.

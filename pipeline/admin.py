@@ -36,6 +36,7 @@ from pipeline.models import (
 )
 from pipeline.services.opportunities import check_new_opportunity, create_opportunity
 from pipeline.services.reporting import deals_changing
+from pipeline.signals import history_rewritten
 
 SUBJECT_RELATIONS = ("lead", "contact", "opportunity")
 
@@ -311,6 +312,14 @@ class StageChangeAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: StageChange | None = None) -> bool:
         # Asked per row when a deal is deleted; without an object it would offer bulk delete.
         return obj is not None and super().has_delete_permission(request, obj)
+
+    def delete_model(self, request: HttpRequest, obj: StageChange) -> None:
+        # The deal's past is rewritten: reports that keep what ended periods saw count again.
+        with transaction.atomic():
+            super().delete_model(request, obj)
+            history_rewritten.send(
+                sender=StageChange, opportunity_ids=frozenset({obj.opportunity_id})
+            )
 
 
 class SubjectListMixin:

@@ -21,3 +21,8 @@ deals_changing = Signal()
 # sender=Stage, pipeline_id=<int>. Sent inside the transaction that gave a pipeline's stages
 # new positions: whatever reports derived from the old order is stale.
 stages_reordered = Signal()
+
+# sender=StageChange, opportunity_ids=<frozenset[int]>. Sent inside the transaction that
+# rewrote these deals' past stage history (a stage change deleted, history imported): what
+# reports keep of ended periods is counted again.
+history_rewritten = Signal()

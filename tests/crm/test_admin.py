@@ -52,8 +52,10 @@ from crm.webhooks.models import Webhook, WebhookDelivery, WebhookEvent
 from forecasting.models import (
     DealDay,
     ForecastAdjustment,
-    FunnelPeriod,
     FunnelStage,
+    ObservedFill,
+    ObservedPeriod,
+    PeriodKind,
     PipelineSnapshot,
     Quota,
     ReportZone,
@@ -125,6 +127,9 @@ READ_ONLY_MODELS = {
     WonCycleMonth,
     FunnelStage,
     StayMonth,
+    # Stored counts of ended periods, dropped when history is rewritten.
+    ObservedPeriod,
+    ObservedFill,
     ImportJob,
     ImportChunk,
     ImportRejection,
@@ -187,7 +192,7 @@ def new_funnel_stage() -> FunnelStage:
     deal = new_deal()
     return FunnelStage.objects.create(
         zone="UTC",
-        period=FunnelPeriod.QUARTER,
+        period=PeriodKind.QUARTER,
         start=dt.date(2026, 10, 1),
         owner=deal.owner,
         pipeline=deal.pipeline,
@@ -206,6 +211,27 @@ def new_stay_month() -> StayMonth:
         stage=deal.stage,
         days=3,
         finished=1,
+    )
+
+
+def new_observed_period() -> ObservedPeriod:
+    deal = new_deal()
+    return ObservedPeriod.objects.create(
+        zone="UTC",
+        kind="quarter",
+        start=dt.date(2026, 4, 1),
+        owner=deal.owner,
+        pipeline=deal.pipeline,
+        stage=deal.stage,
+        bucket=0,
+        observed=3,
+        reached_won=1,
+    )
+
+
+def new_observed_fill() -> ObservedFill:
+    return ObservedFill.objects.create(
+        zone="UTC", kind="quarter", start=dt.date(2026, 4, 1), owner=UserFactory()
     )
 
 
@@ -349,6 +375,8 @@ NEW_ROW: dict[type[Model], Callable[[], Model]] = {
     WonCycleMonth: new_won_cycle,
     FunnelStage: new_funnel_stage,
     StayMonth: new_stay_month,
+    ObservedPeriod: new_observed_period,
+    ObservedFill: new_observed_fill,
     ForecastAdjustment: lambda: ForecastAdjustment.objects.create(
         adjusted_by=UserFactory(),
         rep=UserFactory(),

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from forecasting.models import ForecastAdjustment
+from forecasting.rollup_upkeep import rebuild
 from pipeline.models import ForecastCategory, Stage
 from tests.factories import OpportunityFactory, PipelineFactory, QuotaFactory
 from tests.forecasting.histories import at, deal_with, make_stages
@@ -20,6 +21,9 @@ Q3 = {"period": "2026-Q3"}
 # backtest (snapshots; nothing replayed), adjustment history, the pickers' teams, reps and
 # pipelines
 PAGE_QUERIES = 22
+# With the rollups kept, the observed chances read the window's ended quarters from storage:
+# the stages, the owners without counts, and one sum, instead of one count per quarter.
+STORED_PAGE_QUERIES = 20
 
 
 @pytest.fixture
@@ -316,6 +320,26 @@ def test_picked_query_count_does_not_grow_with_deals(
         # The page's queries and one check of each picked value against its choices.
         with django_assert_num_queries(PAGE_QUERIES + 3):
             assert client.get(URL, picked).status_code == 200
+
+    count_with(2)
+    count_with(20)
+
+
+def test_query_count_with_the_ended_quarters_stored(
+    client, stages, maria, alice, bob, north, django_assert_num_queries
+):
+    QuotaFactory(
+        user=None, team=north, period_start=dt.date(2026, 7, 1), period_end=dt.date(2026, 9, 30)
+    )
+    rebuild()  # the rollups kept in UTC: the window's ended quarters are stored
+    client.force_login(maria)
+
+    def count_with(deals):
+        for index in range(deals):
+            commit_deal(stages, alice if index % 2 else bob, "100.00", f"Deal {index}")
+        assert client.get(URL, Q3).status_code == 200  # counts what is not stored yet
+        with django_assert_num_queries(STORED_PAGE_QUERIES):
+            assert client.get(URL, Q3).status_code == 200
 
     count_with(2)
     count_with(20)

@@ -9,8 +9,10 @@ from django.core.exceptions import ValidationError
 from forecasting.models import (
     DealDay,
     ForecastAdjustment,
-    FunnelPeriod,
     FunnelStage,
+    ObservedFill,
+    ObservedPeriod,
+    PeriodKind,
     PipelineSnapshot,
     Quota,
     StayMonth,
@@ -238,7 +240,7 @@ def test_a_second_funnel_row_for_one_key_is_refused(alice):
     pipeline = PipelineFactory()
     row = {
         "zone": "UTC",
-        "period": FunnelPeriod.MONTH,
+        "period": PeriodKind.MONTH,
         "start": dt.date(2026, 1, 1),
         "owner": alice,
         "pipeline": pipeline,
@@ -275,3 +277,30 @@ def test_a_second_stay_row_for_one_key_is_refused(alice):
     StayMonth.objects.create(**row)
     with refused_by("stay_month_key"):
         StayMonth.objects.create(**row)
+
+
+def test_a_second_observed_row_for_one_key_is_refused(alice):
+    stage = StageFactory()
+    row = {
+        "zone": "UTC",
+        "kind": "quarter",
+        "start": dt.date(2026, 4, 1),
+        "owner": alice,
+        "pipeline": stage.pipeline,
+        "stage": stage,
+        "bucket": 1,
+    }
+    ObservedPeriod.objects.create(**row, observed=4, reached_won=1)
+    # Another bucket, or the month starting the same day, is another row.
+    ObservedPeriod.objects.create(**{**row, "bucket": 2})
+    ObservedPeriod.objects.create(**{**row, "kind": "month"})
+    with refused_by("observed_period_key"):
+        ObservedPeriod.objects.create(**row, observed=5)
+
+
+def test_a_second_fill_mark_for_one_owner_and_period_is_refused(alice, bob):
+    mark = {"zone": "UTC", "kind": "month", "start": dt.date(2026, 4, 1)}
+    ObservedFill.objects.create(**mark, owner=alice)
+    ObservedFill.objects.create(**mark, owner=bob)
+    with refused_by("observed_fill_key"):
+        ObservedFill.objects.create(**mark, owner=alice)

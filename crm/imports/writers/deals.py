@@ -35,6 +35,7 @@ from pipeline.models import (
 )
 from pipeline.positions import lock_columns
 from pipeline.services.reporting import deals_added, deals_changing
+from pipeline.signals import history_rewritten
 from pipeline.stage_entry import stage_entry_fields
 
 # A deal the import puts into a stage is planned at UNPLACED, far below any real position
@@ -242,6 +243,14 @@ class DealWriter(Writer):
                 self._with_history.append(planned.record.pk)
                 self._history_since = min(self._history_since, earliest)
         self._entries.clear()
+        # The entries may lie in periods that have ended, whose counts reports keep (even
+        # those stamped when the import began, should it commit after their end): the
+        # reports count these deals' owners again.
+        if moved:
+            history_rewritten.send(
+                sender=StageChange,
+                opportunity_ids=frozenset(planned.record.pk for planned in moved),
+            )
 
     def finish(self) -> None:
         """Make sure the deals the import placed are still last in their columns.
