@@ -12,6 +12,8 @@ from forecasting.models import (
     PipelineSnapshot,
     Quota,
     ReportZone,
+    TaskDoneDay,
+    TouchpointDay,
     WonCycleMonth,
 )
 
@@ -115,9 +117,10 @@ class ForecastAdjustmentAdmin(admin.ModelAdmin):
         return obj is not None and super().has_delete_permission(request, obj)
 
 
-@admin.register(ReportZone, DealDay, WonCycleMonth)
+@admin.register(ReportZone, DealDay, WonCycleMonth, TouchpointDay, TaskDoneDay)
 class RollupAdmin(admin.ModelAdmin):
-    """Rollups are derived from the deals (``forecasting.rollup_upkeep``): shown, never edited."""
+    """Rollups are derived from the deals (``forecasting.rollup_upkeep``) and from touchpoints
+    and tasks (``forecasting.activity_upkeep``): shown, never edited."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -12,7 +12,8 @@ nightly run and after imports.
   an advisory lock that every change of that owner's rows shares: a change either
   commits before the recount reads the deals, or adds its difference after the recount
   commits, never in between.
-- A zone's rows are read only once every owner has been recounted in it (``ready``).
+- A zone's rows are read only once every owner has been recounted in it (``ready``), and
+  every person's activity (``forecasting.activity_upkeep``, kept the same way).
 
 ``drift`` recounts everything in memory and lists the rows that differ: the nightly run
 reports it, and the tests compare after every kind of change.
@@ -27,6 +28,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from accounts.models import User
+from forecasting.activity_rows import ACTIVITY_ROLLUPS
 from forecasting.models import ReportZone
 from forecasting.rollup_rows import FACT_COLUMNS, ROLLUPS, DealFacts, Key, Rollup, Tally, tally
 from pipeline.models import Opportunity
@@ -74,7 +76,7 @@ def follow_deals(
         if after == before:
             return  # a move between open stages, an edit of the title: nothing reported
         owners = {deal.owner_id for deal in before} | {deal.owner_id for deal in after}
-        _share_owner_locks(owners)
+        share_locks(OWNER_LOCK, owners)
         # Read after the locks: a zone added meanwhile gets this change too.
         names = zones()
         apply(tally(after, names).minus(tally(before, names)))
@@ -84,7 +86,7 @@ def follow_deals(
 
 def apply(difference: Tally) -> None:
     """Add ``difference`` to the rollup rows, creating the rows it needs."""
-    for rollup in ROLLUPS:
+    for rollup in difference.rollups:
         rows = sorted(difference.rows[rollup].items())
         for start in range(0, len(rows), BATCH):
             _upsert(rollup, rows[start : start + BATCH])
@@ -110,12 +112,14 @@ def _upsert(rollup: Rollup, rows: list[tuple[Key, list[Any]]]) -> None:
         cursor.execute(sql, params)
 
 
-def _share_owner_locks(owner_ids: Iterable[int]) -> None:
+def share_locks(first_key: int, ids: Iterable[int]) -> None:
+    """Take the shared advisory locks (``first_key``, id) a change holds against a recount
+    of those ids' rows, in id order so that two changes cannot deadlock."""
     if connection.vendor != "postgresql":
         return  # SQLite runs one writer at a time
     with connection.cursor() as cursor:
-        for owner_id in sorted(owner_ids):
-            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", [OWNER_LOCK, owner_id])
+        for second_key in sorted(ids):
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", [first_key, second_key])
 
 
 def rebuild(
@@ -123,14 +127,15 @@ def rebuild(
 ) -> int:
     """Recount the rollups of ``owner_ids`` (every owner when None) from their deals, one
     owner per transaction, rewriting an owner's rows where they differ. A full rebuild
-    first adds the zones now wanted and drops the others, and marks them ready at the
-    end. Returns the number of rows that differed (0: the rollups were exact)."""
+    first adds the zones now wanted and drops the others, recounts the activity rollups
+    (``forecasting.activity_upkeep``) too, and marks the zones ready at the end. Returns
+    the number of rows that differed (0: the rollups were exact)."""
     say = progress or (lambda message: None)
     if owner_ids is None:
         names = wanted_zones()
         with transaction.atomic():
             ReportZone.objects.exclude(name__in=names).delete()
-            for rollup in ROLLUPS:
+            for rollup in (*ROLLUPS, *ACTIVITY_ROLLUPS):
                 rollup.model._default_manager.exclude(zone__in=names).delete()
             for name in names:
                 ReportZone.objects.get_or_create(name=name)
@@ -146,6 +151,11 @@ def rebuild(
             differing += _recount_owner(owner_id)
         say(f"rollups: {index:,}/{len(owners):,} owners recounted, {differing:,} rows differed")
     if owner_ids is None:
+        # Imported here: the activity upkeep builds on this module's writing of rows.
+        from forecasting.activity_upkeep import rebuild_activity
+
+        differing += rebuild_activity()
+        say(f"rollups: activity recounted, {differing:,} rows differed")
         ReportZone.objects.update(ready=True)
     return differing
 
@@ -163,7 +173,7 @@ def _recount_owner(owner_id: int) -> int:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [OWNER_LOCK, owner_id])
     names = zones()
     counted = recount(Opportunity.objects.filter(owner_id=owner_id), names)
-    differing = len(_differences(_stored(owner_id, names), counted))
+    differing = len(differences(stored(ROLLUPS, names, owner_id=owner_id), counted))
     if differing:
         for rollup in ROLLUPS:
             rollup.model._default_manager.filter(owner_id=owner_id).delete()
@@ -179,35 +189,32 @@ def recount(deals: Any, names: list[str]) -> Tally:
     return counted
 
 
-def _stored(owner_id: int | None, names: list[str]) -> Tally:
-    stored = Tally()
-    for rollup in ROLLUPS:
-        rows = rollup.model._default_manager.filter(zone__in=names)
-        if owner_id is not None:
-            rows = rows.filter(owner_id=owner_id)
+def stored(rollups: tuple[Rollup, ...], names: list[str], **filters: Any) -> Tally:
+    """The rows of ``rollups`` kept in ``names`` (narrowed by ``filters``), as a tally."""
+    kept = Tally(rollups)
+    for rollup in rollups:
+        rows = rollup.model._default_manager.filter(zone__in=names, **filters)
         width = len(rollup.keys)
         for row in rows.values_list(*rollup.keys, *rollup.sums).iterator(chunk_size=BATCH):
-            stored.add(rollup, tuple(row[:width]), row[width:])
-    return stored
+            kept.add(rollup, tuple(row[:width]), row[width:])
+    return kept
 
 
-def _differences(stored: Tally, counted: Tally) -> list[str]:
+def differences(stored: Tally, counted: Tally) -> list[str]:
     """Each row whose sums differ, as "table key: stored sums, recounted sums"; rows
     of zeros count as no row."""
-    differences = []
-    for rollup in ROLLUPS:
+    found = []
+    for rollup in counted.rollups:
         have = {key: sums for key, sums in stored.rows[rollup].items() if any(sums)}
         want = {key: sums for key, sums in counted.rows[rollup].items() if any(sums)}
         for key in sorted(set(have) | set(want), key=repr):
             if have.get(key) != want.get(key):
-                differences.append(
-                    f"{rollup.table} {key}: {have.get(key)}, recounted {want.get(key)}"
-                )
-    return differences
+                found.append(f"{rollup.table} {key}: {have.get(key)}, recounted {want.get(key)}")
+    return found
 
 
 def drift() -> list[str]:
     """The rollup rows that differ from a full recount of every deal (empty when the
     rollups are exact); nothing is written."""
     names = zones()
-    return _differences(_stored(None, names), recount(Opportunity.objects.all(), names))
+    return differences(stored(ROLLUPS, names), recount(Opportunity.objects.all(), names))

@@ -18,3 +18,8 @@ opportunity_lost = Signal()
 # was nothing before them), still inside the transaction (reports
 # keep what they derive from deals exact this way). See pipeline.services.reporting.
 deals_changing = Signal()
+# sender=Touchpoint or Task, ids=<frozenset[int]>, new=<bool>. As deals_changing, for a
+# change to these touchpoints or tasks that reports count (see
+# pipeline.services.reporting.ACTIVITY_COLUMNS). Deleting them needs no notice: Django's
+# pre_delete says so, for cascades too.
+activity_changing = Signal()

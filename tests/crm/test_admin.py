@@ -55,6 +55,8 @@ from forecasting.models import (
     PipelineSnapshot,
     Quota,
     ReportZone,
+    TaskDoneDay,
+    TouchpointDay,
     WonCycleMonth,
 )
 from pipeline.models import (
@@ -120,6 +122,8 @@ READ_ONLY_MODELS = {
     ReportZone,
     DealDay,
     WonCycleMonth,
+    TouchpointDay,
+    TaskDoneDay,
     ImportJob,
     ImportChunk,
     ImportRejection,
@@ -175,6 +179,25 @@ def new_won_cycle() -> WonCycleMonth:
     deal = new_deal()
     return WonCycleMonth.objects.create(
         zone="UTC", month=dt.date(2026, 11, 1), owner=deal.owner, pipeline=deal.pipeline, days=3
+    )
+
+
+def new_touchpoint_day() -> TouchpointDay:
+    return TouchpointDay.objects.create(
+        zone=f"Etc/GMT-{TouchpointDay.objects.count() % 12}",
+        day=dt.date(2026, 11, 3),
+        person=UserFactory(),
+        kind="call",
+        count=2,
+    )
+
+
+def new_task_done_day() -> TaskDoneDay:
+    return TaskDoneDay.objects.create(
+        zone=f"Etc/GMT-{TaskDoneDay.objects.count() % 12}",
+        day=dt.date(2026, 11, 3),
+        person=UserFactory(),
+        done=1,
     )
 
 
@@ -316,6 +339,8 @@ NEW_ROW: dict[type[Model], Callable[[], Model]] = {
     ReportZone: new_report_zone,
     DealDay: new_deal_day,
     WonCycleMonth: new_won_cycle,
+    TouchpointDay: new_touchpoint_day,
+    TaskDoneDay: new_task_done_day,
     ForecastAdjustment: lambda: ForecastAdjustment.objects.create(
         adjusted_by=UserFactory(),
         rep=UserFactory(),

@@ -21,7 +21,7 @@ from tests.factories import (
 from tests.html import elements
 
 # session, user, the form's choice checks, then the chart's own metric queries.
-CHART_QUERIES = {"stages": 4, "activity": 7, "build": 6, "attainment": 8}
+CHART_QUERIES = {"stages": 4, "activity": 8, "build": 6, "attainment": 8}
 # session, user, the pickers' checks and every figure of the manager's dashboard.
 # (the forecast table: its stage chances, people, open and won deals, adjusted calls;
 # the backtest: one query without snapshots); the scope's quotas are read once.

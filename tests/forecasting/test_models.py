@@ -6,7 +6,15 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from forecasting.models import DealDay, ForecastAdjustment, PipelineSnapshot, Quota, WonCycleMonth
+from forecasting.models import (
+    DealDay,
+    ForecastAdjustment,
+    PipelineSnapshot,
+    Quota,
+    TaskDoneDay,
+    TouchpointDay,
+    WonCycleMonth,
+)
 from pipeline.models import Opportunity
 from tests.constraints import constraints_without_refusal_test, refused_by
 from tests.factories import OpportunityFactory, PipelineFactory, QuotaFactory
@@ -223,3 +231,20 @@ def test_a_second_won_cycle_row_for_one_key_is_refused(alice):
     WonCycleMonth.objects.create(**row)
     with refused_by("won_cycle_month_key"):
         WonCycleMonth.objects.create(**row)
+
+
+def test_a_second_touchpoint_day_row_for_one_key_is_refused(alice):
+    row = {"zone": "UTC", "day": dt.date(2026, 1, 5), "person": alice, "kind": "call"}
+    TouchpointDay.objects.create(**row, count=2)
+    # Another kind the same day is another row.
+    TouchpointDay.objects.create(**{**row, "kind": "email"}, count=1)
+    with refused_by("touchpoint_day_key"):
+        TouchpointDay.objects.create(**row, count=1)
+
+
+def test_a_second_task_done_day_row_for_one_key_is_refused(alice):
+    row = {"zone": "Europe/Berlin", "day": dt.date(2026, 1, 5), "person": alice}
+    TaskDoneDay.objects.create(**row, done=1)
+    TaskDoneDay.objects.create(**{**row, "zone": "UTC"}, done=1)
+    with refused_by("task_done_day_key"):
+        TaskDoneDay.objects.create(**row, done=3)
