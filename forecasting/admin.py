@@ -16,6 +16,8 @@ from forecasting.models import (
     Quota,
     ReportZone,
     StayMonth,
+    TaskDoneDay,
+    TouchpointDay,
     WonCycleMonth,
 )
 
@@ -120,10 +122,19 @@ class ForecastAdjustmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(
-    ReportZone, DealDay, WonCycleMonth, FunnelStage, StayMonth, ObservedPeriod, ObservedFill
+    ReportZone,
+    DealDay,
+    WonCycleMonth,
+    FunnelStage,
+    StayMonth,
+    ObservedPeriod,
+    ObservedFill,
+    TouchpointDay,
+    TaskDoneDay,
 )
 class RollupAdmin(admin.ModelAdmin):
-    """Rollups are derived from the deals (``forecasting.rollup_upkeep``): shown, never edited."""
+    """Rollups are derived from the deals (``forecasting.rollup_upkeep``) and from touchpoints
+    and tasks (``forecasting.activity_upkeep``): shown, never edited."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -7,12 +7,18 @@ class ForecastingConfig(AppConfig):
     verbose_name = _("Forecasting")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_save
+        from django.db.models.signals import post_save, pre_delete
 
         from forecasting import observed_upkeep
+        from forecasting.activity_upkeep import follow_activity, forget_activity
         from forecasting.rollup_upkeep import follow_deals, forget_stage_order
-        from pipeline.models import Stage
-        from pipeline.signals import deals_changing, history_rewritten, stages_reordered
+        from pipeline.models import Stage, Task, Touchpoint
+        from pipeline.signals import (
+            activity_changing,
+            deals_changing,
+            history_rewritten,
+            stages_reordered,
+        )
 
         deals_changing.connect(follow_deals, dispatch_uid="forecasting.rollups")
         stages_reordered.connect(forget_stage_order, dispatch_uid="forecasting.rollups")
@@ -22,3 +28,8 @@ class ForecastingConfig(AppConfig):
         post_save.connect(
             observed_upkeep.follow_stage, sender=Stage, dispatch_uid="forecasting.observed"
         )
+        activity_changing.connect(follow_activity, dispatch_uid="forecasting.activity_rollups")
+        for model in (Touchpoint, Task):
+            pre_delete.connect(
+                forget_activity, sender=model, dispatch_uid=f"forecasting.forget_{model.__name__}"
+            )

@@ -24,10 +24,9 @@ import statistics
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q
-
 from forecasting.activity import activity_by_person
 from forecasting.cycles import sales_cycle_by_person
+from forecasting.open_deals import open_groups
 from forecasting.outcomes import closed_by_person, won_values_by_person
 from forecasting.scope import ReportScope
 
@@ -60,14 +59,11 @@ def coaching_table(scope: ReportScope) -> list[CoachingRow]:
     cycles = sales_cycle_by_person(scope)
     won = won_values_by_person(scope, medians=False)
     activity = activity_by_person(scope)
-    open_counts = {
-        row["owner_id"]: row
-        for row in scope.deals()
-        .open()
-        .values("owner_id")
-        .annotate(count=Count("pk"), stale=Count("pk", filter=Q(stale_since__isnull=False)))
-        .order_by()
-    }
+    open_counts: dict[int, dict[str, int]] = {}
+    for group in open_groups(scope):
+        counts = open_counts.setdefault(group.owner_id, {"count": 0, "stale": 0})
+        counts["count"] += group.count
+        counts["stale"] += group.stale
     rows = []
     for person in people:
         counts = open_counts.get(person.pk, {})

@@ -44,7 +44,8 @@ def take_pipeline_snapshot(day: dt.date) -> int:
 
 
 def recount_rollups(day: dt.date) -> int:
-    """Recount every owner's rollups from the deals and rewrite those that differ; the
+    """Recount every owner's rollups from the deals, and every person's activity rollups
+    from their touchpoints and tasks, and rewrite those that differ; the
     rows that differed (0 on a night when the services kept them exact, as they should).
     Also starts keeping them in a time zone a user has newly chosen.
 

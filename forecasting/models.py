@@ -502,3 +502,70 @@ class ObservedFill(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.start} {self.zone} {self.owner_id}"
+
+
+class PersonRollupQuerySet(VisibleQuerySet):
+    """Activity rollup rows are seen as the person they count is: by ``person``."""
+
+    owner_path = "person"
+
+
+class PersonRollupRow(models.Model):
+    """What every activity rollup row is keyed by besides its time: the zone its days are
+    counted in, and the person whose activity it counts (a touchpoint's ``by``, a task's
+    ``assignee``). Not checked by the database, as ``RollupRow``'s keys are not."""
+
+    zone = models.CharField(_("time zone"), max_length=64)
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+    )
+
+    objects = PersonRollupQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class TouchpointDay(PersonRollupRow):
+    """How many touchpoints of one kind one person logged (``by``) on one day in one zone.
+
+    Kept exact by ``forecasting.activity_upkeep``; ``forecasting.activity_rows`` defines
+    what a touchpoint adds here."""
+
+    day = models.DateField(_("day"))
+    kind = models.CharField(_("kind"), max_length=10)
+    count = models.IntegerField(_("touchpoints"), default=0)
+
+    class Meta:
+        verbose_name = _("touchpoints of a day")
+        verbose_name_plural = _("touchpoints of each day")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["zone", "person", "day", "kind"], name="touchpoint_day_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.zone} {self.person_id} {self.kind}"
+
+
+class TaskDoneDay(PersonRollupRow):
+    """How many tasks assigned to one person were done (``done_at``) on one day in one zone,
+    by the tasks' current assignee. Kept as ``TouchpointDay`` is."""
+
+    day = models.DateField(_("day"))
+    done = models.IntegerField(_("tasks done"), default=0)
+
+    class Meta:
+        verbose_name = _("tasks done on a day")
+        verbose_name_plural = _("tasks done on each day")
+        constraints = [
+            models.UniqueConstraint(fields=["zone", "person", "day"], name="task_done_day_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.zone} {self.person_id}"

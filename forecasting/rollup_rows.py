@@ -126,11 +126,16 @@ Key = tuple[Any, ...]
 
 @dataclass
 class Tally:
-    """Rollup rows being added up: per rollup, per key, the sums in ``Rollup.sums`` order."""
+    """Rollup rows being added up: per rollup, per key, the sums in ``Rollup.sums`` order.
+    ``rollups`` are the tables it covers (the deals' by default; the activity rollups
+    use the same arithmetic)."""
 
-    rows: dict[Rollup, dict[Key, list[Any]]] = field(
-        default_factory=lambda: {rollup: {} for rollup in ROLLUPS}
-    )
+    rollups: tuple[Rollup, ...] = ROLLUPS
+    rows: dict[Rollup, dict[Key, list[Any]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for rollup in self.rollups:
+            self.rows.setdefault(rollup, {})
 
     def add(self, rollup: Rollup, key: Key, sums: Sequence[Any], sign: int = 1) -> None:
         row = self.rows[rollup].setdefault(key, [0] * len(rollup.sums))
@@ -139,8 +144,8 @@ class Tally:
 
     def minus(self, other: Tally) -> Tally:
         """This tally less ``other``, keeping only rows that changed."""
-        difference = Tally()
-        for rollup in ROLLUPS:
+        difference = Tally(self.rollups)
+        for rollup in self.rollups:
             for key, sums in self.rows[rollup].items():
                 difference.add(rollup, key, sums)
             for key, sums in other.rows[rollup].items():

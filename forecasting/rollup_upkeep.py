@@ -14,7 +14,8 @@ nightly run and after imports.
   an advisory lock that every change of that owner's rows shares: a change either
   commits before the recount reads the deals, or adds its difference after the recount
   commits, never in between.
-- A zone's rows are read only once every owner has been recounted in it (``ready``).
+- A zone's rows are read only once every owner has been recounted in it (``ready``), and
+  every person's activity (``forecasting.activity_upkeep``, kept the same way).
 - The funnel rollups read each stage's kind and position as they are when a deal
   changes. A reorder of a pipeline's stages (``pipeline.signals.stages_reordered``)
   changes what every deal of it adds at once, which cannot be followed per deal: it
@@ -35,6 +36,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from accounts.models import User
+from forecasting.activity_rows import ACTIVITY_ROLLUPS
 from forecasting.models import ReportZone
 from forecasting.observed_upkeep import follow_facts
 from forecasting.rollup_rows import (
@@ -105,7 +107,7 @@ def follow_deals(
         # The stored counts of ended periods read the same deals' owners and pipelines.
         follow_facts(before, after)
         owners = {deal.owner_id for deal in before} | {deal.owner_id for deal in after}
-        _share_owner_locks(owners)
+        share_locks(OWNER_LOCK, owners)
         # Read after the locks: a zone added meanwhile gets this change too.
         names = zones()
         apply(tally(after, names).minus(tally(before, names)))
@@ -120,7 +122,7 @@ def forget_stage_order(sender: Any, **kwargs: Any) -> None:
 
 def apply(difference: Tally) -> None:
     """Add ``difference`` to the rollup rows, creating the rows it needs."""
-    for rollup in ROLLUPS:
+    for rollup in difference.rollups:
         rows = sorted(difference.rows[rollup].items())
         for start in range(0, len(rows), BATCH):
             _upsert(rollup, rows[start : start + BATCH])
@@ -146,19 +148,21 @@ def _upsert(rollup: Rollup, rows: list[tuple[Key, list[Any]]]) -> None:
         cursor.execute(sql, params)
 
 
-def _share_owner_locks(owner_ids: Iterable[int]) -> None:
+def share_locks(first_key: int, ids: Iterable[int]) -> None:
+    """Take the shared advisory locks (``first_key``, id) a change holds against a recount
+    of those ids' rows, in id order so that two changes cannot deadlock."""
     if connection.vendor != "postgresql":
         return  # SQLite runs one writer at a time
-    owners = sorted(owner_ids)
-    if not owners:
+    keys = sorted(ids)
+    if not keys:
         return
-    # One statement for all owners (a stage's removal moves the deals of many), taken in
-    # owner order: PostgreSQL calls a volatile function in the select list after sorting.
+    # One statement for all (a stage's removal moves the deals of many owners), taken in
+    # key order: PostgreSQL calls a volatile function in the select list after sorting.
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pg_advisory_xact_lock_shared(%s, owner_id) "
-            "FROM unnest(%s::integer[]) AS owner_id ORDER BY owner_id",
-            [OWNER_LOCK, owners],
+            "SELECT pg_advisory_xact_lock_shared(%s, key) "
+            "FROM unnest(%s::integer[]) AS key ORDER BY key",
+            [first_key, keys],
         )
 
 
@@ -167,14 +171,15 @@ def rebuild(
 ) -> int:
     """Recount the rollups of ``owner_ids`` (every owner when None) from their deals, one
     owner per transaction, rewriting an owner's rows where they differ. A full rebuild
-    first adds the zones now wanted and drops the others, and marks them ready at the
-    end. Returns the number of rows that differed (0: the rollups were exact)."""
+    first adds the zones now wanted and drops the others, recounts the activity rollups
+    (``forecasting.activity_upkeep``) too, and marks the zones ready at the end. Returns
+    the number of rows that differed (0: the rollups were exact)."""
     say = progress or (lambda message: None)
     if owner_ids is None:
         names = wanted_zones()
         with transaction.atomic():
             ReportZone.objects.exclude(name__in=names).delete()
-            for rollup in ROLLUPS:
+            for rollup in (*ROLLUPS, *ACTIVITY_ROLLUPS):
                 rollup.model._default_manager.exclude(zone__in=names).delete()
             for name in names:
                 ReportZone.objects.get_or_create(name=name)
@@ -190,6 +195,11 @@ def rebuild(
             differing += _recount_owner(owner_id)
         say(f"rollups: {index:,}/{len(owners):,} owners recounted, {differing:,} rows differed")
     if owner_ids is None:
+        # Imported here: the activity upkeep builds on this module's writing of rows.
+        from forecasting.activity_upkeep import rebuild_activity
+
+        differing += rebuild_activity()
+        say(f"rollups: activity recounted, {differing:,} rows differed")
         ReportZone.objects.update(ready=True)
     return differing
 
@@ -207,7 +217,7 @@ def _recount_owner(owner_id: int) -> int:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [OWNER_LOCK, owner_id])
     names = zones()
     counted = recount(Opportunity.objects.filter(owner_id=owner_id), names)
-    differing = len(_differences(_stored(owner_id, names), counted))
+    differing = len(differences(stored(ROLLUPS, names, owner_id=owner_id), counted))
     if differing:
         for rollup in ROLLUPS:
             rollup.model._default_manager.filter(owner_id=owner_id).delete()
@@ -243,35 +253,32 @@ def _with_history(deals: Any) -> Iterator[DealFacts]:
         yield DealFacts._make((*row, tuple(history)))
 
 
-def _stored(owner_id: int | None, names: list[str]) -> Tally:
-    stored = Tally()
-    for rollup in ROLLUPS:
-        rows = rollup.model._default_manager.filter(zone__in=names)
-        if owner_id is not None:
-            rows = rows.filter(owner_id=owner_id)
+def stored(rollups: tuple[Rollup, ...], names: list[str], **filters: Any) -> Tally:
+    """The rows of ``rollups`` kept in ``names`` (narrowed by ``filters``), as a tally."""
+    kept = Tally(rollups)
+    for rollup in rollups:
+        rows = rollup.model._default_manager.filter(zone__in=names, **filters)
         width = len(rollup.keys)
         for row in rows.values_list(*rollup.keys, *rollup.sums).iterator(chunk_size=BATCH):
-            stored.add(rollup, tuple(row[:width]), row[width:])
-    return stored
+            kept.add(rollup, tuple(row[:width]), row[width:])
+    return kept
 
 
-def _differences(stored: Tally, counted: Tally) -> list[str]:
+def differences(stored: Tally, counted: Tally) -> list[str]:
     """Each row whose sums differ, as "table key: stored sums, recounted sums"; rows
     of zeros count as no row."""
-    differences = []
-    for rollup in ROLLUPS:
+    found = []
+    for rollup in counted.rollups:
         have = {key: sums for key, sums in stored.rows[rollup].items() if any(sums)}
         want = {key: sums for key, sums in counted.rows[rollup].items() if any(sums)}
         for key in sorted(set(have) | set(want), key=repr):
             if have.get(key) != want.get(key):
-                differences.append(
-                    f"{rollup.table} {key}: {have.get(key)}, recounted {want.get(key)}"
-                )
-    return differences
+                found.append(f"{rollup.table} {key}: {have.get(key)}, recounted {want.get(key)}")
+    return found
 
 
 def drift() -> list[str]:
     """The rollup rows that differ from a full recount of every deal (empty when the
     rollups are exact); nothing is written."""
     names = zones()
-    return _differences(_stored(None, names), recount(Opportunity.objects.all(), names))
+    return differences(stored(ROLLUPS, names), recount(Opportunity.objects.all(), names))

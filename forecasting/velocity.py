@@ -22,9 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Sum
-
 from forecasting.cycles import sales_cycle
+from forecasting.open_deals import open_groups, open_stages
 from forecasting.outcomes import closed, won_values
 from forecasting.quotas import quotas_in_scope
 from forecasting.scope import ReportScope
@@ -71,10 +70,11 @@ class Coverage:
 
 
 def sales_velocity(scope: ReportScope) -> list[Velocity]:
-    """Velocity per currency of the scope's open or won deals (seven queries)."""
-    open_counts = dict(
-        scope.deals().open().values_list("currency").annotate(count=Count("pk")).order_by()
-    )
+    """Velocity per currency of the scope's open or won deals (seven queries, one of
+    them the report's shared open-deal read)."""
+    open_counts: dict[str, int] = {}
+    for group in open_groups(scope):
+        open_counts[group.currency] = open_counts.get(group.currency, 0) + group.count
     won = {value.currency: value for value in won_values(scope, medians=False)}
     rate = closed(scope).win_rate
     cycle = sales_cycle(scope).median_days
@@ -91,21 +91,19 @@ def sales_velocity(scope: ReportScope) -> list[Velocity]:
 
 
 def pipeline_coverage(scope: ReportScope) -> list[Coverage]:
-    """Coverage per currency of the weighted pipeline, the quotas or the wins (four queries)."""
-    period = scope.period
-    # Grouped by probability so the weighting is exact Decimal arithmetic here, not SQL
-    # floats (SQLite multiplies decimals as floats).
+    """Coverage per currency of the weighted pipeline, the quotas or the wins (five queries,
+    two of them the report's shared open-deal read and its stages)."""
+    # Weighted here in exact Decimal arithmetic, not SQL floats (SQLite multiplies
+    # decimals as floats).
     weighted: dict[str, Decimal] = {}
-    rows = (
-        scope.deals()
-        .open()
-        .filter(expected_close_date__gte=period.start, expected_close_date__lte=period.end)
-        .values_list("currency", "stage__probability")
-        .annotate(value=Sum("value"))
-        .order_by()
-    )
-    for currency, probability, value in rows:
-        weighted[currency] = weighted.get(currency, ZERO) + value * probability / 100
+    stages = open_stages(scope)
+    for group in open_groups(scope):
+        if group.closing_value is None:
+            continue  # none of the group's deals is expected to close in the period
+        probability = stages[group.stage_id].probability
+        weighted[group.currency] = (
+            weighted.get(group.currency, ZERO) + group.closing_value * probability / 100
+        )
     quotas = quotas_in_scope(scope)
     won = {value.currency: value.total for value in won_values(scope, medians=False)}
     return [

@@ -35,7 +35,7 @@ from pipeline.models import (
     Touchpoint,
 )
 from pipeline.services.opportunities import check_new_opportunity, create_opportunity
-from pipeline.services.reporting import deals_changing
+from pipeline.services.reporting import activity_added, activity_changing, deals_changing
 from pipeline.signals import history_rewritten
 
 SUBJECT_RELATIONS = ("lead", "contact", "opportunity")
@@ -334,8 +334,24 @@ class SubjectListMixin:
         return ""
 
 
+class ReportedActivityMixin:
+    """An admin's edit of a touchpoint or task, which activity reports follow (deleting one
+    needs nothing here: reports hear of it through ``pre_delete``)."""
+
+    def save_model(
+        self, request: HttpRequest, obj: Touchpoint | Task, form: ModelForm, change: bool
+    ) -> None:
+        model = type(obj)
+        if change:
+            with activity_changing(model, [obj.pk]):
+                super().save_model(request, obj, form, change)  # type: ignore[misc]
+        else:
+            super().save_model(request, obj, form, change)  # type: ignore[misc]
+            activity_added(model, [obj.pk])
+
+
 @admin.register(Touchpoint)
-class TouchpointAdmin(SubjectListMixin, admin.ModelAdmin):
+class TouchpointAdmin(SubjectListMixin, ReportedActivityMixin, admin.ModelAdmin):
     list_display = ("__str__", "kind", "outcome", "by", "subject", "at")
     list_filter = ("kind", "outcome")
     list_select_related = ("by", *SUBJECT_RELATIONS)
@@ -345,7 +361,7 @@ class TouchpointAdmin(SubjectListMixin, admin.ModelAdmin):
 
 
 @admin.register(Task)
-class TaskAdmin(SubjectListMixin, admin.ModelAdmin):
+class TaskAdmin(SubjectListMixin, ReportedActivityMixin, admin.ModelAdmin):
     list_display = ("title", "assignee", "subject", "due_at", "done_at", "overdue_since")
     list_filter = (
         ("done_at", admin.EmptyFieldListFilter),

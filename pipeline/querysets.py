@@ -104,6 +104,15 @@ class TaskQuerySet(ActivityQuerySet):
     def overdue(self) -> Self:
         return self.filter(done_at__isnull=True, overdue_since__isnull=False)
 
+    def assigned_visible_to(self, user: User) -> Self:
+        """The tasks ``visible_to`` shows through their assignee alone: a part of what it
+        shows, and all of it for tasks assigned to people ``user`` sees. A per-person
+        count reads this, so that it needs no join to what each task is about."""
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        condition = owner_visible_q(user, self.owner_path)
+        return self.all() if condition is None else self.filter(condition)
+
 
 class StageChangeQuerySet(VisibleQuerySet):
     owner_path = "opportunity__owner"

@@ -26,3 +26,9 @@ stages_reordered = Signal()
 # rewrote these deals' past stage history (a stage change deleted, history imported): what
 # reports keep of ended periods is counted again.
 history_rewritten = Signal()
+
+# sender=Touchpoint or Task, ids=<frozenset[int]>, new=<bool>. As deals_changing, for a
+# change to these touchpoints or tasks that reports count (see
+# pipeline.services.reporting.ACTIVITY_COLUMNS). Deleting them needs no notice: Django's
+# pre_delete says so, for cascades too.
+activity_changing = Signal()

@@ -226,6 +226,12 @@ class Task(models.Model):
                 condition=Q(done_at__isnull=True),
                 name="task_open_deal_idx",
             ),
+            # Activity reports: each person's overdue tasks, read from the index alone.
+            models.Index(
+                fields=["assignee"],
+                condition=Q(done_at__isnull=True, overdue_since__isnull=False),
+                name="task_overdue_assignee_idx",
+            ),
             # Activity reports: tasks done within a period (only done tasks are indexed).
             models.Index(
                 fields=["done_at"], condition=Q(done_at__isnull=False), name="task_done_idx"

@@ -35,6 +35,7 @@ from accounts.assignment import may_assign_to
 from accounts.models import User
 from contacts.models import Company, Contact, Lead, LeadStatus
 from pipeline.models import Opportunity, Task, Touchpoint, TouchpointKind, TouchpointOutcome
+from pipeline.services.reporting import activity_added, activity_changing
 
 # A touchpoint is something that happened. Browsers and servers disagree by a few seconds,
 # and a time entered "now" in a minute-precision field may round up: allow that much.
@@ -167,7 +168,7 @@ def log_touchpoint(
         _require_visible_contact(by, contact_id)
     if company_id is not None:
         _require_visible_company(by, company_id)
-    return Touchpoint.objects.create(
+    touchpoint = Touchpoint.objects.create(
         kind=kind,
         at=at,
         by=by,
@@ -178,6 +179,8 @@ def log_touchpoint(
         contact_id=contact_id,
         company_id=company_id,
     )
+    activity_added(Touchpoint, [touchpoint.pk])
+    return touchpoint
 
 
 def _check_assignee(by: User, assignee: User) -> None:
@@ -228,6 +231,7 @@ def add_task(
         _require_visible_contact(by, contact_id)
     if company_id is not None:
         _require_visible_company(by, company_id)
+    # An open task counts in no activity report until it is done: reports need no notice.
     return Task.objects.create(
         title=title,
         notes=notes.strip(),
@@ -263,9 +267,10 @@ def complete_task(*, by: User, task_id: int) -> Task:
     """
     task = _editable_task(by, task_id)
     now = timezone.now()
-    completed = Task.objects.filter(pk=task.pk, done_at__isnull=True).update(
-        done_at=now, overdue_since=None
-    )
+    with activity_changing(Task, [task.pk]):
+        completed = Task.objects.filter(pk=task.pk, done_at__isnull=True).update(
+            done_at=now, overdue_since=None
+        )
     if completed:
         task.done_at, task.overdue_since = now, None
         _touch_task_deal(task, now)
@@ -282,7 +287,8 @@ def reopen_task(*, by: User, task_id: int) -> Task:
     show "overdue" from the due time meanwhile.
     """
     task = _editable_task(by, task_id)
-    reopened = Task.objects.filter(pk=task.pk, done_at__isnull=False).update(done_at=None)
+    with activity_changing(Task, [task.pk]):
+        reopened = Task.objects.filter(pk=task.pk, done_at__isnull=False).update(done_at=None)
     if reopened:
         task.done_at = None
         _touch_task_deal(task, timezone.now())

@@ -60,6 +60,8 @@ from forecasting.models import (
     Quota,
     ReportZone,
     StayMonth,
+    TaskDoneDay,
+    TouchpointDay,
     WonCycleMonth,
 )
 from pipeline.models import (
@@ -130,6 +132,8 @@ READ_ONLY_MODELS = {
     # Stored counts of ended periods, dropped when history is rewritten.
     ObservedPeriod,
     ObservedFill,
+    TouchpointDay,
+    TaskDoneDay,
     ImportJob,
     ImportChunk,
     ImportRejection,
@@ -232,6 +236,25 @@ def new_observed_period() -> ObservedPeriod:
 def new_observed_fill() -> ObservedFill:
     return ObservedFill.objects.create(
         zone="UTC", kind="quarter", start=dt.date(2026, 4, 1), owner=UserFactory()
+    )
+
+
+def new_touchpoint_day() -> TouchpointDay:
+    return TouchpointDay.objects.create(
+        zone=f"Etc/GMT-{TouchpointDay.objects.count() % 12}",
+        day=dt.date(2026, 11, 3),
+        person=UserFactory(),
+        kind="call",
+        count=2,
+    )
+
+
+def new_task_done_day() -> TaskDoneDay:
+    return TaskDoneDay.objects.create(
+        zone=f"Etc/GMT-{TaskDoneDay.objects.count() % 12}",
+        day=dt.date(2026, 11, 3),
+        person=UserFactory(),
+        done=1,
     )
 
 
@@ -377,6 +400,8 @@ NEW_ROW: dict[type[Model], Callable[[], Model]] = {
     StayMonth: new_stay_month,
     ObservedPeriod: new_observed_period,
     ObservedFill: new_observed_fill,
+    TouchpointDay: new_touchpoint_day,
+    TaskDoneDay: new_task_done_day,
     ForecastAdjustment: lambda: ForecastAdjustment.objects.create(
         adjusted_by=UserFactory(),
         rep=UserFactory(),

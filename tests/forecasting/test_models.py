@@ -16,6 +16,8 @@ from forecasting.models import (
     PipelineSnapshot,
     Quota,
     StayMonth,
+    TaskDoneDay,
+    TouchpointDay,
     WonCycleMonth,
 )
 from pipeline.models import Opportunity
@@ -304,3 +306,20 @@ def test_a_second_fill_mark_for_one_owner_and_period_is_refused(alice, bob):
     ObservedFill.objects.create(**mark, owner=bob)
     with refused_by("observed_fill_key"):
         ObservedFill.objects.create(**mark, owner=alice)
+
+
+def test_a_second_touchpoint_day_row_for_one_key_is_refused(alice):
+    row = {"zone": "UTC", "day": dt.date(2026, 1, 5), "person": alice, "kind": "call"}
+    TouchpointDay.objects.create(**row, count=2)
+    # Another kind the same day is another row.
+    TouchpointDay.objects.create(**{**row, "kind": "email"}, count=1)
+    with refused_by("touchpoint_day_key"):
+        TouchpointDay.objects.create(**row, count=1)
+
+
+def test_a_second_task_done_day_row_for_one_key_is_refused(alice):
+    row = {"zone": "Europe/Berlin", "day": dt.date(2026, 1, 5), "person": alice}
+    TaskDoneDay.objects.create(**row, done=1)
+    TaskDoneDay.objects.create(**{**row, "zone": "UTC"}, done=1)
+    with refused_by("task_done_day_key"):
+        TaskDoneDay.objects.create(**row, done=3)

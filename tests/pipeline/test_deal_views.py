@@ -10,6 +10,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -41,14 +42,18 @@ DETAIL_QUERIES = 13
 # change the deal is read with the deal (``can_edit``), for every section of the panel.
 DETAIL_QUERIES_MANAGER = 14
 # Logging a touchpoint from the panel: session, user, savepoint, the conditional UPDATE of
-# the deal, the INSERT, release, then the deal and its touchpoints for the answer.
-LOG_QUERIES = 8
+# the deal, the INSERT, the activity rollups' read of the new touchpoint and of the kept
+# zones (none here), release, then the deal and its touchpoints for the answer.
+# PostgreSQL also takes the author's shared advisory lock on their activity rollups.
+LOG_QUERIES = 10 + (connection.vendor == "postgresql")
 # Adding a task (a rep): session, user, savepoint, UPDATE deal, INSERT, release, the deal,
 # open tasks, done tasks.
 ADD_TASK_QUERIES = 9
-# Completing a task: session, user, savepoint, the task, the conditional UPDATE, UPDATE
-# deal, release, the deal, open tasks, done tasks.
-COMPLETE_QUERIES = 10
+# Completing a task: session, user, savepoint, the task, the activity rollups' lock and read
+# of the task as it was, the conditional UPDATE, their read of it as it is and of the kept
+# zones (none here), UPDATE deal, release, the deal, open tasks, done tasks. PostgreSQL
+# also takes the assignee's shared advisory lock.
+COMPLETE_QUERIES = 13 + (connection.vendor == "postgresql")
 
 NOW = timezone.now()
 

@@ -58,6 +58,7 @@ from crm.imports.words import choice_words
 from crm.imports.writers.base import BatchPlan, Planned, RowProblem, Writer
 from pipeline.models import Opportunity, Task, Touchpoint, TouchpointKind, TouchpointOutcome
 from pipeline.services.activity import ATTEMPT_KINDS, CONTACT_KINDS, FUTURE_TOLERANCE
+from pipeline.services.reporting import activity_added, activity_changing
 
 SUBJECT_COLUMNS = tuple(TARGETS.values())
 # In a value mapping, the word for every value not listed, and for an empty cell: an export
@@ -137,6 +138,16 @@ class ActivityWriter(Writer):
                 _("Say which deal, contact, lead or company this is about: the row names none."),
             )
         self.apply_own(planned, values)
+
+    def write(self, plan: BatchPlan) -> tuple[int, int]:
+        """As every writer's, with activity reports following the rows it changes and adds."""
+        changed = [planned.record.pk for planned in plan.accepted if not planned.is_new]
+        with activity_changing(self.model, changed):
+            written = super().write(plan)
+        activity_added(
+            self.model, [planned.record.pk for planned in plan.accepted if planned.is_new]
+        )
+        return written
 
     def choice(self, values: Mapping[str, Any], field: str, choices: type[Choices]) -> str | None:
         """The field's cell as our code; None (the problem reported) when it is none."""
