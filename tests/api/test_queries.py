@@ -243,8 +243,9 @@ def test_buying_team_lists_cost_the_same_at_any_length(
 
 # PostgreSQL also locks the column the new deal goes to (SQLite locks the file). The
 # stage's required custom fields are read once: the entry criteria do not read them again.
-# The last two: the new deal read for the rollups, and the zones they are kept in.
-CREATE_QUERIES = 45 + 2 * (connection.vendor == "postgresql")
+# The last three: the new deal and its stage history read for the rollups, and the zones
+# they are kept in.
+CREATE_QUERIES = 46 + 2 * (connection.vendor == "postgresql")
 
 
 def new_deal(company, sales, items):
@@ -273,11 +274,11 @@ def test_create_with_line_items_costs_the_same_at_any_catalogue_or_order_size(
     # As many items as the catalogue holds, up to the 100 a request may carry.
     items = [{"product": product.pk, "quantity": "2"} for product in products[:100]]
 
-    # A create without line items costs CREATE_QUERIES; the items add 13 however many: a
+    # A create without line items costs CREATE_QUERIES; the items add 15 however many: a
     # savepoint, the deal locked, its items, the products, their prices, one insert, the
-    # items again, the claim with the deal read before and after for the rollups and
-    # their zones, and the history.
-    with django_assert_num_queries(CREATE_QUERIES + 13 + (connection.vendor == "postgresql")):
+    # items again, the claim with the deal and its stage history read before and after
+    # for the rollups and their zones, and the history.
+    with django_assert_num_queries(CREATE_QUERIES + 15 + (connection.vendor == "postgresql")):
         response = client.post(
             "/api/opportunities/", new_deal(company, sales, items), format="json"
         )
