@@ -357,12 +357,27 @@ class WonCycleMonth(RollupRow):
         return f"{self.month:%Y-%m} {self.zone} {self.owner_id} {self.pipeline_id} {self.days}"
 
 
+class StageRollupRow(RollupRow):
+    """A rollup row of one stage of the owner's pipeline, besides the zone and owner."""
+
+    stage = models.ForeignKey(
+        "pipeline.Stage",
+        verbose_name=_("stage"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+    )
+
+    class Meta:
+        abstract = True
+
+
 class PeriodKind(models.TextChoices):
     MONTH = "month", _("month")
     QUARTER = "quarter", _("quarter")
 
 
-class FunnelStage(RollupRow):
+class FunnelStage(StageRollupRow):
     """How many of one owner's deals of one pipeline entered one open stage in one month or
     quarter (in one zone), and how many of those advanced from it and were won from it, as
     ``forecasting.funnel`` defines them: each deal once per stage and period.
@@ -372,13 +387,6 @@ class FunnelStage(RollupRow):
 
     period = models.CharField(_("period"), max_length=8, choices=PeriodKind.choices)
     start = models.DateField(_("period start"))
-    stage = models.ForeignKey(
-        "pipeline.Stage",
-        verbose_name=_("stage"),
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,
-    )
     entered = models.IntegerField(_("deals entered"), default=0)
     advanced = models.IntegerField(_("deals advanced"), default=0)
     won = models.IntegerField(_("deals won from"), default=0)
@@ -400,7 +408,7 @@ class FunnelStage(RollupRow):
         return f"{self.period} {self.start} {self.zone} {self.owner_id} {self.stage_id}"
 
 
-class StayMonth(RollupRow):
+class StayMonth(StageRollupRow):
     """How many finished stays of one owner's deals of one pipeline in one open stage took
     each whole number of days, per month (in one zone): ``finished``, the stays that ended
     within the month, counted to their end; ``straddling``, the stays that began before the
@@ -411,13 +419,6 @@ class StayMonth(RollupRow):
     deal adds here."""
 
     month = models.DateField(_("month"))
-    stage = models.ForeignKey(
-        "pipeline.Stage",
-        verbose_name=_("stage"),
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,
-    )
     days = models.IntegerField(_("days"))
     finished = models.IntegerField(_("stays ended in the month"), default=0)
     straddling = models.IntegerField(_("stays going at the month's end"), default=0)
@@ -436,7 +437,7 @@ class StayMonth(RollupRow):
         return f"{self.month:%Y-%m} {self.zone} {self.owner_id} {self.stage_id} {self.days}"
 
 
-class ObservedPeriod(RollupRow):
+class ObservedPeriod(StageRollupRow):
     """One owner's deals of one pipeline observed at an ended period's start (midnight in
     the zone) in an open stage and age bucket, and how many of them reached Won within the
     period: ``forecasting.observed`` defines both counts, and counts them.
@@ -447,13 +448,6 @@ class ObservedPeriod(RollupRow):
 
     kind = models.CharField(_("period kind"), max_length=7, choices=PeriodKind.choices)
     start = models.DateField(_("period start"))
-    stage = models.ForeignKey(
-        "pipeline.Stage",
-        verbose_name=_("stage"),
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,
-    )
     # The index in forecasting.observed.AGE_BUCKETS.
     bucket = models.PositiveSmallIntegerField(_("age bucket"))
     observed = models.IntegerField(_("deals observed"), default=0)
