@@ -33,14 +33,16 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Case, IntegerField, Q, Sum, Value, When
 
 from accounts.models import Team
-from forecasting.models import PipelineSnapshot
+from forecasting.models import DealDay, PipelineSnapshot
 from forecasting.observed import observed_chances, trailing_window
 from forecasting.outcomes import won_in_period
 from forecasting.periods import Period
+from forecasting.rollup_reads import rollup_rows, rollup_zone
 from forecasting.scope import ReportScope
 from pipeline.models import ForecastCategory
 
@@ -188,25 +190,45 @@ def _teams_of(team_id: int | None) -> tuple[int, ...]:
 def _won_by_period(
     scope: ReportScope, periods: list[Period]
 ) -> dict[tuple[Period, int, str], Decimal]:
-    """Value won in each of ``periods`` per owner's team (and in all) and currency (one query)."""
+    """Value won in each of ``periods`` per owner's team (and in all) and currency (one
+    query; two with rollups, read from the ``DealDay`` rows of the periods' days)."""
     if not periods:
         return {}
     span = Period(start=periods[0].start, end=periods[-1].end)
-    index = Case(
-        *[
-            When(closed_at__gte=p.start_at, closed_at__lt=p.end_before, then=Value(number))
-            for number, p in enumerate(periods)
-        ],
-        default=Value(-1),
-        output_field=IntegerField(),
-    )
-    rows = (
-        won_in_period(scope.with_period(span))
-        .annotate(period_index=index)
-        .values("period_index", "owner__team_id", "currency")
-        .annotate(value=Sum("value"))
-        .order_by()
-    )
+    rows: Any
+    if zone := rollup_zone(scope):
+        day_index = Case(
+            *[
+                When(day__gte=p.start, day__lte=p.end, then=Value(number))
+                for number, p in enumerate(periods)
+            ],
+            default=Value(-1),
+            output_field=IntegerField(),
+        )
+        rows = (
+            rollup_rows(scope, DealDay, zone)
+            .filter(day__gte=span.start, day__lte=span.end, won_count__gt=0)
+            .annotate(period_index=day_index)
+            .values("period_index", "owner__team_id", "currency")
+            .annotate(value=Sum("won_value"))
+            .order_by()
+        )
+    else:
+        index = Case(
+            *[
+                When(closed_at__gte=p.start_at, closed_at__lt=p.end_before, then=Value(number))
+                for number, p in enumerate(periods)
+            ],
+            default=Value(-1),
+            output_field=IntegerField(),
+        )
+        rows = (
+            won_in_period(scope.with_period(span))
+            .annotate(period_index=index)
+            .values("period_index", "owner__team_id", "currency")
+            .annotate(value=Sum("value"))
+            .order_by()
+        )
     won: dict[tuple[Period, int, str], Decimal] = defaultdict(lambda: ZERO)
     for row in rows:
         if row["period_index"] < 0:

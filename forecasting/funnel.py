@@ -34,7 +34,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Case, Count, F, Max, QuerySet, Sum, Value, ValueRange, When, Window
+from django.db.models import Case, Count, F, Max, Q, QuerySet, Sum, Value, ValueRange, When, Window
 from django.db.models.expressions import RawSQL, WindowFrameExclusion
 from django.db.models.functions import Coalesce, Lead, Least
 from django.db.models.sql import Query
@@ -183,16 +183,21 @@ def _rollup_stays(scope: ReportScope, zone: str, now: dt.datetime) -> tuple[Figu
     for row in stored:
         histograms[row["stage_id"]][row["days"]] += row["stays"]
     end = min(now, period.end_before)
+    # Entered before the end: a count's filter rather than the query's, so that PostgreSQL
+    # reads every open deal from the covering index instead of choosing the index on entry
+    # times and visiting each deal (nearly all open deals entered before the end anyway);
+    # and a count of a column the index holds (it holds no primary key).
     going = (
         scope.deals()
-        .filter(status=OpportunityStatus.OPEN, stage_entered_at__lt=end)
+        .filter(status=OpportunityStatus.OPEN)
         .annotate(days=WholeDays(Value(end), F("stage_entered_at")))
         .values("stage_id", "days")
-        .annotate(stays=Count("pk"))
+        .annotate(stays=Count("stage_entered_at", filter=Q(stage_entered_at__lt=end)))
         .order_by()
     )
     for row in going:
-        histograms[row["stage_id"]][int(row["days"])] += row["stays"]
+        if row["stays"]:
+            histograms[row["stage_id"]][int(row["days"])] += row["stays"]
     medians, p80s = {}, {}
     for stage_id, counts in histograms.items():
         medians[stage_id] = histogram_percentile(counts.items(), 0.5)

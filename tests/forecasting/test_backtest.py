@@ -6,6 +6,8 @@ from decimal import Decimal
 from forecasting.backtest import BacktestPoint, BacktestRow, backtest
 from forecasting.models import PipelineSnapshot
 from forecasting.periods import parse_period
+from forecasting.rollup_reads import rollup_zone
+from forecasting.rollup_upkeep import rebuild
 from forecasting.scope import ReportScope
 from pipeline.models import ForecastCategory
 from tests.forecasting.histories import at, deal_with, make_stages
@@ -90,6 +92,24 @@ def test_wrong_configured_probabilities_lose_to_the_observed_ones(db, alice, cha
     assert methods(south)["observed"] == (1, Decimal("80.0"), Decimal("-80.0"))
 
 
+def test_the_wins_read_from_rollups_are_those_the_deals_give(db, alice, charlie, ada):
+    stages = make_stages(offer=90)
+    replay_history(stages, alice, charlie)
+    from_deals = backtest(ReportScope(ada, Q3))
+
+    rebuild()
+    scope = ReportScope(ada, Q3)
+    from_rollups = backtest(scope)
+
+    assert rollup_zone(scope) == "UTC"
+    assert from_rollups == from_deals
+    assert [row.points[0].actual for row in from_rollups] == [
+        Decimal("3000.00"),
+        Decimal("1000.00"),
+        Decimal("2000.00"),
+    ]
+
+
 def test_right_configured_probabilities_are_as_accurate_as_history(db, alice, charlie, maria):
     # Given Offer configured at 20 %, what history shows
     stages = make_stages(offer=20)
@@ -120,8 +140,8 @@ def test_query_count_does_not_grow_with_snapshots(
         for _ in range(rounds):
             replay_history(stages, alice, charlie)
         # Observed chances for Q2 (stages, whether the zone is kept: it is not, 4 quarters
-        # counted), snapshots, wins, teams.
-        with django_assert_num_queries(9):
+        # counted), snapshots, whether the rollups answer the wins (not), wins, teams.
+        with django_assert_num_queries(10):
             backtest(ReportScope(ada, Q3))
 
     count_with(1)

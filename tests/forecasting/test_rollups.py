@@ -11,7 +11,7 @@ from forecasting.build import pipeline_build
 from forecasting.cycles import SalesCycle, sales_cycle, sales_cycle_by_person
 from forecasting.jobs import recount_rollups
 from forecasting.models import DealDay, ReportZone, WonCycleMonth
-from forecasting.outcomes import Closed, closed, closed_by_person, won_values
+from forecasting.outcomes import Closed, closed, closed_by_person, won_by_owner, won_values
 from forecasting.periods import month_of, parse_period
 from forecasting.rollup_reads import histogram_percentile, rollup_zone
 from forecasting.rollup_upkeep import drift, rebuild
@@ -206,6 +206,7 @@ def test_the_figures_read_from_rollups_are_those_the_deals_give(sales, alice, bo
             sales_cycle(scope),
             sales_cycle_by_person(scope),
             pipeline_build(scope, today=dt.date(2025, 6, 30)).created,
+            sorted(won_by_owner(scope)),
         )
 
     from_deals = figures()
@@ -221,6 +222,11 @@ def test_the_figures_read_from_rollups_are_those_the_deals_give(sales, alice, bo
     # Twelve weeks to the week of 30 June 2025, from 14 April: a deal created on Sunday
     # 1 June (the week of 26 May) and one on Tuesday 3 June (the week of 2 June).
     assert from_rollups[6] == [0] * 6 + [1, 1] + [0] * 4
+    # Bob's lost deal and his Q1 win add nothing to Q2's won values.
+    assert from_rollups[7] == [
+        (alice.pk, alice.team_id, "EUR", Decimal("4000.00")),
+        (bob.pk, bob.team_id, "USD", Decimal("600.00")),
+    ]
 
 
 def test_a_write_around_the_services_shows_as_drift_until_the_nightly_recount(
