@@ -30,6 +30,7 @@ from crm.demo.pipelines import create_pipelines
 from crm.demo.progress import Progress
 from crm.demo.quotas import create_quotas
 from forecasting.history import snapshots_from_history
+from forecasting.jobs import take_pipeline_snapshot
 from forecasting.models import PipelineSnapshot, Quota
 from forecasting.rollup_upkeep import rebuild
 from pipeline.models import (
@@ -172,6 +173,8 @@ def seed_demo(plan: SeedPlan, progress: Progress, *, flush: bool = False) -> Non
                 chunk, since=clock.history_start, today=plan.today, nights=recent
             )
             progress.advance("snapshots", min(start + SNAPSHOT_BATCH, len(deal_ids)), len(deal_ids))
+        # Tonight's, as the nightly job would take it: the movement compares up to today.
+        written += take_pipeline_snapshot(plan.today)
         progress.done("snapshots", written)
         progress.done("rollup rows", rebuild())
         if connection.vendor == "postgresql":

@@ -25,7 +25,7 @@ from contacts.models import (
 )
 from core.custom_fields.kinds import fits
 from crm.demo.people import DEMO_PASSWORD, ROSTER
-from forecasting.models import Quota
+from forecasting.models import PipelineSnapshot, Quota
 from pipeline.models import (
     POSITION_GAP,
     BuyingRole,
@@ -305,6 +305,23 @@ def test_touchpoints_cover_deals_leads_and_contacts(output):
     assert Touchpoint.objects.filter(opportunity__isnull=False).count() >= 2 * DEALS
     assert Touchpoint.objects.filter(lead__isnull=False).exists()
     assert Touchpoint.objects.filter(contact__isnull=False).exists()
+
+
+def test_snapshots_cover_each_month_start_and_the_last_35_nights_to_today(output):
+    nights = sorted(set(PipelineSnapshot.objects.values_list("taken_on", flat=True)))
+    # Every month start from the first deal's to May 2025, then every night from 11 May
+    # 2025 (35 nights back) to today.
+    month_starts = [night for night in nights if night < dt.date(2025, 5, 11)]
+    # No deal of this seed was open on 1 January 2024: February's is the first night.
+    assert month_starts == [dt.date(2024, month, 1) for month in range(2, 13)] + [
+        dt.date(2025, month, 1) for month in range(1, 6)
+    ]
+    assert nights[len(month_starts) :] == [
+        dt.date(2025, 5, 11) + dt.timedelta(days=offset) for offset in range(36)
+    ]
+    # Tonight's copies today's open deals, as the nightly job does.
+    tonight = PipelineSnapshot.objects.filter(taken_on=dt.date(2025, 6, 15))
+    assert tonight.count() == Opportunity.objects.filter(status=OpportunityStatus.OPEN).count()
 
 
 def test_quotas_cover_each_rep_and_team_every_quarter_of_the_history(output):
