@@ -19,7 +19,8 @@ Stages are open stages of the scope's pipelines, in pipeline and position order;
 open stage appears, with zeros and None where nothing happened.
 
 For a month or a quarter, in a zone whose rollups are ready and without a product or lead
-source filter (``forecasting.rollup_reads.rollup_zone``), the counts and the finished
+source filter (``forecasting.rollup_reads.funnel_zone``: not since a reorder of the stages),
+the counts and the finished
 stays come from ``FunnelStage`` and ``StayMonth`` (``forecasting.rollup_rows``) and the
 stays still going from the open deals' ``stage_entered_at``; otherwise everything is
 counted from StageChange. Both give the same figures.
@@ -43,7 +44,7 @@ from django.utils import timezone
 from forecasting.days import WholeDays, days_figure
 from forecasting.models import FunnelStage, PeriodKind, StayMonth
 from forecasting.percentiles import percentile_of_sql
-from forecasting.rollup_reads import histogram_percentile, months_of, rollup_rows, rollup_zone
+from forecasting.rollup_reads import funnel_zone, histogram_percentile, months_of, rollup_rows
 from forecasting.scope import ReportScope
 from pipeline.models import OpportunityStatus, Stage, StageChange, StageKind
 
@@ -86,7 +87,7 @@ def stage_flow(scope: ReportScope, now: dt.datetime | None = None) -> list[Stage
     now = now or timezone.now()
     period = scope.period
     stages = stages_in_scope(scope)
-    zone = rollup_zone(scope) if period.is_month or period.is_quarter else None
+    zone = funnel_zone(scope) if period.is_month or period.is_quarter else None
     if zone:
         counts = _rollup_counts(scope, zone)
         medians, p80s = _rollup_stays(scope, zone, now)

@@ -269,6 +269,9 @@ class ReportZone(models.Model):
     name = models.CharField(_("time zone"), max_length=64, unique=True)
     # False until every owner's rows have been counted in this zone.
     ready = models.BooleanField(_("ready"), default=False)
+    # False from a reorder of a pipeline's stages to the next full recount: the funnel rows
+    # compare stage positions, the other rollups do not.
+    funnel_ready = models.BooleanField(_("funnel ready"), default=True)
 
     class Meta:
         verbose_name = _("report time zone")

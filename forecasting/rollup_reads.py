@@ -31,13 +31,27 @@ def rollup_zone(scope: ReportScope) -> str | None:
     return kept_zone(scope)
 
 
+def funnel_zone(scope: ReportScope) -> str | None:
+    """``rollup_zone``, when the funnel rows are ready in it too (not since a reorder)."""
+    zone = rollup_zone(scope)
+    return zone if zone and _zone_state(scope, zone) else None
+
+
 def kept_zone(scope: ReportScope) -> str | None:
     """The current time zone if the rollups are kept and ready in it, else None."""
     name = timezone.get_current_timezone_name()
-    kept = scope.remembered(
-        f"rollup zone {name}", ReportZone.objects.filter(name=name, ready=True).exists
+    return name if _zone_state(scope, name) is not None else None
+
+
+def _zone_state(scope: ReportScope, name: str) -> bool | None:
+    """None if the zone's rollups are not kept and ready, else whether its funnel rows
+    are: one query per scope answers both."""
+    return scope.remembered(
+        f"rollup zone {name}",
+        ReportZone.objects.filter(name=name, ready=True)
+        .values_list("funnel_ready", flat=True)
+        .first,
     )
-    return name if kept else None
 
 
 def rollup_rows(scope: ReportScope, model: type[RollupModel], zone: str) -> QuerySet[RollupModel]:

@@ -19,7 +19,8 @@ nightly run and after imports.
 - The funnel rollups read each stage's kind and position as they are when a deal
   changes. A reorder of a pipeline's stages (``pipeline.signals.stages_reordered``)
   changes what every deal of it adds at once, which cannot be followed per deal: it
-  marks every zone not ready, so reports count from the deals until the nightly rebuild.
+  marks every zone's funnel rows not ready (``funnel_ready``), so the funnel counts from
+  the history until the nightly rebuild; the other rollups compare no positions.
   A stage's kind never changes, and its other settings (``update_stage``) are not read;
   removing a stage moves its deals through ``deals_changing`` like any other move.
 
@@ -116,8 +117,9 @@ def follow_deals(
 
 
 def forget_stage_order(sender: Any, **kwargs: Any) -> None:
-    """Receiver of ``stages_reordered``: no zone is ready until the next full rebuild."""
-    ReportZone.objects.update(ready=False)
+    """Receiver of ``stages_reordered``: no zone's funnel rows are read until the next full
+    rebuild (the other rollups do not compare stage positions)."""
+    ReportZone.objects.update(funnel_ready=False)
 
 
 def apply(difference: Tally) -> None:
@@ -200,7 +202,7 @@ def rebuild(
 
         differing += rebuild_activity()
         say(f"rollups: activity recounted, {differing:,} rows differed")
-        ReportZone.objects.update(ready=True)
+        ReportZone.objects.update(ready=True, funnel_ready=True)
     return differing
 
 
