@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('forecasting', '0009_activity_rollups'),
+        ("forecasting", "0009_activity_rollups"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='reportzone',
-            name='funnel_ready',
-            field=models.BooleanField(default=True, verbose_name='funnel ready'),
+            model_name="reportzone",
+            name="funnel_ready",
+            field=models.BooleanField(default=True, verbose_name="funnel ready"),
         ),
     ]
