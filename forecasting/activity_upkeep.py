@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import models, transaction
 
 from forecasting.activity_rows import (
     ACTIVITY_ROLLUPS,
@@ -31,7 +31,16 @@ from forecasting.activity_rows import (
     activity_tally,
 )
 from forecasting.rollup_rows import Tally
-from forecasting.rollup_upkeep import BATCH, apply, differences, share_locks, stored, zones
+from forecasting.rollup_upkeep import (
+    BATCH,
+    apply,
+    differences,
+    keys_with_rows,
+    rewrite_if_different,
+    share_locks,
+    stored,
+    zones,
+)
 from pipeline.models import Task, Touchpoint
 
 # The first key of PostgreSQL's two-key advisory locks: "activity rollups of person <key>".
@@ -109,29 +118,21 @@ def rebuild_activity(person_ids: Collection[int] | None = None) -> int:
 
 
 def _people_with_rows() -> set[int]:
-    found: set[int] = set()
-    for rollup in ACTIVITY_ROLLUPS:
-        rows = rollup.model._default_manager.values_list("person_id", flat=True)
-        found |= set(rows.distinct())
-    return found
+    return keys_with_rows(ACTIVITY_ROLLUPS, "person_id")
 
 
 def _recount_person(person_id: int) -> int:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [PERSON_LOCK, person_id])
-    names = zones()
-    counted = recount_activity(
-        Touchpoint.objects.filter(by_id=person_id),
-        Task.objects.filter(assignee_id=person_id),
-        names,
+    return rewrite_if_different(
+        ACTIVITY_ROLLUPS,
+        "person_id",
+        person_id,
+        lock=PERSON_LOCK,
+        count=lambda names: recount_activity(
+            Touchpoint.objects.filter(by_id=person_id),
+            Task.objects.filter(assignee_id=person_id),
+            names,
+        ),
     )
-    differing = len(differences(stored(ACTIVITY_ROLLUPS, names, person_id=person_id), counted))
-    if differing:
-        for rollup in ACTIVITY_ROLLUPS:
-            rollup.model._default_manager.filter(person_id=person_id).delete()
-        apply(counted)
-    return differing
 
 
 def recount_activity(touchpoints: Any, tasks: Any, names: list[str]) -> Tally:

@@ -207,22 +207,47 @@ def rebuild(
 
 
 def _owners_with_rows() -> set[int]:
-    found: set[int] = set()
-    for rollup in ROLLUPS:
-        found |= set(rollup.model._default_manager.values_list("owner_id", flat=True).distinct())
-    return found
+    return keys_with_rows(ROLLUPS, "owner_id")
 
 
 def _recount_owner(owner_id: int) -> int:
+    return rewrite_if_different(
+        ROLLUPS,
+        "owner_id",
+        owner_id,
+        lock=OWNER_LOCK,
+        count=lambda names: recount(Opportunity.objects.filter(owner_id=owner_id), names),
+    )
+
+
+def keys_with_rows(rollups: tuple[Rollup, ...], column: str) -> set[int]:
+    """The owners (or people) at ``column`` that have rows in ``rollups``."""
+    found: set[int] = set()
+    for rollup in rollups:
+        found |= set(rollup.model._default_manager.values_list(column, flat=True).distinct())
+    return found
+
+
+def rewrite_if_different(
+    rollups: tuple[Rollup, ...],
+    column: str,
+    key: int,
+    *,
+    lock: int,
+    count: Callable[[list[str]], Tally],
+) -> int:
+    """Recount the rows of ``rollups`` whose ``column`` is ``key`` with ``count(zones)``,
+    under the exclusive advisory lock (``lock``, ``key``) that changes share, and rewrite
+    them where they differ; the number of rows that differed. Inside a transaction."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [OWNER_LOCK, owner_id])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [lock, key])
     names = zones()
-    counted = recount(Opportunity.objects.filter(owner_id=owner_id), names)
-    differing = len(differences(stored(ROLLUPS, names, owner_id=owner_id), counted))
+    counted = count(names)
+    differing = len(differences(stored(rollups, names, **{column: key}), counted))
     if differing:
-        for rollup in ROLLUPS:
-            rollup.model._default_manager.filter(owner_id=owner_id).delete()
+        for rollup in rollups:
+            rollup.model._default_manager.filter(**{column: key}).delete()
         apply(counted)
     return differing
 
