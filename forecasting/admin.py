@@ -10,11 +10,14 @@ from forecasting.models import (
     DealDay,
     ForecastAdjustment,
     FunnelStage,
+    MovementTally,
     ObservedFill,
     ObservedPeriod,
+    OpeningTally,
     PipelineSnapshot,
     Quota,
     ReportZone,
+    SnapshotReading,
     StayMonth,
     TaskDoneDay,
     TouchpointDay,
@@ -131,6 +134,9 @@ class ForecastAdjustmentAdmin(admin.ModelAdmin):
     ObservedFill,
     TouchpointDay,
     TaskDoneDay,
+    SnapshotReading,
+    MovementTally,
+    OpeningTally,
 )
 class RollupAdmin(admin.ModelAdmin):
     """Rollups are derived from the deals (``forecasting.rollup_upkeep``) and from touchpoints

@@ -7,12 +7,13 @@ class ForecastingConfig(AppConfig):
     verbose_name = _("Forecasting")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_save, pre_delete
+        from django.db.models.signals import post_delete, post_save, pre_delete
 
-        from forecasting import observed_upkeep
+        from accounts.models import User
+        from forecasting import observed_upkeep, snapshot_upkeep
         from forecasting.activity_upkeep import follow_activity, forget_activity
         from forecasting.rollup_upkeep import follow_deals, forget_stage_order
-        from pipeline.models import Stage, Task, Touchpoint
+        from pipeline.models import Opportunity, Pipeline, Stage, Task, Touchpoint
         from pipeline.signals import (
             activity_changing,
             deals_changing,
@@ -28,6 +29,20 @@ class ForecastingConfig(AppConfig):
         post_save.connect(
             observed_upkeep.follow_stage, sender=Stage, dispatch_uid="forecasting.observed"
         )
+        # Stored snapshot readings: a new stage order, or snapshots deleted with their deal,
+        # stage, pipeline or owner however it is deleted (a cascade sends no deals_changing).
+        stages_reordered.connect(
+            snapshot_upkeep.forget_movements, dispatch_uid="forecasting.snapshot_readings"
+        )
+        post_save.connect(
+            snapshot_upkeep.follow_stage, sender=Stage, dispatch_uid="forecasting.snapshot_readings"
+        )
+        for model in (Opportunity, Stage, Pipeline, User):
+            post_delete.connect(
+                snapshot_upkeep.forget_all,
+                sender=model,
+                dispatch_uid=f"forecasting.snapshot_readings_{model.__name__}",
+            )
         activity_changing.connect(follow_activity, dispatch_uid="forecasting.activity_rollups")
         for model in (Touchpoint, Task):
             pre_delete.connect(

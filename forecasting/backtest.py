@@ -36,6 +36,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Case, IntegerField, Q, Sum, Value, When
+from django.db.models.functions import Coalesce
 
 from accounts.models import Team
 from forecasting.models import DealDay, PipelineSnapshot
@@ -44,6 +45,7 @@ from forecasting.outcomes import won_in_period
 from forecasting.periods import Period
 from forecasting.rollup_reads import rollup_rows, rollup_zone
 from forecasting.scope import ReportScope
+from forecasting.snapshot_readings import opening_rows, opening_sums, readable
 from pipeline.models import ForecastCategory
 
 METHODS = ("configured", "observed", "commit")
@@ -105,29 +107,7 @@ def accuracy(method: str, points: list[BacktestPoint]) -> MethodAccuracy:
 def backtest(scope: ReportScope) -> list[BacktestRow]:
     """Accuracy per team (and for the whole scope) and currency of each forecast method."""
     periods = trailing_window(scope.period)
-    snapshots = PipelineSnapshot.objects.visible_to(scope.user).filter(
-        scope.owner_q("owner"), taken_on__in=[period.start for period in periods]
-    )
-    if scope.pipeline_id is not None:
-        snapshots = snapshots.filter(pipeline_id=scope.pipeline_id)
-    rows = (
-        snapshots.filter(
-            Q(
-                *[
-                    Q(taken_on=period.start, expected_close_date__range=(period.start, period.end))
-                    for period in periods
-                ],
-                _connector=Q.OR,
-            )
-        )
-        .values("taken_on", "owner__team_id", "currency", "stage_id", "probability")
-        .annotate(
-            total=Sum("value"),
-            commit=Sum("value", filter=Q(forecast_category=ForecastCategory.COMMIT)),
-        )
-        .order_by()
-    )
-    rows = list(rows)
+    rows = _openings(scope, periods)
     replayed = [p for p in periods if any(row["taken_on"] == p.start for row in rows)]
     # Observed chances as each replayed period's start knew them, stage by stage.
     chances = {
@@ -142,17 +122,18 @@ def backtest(scope: ReportScope) -> list[BacktestRow]:
         lambda: dict.fromkeys(METHODS, ZERO)
     )
     by_start = {period.start: period for period in replayed}
-    for row in rows:
-        period = by_start.get(row["taken_on"])
+    for opening in rows:
+        period = by_start.get(opening["taken_on"])
         if period is None:
             continue
-        configured = Decimal(row["probability"]) / 100
-        observed = chances[period.start].get(row["stage_id"])
-        for team in _teams_of(row["owner__team_id"]):
-            figures = forecasts[period, team, row["currency"]]
-            figures["configured"] += row["total"] * configured
-            figures["observed"] += row["total"] * (configured if observed is None else observed)
-            figures["commit"] += row["commit"] or ZERO
+        configured = Decimal(opening["probability"]) / 100
+        observed = chances[period.start].get(opening["stage_id"])
+        total = opening["total"]
+        for team in _teams_of(opening["owner__team_id"]):
+            figures = forecasts[period, team, opening["currency"]]
+            figures["configured"] += total * configured
+            figures["observed"] += total * (configured if observed is None else observed)
+            figures["commit"] += opening["commit"] or ZERO
 
     actuals = _won_by_period(scope, replayed)
     keys = {(team, currency) for (_, team, currency) in forecasts} | {
@@ -180,6 +161,49 @@ def backtest(scope: ReportScope) -> list[BacktestRow]:
             )
         results.append(row)
     return results
+
+
+OPENING = ("taken_on", "owner__team_id", "currency", "stage_id", "probability", "total", "commit")
+
+
+def _openings(scope: ReportScope, periods: list[Period]) -> list[dict[str, Any]]:
+    """Per period start, owner's team, currency, stage and recorded probability: the value
+    of the deals open that night and expected to close in the period, and of those in
+    commit. From the stored readings (``forecasting.snapshot_readings``) unless a filter
+    they do not split by asks for the snapshots themselves."""
+    if readable(scope):
+        rows = opening_sums(opening_rows(scope, periods))
+        return [dict(zip(OPENING, row, strict=True)) for row in rows]
+    return counted_openings(scope, periods)
+
+
+def counted_openings(scope: ReportScope, periods: list[Period]) -> list[dict[str, Any]]:
+    """``_openings`` counted from the snapshots themselves."""
+    snapshots = PipelineSnapshot.objects.visible_to(scope.user).filter(
+        scope.owner_q("owner"), taken_on__in=[period.start for period in periods]
+    )
+    if scope.pipeline_id is not None:
+        snapshots = snapshots.filter(pipeline_id=scope.pipeline_id)
+    return list(
+        snapshots.filter(
+            scope.deal_filter_q("opportunity"),
+            Q(
+                *[
+                    Q(taken_on=period.start, expected_close_date__range=(period.start, period.end))
+                    for period in periods
+                ],
+                _connector=Q.OR,
+            ),
+        )
+        .values(*OPENING[:5])
+        .annotate(
+            total=Sum("value"),
+            commit=Coalesce(
+                Sum("value", filter=Q(forecast_category=ForecastCategory.COMMIT)), ZERO
+            ),
+        )
+        .order_by()
+    )
 
 
 def _teams_of(team_id: int | None) -> tuple[int, ...]:

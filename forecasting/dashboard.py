@@ -24,6 +24,7 @@ from forecasting.funnel import StageFlow, stage_flow
 from forecasting.metrics import Attainment
 from forecasting.movement import Movement, pipeline_movement
 from forecasting.scope import ReportScope
+from forecasting.snapshot_readings import latest_night
 from forecasting.stages import StageTotal, open_by_stage
 from forecasting.velocity import Coverage, Velocity, pipeline_coverage, sales_velocity
 from forecasting.what_it_takes import WhatItTakes, what_it_takes
@@ -87,7 +88,7 @@ def manager_dashboard(
     ``with_forecast=False`` leaves the forecast table and the backtest empty:
     ``GET /api/dashboard/`` does, since ``GET /api/forecast/report/`` and
     ``GET /api/forecast/backtest/`` carry those figures."""
-    until = timezone.localdate()
+    until = min(timezone.localdate(), latest_night())
     return ManagerDashboard(
         attainment=attainment(scope),
         attainment_by_person=attainment_by_person(scope),

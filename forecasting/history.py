@@ -15,6 +15,7 @@ from typing import Any
 from django.db import connection
 
 from forecasting.models import PipelineSnapshot
+from forecasting.snapshot_upkeep import forget_nights
 from pipeline.models import (
     ForecastCategory,
     Opportunity,
@@ -80,6 +81,7 @@ def snapshots_from_history(
     if not days:
         return 0
     size = CHUNK_SIZE.get(connection.vendor, DEFAULT_CHUNK_SIZE)
+    forget_nights(days)
     written = 0
     for offset in range(0, len(deal_ids), size):
         written += _insert_snapshots(list(deal_ids[offset : offset + size]), days)

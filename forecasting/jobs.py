@@ -11,8 +11,11 @@ import datetime as dt
 from django.db import connection, transaction
 
 from forecasting.models import PipelineSnapshot
+from forecasting.observed_upkeep import oldest_kept
 from forecasting.observed_upkeep import prune as prune_observed
 from forecasting.rollup_upkeep import rebuild
+from forecasting.snapshot_upkeep import forget_nights
+from forecasting.snapshot_upkeep import prune as prune_readings
 from pipeline.models import Opportunity, OpportunityStatus, Stage
 
 
@@ -39,6 +42,8 @@ def take_pipeline_snapshot(day: dt.date) -> int:
         ON CONFLICT (taken_on, opportunity_id) DO NOTHING
     """
     with transaction.atomic(), connection.cursor() as cursor:
+        # A report that read the night before it was taken read it empty.
+        forget_nights([day])
         cursor.execute(sql, [connection.ops.adapt_datefield_value(day), OpportunityStatus.OPEN])
         return max(cursor.rowcount, 0)
 
@@ -51,7 +56,9 @@ def recount_rollups(day: dt.date) -> int:
 
     The stored counts of ended periods (``forecasting.observed_periods``) are kept exact as
     history is rewritten, so they are not recounted: only those of zones no longer kept
-    and of periods older than any current report reads are dropped (not counted here)."""
+    and of periods older than any current report reads are dropped (not counted here), and
+    so are the stored snapshot readings no current report reads."""
     differing = rebuild()
     prune_observed(day)
+    prune_readings(day, oldest_kept(day))
     return differing

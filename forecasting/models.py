@@ -566,3 +566,132 @@ class TaskDoneDay(PersonRollupRow):
 
     def __str__(self) -> str:
         return f"{self.day} {self.zone} {self.person_id}"
+
+
+class SnapshotReadingKind(models.TextChoices):
+    MOVEMENT = "movement", _("Movement between two nights")
+    OPENING = "opening", _("Pipeline at a period's start")
+
+
+class SnapshotReading(models.Model):
+    """That the snapshots of past nights were read once into stored rows, for every owner:
+    the movement between ``first_night`` and ``second_night`` with the slip bounds
+    ``period_start``..``period_end`` (``MovementTally``), or the pipeline on the night
+    ``first_night`` expected to close in ``period_start``..``period_end`` (``OpeningTally``).
+
+    Snapshots of a night are written once and never updated, so a reading stays exact until
+    ``forecasting.snapshot_upkeep`` drops it: when a night it read is written again, a deal
+    it read is deleted, a closing in its window changes or stage positions change."""
+
+    kind = models.CharField(_("kind"), max_length=8, choices=SnapshotReadingKind.choices)
+    first_night = models.DateField(_("first night"))
+    second_night = models.DateField(_("second night"))
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    read_at = models.DateTimeField(_("read at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("snapshot reading")
+        verbose_name_plural = _("snapshot readings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "first_night", "second_night", "period_start", "period_end"],
+                name="snapshot_reading_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.first_night}..{self.second_night}"
+
+
+class SnapshotTallyRow(models.Model):
+    """A stored row of a ``SnapshotReading``: seen as the deals it sums are, by owner."""
+
+    # Dropped with their reading by forecasting.snapshot_upkeep, rows first, in one DELETE
+    # each: a cascade would fetch every row to delete it.
+    reading = models.ForeignKey(
+        SnapshotReading, verbose_name=_("reading"), on_delete=models.DO_NOTHING, related_name="+"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+    )
+    pipeline = models.ForeignKey(
+        "pipeline.Pipeline",
+        verbose_name=_("pipeline"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+    )
+    currency = models.CharField(_("currency"), max_length=3)
+
+    objects = RollupQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class MovementTally(SnapshotTallyRow):
+    """The movement figures (``forecasting.movement``) of one owner's deals of one pipeline
+    and currency. An open row (``closing`` false) counts the deals open on the second night
+    by that night's owner and pipeline, split by their owner and pipeline on the first night
+    (``earlier_owner_id`` empty: not open then), so that a report can tell whether the first
+    night's row was in its scope too. A closing row counts the deals open on the first night,
+    by that night's owner and pipeline, that were won or lost before the second began."""
+
+    closing = models.BooleanField(_("closing"), default=False)
+    # Plain ids: what the first night said, not a key the database keeps.
+    earlier_owner_id = models.IntegerField(_("owner on the first night"), null=True)
+    earlier_pipeline_id = models.IntegerField(_("pipeline on the first night"), null=True)
+    deals = models.IntegerField(_("deals"), default=0)
+    value = models.DecimalField(_("value"), max_digits=20, decimal_places=2, default=0)
+    advanced = models.IntegerField(_("advanced"), default=0)
+    moved_back = models.IntegerField(_("moved back"), default=0)
+    slipped = models.IntegerField(_("slipped"), default=0)
+    slipped_value = models.DecimalField(
+        _("value slipped"), max_digits=20, decimal_places=2, default=0
+    )
+    value_changed = models.IntegerField(_("value changed"), default=0)
+    value_change = models.DecimalField(
+        _("net value change"), max_digits=20, decimal_places=2, default=0
+    )
+    won = models.IntegerField(_("won"), default=0)
+    won_value = models.DecimalField(_("value won"), max_digits=20, decimal_places=2, default=0)
+    lost = models.IntegerField(_("lost"), default=0)
+    lost_value = models.DecimalField(_("value lost"), max_digits=20, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("stored movement")
+        verbose_name_plural = _("stored movements")
+
+    def __str__(self) -> str:
+        return f"{self.reading_id} {self.owner_id} {self.pipeline_id} {self.currency}"
+
+
+class OpeningTally(SnapshotTallyRow):
+    """One owner's deals of one pipeline, stage, recorded probability and currency open on a
+    period's first night and expected to close within the period: their value, and the value
+    of those in the commit category (``forecasting.backtest``)."""
+
+    stage = models.ForeignKey(
+        "pipeline.Stage",
+        verbose_name=_("stage"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+    )
+    probability = models.PositiveSmallIntegerField(_("win probability (%)"))
+    total = models.DecimalField(_("value"), max_digits=20, decimal_places=2, default=0)
+    commit_value = models.DecimalField(
+        _("value in commit"), max_digits=20, decimal_places=2, default=0
+    )
+
+    class Meta:
+        verbose_name = _("stored period opening")
+        verbose_name_plural = _("stored period openings")
+
+    def __str__(self) -> str:
+        return f"{self.reading_id} {self.owner_id} {self.stage_id} {self.currency}"

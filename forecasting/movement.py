@@ -32,6 +32,7 @@ from django.db.models.functions import Coalesce
 
 from forecasting.models import PipelineSnapshot
 from forecasting.scope import ReportScope
+from forecasting.snapshot_readings import movement_rows, readable
 from pipeline.models import OpportunityStatus
 
 ZERO = Decimal("0.00")
@@ -62,6 +63,13 @@ def pipeline_movement(scope: ReportScope, since: dt.date, until: dt.date) -> lis
     """What changed in the open pipeline from night ``since`` to night ``until``."""
     if until < since:
         since, until = until, since
+    if readable(scope):
+        return _stored_movement(scope, since, until)
+    return counted_movement(scope, since, until)
+
+
+def counted_movement(scope: ReportScope, since: dt.date, until: dt.date) -> list[Movement]:
+    """``pipeline_movement`` counted from the snapshots themselves (``since`` <= ``until``)."""
     figures: dict[str, dict] = {}
     for currency, *counts in _open_rows(scope, since, until):
         figures.setdefault(currency, {}).update(zip(OPEN_FIGURES, counts, strict=True))
@@ -90,6 +98,36 @@ def pipeline_movement(scope: ReportScope, since: dt.date, until: dt.date) -> lis
     return [Movement(**{**figures[currency], "currency": currency}) for currency in sorted(figures)]
 
 
+def _stored_movement(scope: ReportScope, since: dt.date, until: dt.date) -> list[Movement]:
+    """The figures summed from the stored rows (``forecasting.snapshot_readings``; one
+    query once read): an open row whose first night's owner or pipeline is out of scope
+    counts as new, as the live count's join finds no earlier row for it."""
+    figures: dict[str, dict[str, Any]] = {}
+    for row in movement_rows(scope, since, until):
+        sums = figures.setdefault(row.currency, dict.fromkeys(FIGURES, 0))
+        if row.closing:
+            for name in ("won", "won_value", "lost", "lost_value"):
+                sums[name] += getattr(row, name)
+            continue
+        in_scope: bool = row.earlier_in_scope  # type: ignore[attr-defined]
+        earlier = row.earlier_owner_id is not None and in_scope
+        if earlier and scope.pipeline_id is not None:
+            earlier = row.earlier_pipeline_id == scope.pipeline_id
+        if not earlier:
+            sums["new"] += row.deals
+            sums["new_value"] += row.value
+            continue
+        for name in OPEN_FIGURES[2:]:
+            sums[name] += getattr(row, name)
+    return [
+        Movement(
+            currency,
+            **{name: _figure(name, value) for name, value in figures[currency].items()},  # type: ignore[arg-type]
+        )
+        for currency in sorted(figures)
+    ]
+
+
 def _night(scope: ReportScope, night: dt.date) -> QuerySet[PipelineSnapshot]:
     """The snapshot of ``night`` as the scope covered it: its owners and pipeline then,
     read from the snapshot's own columns (an index, not a join with every deal)."""
@@ -111,6 +149,9 @@ OPEN_FIGURES = (
     "value_changed",
     "value_change",
 )
+
+
+FIGURES = (*OPEN_FIGURES, "won", "won_value", "lost", "lost_value")
 
 
 def _open_rows(scope: ReportScope, since: dt.date, until: dt.date) -> list[tuple[Any, ...]]:

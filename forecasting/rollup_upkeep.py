@@ -51,6 +51,7 @@ from forecasting.rollup_rows import (
     Tally,
     tally,
 )
+from forecasting.snapshot_upkeep import follow_facts as follow_snapshot_facts
 from pipeline.models import Opportunity, StageChange
 
 # The first key of PostgreSQL's two-key advisory locks: "rollups of owner <second key>".
@@ -107,6 +108,7 @@ def follow_deals(
             return  # an edit of the title, a card moved within its column: nothing reported
         # The stored counts of ended periods read the same deals' owners and pipelines.
         follow_facts(before, after)
+        follow_snapshot_facts(before, after)
         owners = {deal.owner_id for deal in before} | {deal.owner_id for deal in after}
         share_locks(OWNER_LOCK, owners)
         # Read after the locks: a zone added meanwhile gets this change too.

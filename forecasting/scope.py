@@ -16,7 +16,7 @@ from typing import TypeVar, cast
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Role, User
-from accounts.visibility import visible_users
+from accounts.visibility import visible_owners, visible_users
 from forecasting.periods import Period
 from pipeline.models import LineItem, Opportunity
 from pipeline.querysets import OpportunityQuerySet
@@ -25,13 +25,18 @@ T = TypeVar("T")
 
 
 def owner_scope_q(user: User, path: str) -> Q:
-    """Records whose owner at ``path`` is the user (rep), in their teams (manager), or any."""
+    """Records whose owner at ``path`` is the user (rep), in their teams (manager), or any;
+    with an empty ``path``, the users themselves."""
     if user.is_admin:
         return Q()
-    mine = Q(**{path: user})
+    mine = Q(**{path: user}) if path else Q(pk=user.pk)
     if user.is_manager:
-        return mine | Q(**{f"{path}__team__manager": user})
+        return mine | Q(**{f"{_prefix(path)}team__manager": user})
     return mine
+
+
+def _prefix(path: str) -> str:
+    return f"{path}__" if path else ""
 
 
 @dataclass(frozen=True)
@@ -66,13 +71,18 @@ class ReportScope:
 
     def owner_q(self, path: str = "owner") -> Q:
         """Rows whose owner at ``path`` is in scope (the visibility rules are applied by
-        ``visible_to`` on the queryset this narrows)."""
+        ``visible_to`` on the queryset this narrows); with an empty ``path``, users."""
         condition = owner_scope_q(self.user, path)
         if self.rep_id is not None:
-            condition &= Q(**{f"{path}_id": self.rep_id})
+            condition &= Q(**{f"{path}_id" if path else "pk": self.rep_id})
         if self.team_id is not None:
-            condition &= Q(**{f"{path}__team_id": self.team_id})
+            condition &= Q(**{f"{_prefix(path)}team_id": self.team_id})
         return condition
+
+    def owners(self) -> QuerySet[User]:
+        """The users, active or not, whose deals the scope covers (``visible_owners``
+        narrowed as ``owner_q`` narrows their records)."""
+        return visible_owners(self.user).filter(self.owner_q(""))
 
     def deals(self) -> OpportunityQuerySet:
         """Deals in scope, of any status and any time; each metric narrows them further."""

@@ -53,12 +53,15 @@ from forecasting.models import (
     DealDay,
     ForecastAdjustment,
     FunnelStage,
+    MovementTally,
     ObservedFill,
     ObservedPeriod,
+    OpeningTally,
     PeriodKind,
     PipelineSnapshot,
     Quota,
     ReportZone,
+    SnapshotReading,
     StayMonth,
     TaskDoneDay,
     TouchpointDay,
@@ -134,6 +137,10 @@ READ_ONLY_MODELS = {
     ObservedFill,
     TouchpointDay,
     TaskDoneDay,
+    # Stored readings of past nights' snapshots, dropped when what they read changes.
+    SnapshotReading,
+    MovementTally,
+    OpeningTally,
     ImportJob,
     ImportChunk,
     ImportRejection,
@@ -230,6 +237,42 @@ def new_observed_period() -> ObservedPeriod:
         bucket=0,
         observed=3,
         reached_won=1,
+    )
+
+
+def new_snapshot_reading() -> SnapshotReading:
+    night = dt.date(2026, 10, 1) + dt.timedelta(days=SnapshotReading.objects.count())
+    return SnapshotReading.objects.create(
+        kind="opening",
+        first_night=night,
+        second_night=night,
+        period_start=dt.date(2026, 10, 1),
+        period_end=dt.date(2026, 12, 31),
+    )
+
+
+def new_opening_tally() -> OpeningTally:
+    deal = new_deal()
+    return OpeningTally.objects.create(
+        reading=new_snapshot_reading(),
+        owner=deal.owner,
+        pipeline=deal.pipeline,
+        stage=deal.stage,
+        currency="EUR",
+        probability=40,
+        total=Decimal("1000.00"),
+    )
+
+
+def new_movement_tally() -> MovementTally:
+    deal = new_deal()
+    return MovementTally.objects.create(
+        reading=new_snapshot_reading(),
+        owner=deal.owner,
+        pipeline=deal.pipeline,
+        currency="EUR",
+        deals=2,
+        value=Decimal("1000.00"),
     )
 
 
@@ -400,6 +443,9 @@ NEW_ROW: dict[type[Model], Callable[[], Model]] = {
     StayMonth: new_stay_month,
     ObservedPeriod: new_observed_period,
     ObservedFill: new_observed_fill,
+    SnapshotReading: new_snapshot_reading,
+    MovementTally: new_movement_tally,
+    OpeningTally: new_opening_tally,
     TouchpointDay: new_touchpoint_day,
     TaskDoneDay: new_task_done_day,
     ForecastAdjustment: lambda: ForecastAdjustment.objects.create(

@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from forecasting.history import month_starts, snapshots_from_history
 from forecasting.jobs import take_pipeline_snapshot
@@ -138,7 +139,7 @@ def test_rebuilding_twice_writes_nothing_the_second_time_and_keeps_nightly_snaps
 
 
 @pytest.mark.parametrize("deals", [3, 30])
-def test_rebuilding_takes_one_statement_for_few_or_many_deals(
+def test_rebuilding_takes_the_same_statements_for_few_or_many_deals(
     alice, stages, deals, django_assert_num_queries
 ):
     ids = [
@@ -146,7 +147,9 @@ def test_rebuilding_takes_one_statement_for_few_or_many_deals(
         for _ in range(deals)
     ]
 
-    with django_assert_num_queries(1):
+    # The snapshot statement, after dropping the stored readings of its nights (under
+    # their lock on PostgreSQL; none stored here).
+    with django_assert_num_queries(2 + (connection.vendor == "postgresql")):
         written = snapshots_from_history(ids, since=at("2025-01-10 00:00"), today=TODAY)
 
     assert written == deals * 6  # February to July

@@ -15,6 +15,7 @@ from forecasting.models import (
     PeriodKind,
     PipelineSnapshot,
     Quota,
+    SnapshotReading,
     StayMonth,
     TaskDoneDay,
     TouchpointDay,
@@ -306,6 +307,21 @@ def test_a_second_fill_mark_for_one_owner_and_period_is_refused(alice, bob):
     ObservedFill.objects.create(**mark, owner=bob)
     with refused_by("observed_fill_key"):
         ObservedFill.objects.create(**mark, owner=alice)
+
+
+def test_a_second_snapshot_reading_of_one_key_is_refused(db):
+    key = {
+        "kind": "movement",
+        "first_night": dt.date(2026, 11, 1),
+        "second_night": dt.date(2026, 11, 15),
+        "period_start": dt.date(2026, 10, 1),
+        "period_end": dt.date(2026, 12, 31),
+    }
+    SnapshotReading.objects.create(**key)
+    # The same nights with another period's slip bounds are another reading.
+    SnapshotReading.objects.create(**{**key, "period_end": dt.date(2026, 11, 30)})
+    with refused_by("snapshot_reading_key"):
+        SnapshotReading.objects.create(**key)
 
 
 def test_a_second_touchpoint_day_row_for_one_key_is_refused(alice):
