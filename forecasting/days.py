@@ -21,7 +21,10 @@ class WholeDays(Func):
         return self.as_sql(
             compiler,
             connection,
-            template="FLOOR(EXTRACT(EPOCH FROM (%(expressions)s)) / 86400)",
+            # date_part gives double precision where EXTRACT gives numeric, whose arithmetic
+            # was a third of a statement over 100,000 open deals; a double holds a span of
+            # under a century to the microsecond.
+            template="CAST(FLOOR(date_part('epoch', %(expressions)s) / 86400) AS integer)",
             arg_joiner=" - ",
             **extra,
         )
