@@ -30,11 +30,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, DateTimeField, F, Sum, Value
+from django.db.models import Count, Sum
 from django.utils import timezone
 
-from forecasting.days import WholeDays
-from forecasting.observed import StageChances, age_bucket, observed_chances
+from forecasting.observed import StageChances, bucket_since, observed_chances
 from forecasting.outcomes import won_by_owner
 from forecasting.scope import ReportScope
 from pipeline.models import ForecastCategory
@@ -109,11 +108,6 @@ def open_in_period(scope: ReportScope) -> OpportunityQuerySet:
     )
 
 
-def days_in_stage(now: dt.datetime) -> WholeDays:
-    """Whole days a deal has been in its current stage at ``now``, in SQL."""
-    return WholeDays(Value(now, output_field=DateTimeField()), F("stage_entered_at"))
-
-
 def probability_of(
     stage: StageChances | None, configured: int, bucket: int
 ) -> tuple[Decimal, Decimal | None]:
@@ -148,8 +142,7 @@ def forecast(scope: ReportScope, now: dt.datetime | None = None) -> ForecastRepo
 
     open_rows = (
         open_in_period(scope)
-        .alias(days=days_in_stage(now))
-        .annotate(bucket=age_bucket(F("days")))
+        .annotate(bucket=bucket_since("stage_entered_at", now))
         .values(
             "owner_id",
             "owner__team_id",

@@ -34,6 +34,7 @@ PostgreSQL one for their locks, one count per period missing and two inserts.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -146,6 +147,18 @@ def age_bucket(days: F | WholeDays) -> Case:
     """The index in ``AGE_BUCKETS`` of a number of whole days, in SQL."""
     whens = [
         When(Q(**{"days__lte": bucket.high}), then=Value(index))
+        for index, bucket in enumerate(AGE_BUCKETS)
+        if bucket.high is not None
+    ]
+    return Case(*whens, default=Value(len(AGE_BUCKETS) - 1), output_field=IntegerField())
+
+
+def bucket_since(entered: str, at: dt.datetime) -> Case:
+    """``age_bucket`` of the whole days from the datetime field ``entered`` to ``at``, as
+    comparisons of the field itself: whole days <= high exactly when the span is under
+    high + 1 days, so no division per row (the forecast buckets every open deal)."""
+    whens = [
+        When(Q(**{f"{entered}__gt": at - dt.timedelta(days=bucket.high + 1)}), then=Value(index))
         for index, bucket in enumerate(AGE_BUCKETS)
         if bucket.high is not None
     ]

@@ -38,8 +38,8 @@ from django.db.models import (
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from forecasting.forecast import days_in_stage, open_in_period
-from forecasting.observed import StageChances, age_bucket, observed_chances
+from forecasting.forecast import open_in_period
+from forecasting.observed import StageChances, bucket_since, observed_chances
 from forecasting.outcomes import won_values
 from forecasting.quotas import quotas_in_scope
 from forecasting.scope import ReportScope
@@ -214,8 +214,7 @@ def _ranked(
         else F("value")
     )
     rows = (
-        deals.alias(days=days_in_stage(now))
-        .annotate(bucket=age_bucket(F("days")))
+        deals.annotate(bucket=bucket_since("stage_entered_at", now))
         .annotate(probability=_probability_case(stages))
         .annotate(
             rank=Window(

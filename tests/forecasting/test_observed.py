@@ -1,12 +1,23 @@
 """Observed chances of reaching Won within a period, from hand-written stage histories."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db.models import DateTimeField, F, Value
 
-from forecasting.observed import MIN_OBSERVATIONS, observed_chances, trailing_window
+from forecasting.days import WholeDays
+from forecasting.observed import (
+    MIN_OBSERVATIONS,
+    age_bucket,
+    bucket_since,
+    observed_chances,
+    trailing_window,
+)
 from forecasting.periods import parse_period
 from forecasting.scope import ReportScope
+from pipeline.models import Opportunity
+from tests.factories import OpportunityFactory
 from tests.forecasting.histories import at, deal_with, make_stages
 
 Q3 = parse_period("2026-Q3")
@@ -132,3 +143,39 @@ def test_a_change_at_the_period_start_is_where_the_deal_was_when_it_began(stages
 
     assert [(c.observed, c.won) for c in chances["Offer"].by_age] == [(1, 1), (0, 0), (0, 0)]
     assert chances["Qualify"].overall.observed == 0
+
+
+def test_the_age_bucket_by_entry_time_agrees_with_whole_days_at_each_edge(alice):
+    stages = make_stages()
+    now = dt.datetime(2026, 12, 3, 15, 30, tzinfo=dt.UTC)
+    # A millisecond: SQLite's julianday() does not tell microseconds apart.
+    day, tick = dt.timedelta(days=1), dt.timedelta(milliseconds=1)
+    # Spans on each side of 31 and 91 whole days, the buckets' edges.
+    spans = {
+        "today": dt.timedelta(0),
+        "30 days and nearly one more": 31 * day - tick,
+        "31 days": 31 * day,
+        "90 days and nearly one more": 91 * day - tick,
+        "91 days": 91 * day,
+    }
+    for title, span in spans.items():
+        OpportunityFactory(
+            title=title, owner=alice, stage=stages["offer"], stage_entered_at=now - span
+        )
+    whole_days = WholeDays(Value(now, output_field=DateTimeField()), F("stage_entered_at"))
+
+    rows = (
+        Opportunity.objects.alias(days=whole_days)
+        .annotate(by_entry=bucket_since("stage_entered_at", now), by_days=age_bucket(F("days")))
+        .values_list("title", "by_entry", "by_days")
+    )
+
+    assert sorted(rows) == sorted(
+        [
+            ("today", 0, 0),
+            ("30 days and nearly one more", 0, 0),
+            ("31 days", 1, 1),
+            ("90 days and nearly one more", 1, 1),
+            ("91 days", 2, 2),
+        ]
+    )
