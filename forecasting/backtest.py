@@ -11,7 +11,7 @@ expected to close in P:
 
 - ``configured``: value x the stage probability the snapshot recorded;
 - ``observed``: value x the observed chance of the snapshot's stage over all ages, from the
-  history before P only (``observed.observed_chances`` for P, so no hindsight), else the
+  history before P only (``observed.observed_chances_at`` P, so no hindsight), else the
   recorded probability;
 - ``commit``: the value of the deals in the commit category.
 
@@ -24,7 +24,7 @@ currency and method:
 - bias = (sum of forecasts - sum of actuals) ÷ sum of actuals x 100 over the same periods:
   positive means the method promised more than closed.
 
-A fixed number of queries: the observed chances of each replayed period, the snapshots, the
+A fixed number of queries: the observed chances of the replayed periods, the snapshots, the
 wins and the teams.
 """
 
@@ -40,7 +40,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import Team
 from forecasting.models import DealDay, PipelineSnapshot
-from forecasting.observed import observed_chances, trailing_window
+from forecasting.observed import observed_chances_at, trailing_window
 from forecasting.outcomes import won_in_period
 from forecasting.periods import Period
 from forecasting.rollup_reads import rollup_rows, rollup_zone
@@ -111,11 +111,8 @@ def backtest(scope: ReportScope) -> list[BacktestRow]:
     replayed = [p for p in periods if any(row["taken_on"] == p.start for row in rows)]
     # Observed chances as each replayed period's start knew them, stage by stage.
     chances = {
-        period.start: {
-            stage.stage_id: stage.overall.chance
-            for stage in observed_chances(scope.with_period(period))
-        }
-        for period in replayed
+        period.start: {stage.stage_id: stage.overall.chance for stage in stages}
+        for period, stages in observed_chances_at(scope, replayed).items()
     }
 
     forecasts: dict[tuple[Period, int, str], dict[str, Decimal]] = defaultdict(

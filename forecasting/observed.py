@@ -59,7 +59,7 @@ from django.utils import timezone
 
 from forecasting.days import WholeDays
 from forecasting.funnel import stages_in_scope
-from forecasting.observed_periods import is_settled, stored_counts
+from forecasting.observed_periods import is_settled, stored_counts_by_start
 from forecasting.periods import Period
 from forecasting.rollup_reads import kept_zone
 from forecasting.scope import ReportScope
@@ -168,22 +168,41 @@ def bucket_since(entered: str, at: dt.datetime) -> Case:
 def observed_chances(scope: ReportScope) -> list[StageChances]:
     """The observed chances of every open stage in the scope's pipelines: ended periods
     from storage where it is kept, the others counted (see the module's docstring)."""
+    return observed_chances_at(scope, [scope.period])[scope.period]
+
+
+def observed_chances_at(
+    scope: ReportScope, periods: list[Period]
+) -> dict[Period, list[StageChances]]:
+    """``observed_chances`` as a report of each of ``periods`` (of the scope's kind) would
+    give them, over each one's own trailing window: the windows' periods are counted, or
+    read from storage, once for all (the backtest asks for four periods' chances)."""
+    if not periods:
+        return {}
     stages = stages_in_scope(scope)
     pipeline_ids = {stage.pipeline_id for stage in stages}
     deals = Opportunity.objects.visible_to(scope.user).filter(pipeline_id__in=pipeline_ids)
-    window = trailing_window(scope.period)
+    windows = {period: trailing_window(period) for period in periods}
+    needed = sorted(
+        {part for window in windows.values() for part in window}, key=lambda part: part.start
+    )
     zone = kept_zone(scope) if pipeline_ids else None
     now = timezone.now()
-    ended = [period for period in window if is_settled(period, now)] if zone else []
-    counts: dict[tuple[int, int], Chance] = {}
+    ended = [period for period in needed if is_settled(period, now)] if zone else []
+    counts: dict[dt.date, dict[tuple[int, int], Chance]] = {}
     if zone is not None and ended:
-        counts = stored_counts(scope, zone, ended, pipeline_ids, count=observed_by_owner)
-    for period in window:
-        if period in ended:
-            continue
-        for (stage_id, bucket), chance in _observed_at(deals, period).items():
-            counts[stage_id, bucket] = counts.get((stage_id, bucket), Chance()) + chance
-    return [_stage_chances(stage, counts) for stage in stages]
+        counts = stored_counts_by_start(scope, zone, ended, pipeline_ids, count=observed_by_owner)
+    for period in needed:
+        if period not in ended:
+            counts[period.start] = _observed_at(deals, period)
+    chances = {}
+    for period, window in windows.items():
+        summed: dict[tuple[int, int], Chance] = {}
+        for part in window:
+            for key, chance in counts.get(part.start, {}).items():
+                summed[key] = summed.get(key, Chance()) + chance
+        chances[period] = [_stage_chances(stage, summed) for stage in stages]
+    return chances
 
 
 OwnerKey = tuple[int, int, int, int]

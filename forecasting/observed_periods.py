@@ -53,16 +53,17 @@ def period_kind(period: Period) -> str:
     return PeriodKind.QUARTER if period.is_quarter else PeriodKind.MONTH
 
 
-def stored_counts(
+def stored_counts_by_start(
     scope: ReportScope,
     zone: str,
     periods: list[Period],
     pipeline_ids: Collection[int],
     *,
     count: Counter,
-) -> dict[tuple[int, int], Chance]:
-    """Observed and reached Won per (stage id, bucket index), summed over ``periods`` (all
-    ended, of one kind) and the owners the scope's user sees, in ``pipeline_ids``."""
+) -> dict[dt.date, dict[tuple[int, int], Chance]]:
+    """Observed and reached Won per period start and (stage id, bucket index), summed over
+    the owners the scope's user sees, in ``pipeline_ids``; ``periods`` all ended, of one
+    kind."""
     from forecasting.observed import Chance
 
     kind = period_kind(periods[0])
@@ -78,11 +79,14 @@ def stored_counts(
             pipeline_id__in=pipeline_ids,
         )
         .order_by()
-        .values("stage_id", "bucket")
+        .values("start", "stage_id", "bucket")
         .annotate(observed_sum=Sum("observed"), won_sum=Sum("reached_won"))
-        .values_list("stage_id", "bucket", "observed_sum", "won_sum")
+        .values_list("start", "stage_id", "bucket", "observed_sum", "won_sum")
     )
-    return {(stage_id, bucket): Chance(observed, won) for stage_id, bucket, observed, won in rows}
+    counts: dict[dt.date, dict[tuple[int, int], Chance]] = {}
+    for start, stage_id, bucket, observed, won in rows:
+        counts.setdefault(start, {})[stage_id, bucket] = Chance(observed, won)
+    return counts
 
 
 def _unfilled(
