@@ -28,7 +28,12 @@ from crm.digest import send_digests
 from crm.locks import NightlyRunBusy, advisory_lock, nightly_lock
 from crm.models import JobRun, JobRunStep, RunStatus
 from forecasting.jobs import recount_rollups, take_pipeline_snapshot
-from pipeline.jobs import flag_overdue_tasks, flag_stale_deals, raise_stage_alerts
+from pipeline.jobs import (
+    flag_overdue_tasks,
+    flag_stale_deals,
+    raise_stage_alerts,
+    recount_column_tallies,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +43,7 @@ JOBS: dict[str, Callable[[dt.date], int]] = {
     "overdue_tasks": flag_overdue_tasks,
     "lead_cadence": apply_lead_cadence,
     "stage_alerts": raise_stage_alerts,
+    "column_tallies": recount_column_tallies,
     "pipeline_snapshot": take_pipeline_snapshot,
     "rollups": recount_rollups,
     "sign_in_records": prune_sign_in_records,

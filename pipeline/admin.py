@@ -19,10 +19,12 @@ from django.utils.translation import gettext_lazy as _
 
 from pipeline.models import (
     BuyingRole,
+    ClosedColumnTally,
     DealChange,
     DealContact,
     DealField,
     LineItem,
+    OpenColumnTally,
     Opportunity,
     OpportunityStatus,
     Pipeline,
@@ -484,3 +486,32 @@ class DealFieldAdmin(ReadOnlyAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         # Deals keep values by key: archive a field instead.
         return False
+
+
+class ColumnTallyAdmin(admin.ModelAdmin):
+    """The board's column tallies, kept by the database's triggers and recounted nightly
+    (``pipeline.column_tallies``): shown, never edited."""
+
+    actions = None
+    list_select_related = ("stage__pipeline", "owner")
+    list_filter = ("stage__pipeline", "currency")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(OpenColumnTally)
+class OpenColumnTallyAdmin(ColumnTallyAdmin):
+    list_display = ("stage", "owner", "currency", "deals", "value")
+
+
+@admin.register(ClosedColumnTally)
+class ClosedColumnTallyAdmin(ColumnTallyAdmin):
+    list_display = ("stage", "closed_on", "owner", "currency", "deals", "value")
+    date_hierarchy = "closed_on"

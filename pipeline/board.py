@@ -1,9 +1,11 @@
 """Reads behind the board: columns, cards, filters and the change token.
 
-Every read starts from ``Opportunity.objects.visible_to(user)``. Query counts do not grow
-with the number of deals: one aggregate for all column headers, one query for the first
-cards of every column (a top-N-per-column union of index scans), one keyset query per
-"Load more", one index probe for the change token.
+Every read starts from ``visible_to(user)``. Query counts do not grow with the number of
+deals: one read of the column tallies for all column headers (a few rows per stage, owner
+and currency; the deals themselves on SQLite, or when a filter the tallies do not hold is
+set), one
+query for the first cards of every column (a top-N-per-column union of index scans), one
+keyset query per "Load more", one index probe for the change token.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import urllib.parse
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from django.db.models import (
     Case,
@@ -23,6 +25,7 @@ from django.db.models import (
     Max,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Sum,
     When,
@@ -32,11 +35,14 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.visibility import visible_users
+from pipeline import column_tallies
 from pipeline.criteria import missing_entry_criteria
 from pipeline.models import (
+    ClosedColumnTally,
     DealContact,
     EntryField,
     LineItem,
+    OpenColumnTally,
     Opportunity,
     OpportunityStatus,
     Pipeline,
@@ -95,6 +101,22 @@ class BoardFilters:
         if self.product_id is not None:
             deals = deals.with_product(self.product_id)
         return deals
+
+    @property
+    def tallied(self) -> bool:
+        """Whether the column tallies can answer the headers: they hold each deal's owner
+        (and so its team), but not its close date, title, company or products."""
+        return not (self.close_from or self.close_to or self.text or self.product_id)
+
+    def apply_to_owners(self, rows: QuerySet, user: User) -> QuerySet:
+        """The owner and team filters on rows with an ``owner`` (the column tallies)."""
+        if self.owner == "me":
+            rows = rows.filter(owner_id=user.pk)
+        elif self.owner is not None:
+            rows = rows.filter(owner_id=self.owner)
+        if self.team_id is not None:
+            rows = rows.filter(owner__team_id=self.team_id)
+        return rows
 
     def query_string(self) -> str:
         """The filters as URL parameters, without the leading "?" ("" when unfiltered)."""
@@ -161,7 +183,12 @@ def board_stages(pipeline: Pipeline | int) -> list[Stage]:
 
 
 def closed_since(now: dt.datetime) -> dt.datetime:
-    return now - dt.timedelta(days=CLOSED_COLUMN_DAYS)
+    """Where the won and lost columns begin: midnight UTC, ``CLOSED_COLUMN_DAYS`` back.
+
+    Whole UTC days, as the column tallies count closed deals, so that a closed column's
+    header and its cards count the same deals."""
+    day = (now.astimezone(dt.UTC) - dt.timedelta(days=CLOSED_COLUMN_DAYS)).date()
+    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
 
 
 def matching_deals(user: User, filters: BoardFilters) -> OpportunityQuerySet:
@@ -227,18 +254,57 @@ def _open_stages_balance() -> Subquery:
     )
 
 
-def column_summaries(deals: OpportunityQuerySet, columns: dict[int, Column]) -> dict[int, Column]:
-    """Fill every column's count and totals from one aggregate over all matching deals."""
-    sums = deals.values("stage_id", "currency").annotate(count=Count("pk"), value=Sum("value"))
-    for row in sums.order_by("stage_id", "currency"):
-        column = columns.get(row["stage_id"])
-        if column is None:  # a stage not on this board (archived, or another pipeline's)
-            continue
-        column.count += row["count"]
+def column_summaries(
+    user: User,
+    pipeline: Pipeline | int,
+    filters: BoardFilters,
+    now: dt.datetime,
+    columns: dict[int, Column],
+) -> dict[int, Column]:
+    """Fill the columns' counts and totals in one query: from the column tallies, or from
+    the matching deals themselves when a filter the tallies do not hold is set."""
+    if filters.tallied and column_tallies.kept():
+        sums = _tallied_sums(user, filters, list(columns), closed_since(now).date())
+    else:
+        sums = (
+            board_deals(user, pipeline, filters, now)
+            .filter(stage_id__in=list(columns))
+            .values("stage_id", "currency")
+            .annotate(count=Count("pk"), value=Sum("value"))
+            .order_by()
+        )
+    totals: dict[tuple[int, str], list[Any]] = {}
+    for row in sums:
+        # The tallies answer a stage's open and its closed rows apart: add them up.
+        found = totals.setdefault((row["stage_id"], row["currency"]), [0, Decimal("0.00")])
+        found[0] += row["count"]
+        found[1] += row["value"]
+    for (stage_id, currency), (count, value) in sorted(totals.items()):
+        column = columns[stage_id]
+        column.count += count
         # All deals of a stage share its probability, so weighting the sum is exact.
-        weighted = (row["value"] * column.stage.probability / 100).quantize(CENT)
-        column.totals.append(ColumnTotal(row["currency"], row["value"], weighted))
+        weighted = (value * column.stage.probability / 100).quantize(CENT)
+        column.totals.append(ColumnTotal(currency, value.quantize(CENT), weighted))
     return columns
+
+
+def _tallied_sums(
+    user: User, filters: BoardFilters, stage_ids: list[int], since: dt.date
+) -> QuerySet:
+    """Per stage and currency, the deals and value of the tallies ``user`` may see: open
+    deals, and deals closed on ``since`` or later; one UNION ALL of two index reads."""
+
+    def summed(rows: QuerySet) -> QuerySet:
+        rows = filters.apply_to_owners(rows.filter(stage_id__in=stage_ids), user)
+        return (
+            rows.values("stage_id", "currency")
+            .annotate(count=Sum("deals"), value=Sum("value"))
+            .order_by()
+        )
+
+    open_rows = summed(OpenColumnTally.objects.visible_to(user))
+    closed_rows = summed(ClosedColumnTally.objects.visible_to(user).filter(closed_on__gte=since))
+    return open_rows.union(closed_rows, all=True)
 
 
 def column_deals(deals: OpportunityQuerySet, stage: Stage, now: dt.datetime) -> OpportunityQuerySet:
@@ -298,7 +364,7 @@ def build_columns(
 ) -> list[Column]:
     """Columns in board order with their headers and first cards, in two queries."""
     columns = {stage.pk: Column(stage=stage) for stage in stages}
-    column_summaries(board_deals(user, pipeline, filters, now), columns)
+    column_summaries(user, pipeline, filters, now, columns)
     stages_shown = [column.stage for column in columns.values()]
     for card in first_cards(matching_deals(user, filters), stages_shown, now):
         column = columns.get(card.stage_id)
@@ -310,10 +376,18 @@ def build_columns(
     return list(columns.values())
 
 
-def summarise_columns(stages: Iterable[Stage], deals: OpportunityQuerySet) -> list[Column]:
+def summarise_columns(
+    user: User,
+    pipeline: Pipeline | int,
+    stages: Iterable[Stage],
+    filters: BoardFilters,
+    now: dt.datetime,
+) -> list[Column]:
     """Header figures only (no cards) for the given stages: after a move, in one query."""
     columns = {stage.pk: Column(stage=stage) for stage in stages}
-    return list(column_summaries(deals.filter(stage_id__in=list(columns)), columns).values())
+    if not columns:
+        return []
+    return list(column_summaries(user, pipeline, filters, now, columns).values())
 
 
 # --- Load more: keyset pagination ----------------------------------------------------------

@@ -33,6 +33,7 @@ from forecasting.history import snapshots_from_history
 from forecasting.jobs import take_pipeline_snapshot
 from forecasting.models import PipelineSnapshot, Quota
 from forecasting.rollup_upkeep import rebuild
+from pipeline import column_tallies
 from pipeline.models import (
     DealContact,
     DealField,
@@ -177,6 +178,7 @@ def seed_demo(plan: SeedPlan, progress: Progress, *, flush: bool = False) -> Non
         written += take_pipeline_snapshot(plan.today)
         progress.done("snapshots", written)
         progress.done("rollup rows", rebuild())
+        progress.done("column tally rows", len(column_tallies.recount()))
         if connection.vendor == "postgresql":
             # Fresh planner statistics: the first dashboard should not wait for autovacuum.
             with connection.cursor() as cursor:

@@ -3,7 +3,7 @@
 ``pipelines`` (Pipeline, Stage), ``deals`` (Opportunity, StageChange), ``history``
 (DealChange), ``products`` (Product, ProductPrice, LineItem), ``buying_team`` (BuyingRole,
 DealContact), ``activity`` (Touchpoint, Task), ``alerts`` (StageAlert), ``custom_fields``
-(DealField). Import them from
+(DealField), ``tallies`` (OpenColumnTally, ClosedColumnTally). Import them from
 here: ``from pipeline.models import Opportunity``.
 """
 
@@ -34,18 +34,21 @@ from pipeline.models.pipelines import (
     board_rank,
 )
 from pipeline.models.products import LineItem, Product, ProductPrice
+from pipeline.models.tallies import ClosedColumnTally, OpenColumnTally
 
 __all__ = [
     "POSITION_GAP",
     "SUBJECT_FIELDS",
     "AlertKind",
     "BuyingRole",
+    "ClosedColumnTally",
     "DealChange",
     "DealContact",
     "DealField",
     "EntryField",
     "ForecastCategory",
     "LineItem",
+    "OpenColumnTally",
     "Opportunity",
     "OpportunityStatus",
     "Pipeline",

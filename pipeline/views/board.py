@@ -24,7 +24,6 @@ from pipeline.board import (
     BoardFilters,
     Column,
     board_card,
-    board_deals,
     board_stages,
     build_columns,
     change_token,
@@ -153,8 +152,11 @@ def card(request: HttpRequest, pk: int) -> HttpResponse:
     headers: list[Column] = []
     if request.GET.get("columns"):
         headers = summarise_columns(
+            request.user,
+            deal.pipeline_id,
             [stage for stage in stages if stage.pk == deal.stage_id],
-            board_deals(request.user, deal.pipeline_id, filters, now),
+            filters,
+            now,
         )
     context = {
         "deal": deal,

@@ -29,7 +29,6 @@ from pipeline.board import (
     CLOSED_COLUMN_DAYS,
     BoardFilters,
     board_card,
-    board_deals,
     board_stages,
     move_requirements,
     summarise_columns,
@@ -113,8 +112,7 @@ def _moved(
     if change is not None or data.get("value") is not None:
         affected = {deal.stage_id} | ({change.from_stage_id} if change is not None else set())
         headers = summarise_columns(
-            [s for s in stages if s.pk in affected],
-            board_deals(request.user, deal.pipeline_id, filters, now),
+            request.user, deal.pipeline_id, [s for s in stages if s.pk in affected], filters, now
         )
     context = {
         "deal": board_card(request.user, deal.pk, now),

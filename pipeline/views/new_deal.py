@@ -33,7 +33,6 @@ from core.htmx import login_required_for_htmx
 from pipeline.board import (
     CLOSED_COLUMN_DAYS,
     board_card,
-    board_deals,
     board_stages,
     summarise_columns,
 )
@@ -178,7 +177,7 @@ def _placed_on_board(request: HttpRequest, deal: Opportunity, message: str) -> H
     filters = BoardFilterForm(request.GET).filters()
     stages = board_stages(deal.pipeline_id)
     stage = next(s for s in stages if s.pk == deal.stage_id)
-    headers = summarise_columns([stage], board_deals(user, deal.pipeline_id, filters, now))
+    headers = summarise_columns(user, deal.pipeline_id, [stage], filters, now)
     context = {
         "deal": board_card(user, deal.pk, now),
         "stages": stages,

@@ -70,10 +70,12 @@ from forecasting.models import (
 from pipeline.models import (
     AlertKind,
     BuyingRole,
+    ClosedColumnTally,
     DealChange,
     DealContact,
     DealField,
     LineItem,
+    OpenColumnTally,
     Opportunity,
     Pipeline,
     Product,
@@ -141,6 +143,9 @@ READ_ONLY_MODELS = {
     SnapshotReading,
     MovementTally,
     OpeningTally,
+    # The board's column tallies, kept by triggers on the deals.
+    OpenColumnTally,
+    ClosedColumnTally,
     ImportJob,
     ImportChunk,
     ImportRejection,
@@ -445,6 +450,17 @@ NEW_ROW: dict[type[Model], Callable[[], Model]] = {
     ObservedFill: new_observed_fill,
     SnapshotReading: new_snapshot_reading,
     MovementTally: new_movement_tally,
+    OpenColumnTally: lambda: OpenColumnTally.objects.create(
+        stage=StageFactory(), owner=UserFactory(), currency="EUR", deals=2, value=Decimal("50.00")
+    ),
+    ClosedColumnTally: lambda: ClosedColumnTally.objects.create(
+        stage=StageFactory(),
+        closed_on=dt.date(2026, 11, 23),
+        owner=UserFactory(),
+        currency="EUR",
+        deals=1,
+        value=Decimal("20.00"),
+    ),
     OpeningTally: new_opening_tally,
     TouchpointDay: new_touchpoint_day,
     TaskDoneDay: new_task_done_day,
