@@ -308,7 +308,7 @@ def run(runs: int = RUNS) -> list[Row]:
         column = Opportunity.objects.filter(
             stage=renumbering[0].move.to_stage, status=OpportunityStatus.OPEN
         ).count()
-        notes = f"{column:,} cards renumbered, after {drops} drops into one gap"
+        notes = f"column of {column:,} cards, full after {drops} drops into one gap"
         samples = [result.sample for result in renumbering]
         rows.append(Row.from_samples("move that renumbers the largest column", samples, notes))
         say(f"move: renumbering moves took {', '.join(duration(s.seconds) for s in samples)}")

@@ -1,8 +1,9 @@
 """Card positions within a board column: sparse, and never shared by two open deals.
 
 Cards sit POSITION_GAP apart, so a drop between two neighbours writes one row: the moved
-card takes the midpoint. Only when two neighbours have no integer left between them is the
-column renumbered, once, in one UPDATE.
+card takes the midpoint. Only when two neighbours have no integer left between them are
+cards respaced: the few dozen around the drop point, evenly between the cards beyond
+them (``make_room``), and the whole column only when that span is too crowded as well.
 
 Two rules keep a place from being given twice:
 
@@ -42,7 +43,7 @@ def lock_columns(stage_ids: Iterable[int]) -> None:
     Take it after the row of the card being placed is locked, never before, and wait for no
     other card's row while holding it: an import holds its deals' rows until it commits and
     asks for the columns last, so a writer that held a column while waiting for one of
-    those rows would wait on the import in a cycle (see ``renumber_column``).
+    those rows would wait on the import in a cycle (see ``make_room``).
     """
     if connection.vendor != "postgresql":
         return
@@ -136,37 +137,80 @@ def gap_beside(
     return None
 
 
-def renumber_column(stage: Stage) -> bool:
-    """Spread the column's open cards POSITION_GAP apart, keeping their order; whether done.
+# Cards respaced on each side of a full gap at first; the window grows fourfold while the
+# span around it is too crowded to give each card this much room.
+WINDOW = 32
+MIN_SPACING = POSITION_GAP // 64
+
+
+def make_room(stage: Stage, gap: Gap, card_id: int) -> bool:
+    """Respace the cards around the full ``gap`` so that it has room; whether done.
+
+    Takes the ``WINDOW`` cards above the gap and below it and spreads them evenly between
+    the cards just beyond them, keeping their order (two cards sharing a place, as columns
+    could hold before places were serialised, get a place each). Where that span is too
+    crowded the window grows; a window reaching the column's top or end spaces its cards
+    POSITION_GAP apart from there. So a drop into a full gap writes a few dozen rows, not
+    the whole column.
 
     The caller holds the column's lock (``lock_columns``), so that no other writer places a
     card meanwhile. The cards' rows are locked first, without waiting: a row another
     writer holds (a card being moved out of the column or reordered in it, an edit, an
     import) may belong to one that waits for this column's lock in turn, since writers
     lock their deal's row before the column. Rather than wait in that cycle, nothing is
-    renumbered and False returned. Renumbering moves no card between stages, so versions
-    are left alone.
+    moved and False returned. Respacing moves no card between stages, so versions are left
+    alone.
     """
-    table = Opportunity._meta.db_table
+    # A gap open at the column's top or end always has room.
+    assert gap.above is not None
+    assert gap.below is not None
+    column = _column(stage, card_id)
+    window = WINDOW
+    while True:
+        lower = _beyond(column.filter(position__lt=gap.above).order_by("-position", "-pk"), window)
+        upper = _beyond(column.filter(position__gt=gap.below).order_by("position", "pk"), window)
+        between = column
+        if lower is not None:
+            between = between.filter(position__gt=lower)
+        if upper is not None:
+            between = between.filter(position__lt=upper)
+        count = between.count()
+        if lower is None or upper is None:
+            break
+        spacing = (upper - lower) // (count + 1)
+        if spacing >= MIN_SPACING:
+            break
+        window *= 4
     try:
         # A savepoint: a refused lock leaves the caller's transaction usable.
         with transaction.atomic():
-            cards = Opportunity.objects.open().filter(stage=stage)
-            list(cards.select_for_update(nowait=True, no_key=True).values_list("pk", flat=True))
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"""
-                    UPDATE {table} SET position = ranked.rank * %s
-                    FROM (
-                        SELECT id, ROW_NUMBER() OVER (ORDER BY position, id) AS rank
-                        FROM {table} WHERE stage_id = %s AND status = 'open'
-                    ) AS ranked
-                    WHERE {table}.id = ranked.id
-                    """,
-                    [POSITION_GAP, stage.pk],
-                )
+            cards = list(
+                between.order_by("position", "pk")
+                .select_for_update(nowait=True, no_key=True)
+                .only("pk", "position")
+            )
+            for card, place in zip(cards, _places(lower, upper, len(cards)), strict=True):
+                card.position = place
+            Opportunity.objects.bulk_update(cards, ["position"], batch_size=1_000)
     except OperationalError as error:
         if getattr(error.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
             raise
         return False
     return True
+
+
+def _places(lower: int | None, upper: int | None, count: int) -> list[int]:
+    """``count`` places in order strictly between ``lower`` and ``upper`` (None: open)."""
+    if lower is not None and upper is not None:
+        spacing = (upper - lower) // (count + 1)
+        return [lower + (rank + 1) * spacing for rank in range(count)]
+    if upper is not None:
+        return [upper - (count - rank) * POSITION_GAP for rank in range(count)]
+    start = lower if lower is not None else 0
+    return [start + (rank + 1) * POSITION_GAP for rank in range(count)]
+
+
+def _beyond(cards: QuerySet[Opportunity], window: int) -> int | None:
+    """The place of the card ``window`` cards along ``cards`` (the respacing's bound);
+    None when the column ends sooner."""
+    return cards.values_list("position", flat=True)[window : window + 1].first()

@@ -20,8 +20,8 @@ from pipeline.positions import (
     gap_beside,
     last_position,
     lock_columns,
+    make_room,
     position_between,
-    renumber_column,
 )
 from pipeline.services.reporting import deals_changing, reports_follow
 from pipeline.signals import opportunity_lost, opportunity_moved, opportunity_won
@@ -124,7 +124,7 @@ def _new_position(
     ``after_id`` is the card that will sit just above, ``before_id`` the one just below.
     Neighbours that are not open cards of the column (they left it meanwhile, or the board
     that sent them is stale) are no neighbours. So is a pair with no room left between them
-    in a column that cannot be renumbered right now (see ``renumber_column``). The caller
+    in a column whose cards cannot be respaced right now (see ``make_room``). The caller
     holds the column's lock.
     """
     named = bool({after_id, before_id} - {None, opportunity.pk})
@@ -133,8 +133,8 @@ def _new_position(
         return replace(_without_neighbours(opportunity, stage), elsewhere=named)
     if gap.position is not None:
         return _Placement(gap.position)
-    # No integer left between the neighbours: renumber once; then there is room.
-    if not renumber_column(stage):
+    # No integer left between the neighbours: respace the cards around them; then there is.
+    if not make_room(stage, gap, opportunity.pk):
         return replace(_without_neighbours(opportunity, stage), elsewhere=True)
     gap = gap_beside(stage, card_id=opportunity.pk, after_id=after_id, before_id=before_id)
     position = gap.position if gap is not None else None

@@ -151,6 +151,37 @@ def test_a_lower_neighbour_alone_places_the_card_just_above_it(board, alice):
     assert shared_positions(board["offer"]) == []
 
 
+def test_a_full_gap_in_a_long_column_respaces_only_the_cards_around_it(board, alice):
+    # Given 200 cards a full gap apart but for 21 crowded one unit apart in the middle
+    offer = board["offer"]
+    places = [(index + 1) * POSITION_GAP for index in range(200)]
+    places[90:111] = [91 * POSITION_GAP + step for step in range(21)]
+    company = CompanyFactory(owner=alice)
+    column = Opportunity.objects.bulk_create(
+        OpportunityFactory.build(
+            stage=offer, pipeline=offer.pipeline, owner=alice, company=company, position=place
+        )
+        for place in places
+    )
+    before = positions(offer)
+    deal = at(board["qualification"], alice, 1)
+
+    # When a card is dropped between two of the crowded ones
+    outcome = move(deal, alice, offer, after_id=column[100].pk, before_id=column[101].pk)
+
+    # Then the cards 32 either side are spread evenly between the cards beyond them: the
+    # crowded ones get a full gap again, the rest keep their places; nothing else moved
+    after = positions(offer)
+    assert outcome.renumbered
+    assert {pk for pk in before if after[pk] != before[pk]} == {card.pk for card in column[91:111]}
+    assert [after[card.pk] for card in column] == [
+        (index + 1) * POSITION_GAP for index in range(200)
+    ]
+    expected = [card.pk for card in column]
+    expected.insert(101, deal.pk)
+    assert order(offer) == expected
+
+
 def test_a_card_sharing_its_upper_neighbours_place_renumbers_the_column(board, alice):
     # Two cards on one place, as columns could end up before places were serialised
     upper, twin = at(board["offer"], alice, 1), at(board["offer"], alice, 1)
