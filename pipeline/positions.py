@@ -20,7 +20,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import OperationalError, connection, transaction
-from django.db.models import Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Max, Min, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from pipeline.models import POSITION_GAP, Opportunity, Stage
 
@@ -111,20 +112,29 @@ def gap_beside(
     if not wanted:
         return None
     column = _column(stage, card_id)
-    # In the board's order, (position, id): the index on open cards serves both.
-    same_place = Q(position=OuterRef("position"))
-    following = column.filter(
-        Q(position__gt=OuterRef("position")) | (same_place & Q(pk__gt=OuterRef("pk")))
-    ).order_by("position", "pk")
-    preceding = column.filter(
-        Q(position__lt=OuterRef("position")) | (same_place & Q(pk__lt=OuterRef("pk")))
-    ).order_by("-position", "-pk")
+    # In the board's order, (position, id). A card sharing the neighbour's place comes
+    # first, else the next place: each an index range scan of the board index that stops
+    # at its first row (one OR of the two would walk the column from its top).
+    same_place = column.filter(position=OuterRef("position"))
+    following = Coalesce(
+        Subquery(same_place.filter(pk__gt=OuterRef("pk")).order_by("pk").values("position")[:1]),
+        Subquery(
+            column.filter(position__gt=OuterRef("position"))
+            .order_by("position", "pk")
+            .values("position")[:1]
+        ),
+    )
+    preceding = Coalesce(
+        Subquery(same_place.filter(pk__lt=OuterRef("pk")).order_by("-pk").values("position")[:1]),
+        Subquery(
+            column.filter(position__lt=OuterRef("position"))
+            .order_by("-position", "-pk")
+            .values("position")[:1]
+        ),
+    )
     rows = (
         column.filter(pk__in=wanted)
-        .annotate(
-            following=Subquery(following.values("position")[:1]),
-            preceding=Subquery(preceding.values("position")[:1]),
-        )
+        .annotate(following=following, preceding=preceding)
         .values_list("pk", "position", "preceding", "following")
     )
     found = {pk: (position, preceding, following) for pk, position, preceding, following in rows}
