@@ -49,7 +49,7 @@ RENUMBERINGS = 3
 MAX_DROPS_INTO_ONE_GAP = 40
 # What a move's SQL shows when it made room: the respacing's UPDATE of many positions at
 # once (and, on older commits, the whole column's ROW_NUMBER() renumbering).
-RENUMBER_SQL = ('SET "position" = CASE', "ROW_NUMBER() OVER")
+RENUMBER_SQL = ('"position" = (CASE', "ROW_NUMBER() OVER")
 RANDOM_SEED = 1
 
 # A form post: a repeated field (the checklist) is a list.
