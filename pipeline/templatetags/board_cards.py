@@ -17,9 +17,5 @@ def deal_card(context: template.Context, deal: Opportunity, oob: bool = False) -
     make once for all the cards they answer), else by one made for this card."""
     markup = context.get("card_markup")
     if markup is None:
-        markup = CardMarkup(
-            context.get("stages") or [],
-            context.get("filter_query") or "",
-            str(context.get("csrf_token") or ""),
-        )
+        markup = CardMarkup(context.get("filter_query") or "")
     return markup(deal, oob=bool(oob))

@@ -12,7 +12,6 @@ from typing import Any
 
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -54,7 +53,7 @@ def board_context(request: HttpRequest, pipeline: Pipeline, filters: BoardFilter
     return {
         "pipeline": pipeline,
         "stages": stages,
-        "card_markup": CardMarkup(stages, filters.query_string(), get_token(request)),
+        "card_markup": CardMarkup(filters.query_string()),
         "columns": build_columns(request.user, pipeline, stages, filters, now),
         "filters": filters,
         "filter_query": filters.query_string(),
@@ -130,7 +129,7 @@ def column_cards(request: HttpRequest, pk: int, stage_pk: int) -> HttpResponse:
     cards, next_cursor = column_page(deals, stage, request.GET.get("after", ""), now)
     context = {
         "cards": cards,
-        "card_markup": CardMarkup(stages, filters.query_string(), get_token(request)),
+        "card_markup": CardMarkup(filters.query_string()),
         "column": Column(stage=stage, next_cursor=next_cursor),
         "stages": stages,
         "filter_query": filters.query_string(),

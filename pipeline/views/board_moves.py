@@ -1,6 +1,7 @@
 """Moving a card: drag and drop, the keyboard, the "Move to" menu and the move dialog.
 
-One endpoint, one service call (``move_opportunity``). With htmx the answer is fragments:
+One endpoint, one service call (``move_opportunity``); its GET is the deal's "Move to"
+page, where a card's menu leads a browser without JavaScript. With htmx the answer is fragments:
 on success the card (new version) and the affected column headers, all out of band so that
 they land on whatever the board shows when the answer comes, and the ``dealMoved`` event
 that tells board.js where the card belongs; on failure a message (or
@@ -20,7 +21,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from contacts.models import Contact
@@ -39,6 +40,7 @@ from pipeline.services import EntryCriteriaNotMet, MoveConflict, MoveOutcome, mo
 
 TEMPLATE = "pipeline/board.html"
 DIALOG_TEMPLATE = "pipeline/_board_move_dialog.html"
+MOVE_PAGE_TEMPLATE = "pipeline/board_move_page.html"
 
 
 def board_url(pipeline_id: int, filters: BoardFilters) -> str:
@@ -48,11 +50,13 @@ def board_url(pipeline_id: int, filters: BoardFilters) -> str:
 
 
 @login_required_for_htmx
-@require_POST
+@require_http_methods(["GET", "POST"])
 def move(request: HttpRequest, pk: int) -> HttpResponse:
     """Move deal ``pk`` to ``stage`` between ``after`` and ``before``, at ``version``."""
-    form = MoveForm(request.POST)
     filters = BoardFilterForm(request.GET).filters()
+    if request.method == "GET":
+        return _move_page(request, pk, filters)
+    form = MoveForm(request.POST)
     if not form.is_valid():
         return _refused(request, pk, _("This move could not be read. Reload the board."), 400)
     data = form.cleaned_data
@@ -86,6 +90,26 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
                 return _ask(request, pk, form, stage, filters, invalid)
         return _refused(request, pk, " ".join(invalid.messages), 422)
     return _moved(request, outcome, data, filters)
+
+
+def _move_page(request: HttpRequest, pk: int, filters: BoardFilters) -> HttpResponse:
+    """The deal's "Move to" form on a page of its own; 404 when the deal is not visible."""
+    deal = (
+        Opportunity.objects.visible_to(request.user)
+        .select_related("stage", "pipeline")
+        .filter(pk=pk)
+        .first()
+    )
+    if deal is None:
+        raise Http404
+    query = filters.query_string()
+    context = {
+        "deal": deal,
+        "stages": board_stages(deal.pipeline_id),
+        "move_action": reverse("pipeline:move", args=[pk]) + (f"?{query}" if query else ""),
+        "board_url": board_url(deal.pipeline_id, filters),
+    }
+    return render(request, MOVE_PAGE_TEMPLATE, context)
 
 
 def _moved(

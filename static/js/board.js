@@ -418,6 +418,39 @@
     openPanel(card);
   });
 
+  // A card's "Move to" menu carries only a link to the deal's move page (for a browser
+  // without JavaScript); opened, it gets the board's one copy of the form in its place,
+  // for this card: its version, its stage left out. "toggle" does not bubble: captured.
+  document.addEventListener(
+    "toggle",
+    function (event) {
+      var menu = event.target;
+      if (menu instanceof HTMLDetailsElement && menu.open && menu.matches(".deal-card-menu")) {
+        fillMoveMenu(menu);
+      }
+    },
+    true
+  );
+
+  function fillMoveMenu(menu) {
+    var card = menu.closest(".deal-card");
+    var link = menu.querySelector(".deal-card-menu-page");
+    var template = document.getElementById("board-move-menu");
+    if (!card || !link || !template) {
+      return;
+    }
+    var form = template.content.querySelector("form").cloneNode(true);
+    form.setAttribute("action", link.getAttribute("href"));
+    form.querySelector('input[name="version"]').value = card.dataset.version;
+    form.querySelector('input[name="from_stage"]').value = card.dataset.stageId;
+    form.querySelectorAll('button[name="stage"]').forEach(function (button) {
+      if (button.value === card.dataset.stageId) {
+        button.remove();
+      }
+    });
+    link.replaceWith(form);
+  }
+
   function closeMenus(except) {
     document.querySelectorAll(".deal-card-menu[open]").forEach(function (menu) {
       if (menu !== except) {

@@ -283,9 +283,12 @@ def test_move_to_menu_works_without_javascript(new_context, live_server, board):
     submit_login(page, live_server.url, username="alice", password=PASSWORD)
     page.goto(f"{live_server.url}/pipelines/{board['pipeline'].pk}/board/?owner=me")
 
+    # The card's menu leads to the deal's move page, which posts the move
     menu = card(page, rollout).locator(".deal-card-menu")
     menu.locator("summary").click()
-    menu.get_by_role("button", name="Negotiation").click()
+    menu.get_by_role("link", name="Choose a stage…").click()
+    expect(page.get_by_role("heading", name="Move “Rollout” to…")).to_be_visible()
+    page.get_by_role("button", name="Negotiation").click()
 
     expect(page).to_have_url(re.compile(r"/board/\?owner=me$"))
     expect(page.get_by_text("Moved “Rollout” to Negotiation.")).to_be_visible()

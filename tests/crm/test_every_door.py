@@ -88,8 +88,8 @@ def other_stage(deal, kind=StageKind.OPEN):
 # Pages and htmx endpoints
 
 
-def test_deal_page_card_and_panel_answer_404(charlie_web, north_deal):
-    for name in ("pipeline:deal_detail", "pipeline:card", "pipeline:edit_deal"):
+def test_deal_page_card_panel_and_move_page_answer_404(charlie_web, north_deal):
+    for name in ("pipeline:deal_detail", "pipeline:card", "pipeline:edit_deal", "pipeline:move"):
         url = reverse(name, args=[north_deal.pk])
         assert charlie_web.get(url).status_code == 404, name
         assert charlie_web.get(url, **HTMX).status_code == 404, name

@@ -523,11 +523,15 @@ def test_anonymous_htmx_move_is_sent_to_the_login_page(client, alice, stages):
     assert Opportunity.objects.get(pk=deal.pk).version == 1
 
 
-def test_move_only_accepts_post(client, alice, stages):
+def test_move_answers_get_with_its_page_and_refuses_other_methods(client, alice, stages):
     deal = OpportunityFactory(stage=stages["qualification"], owner=alice)
     client.force_login(alice)
 
-    assert client.get(move_url(deal)).status_code == 405
+    assert client.get(move_url(deal)).status_code == 200
+    assert client.put(move_url(deal)).status_code == 405
+    assert client.delete(move_url(deal)).status_code == 405
+    deal.refresh_from_db()
+    assert deal.stage == stages["qualification"]
 
 
 # --- Cost -----------------------------------------------------------------------------------

@@ -543,18 +543,20 @@ def test_every_card_is_focusable_named_and_opens_the_deal_panel(client, alice, s
     assert 'role="status" aria-live="polite"' in content
 
 
-def test_move_to_menu_is_a_plain_form_listing_the_other_stages(client, alice, stages):
+def test_move_to_menu_leads_to_a_plain_form_listing_the_other_stages(client, alice, stages):
     deal = OpportunityFactory(owner=alice, stage=stages["qualification"])
     client.force_login(alice)
 
     content = client.get(board_url(stages["won"].pipeline)).content.decode()
-
     move = reverse("pipeline:move", args=[deal.pk])
-    assert f'method="post" action="{move}"' in " ".join(content.split())
+    assert f'class="deal-card-menu-page" href="{move}"' in content
+    page = client.get(move).content.decode()
+
+    assert f'method="post" action="{move}"' in " ".join(page.split())
     for stage in (stages["proposal"], stages["won"], stages["lost"]):
-        assert f'name="stage" value="{stage.pk}"' in content
-    assert f'name="stage" value="{stages["qualification"].pk}"' not in content
-    assert 'name="version" value="1"' in content
+        assert f'name="stage" value="{stage.pk}"' in page
+    assert f'name="stage" value="{stages["qualification"].pk}"' not in page
+    assert 'name="version" value="1"' in page
 
 
 def test_board_carries_no_inline_script_style_or_handlers(client, alice, stages):
