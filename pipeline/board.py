@@ -57,8 +57,9 @@ from pipeline.models import (
 from pipeline.querysets import OpportunityQuerySet
 
 # A column shows this many cards, and "Load more" fetches this many again; its header
-# totals still count every matching deal in the stage.
-CARDS_PER_COLUMN = 50
+# totals still count every matching deal in the stage. More than a tall screen shows of a
+# column: the rest of a first paint would be drawn, sent and laid out unseen.
+CARDS_PER_COLUMN = 20
 # Won and lost columns show recent outcomes only: years of closed deals are history, not
 # work, and would make those two columns the slowest part of the board.
 CLOSED_COLUMN_DAYS = 30

@@ -9,6 +9,7 @@ import pytest
 from django.db.models import F
 from playwright.sync_api import Locator, Page, expect
 
+from pipeline.board import CARDS_PER_COLUMN
 from pipeline.models import EntryField, Opportunity, OpportunityStatus, StageChange, StageKind
 from tests.browser.test_login import submit_login
 from tests.factories import (
@@ -310,15 +311,15 @@ def test_load_more_appends_the_next_cards_of_a_long_column(page: Page, live_serv
             value=Decimal("10.00"),
             position=n * 65536,
         )
-        for n in range(1, 56)
+        for n in range(1, CARDS_PER_COLUMN + 6)
     )
     watch = open_board(page, live_server.url, "alice", board["pipeline"])
     cards = column_cards(page, stage).locator(".deal-card")
-    expect(cards).to_have_count(50)
+    expect(cards).to_have_count(CARDS_PER_COLUMN)
 
     page.locator(f"#column-{stage.pk}-more").get_by_role("button").click()
 
-    expect(cards).to_have_count(55)
-    expect(cards.last).to_contain_text("Bulk deal 055")
+    expect(cards).to_have_count(CARDS_PER_COLUMN + 5)
+    expect(cards.last).to_contain_text(f"Bulk deal {CARDS_PER_COLUMN + 5:03d}")
     expect(page.locator(f"#column-{stage.pk}-more button")).to_have_count(0)
     assert watch.violations == []
