@@ -34,7 +34,7 @@ from bench.common import (
     setup_django,
 )
 
-BENCHMARKS = ("board", "move", "reports", "seed", "nightly", "import")
+BENCHMARKS = ("board", "move", "concurrent", "reports", "seed", "nightly", "import")
 DEFAULT_OPEN_DEALS = 100_000
 SEED = 1
 # seed_demo writes 18 months of history: with --seed 1, 10.6% of its deals are still open
@@ -225,7 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         database.check_disposable()
         rows: list[Row] = []
         open_count = None
-        if {"board", "move", "reports"} & set(options.only):
+        if {"board", "move", "concurrent", "reports"} & set(options.only):
             seed_rows, open_count = prepare(database, options.deals, reuse=options.reuse)
             rows += seed_rows
         if "board" in options.only:
@@ -240,6 +240,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bench import move_bench
 
             rows += move_bench.run(options.moves)
+        if "concurrent" in options.only:
+            from bench import concurrent_moves
+
+            rows += concurrent_moves.run()
         if "seed" in options.only:
             seed_database = database.sibling("_seed")
             say(f"seed benchmark: recreating and migrating {seed_database.describe()}")
