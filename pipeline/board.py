@@ -71,6 +71,15 @@ MICROSECOND = dt.timedelta(microseconds=1)
 
 # --- Filters -------------------------------------------------------------------------------
 
+# Matching deals (or companies) a text search filters the columns by as a list of ids.
+TEXT_MATCH_IDS = 2_000
+
+
+def _ids_if_few(rows: QuerySet) -> list[int] | None:
+    """The primary keys of ``rows``, or None when there are more than ``TEXT_MATCH_IDS``."""
+    ids = list(rows.order_by().values_list("pk", flat=True)[: TEXT_MATCH_IDS + 1])
+    return ids if len(ids) <= TEXT_MATCH_IDS else None
+
 
 @dataclass(frozen=True)
 class BoardFilters:
@@ -98,26 +107,30 @@ class BoardFilters:
         if self.close_to is not None:
             deals = deals.filter(expected_close_date__lte=self.close_to)
         if self.text:
-            deals = deals.filter(
-                Q(title__icontains=self.text) | Q(company_id__in=self.matching_company_ids)
-            )
+            deals = deals.filter(self.text_match)
         if self.product_id is not None:
             deals = deals.with_product(self.product_id)
         return deals
 
     @cached_property
-    def matching_company_ids(self) -> list[int]:
-        """Companies whose name contains the text, found first (one read of the trigram
-        index on their names): the deals' filter is then an OR of two index reads, which
-        a join to the companies in the OR would not be.
+    def text_match(self) -> Q:
+        """Deals whose title or company's name contains the text, in any case.
 
-        Not narrowed to the companies the user may see: a deal they may see matches by its
-        company's name whoever owns the company, and only deals are shown."""
-        return list(
-            Company.objects.filter(name__icontains=self.text)
-            .order_by()
-            .values_list("pk", flat=True)
-        )
+        The matching deals and companies are looked up first, each one read of its
+        trigram index, and the columns then filter by their ids: one index probe per
+        column, where the text itself would be searched again for every column and for
+        the headers. A text matching more than ``TEXT_MATCH_IDS`` of either is compared
+        in each query instead (a long list of ids costs more than the search).
+
+        Companies are not narrowed to those the user may see: a deal they may see matches
+        by its company's name whoever owns the company, and only deals are shown."""
+        titles = Q(title__icontains=self.text)
+        names = Company.objects.filter(name__icontains=self.text)
+        title_ids = _ids_if_few(Opportunity.objects.filter(titles))
+        company_ids = _ids_if_few(names)
+        by_title = titles if title_ids is None else Q(pk__in=title_ids)
+        by_company = Q(company_id__in=names.values("pk") if company_ids is None else company_ids)
+        return by_title | by_company
 
     @property
     def tallied(self) -> bool:

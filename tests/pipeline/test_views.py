@@ -18,8 +18,8 @@ from tests.html import element, elements
 BOARD_QUERIES = 9
 # The #board fragment (filter form, refresh) needs no owner or product choices.
 BOARD_FRAGMENT_QUERIES = 7
-# Searching text reads the companies whose name matches first.
-BOARD_SEARCH_FRAGMENT_QUERIES = BOARD_FRAGMENT_QUERIES + 1
+# Searching text reads the deals and the companies whose names match first.
+BOARD_SEARCH_FRAGMENT_QUERIES = BOARD_FRAGMENT_QUERIES + 2
 
 
 @pytest.fixture
