@@ -167,16 +167,13 @@ def recount() -> list[Drift]:
     with _one_snapshot():
         differing = _compare(stored(), counted())
         for model, key_names in _tables():
-            corrections = [
-                model(
-                    **dict(zip(key_names, row.key, strict=True)),
-                    deals=change.deals,
-                    value=change.value,
-                )
-                for row in differing
-                if row.table == model._meta.db_table
-                for change in [(row.counted or NOTHING).minus(row.stored or NOTHING)]
-            ]
+            corrections = []
+            for row in differing:
+                if row.table != model._meta.db_table:
+                    continue
+                change = (row.counted or NOTHING).minus(row.stored or NOTHING)
+                key = dict(zip(key_names, row.key, strict=True))
+                corrections.append(model(**key, deals=change.deals, value=change.value))
             model.objects.bulk_create(corrections, batch_size=BATCH)
     compact()
     return differing

@@ -17,8 +17,8 @@ from forecasting.rollup_reads import histogram_percentile, rollup_zone
 from forecasting.rollup_upkeep import drift, rebuild
 from forecasting.scope import ReportScope
 from pipeline.models import Opportunity, OpportunityStatus, StageKind
-from pipeline.services.moves import DealFields, move_opportunity
-from pipeline.services.opportunities import create_opportunity, update_opportunity
+from pipeline.services.opportunities import create_opportunity
+from tests.deal_changes import edit, move
 from tests.factories import (
     CompanyFactory,
     OpportunityFactory,
@@ -63,22 +63,6 @@ def new_deal(sales, owner, value="1000.00", currency="EUR"):
         company=CompanyFactory(owner=owner),
         owner=owner,
     )
-
-
-def move(deal, stage, by, lost_reason=""):
-    deal.refresh_from_db()
-    return move_opportunity(
-        opportunity_id=deal.pk,
-        by=by,
-        to_stage_id=stage.pk,
-        version=deal.version,
-        fields=DealFields(lost_reason=lost_reason),
-    )
-
-
-def edit(deal, by, **fields):
-    deal.refresh_from_db()
-    return update_opportunity(by=by, opportunity_id=deal.pk, version=deal.version, fields=fields)
 
 
 def today_row(owner, currency="EUR"):

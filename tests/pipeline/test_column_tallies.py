@@ -29,9 +29,9 @@ from pipeline.models import (
     StageKind,
 )
 from pipeline.services import MoveConflict
-from pipeline.services.moves import DealFields, move_opportunity
-from pipeline.services.opportunities import create_opportunity, update_opportunity
+from pipeline.services.opportunities import create_opportunity
 from pipeline.services.stages import delete_stage
+from tests.deal_changes import edit, move
 from tests.factories import (
     CompanyFactory,
     OpportunityFactory,
@@ -92,22 +92,6 @@ def new_deal(sales, owner, value, currency="EUR", stage=None):
         company=CompanyFactory(owner=owner),
         owner=owner,
     )
-
-
-def move(deal, stage, by, lost_reason=""):
-    deal.refresh_from_db()
-    return move_opportunity(
-        opportunity_id=deal.pk,
-        by=by,
-        to_stage_id=stage.pk,
-        version=deal.version,
-        fields=DealFields(lost_reason=lost_reason),
-    )
-
-
-def edit(deal, by, **fields):
-    deal.refresh_from_db()
-    return update_opportunity(by=by, opportunity_id=deal.pk, version=deal.version, fields=fields)
 
 
 @on_postgresql
