@@ -3,9 +3,8 @@
 Every read starts from ``visible_to(user)``. Query counts do not grow with the number of
 deals: one read of the column tallies for all column headers (a few rows per stage, owner
 and currency; the deals themselves on SQLite, or when a filter the tallies do not hold is
-set), one
-query for the first cards of every column (a top-N-per-column union of index scans), one
-keyset query per "Load more", one index probe for the change token.
+set), one query for the first cards of every column (a top-N-per-column union of index
+scans), one keyset query per "Load more", one index probe for the change token.
 """
 
 from __future__ import annotations
@@ -96,12 +95,7 @@ class BoardFilters:
     product_id: int | None = None
 
     def apply(self, deals: OpportunityQuerySet, user: User) -> OpportunityQuerySet:
-        if self.owner == "me":
-            deals = deals.filter(owner_id=user.pk)
-        elif self.owner is not None:
-            deals = deals.filter(owner_id=self.owner)
-        if self.team_id is not None:
-            deals = deals.filter(owner__team_id=self.team_id)
+        deals = self.apply_to_owners(deals, user)
         if self.close_from is not None:
             deals = deals.filter(expected_close_date__gte=self.close_from)
         if self.close_to is not None:
@@ -139,7 +133,8 @@ class BoardFilters:
         return not (self.close_from or self.close_to or self.text or self.product_id)
 
     def apply_to_owners(self, rows: QuerySet, user: User) -> QuerySet:
-        """The owner and team filters on rows with an ``owner`` (the column tallies)."""
+        """The owner and team filters alone, on any rows with an ``owner``: the deals, and
+        the column tallies."""
         if self.owner == "me":
             rows = rows.filter(owner_id=user.pk)
         elif self.owner is not None:

@@ -65,7 +65,7 @@ class CardMarkup:
         self.move_url = _url_pattern("pipeline:move")
         self.card_url = _url_pattern("pipeline:card")
         self.detail_url = _url_pattern("pipeline:deal_detail")
-        self.form_query = f"?{escape(filter_query)}" if filter_query else ""
+        self.link_query = f"?{escape(filter_query)}" if filter_query else ""
         self.value_label = escape(gettext("Value"))
         self.owner_label = escape(gettext("Owner"))
         self.task_label = escape(gettext("Next task due"))
@@ -191,6 +191,6 @@ class CardMarkup:
             f'<summary class="btn btn-sm deal-card-menu-toggle" title="{self.move_to_title}">'
             '<i class="bi bi-arrow-left-right" aria-hidden="true"></i>'
             f'<span class="visually-hidden">{move_title}</span></summary>'
-            f'<a class="deal-card-menu-page" href="{move_url}{self.form_query}">'
+            f'<a class="deal-card-menu-page" href="{move_url}{self.link_query}">'
             f"{self.choose_stage}</a></details>"
         )
