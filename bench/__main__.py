@@ -2,8 +2,9 @@
 
 Board and move share one PostgreSQL database holding at least ``--deals`` open deals,
 created, migrated and seeded with ``seed_demo --seed 1`` first (``--reuse`` keeps one that
-already holds deals). The seed benchmark seeds a database of its own at a few sizes, and the
-nightly benchmark one of a million deals (bench/nightly_bench.py). One table of figures is
+already holds deals). The seed benchmark seeds a database of its own at a few sizes, the
+demo benchmark one of the default demo's size (bench/demo_bench.py), and the nightly
+benchmark one of a million deals (bench/nightly_bench.py). One table of figures is
 printed and written to artifacts/bench.md.
 """
 
@@ -27,14 +28,15 @@ from bench.common import (
     BenchDatabase,
     BenchError,
     Row,
-    django_environment,
+    manage,
     render_costliest,
     render_table,
     say,
+    settle,
     setup_django,
 )
 
-BENCHMARKS = ("board", "move", "concurrent", "reports", "seed", "nightly", "import")
+BENCHMARKS = ("board", "demo", "move", "concurrent", "reports", "seed", "nightly", "import")
 DEFAULT_OPEN_DEALS = 100_000
 SEED = 1
 # seed_demo writes 18 months of history: with --seed 1, 10.6% of its deals are still open
@@ -68,7 +70,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--reuse",
         action="store_true",
-        help="keep the bench database if it already holds deals (skips seeding)",
+        help="keep the bench database (and the demo's and nightly's) if it already holds "
+        "deals (skips seeding)",
     )
     parser.add_argument(
         "--allow-sqlite",
@@ -94,13 +97,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     if unknown:
         parser.error(f"--only: unknown benchmark(s) {', '.join(unknown)}; pick from {BENCHMARKS}")
     return options
-
-
-def manage(database: BenchDatabase, *arguments: str) -> None:
-    """Run a management command against ``database`` in a child; its output streams through."""
-    environment = {**os.environ, **django_environment(database)}
-    command = [sys.executable, "manage.py", *arguments]
-    subprocess.run(command, check=True, cwd=ROOT, env=environment)
 
 
 def open_deals() -> int:
@@ -149,24 +145,6 @@ def prepare(database: BenchDatabase, wanted: int, *, reuse: bool) -> tuple[list[
     say(f"{found:,} open deals")
     settle(database)
     return rows, found
-
-
-def settle(database: BenchDatabase) -> None:
-    """VACUUM (ANALYZE) a freshly seeded PostgreSQL database, as autovacuum soon would.
-
-    Until a table is vacuumed its visibility map is empty, so an index-only scan (the
-    reports' open-deals reads) visits every heap row it finds: measured right after
-    seeding, the dashboards took three times as long as the same commit minutes later.
-    """
-    if not database.is_postgresql:
-        return
-    from django.db import connection
-
-    say("vacuuming and analysing the seeded tables")
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM (ANALYZE)")
-    say(f"vacuumed in {time.perf_counter() - started:.0f} s")
 
 
 def describe_run(database: BenchDatabase, open_count: int | None, seconds: float) -> list[str]:
@@ -232,6 +210,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bench import board_bench
 
             rows += board_bench.run()
+        if "demo" in options.only:
+            from bench import demo_bench
+
+            rows += demo_bench.run(database.sibling("_demo"), reuse=options.reuse)
         if "reports" in options.only:
             from bench import dashboard_bench
 

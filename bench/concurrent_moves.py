@@ -31,7 +31,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from bench.board_bench import biggest_pipeline
-from bench.common import ROOT, BenchError, Row, Sample, duration, percentile, say
+from bench.common import ROOT, BenchError, Row, Sample, Target, duration, say
 from bench.move_bench import Move, Planner
 
 CLIENTS = 50
@@ -43,6 +43,8 @@ WORKERS = 5
 THREADS = 10
 STARTUP_SECONDS = 60
 RANDOM_SEED = 2
+# What the issue "The board at 100,000 open deals" asks of a team dragging cards at once.
+TARGET = Target(p95_ms=300)
 
 
 @dataclass(frozen=True)
@@ -78,16 +80,22 @@ def start_gunicorn(port: int) -> subprocess.Popen[bytes]:
     ]
     server = subprocess.Popen(command, cwd=ROOT, env=environment)
     deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise BenchError(f"gunicorn exited with {server.returncode} while starting")
-        try:
-            requests.get(f"http://127.0.0.1:{port}/accounts/login/", timeout=2)
-            return server
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    server.terminate()
-    raise BenchError(f"gunicorn did not answer within {STARTUP_SECONDS} s")
+    try:
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                raise BenchError(f"gunicorn exited with {server.returncode} while starting")
+            try:
+                requests.get(f"http://127.0.0.1:{port}/accounts/login/", timeout=2)
+                return server
+            # Not listening yet, or a worker still importing on a busy machine: ask again.
+            except (requests.ConnectionError, requests.Timeout):
+                time.sleep(0.2)
+        raise BenchError(f"gunicorn did not answer within {STARTUP_SECONDS} s")
+    except BaseException:
+        # Whatever stops the start-up, the server must not outlive the benchmark.
+        server.terminate()
+        server.wait(timeout=30)
+        raise
 
 
 class Sessions:
@@ -183,11 +191,11 @@ def run(clients: int = CLIENTS, rounds: int = ROUNDS) -> list[Row]:
         server.terminate()
         server.wait(timeout=30)
     samples = [Sample(outcome.seconds) for outcome in outcomes]
-    p95 = percentile([outcome.seconds for outcome in outcomes], 95)
     label = f"{clients} simultaneous moves through gunicorn"
+    row = Row.from_samples(label, samples, target=TARGET)
     notes = (
-        f"p95 {duration(p95)}; {WORKERS} workers x {THREADS} threads, {rounds} rounds; "
+        f"p95 {duration(row.p95)}; {WORKERS} workers x {THREADS} threads, {rounds} rounds; "
         "wall time as each client saw it"
     )
     # Timed from outside: no SQL or query count is seen.
-    return [replace(Row.from_samples(label, samples, notes), sql_median=None, queries="-")]
+    return [replace(row, notes=notes, sql_median=None, queries="-", max_queries=None)]
