@@ -31,6 +31,7 @@ from forecasting.jobs import recount_rollups, take_pipeline_snapshot
 from pipeline.jobs import (
     flag_overdue_tasks,
     flag_stale_deals,
+    prune_board_changes,
     raise_stage_alerts,
     recount_column_tallies,
 )
@@ -47,6 +48,7 @@ JOBS: dict[str, Callable[[dt.date], int]] = {
     "pipeline_snapshot": take_pipeline_snapshot,
     "rollups": recount_rollups,
     "sign_in_records": prune_sign_in_records,
+    "board_changes": prune_board_changes,
     "digest": send_digests,
 }
 DIGEST = "digest"

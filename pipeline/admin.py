@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from pipeline.models import (
+    BoardChange,
     BuyingRole,
     ClosedColumnTally,
     DealChange,
@@ -515,3 +516,23 @@ class OpenColumnTallyAdmin(ColumnTallyAdmin):
 class ClosedColumnTallyAdmin(ColumnTallyAdmin):
     list_display = ("stage", "closed_on", "owner", "currency", "deals", "value")
     date_hierarchy = "closed_on"
+
+
+@admin.register(BoardChange)
+class BoardChangeAdmin(ColumnTallyAdmin):
+    """The board's change sequence, written by the database's triggers and pruned nightly
+    (``pipeline.board_changes``): shown, never edited. By id: a row outlives the deal,
+    stage or pipeline it names, which a join would hide."""
+
+    list_display = (
+        "at",
+        "pipeline_id",
+        "opportunity_id",
+        "stage_id",
+        "former_stage_id",
+        "owner_id",
+        "former_owner_id",
+    )
+    list_select_related = ()
+    list_filter = ()
+    date_hierarchy = "at"

@@ -1,10 +1,11 @@
-"""Reads behind the board: columns, cards, filters and the change token.
+"""Reads behind the board: columns, cards and filters.
 
 Every read starts from ``visible_to(user)``. Query counts do not grow with the number of
 deals: one read of the column tallies for all column headers (a few rows per stage, owner
 and currency; the deals themselves on SQLite, or when a filter the tallies do not hold is
 set), one query for the first cards of every column (a top-N-per-column union of index
-scans), one keyset query per "Load more", one index probe for the change token.
+scans), one keyset query per "Load more". What changed since a board was drawn is read by
+``pipeline.board_changes``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from django.db.models import (
     Count,
     Exists,
     IntegerField,
-    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -379,7 +379,8 @@ def column_deals(deals: OpportunityQuerySet, stage: Stage, now: dt.datetime) -> 
     return column.filter(closed_at__gte=closed_since(now)).order_by("-closed_at", "-pk")
 
 
-def _card_sort_key(card: Opportunity) -> tuple[object, ...]:
+def sort_key(card: Opportunity) -> tuple[object, ...]:
+    """A card's place in its column: by position, or the newest outcome first."""
     if card.stage.kind == StageKind.OPEN:
         return (card.position, card.pk)
     closed = card.closed_at or EPOCH
@@ -411,7 +412,7 @@ def first_cards(
         return []
     union = RawSQL(" UNION ALL ".join(parts), params)
     cards = list(card_rows(Opportunity.objects.filter(pk__in=union)))
-    return sorted(cards, key=_card_sort_key)
+    return sorted(cards, key=sort_key)
 
 
 def build_columns(
@@ -569,37 +570,3 @@ def move_requirements(deal: Opportunity, stage: Stage) -> MoveRequirements:
     return MoveRequirements(
         stage=stage, fields=fields, checklist=list(stage.entry_checklist), missing=missing
     )
-
-
-# --- Real time: has anything changed since the board was drawn? ----------------------------
-
-
-def change_token(pipeline_id: int) -> str:
-    """The newest ``updated_at`` of the pipeline's deals, as microseconds since the epoch.
-
-    ``MAX(updated_at) WHERE pipeline_id = %s`` is one probe of the (pipeline, updated_at)
-    index. Read it before the cards, so that a move landing in between is seen as new.
-    Every move and edit bumps ``updated_at``, reorders included.
-    """
-    latest = Opportunity.objects.filter(pipeline_id=pipeline_id).aggregate(
-        latest=Max("updated_at")
-    )["latest"]
-    return "" if latest is None else str((latest - EPOCH) // MICROSECOND)
-
-
-def has_changes(user: User, pipeline_id: int, token: str) -> bool:
-    """Whether a deal ``user`` can see changed in the pipeline after ``token``: one query.
-
-    An index range scan on (pipeline, updated_at) beyond the token: empty, and so cheap,
-    when nothing changed. Only visible deals count, so another team's moves cost nothing.
-    A deal deleted, or moved away from ``user``'s sight, is not noticed until the next
-    change (it stays on the board until then).
-    """
-    deals = Opportunity.objects.visible_to(user).filter(pipeline_id=pipeline_id)
-    try:
-        since = EPOCH + int(token) * MICROSECOND
-    except (ValueError, OverflowError):
-        since = None
-    if since is not None:
-        deals = deals.filter(updated_at__gt=since)
-    return deals.exists()

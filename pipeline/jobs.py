@@ -27,6 +27,7 @@ from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, Least, TruncDate
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import NotificationKind, Role, User
@@ -34,6 +35,7 @@ from accounts.services.notifications import key_of, notify, text_of, url_of
 from pipeline import column_tallies
 from pipeline.models import (
     AlertKind,
+    BoardChange,
     Opportunity,
     OpportunityStatus,
     Stage,
@@ -407,3 +409,11 @@ def recount_column_tallies(day: dt.date) -> int:
             row.counted,
         )
     return len(repaired)
+
+
+def prune_board_changes(day: dt.date) -> int:
+    """Delete the board's change rows no open board can still ask for; how many.
+
+    By the clock, not ``day``: what a board may ask for depends on when it was drawn, and
+    a night run again for a past date must not delete the rows of boards open now."""
+    return BoardChange.objects.prune(timezone.now())

@@ -3,8 +3,8 @@
 ``pipelines`` (Pipeline, Stage), ``deals`` (Opportunity, StageChange), ``history``
 (DealChange), ``products`` (Product, ProductPrice, LineItem), ``buying_team`` (BuyingRole,
 DealContact), ``activity`` (Touchpoint, Task), ``alerts`` (StageAlert), ``custom_fields``
-(DealField), ``tallies`` (OpenColumnTally, ClosedColumnTally). Import them from
-here: ``from pipeline.models import Opportunity``.
+(DealField), ``board_changes`` (BoardChange), ``tallies`` (OpenColumnTally,
+ClosedColumnTally). Import them from here: ``from pipeline.models import Opportunity``.
 """
 
 from pipeline.models.activity import (
@@ -15,6 +15,7 @@ from pipeline.models.activity import (
     TouchpointOutcome,
 )
 from pipeline.models.alerts import AlertKind, StageAlert
+from pipeline.models.board_changes import BoardChange
 from pipeline.models.buying_team import BuyingRole, DealContact
 from pipeline.models.custom_fields import DealField
 from pipeline.models.deals import (
@@ -40,6 +41,7 @@ __all__ = [
     "POSITION_GAP",
     "SUBJECT_FIELDS",
     "AlertKind",
+    "BoardChange",
     "BuyingRole",
     "ClosedColumnTally",
     "DealChange",

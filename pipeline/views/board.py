@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
+from django_htmx.http import reswap, retarget, trigger_client_event
 
 from accounts.models import Team
 from core.htmx import login_required_for_htmx
@@ -26,13 +27,18 @@ from pipeline.board import (
     board_card,
     board_stages,
     build_columns,
-    change_token,
     column_page,
     filter_owners,
     filter_products,
-    has_changes,
     matching_deals,
     summarise_columns,
+)
+from pipeline.board_changes import (
+    BoardVersion,
+    TooManyChanges,
+    changed_cards,
+    changes_since,
+    current_version,
 )
 from pipeline.card_markup import CardMarkup
 from pipeline.forms.board import BoardFilterForm
@@ -47,8 +53,8 @@ __all__ = ["board_changes", "board_page", "card", "column_cards", "move"]
 def board_context(request: HttpRequest, pipeline: Pipeline, filters: BoardFilters) -> dict:
     """Everything the ``#board`` fragment shows: four queries whatever the deal count."""
     now = timezone.now()
-    # Read before the cards: a move that lands in between is then newer than the token.
-    token = change_token(pipeline.pk)
+    # Read before the cards: a write the cards miss is then newer than the version.
+    version = current_version()
     stages = board_stages(pipeline)
     return {
         "pipeline": pipeline,
@@ -57,7 +63,7 @@ def board_context(request: HttpRequest, pipeline: Pipeline, filters: BoardFilter
         "columns": build_columns(request.user, pipeline, stages, filters, now),
         "filters": filters,
         "filter_query": filters.query_string(),
-        "change_token": token,
+        "board_version": version,
         "closed_column_days": CLOSED_COLUMN_DAYS,
     }
 
@@ -101,18 +107,56 @@ def board_page(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required_for_htmx
 @require_GET
 def board_changes(request: HttpRequest, pk: int) -> HttpResponse:
-    """Polled every few seconds: 204 while nothing visible changed, else a fresh board.
+    """Polled every few seconds with the board's version: what changed since.
 
-    The 204 path costs one query (plus the session and user lookups of any request).
+    204 while nothing did (one query beyond the session's), with the new version in a
+    ``boardVersion`` event when only deals the user cannot see did. Else the changed
+    cards, each with the card it goes under (or none: it left the board), in a new
+    poller carrying the new version, and their columns' headers out of band. A board
+    drawn too long ago, or behind by more changes than are worth patching, is redrawn.
     """
-    if not has_changes(request.user, pk, request.GET.get("since", "")):
-        return HttpResponse(status=204)
+    now = timezone.now()
+    since = BoardVersion.parse(request.GET.get("since", ""))
+    try:
+        changes = None
+        if since is not None and since.is_honoured(now):
+            changes = changes_since(request.user, pk, since)
+            if changes is None:
+                return HttpResponse(status=204)
+    except TooManyChanges:
+        changes = None
+    if changes is not None and not changes.deal_ids:
+        response = HttpResponse(status=204)
+        return trigger_client_event(response, "boardVersion", {"since": str(changes.version)})
     try:
         pipeline = Pipeline.objects.get(pk=pk)
     except Pipeline.DoesNotExist:
         raise Http404 from None
     filters = BoardFilterForm(request.GET).filters()
-    return render(request, f"{TEMPLATE}#board", board_context(request, pipeline, filters))
+    if changes is None:
+        return render(request, f"{TEMPLATE}#board", board_context(request, pipeline, filters))
+    stages = board_stages(pipeline)
+    context = {
+        "pipeline": pipeline,
+        "board_version": changes.version,
+        "filter_query": filters.query_string(),
+        "card_markup": CardMarkup(filters.query_string()),
+        "changed_cards": changed_cards(
+            request.user, pipeline.pk, stages, filters, changes.deal_ids, now
+        ),
+        "header_columns": summarise_columns(
+            request.user,
+            pipeline,
+            [stage for stage in stages if stage.pk in changes.stage_ids],
+            filters,
+            now,
+        ),
+        "closed_column_days": CLOSED_COLUMN_DAYS,
+    }
+    response = render(request, f"{TEMPLATE}#board-changes", context)
+    response = reswap(retarget(response, "#board-poller"), "outerHTML")
+    # After the swap: board.js then finds the new poller's cards and puts them in place.
+    return trigger_client_event(response, "boardChanged", after="swap")
 
 
 @login_required_for_htmx

@@ -18,10 +18,13 @@
 // from a card no longer in the page the retarget throws inside htmx, the request never
 // settles, and the board would stay "saving", unpolled and deaf to the keyboard.
 //
-// The poller (#board-poller) asks every 3 s whether anything changed; it is held back while
-// a card is dragged, a move is on its way, a menu or the dialog is open, or the tab hidden.
-// A redraw that arrives while a card is dragged or a move is on its way (a poll sent just
-// before) is not swapped in under it: the board is redrawn once the moves have settled.
+// The poller (#board-poller) asks every 3 s what changed since the board's version; it is
+// held back while a card is dragged, a move is on its way, a menu or the dialog is open, or
+// the tab hidden. The answer is a new poller holding the changed cards, each in a template
+// that names the card it goes under (or none: first in its column), with their columns'
+// headers out of band; or the whole board when it fell too far behind. Changes that arrive
+// while a card is dragged or a move is on its way (a poll sent just before) are not put in
+// under it: the board is redrawn once the moves have settled.
 (function () {
   "use strict";
 
@@ -541,6 +544,65 @@
 
   document.addEventListener("boardRefresh", refreshBoard);
 
+  // A teammate's changes (see the top): each card replaces its old copy where the server
+  // says it goes. One that goes under a card this board has not loaded lies further down
+  // its column than "Load more" has reached: it is dropped, and comes with that page.
+  function applyChanges(poller) {
+    poller.querySelectorAll("template.board-change").forEach(function (change) {
+      var old = cardById(change.dataset.dealId);
+      var hadFocus = old !== null && old === document.activeElement;
+      var column = document.getElementById("column-" + change.dataset.stageId);
+      var list = column ? column.querySelector(".board-cards") : null;
+      if (old) {
+        old.remove();
+      }
+      if (change.hasAttribute("data-gone") || !list) {
+        return;
+      }
+      var card = document.importNode(change.content, true).firstElementChild;
+      var after = change.dataset.after ? cardById(change.dataset.after) : null;
+      if (!change.dataset.after) {
+        list.insertBefore(card, list.firstElementChild);
+      } else if (after && after.parentElement === list) {
+        list.insertBefore(card, after.nextElementSibling);
+      } else if (!column.querySelector(".board-column-more button")) {
+        list.appendChild(card);
+      } else {
+        return;
+      }
+      htmx.process(card);
+      if (hadFocus) {
+        card.focus({ preventScroll: true });
+      }
+    });
+    poller.replaceChildren();
+  }
+
+  document.addEventListener("boardChanged", function () {
+    var poller = document.getElementById("board-poller");
+    if (poller) {
+      applyChanges(poller);
+    }
+  });
+
+  // Only deals this user cannot see changed: nothing to draw, but the next poll asks from
+  // the new version on, past those changes.
+  document.addEventListener("boardVersion", function (event) {
+    var poller = document.getElementById("board-poller");
+    var since = (event.detail || {}).since;
+    if (poller && since) {
+      // htmx reads hx-get once, when it sets up the polling: a new poller, set up anew
+      // (the old one's polling stops once it has left the page).
+      var renewed = poller.cloneNode(false);
+      renewed.setAttribute(
+        "hx-get",
+        poller.getAttribute("hx-get").replace(/([?&]since=)[^&]*/, "$1" + encodeURIComponent(since)),
+      );
+      poller.replaceWith(renewed);
+      htmx.process(renewed);
+    }
+  });
+
   // The deal panel changed a deal: redraw that card; after an edit of its details
   // ("columns"), its column's header too, which comes back out of band with the card.
   document.addEventListener("dealChanged", function (event) {
@@ -594,7 +656,8 @@
     // This event is dispatched on the target; the element that sent the request is here.
     var requester = detail.requestConfig ? detail.requestConfig.elt : detail.elt;
     var target = detail.target;
-    if (detail.shouldSwap && target && target.id === "board" && isAutomaticRedraw(requester)) {
+    var redraws = target && (target.id === "board" || target.id === "board-poller");
+    if (detail.shouldSwap && redraws && isAutomaticRedraw(requester)) {
       if (isBusy()) {
         // Drawn before the move on its way landed: swapped in now, it would take the card
         // back where it was, or away from under the pointer. Redraw once the moves settle.

@@ -11,16 +11,20 @@ from playwright.sync_api import Locator, Page, expect
 
 from pipeline.board import CARDS_PER_COLUMN
 from pipeline.models import EntryField, Opportunity, OpportunityStatus, StageChange, StageKind
+from pipeline.services import move_opportunity
 from tests.browser.test_login import submit_login
 from tests.factories import (
     OpportunityFactory,
     PipelineFactory,
     StageFactory,
+    TeamFactory,
+    UserFactory,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct-horse-battery"  # what UserFactory sets
+POLL = "/board/changes/"
 
 
 @pytest.fixture
@@ -162,6 +166,44 @@ def test_drag_moves_a_deal_updates_totals_and_shows_on_a_second_board(
     page.screenshot(path=artifacts_dir / "board.png", caret="initial", full_page=True)
     assert watch.violations == []
     assert maria_watch.violations == []
+
+
+def test_a_teammates_board_receives_only_the_changed_card(page: Page, live_server, board, people):
+    stages, deals = board["stages"], board["deals"]
+    rollout, pilot = deals["rollout"], deals["pilot"]
+    # Given maria's board, every card of it marked: a card drawn again loses the mark
+    open_board(page, live_server.url, "maria", board["pipeline"])
+    page.evaluate("document.querySelectorAll('.deal-card').forEach((c) => { c.drawn = 1; })")
+    answers = []
+    page.on("response", lambda answer: answers.append(answer) if POLL in answer.url else None)
+
+    # When alice moves Rollout to Negotiation, and Pilot is handed to another team
+    move_opportunity(
+        opportunity_id=rollout.pk,
+        by=people["alice"],
+        to_stage_id=stages["negotiation"].pk,
+        version=rollout.version,
+    )
+    Opportunity.objects.filter(pk=pilot.pk).update(owner=UserFactory(team=TeamFactory()))
+
+    # Then maria's board shows Rollout in Negotiation, and Pilot no more, with new headers
+    expect(column_cards(page, stages["negotiation"]).locator(f"#deal-{rollout.pk}")).to_be_visible()
+    expect(card(page, pilot)).to_have_count(0)
+    expect(header(page, stages["negotiation"])).to_contain_text("5,000 EUR")
+    expect(header(page, stages["qualification"]).locator(".board-column-count")).to_have_text(
+        re.compile(r"^0")
+    )
+    # ...while the other cards are the very elements drawn before: only Rollout came again
+    redrawn = page.evaluate(
+        "[...document.querySelectorAll('.deal-card')].filter((c) => !c.drawn).map((c) => c.id)"
+    )
+    assert redrawn == [f"deal-{rollout.pk}"]
+    assert card(page, deals["existing"]).evaluate("(c) => c.drawn") == 1
+    # ...and the answers held that one card, never the board
+    bodies = [answer.text() for answer in answers if answer.status == 200]
+    assert bodies
+    assert sum(body.count('<li class="deal-card') for body in bodies) == 1
+    assert not any('id="board"' in body for body in bodies)
 
 
 def test_conflicting_move_snaps_back_and_names_who_moved_it(page: Page, live_server, board, people):

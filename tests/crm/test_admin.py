@@ -69,6 +69,7 @@ from forecasting.models import (
 )
 from pipeline.models import (
     AlertKind,
+    BoardChange,
     BuyingRole,
     ClosedColumnTally,
     DealChange,
@@ -146,6 +147,8 @@ READ_ONLY_MODELS = {
     # The board's column tallies, kept by triggers on the deals.
     OpenColumnTally,
     ClosedColumnTally,
+    # The board's change sequence, written by triggers on the deals.
+    BoardChange,
     ImportJob,
     ImportChunk,
     ImportRejection,
@@ -461,6 +464,9 @@ NEW_ROW: dict[type[Model], Callable[[], Model]] = {
         deals=1,
         value=Decimal("20.00"),
     ),
+    BoardChange: lambda: BoardChange.objects.filter(
+        opportunity=OpportunityFactory(owner=UserFactory())
+    ).get(),
     OpeningTally: new_opening_tally,
     TouchpointDay: new_touchpoint_day,
     TaskDoneDay: new_task_done_day,

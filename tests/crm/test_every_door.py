@@ -8,6 +8,7 @@ this module does not try.
 
 import csv
 import io
+import json
 import re
 from decimal import Decimal
 
@@ -156,6 +157,32 @@ def test_board_deal_and_task_lists_leave_the_deal_out(charlie_web, north_deal):
         assert response.status_code == 200, url
         assert SECRET_TITLE not in response.content.decode(), url
         assert "Send the north proposal" not in response.content.decode(), url
+
+
+@pytest.mark.django_db(transaction=True)
+def test_board_polling_leaves_the_deal_out(charlie_web, alice, north_deal):
+    """Charlie's board hears nothing of Alice's deal moving, nor of its id or title:
+    a poll from before the move is a 204, and a redraw leaves the deal out."""
+    from pipeline.board_changes import current_version
+    from pipeline.services import move_opportunity
+
+    since = current_version()
+    move_opportunity(
+        opportunity_id=north_deal.pk,
+        by=alice,
+        to_stage_id=other_stage(north_deal).pk,
+        version=north_deal.version,
+    )
+    url = reverse("pipeline:board_changes", args=[north_deal.pipeline_id])
+
+    response = charlie_web.get(url, {"since": str(since)}, **HTMX)
+
+    assert (response.status_code, response.content) == (204, b"")
+    assert set(json.loads(response["HX-Trigger"])) == {"boardVersion"}  # the version only
+    redrawn = charlie_web.get(url, {"since": "garbled"}, **HTMX)
+    assert redrawn.status_code == 200
+    assert SECRET_TITLE not in redrawn.content.decode()
+    assert f'id="deal-{north_deal.pk}"' not in redrawn.content.decode()
 
 
 def test_deal_export_leaves_the_deal_out(charlie_web, charlie, north_deal):

@@ -280,19 +280,20 @@ def test_card_without_columns_brings_no_header(client, alice, deal, stages):
 
 
 def test_teammates_board_poll_sees_the_edit(client, alice, bob, deal):
-    from pipeline.board import change_token
+    from pipeline.board_changes import current_version
 
-    token = change_token(deal.pipeline_id)
+    since = current_version()
     as_user(client, alice).post(
         part_url(deal, "value"),
         {"version": deal.version, "value": "12000", "currency": "EUR"},
         **HTMX,
     )
-    url = reverse("pipeline:board_changes", args=[deal.pipeline_id]) + f"?since={token}"
+    url = reverse("pipeline:board_changes", args=[deal.pipeline_id])
 
-    response = as_user(client, bob).get(url, **HTMX)
+    response = as_user(client, bob).get(url, {"since": str(since)}, **HTMX)
 
     assert response.status_code == 200
+    assert element(response.content, "template", class_="board-change")
     header = element(response.content, "header", id=f"column-{deal.stage_id}-header")
     assert "12,000 EUR" in header.text
 

@@ -8,7 +8,7 @@ from django.db import connection
 from django.urls import reverse
 
 from contacts.models import Company, Contact
-from pipeline.board import change_token, has_changes
+from pipeline.board_changes import changes_since, current_version
 from pipeline.models import Opportunity, StageKind
 from tests.factories import CompanyFactory, ContactFactory, PipelineFactory, StageFactory
 from tests.html import element, elements, options
@@ -451,14 +451,14 @@ def test_an_error_in_the_dialog_stays_in_the_dialog(client, alice, board):
 def test_a_teammates_board_sees_the_new_deal_and_another_team_does_not(
     client, alice, bob, charlie, board, northwind
 ):
-    token = change_token(board["pipeline"].pk)
+    since = current_version()
     data = post_data(board, company=str(northwind.pk), company_name="Northwind", in_dialog="1")
 
     as_user(client, alice).post(URL, data, **HTMX)
 
-    assert Opportunity.objects.exists()
-    assert has_changes(bob, board["pipeline"].pk, token)
-    assert not has_changes(charlie, board["pipeline"].pk, token)
+    [deal] = Opportunity.objects.all()
+    assert changes_since(bob, board["pipeline"].pk, since).deal_ids == [deal.pk]
+    assert changes_since(charlie, board["pipeline"].pk, since).deal_ids == []
 
 
 # --- query counts --------------------------------------------------------------------------
