@@ -99,7 +99,12 @@ as_manager = load(SETTINGS + WITHOUT_COVERAGE + WITHOUT_SEQUENCES)
 as_admin = load(SETTINGS + WITHOUT_SEQUENCES)
 # Per-operation tests get the token as a header when they call; a sequence asks for it as
 # it goes, through an auth provider (asked only once a test has signed in).
-admin_sequences = load(SETTINGS)
+# Without the writes of custom field definitions: the schema types each record's
+# ``custom_fields`` by the definitions there are, so a sequence that defines a field
+# changes the schema its later answers are checked against (this one was built with none).
+admin_sequences = load(SETTINGS).exclude(
+    path_regex="^/api/custom-fields/", method=["POST", "PUT", "PATCH", "DELETE"]
+)
 admin_sequences.auth(refresh_interval=None)(CurrentToken)
 
 
