@@ -238,6 +238,14 @@ def with_card_fields(deals: OpportunityQuerySet) -> OpportunityQuerySet:
     ``next_task_due`` is the earliest open task's due time; when it is in the past, some
     open task is overdue (the earliest is), so no second subquery is needed for the badge.
     """
+    return with_deal_card_fields(deals).annotate(
+        open_stages_balance=Subquery(_open_stages_balance())
+    )
+
+
+def with_deal_card_fields(deals: OpportunityQuerySet) -> OpportunityQuerySet:
+    """``with_card_fields`` but for what depends on the deal's stage, which a move changes:
+    the moved card counts it from the pipeline's stages instead (``moved_card``)."""
     next_task = (
         Task.objects.filter(opportunity=OuterRef("pk"), done_at__isnull=True)
         .order_by("due_at")
@@ -248,7 +256,6 @@ def with_card_fields(deals: OpportunityQuerySet) -> OpportunityQuerySet:
         has_decision_maker=Exists(
             DealContact.objects.filter(opportunity=OuterRef("pk"), role__decides=True)
         ),
-        open_stages_balance=Subquery(_open_stages_balance()),
     )
 
 
@@ -529,6 +536,22 @@ def decorate_card(card: Opportunity, now: dt.datetime) -> Opportunity:
         and not getattr(card, "has_decision_maker", True)
     )
     return card
+
+
+def moved_card(deal: Opportunity, stages: Sequence[Stage], now: dt.datetime) -> Opportunity:
+    """A deal read ``with_deal_card_fields`` before a move, as its card now stands.
+
+    What the move changed is set on the deal; of what the read added, only the balance of
+    open stages around the deal's stage depends on its stage: counted again here from the
+    pipeline's stages, as ``_open_stages_balance`` counts it in the database."""
+    stage = next((candidate for candidate in stages if candidate.pk == deal.stage_id), None)
+    if stage is not None:
+        deal.open_stages_balance = sum(
+            (other.position < stage.position) - (other.position > stage.position)
+            for other in stages
+            if other.kind == StageKind.OPEN
+        )
+    return decorate_card(deal, now)
 
 
 def board_card(user: User, pk: int, now: dt.datetime) -> Opportunity:

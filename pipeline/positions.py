@@ -20,10 +20,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import OperationalError, connection, transaction
-from django.db.models import Max, Min, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Max, Min, QuerySet
 
-from pipeline.models import POSITION_GAP, Opportunity, Stage
+from pipeline.models import POSITION_GAP, Opportunity, OpportunityStatus, Stage
 
 # The first key of the columns' advisory locks (PostgreSQL's two-key form), so that they
 # never meet another lock of this database; the second key is the stage id.
@@ -64,6 +63,9 @@ def position_between(before: int | None, after: int | None) -> int | None:
         return before + POSITION_GAP
     middle = (before + after) // 2
     return middle if before < middle < after else None
+
+
+_TABLE = Opportunity._meta.db_table
 
 
 def _column(stage: Stage, card_id: int | None = None) -> QuerySet[Opportunity]:
@@ -111,32 +113,32 @@ def gap_beside(
     wanted = [pk for pk in (after_id, before_id) if pk and pk != card_id]
     if not wanted:
         return None
-    column = _column(stage, card_id)
     # In the board's order, (position, id). A card sharing the neighbour's place comes
     # first, else the next place: each an index range scan of the board index that stops
-    # at its first row (one OR of the two would walk the column from its top).
-    same_place = column.filter(position=OuterRef("position"))
-    following = Coalesce(
-        Subquery(same_place.filter(pk__gt=OuterRef("pk")).order_by("pk").values("position")[:1]),
-        Subquery(
-            column.filter(position__gt=OuterRef("position"))
-            .order_by("position", "pk")
-            .values("position")[:1]
-        ),
+    # at its first row (one OR of the two would walk the column from its top). Written out:
+    # the ORM took longer to compile these four subqueries than the database to run them.
+    column = f"{_TABLE} AS {{alias}} WHERE {{alias}}.stage_id = %s AND {{alias}}.status = %s"
+    column += " AND {alias}.id <> %s"
+    nearest = "(SELECT n.position FROM " + column.format(alias="n") + " AND {} ORDER BY {} LIMIT 1)"
+    following = (
+        nearest.format("n.position = c.position AND n.id > c.id", "n.id"),
+        nearest.format("n.position > c.position", "n.position, n.id"),
     )
-    preceding = Coalesce(
-        Subquery(same_place.filter(pk__lt=OuterRef("pk")).order_by("-pk").values("position")[:1]),
-        Subquery(
-            column.filter(position__lt=OuterRef("position"))
-            .order_by("-position", "-pk")
-            .values("position")[:1]
-        ),
+    preceding = (
+        nearest.format("n.position = c.position AND n.id < c.id", "n.id DESC"),
+        nearest.format("n.position < c.position", "n.position DESC, n.id DESC"),
     )
-    rows = (
-        column.filter(pk__in=wanted)
-        .annotate(following=following, preceding=preceding)
-        .values_list("pk", "position", "preceding", "following")
+    places = ", ".join(["%s"] * len(wanted))
+    sql = (
+        f"SELECT c.id, c.position, COALESCE({preceding[0]}, {preceding[1]}),"
+        f" COALESCE({following[0]}, {following[1]}) FROM "
+        + column.format(alias="c")
+        + f" AND c.id IN ({places})"
     )
+    in_column: list[int | str] = [stage.pk, OpportunityStatus.OPEN, card_id]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*in_column * 5, *wanted])
+        rows = cursor.fetchall()
     found = {pk: (position, preceding, following) for pk, position, preceding, following in rows}
     if after_id in found:
         position, _, following = found[after_id]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -23,6 +24,7 @@ from pipeline.positions import (
     make_room,
     position_between,
 )
+from pipeline.querysets import OpportunityQuerySet
 from pipeline.services.reporting import deals_changing, reports_follow
 from pipeline.signals import opportunity_lost, opportunity_moved, opportunity_won
 from pipeline.stage_entry import stage_entry_fields
@@ -161,12 +163,18 @@ def _hold_target_stage(stage_id: int, pipeline_id: int) -> Stage:
     raise ValidationError({"stage": _("Choose a stage of this deal's pipeline.")})
 
 
-def _movable_opportunity(by: User, opportunity_id: int) -> Opportunity:
+# How a caller wants the moved deal read: the board reads it as a card, with what a card
+# shows beside it, so that its answer needs no second read.
+DealRead = Callable[[OpportunityQuerySet], OpportunityQuerySet]
+
+
+def _movable_opportunity(by: User, opportunity_id: int, read: DealRead | None) -> Opportunity:
     """The deal, if ``by`` may move it.
 
     Raises DoesNotExist if ``by`` cannot see it, PermissionDenied if they may only see it.
     """
-    opportunity = Opportunity.objects.visible_to(by).select_related("stage").get(pk=opportunity_id)
+    deals = Opportunity.objects.visible_to(by).select_related("stage")
+    opportunity = (read(deals) if read is not None else deals).get(pk=opportunity_id)
     if opportunity.owner_id != by.pk and not (
         Opportunity.objects.editable_by(by).filter(pk=opportunity.pk).exists()
     ):
@@ -227,6 +235,7 @@ def move_opportunity(
     after_id: int | None = None,
     before_id: int | None = None,
     fields: DealFields | None = None,
+    read: DealRead | None = None,
 ) -> MoveOutcome:
     """Move a deal to a stage and/or a place in its column: the board's and the API's move.
 
@@ -238,9 +247,12 @@ def move_opportunity(
 
     Locks, in this order and until commit: the target stage (KEY SHARE, against its
     removal), the deal's row, and the target column (against other writers of positions).
+
+    The outcome's deal is the one read first (through ``read``, when given), with what the
+    UPDATE wrote set on it: the row as it now stands, without reading it again.
     """
     fields = fields or DealFields()
-    opportunity = _movable_opportunity(by, opportunity_id)
+    opportunity = _movable_opportunity(by, opportunity_id, read)
     stage = _hold_target_stage(to_stage_id, opportunity.pipeline_id)
 
     if fields.contact_id is not None:
@@ -291,9 +303,14 @@ def move_opportunity(
 
         follow_primary_contact(opportunity=opportunity, by=by, at=now)
 
+    from_stage = opportunity.stage
+    for name, value in changes.items():
+        setattr(opportunity, name, value)
+    opportunity.version = version + 1
+    opportunity.updated_by = by
+    opportunity.updated_at = now
     if stage_changes:
-        _announce_move(opportunity, from_stage=opportunity.stage, to_stage=stage, by=by)
-    opportunity.refresh_from_db()
+        _announce_move(opportunity, from_stage=from_stage, to_stage=stage, by=by)
     return MoveOutcome(
         opportunity=opportunity,
         stage_change=stage_change,

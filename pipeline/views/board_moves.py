@@ -32,7 +32,9 @@ from pipeline.board import (
     board_card,
     board_stages,
     move_requirements,
+    moved_card,
     summarise_columns,
+    with_deal_card_fields,
 )
 from pipeline.forms.board import BoardFilterForm, MoveDialogForm, MoveForm
 from pipeline.models import EntryField, Opportunity, Stage, StageKind
@@ -69,6 +71,7 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
             after_id=data["after"],
             before_id=data["before"],
             fields=form.deal_fields(),
+            read=with_deal_card_fields,
         )
     except Opportunity.DoesNotExist:
         if not request.htmx:
@@ -138,8 +141,13 @@ def _moved(
         headers = summarise_columns(
             request.user, deal.pipeline_id, [s for s in stages if s.pk in affected], filters, now
         )
+    if data.get("contact"):
+        # A new contact joins the buying team, and may be who decides: read the card anew.
+        card = board_card(request.user, deal.pk, now)
+    else:
+        card = moved_card(deal, stages, now)
     context = {
-        "deal": board_card(request.user, deal.pk, now),
+        "deal": card,
         "stages": stages,
         "filter_query": filters.query_string(),
         "header_columns": headers,

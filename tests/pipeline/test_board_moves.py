@@ -23,17 +23,20 @@ from tests.factories import (
     OpportunityFactory,
     PipelineFactory,
     StageFactory,
+    TaskFactory,
     UserFactory,
 )
+from tests.html import element
 
 HTMX = {"HX-Request": "true"}
 
 # session, user, [service:] savepoint, deal, stage, custom fields the stage requires, the
 # deal's row lock, [PostgreSQL: the column's lock,] neighbour positions, UPDATE, INSERT
-# StageChange, refresh, release savepoint, [fragments:] stages, card, column headers. Every
+# StageChange, release savepoint, [fragments:] stages, column headers (the card is drawn
+# from the deal the service read with the card's fields, as the UPDATE left it). Every
 # change of stage is followed by the rollups: the deal and its stage history read before
 # and after, and the zones they are kept in [PostgreSQL: and the owner's lock].
-MOVE_QUERIES = 20 + 2 * (connection.vendor == "postgresql")
+MOVE_QUERIES = 18 + 2 * (connection.vendor == "postgresql")
 
 
 @pytest.fixture
@@ -146,6 +149,28 @@ def test_drop_answers_the_card_its_columns_headers_and_where_it_belongs(client, 
     }
     # Its neighbour was there: the board is up to date and need not be redrawn.
     assert set(triggers(response)) == {"dealMoved"}
+
+
+def test_the_moved_card_is_the_card_a_fresh_read_draws(client, alice):
+    """The answer draws the card from the deal as the service read it before the move;
+    past the middle of the pipeline it now lacks a decision maker, as a fresh read says."""
+    pipeline = PipelineFactory(name="Renewals")
+    first, _, last = (
+        StageFactory(pipeline=pipeline, name=name, position=position)
+        for position, name in enumerate(["Contact", "Demo", "Contract"], start=1)
+    )
+    deal = OpportunityFactory(stage=first, owner=alice, value=Decimal("1200.00"))
+    TaskFactory(opportunity=deal, assignee=alice)
+    client.force_login(alice)
+
+    answer = post_move(client, deal, last)
+
+    fresh = client.get(reverse("pipeline:card", args=[deal.pk]), headers=HTMX)
+    moved = element(answer.content, "li", id=f"deal-{deal.pk}")
+    drawn_anew = element(fresh.content, "li", id=f"deal-{deal.pk}")
+    assert "No decision maker" in moved.text
+    assert moved.text == drawn_anew.text
+    assert {**moved.attrs, "hx-swap-oob": ""} == {**drawn_anew.attrs, "hx-swap-oob": ""}
 
 
 def test_a_drop_next_to_cards_that_left_the_column_ends_it_and_redraws_the_stale_board(

@@ -736,12 +736,12 @@ def test_closed_deal_panel_queries_do_not_grow(
 
 # Session, user, the deal, the open stages (offered, then the one chosen), then the move
 # (savepoint, the deal, the stage held, the version locked, the column's end, UPDATE,
-# StageChange INSERT, refresh, release, the custom fields the stage requires), and the
+# StageChange INSERT, release, the custom fields the stage requires), and the
 # answer: the deal, its history, and out of band the parts that carry the deal's version
 # (line items, products offered, buying team, roles, contacts offered). PostgreSQL also
 # takes the column's lock. A reopened deal and its stage history are read for the rollups
 # before and after, with their zones (PostgreSQL: and the owner's lock).
-REOPEN_QUERIES = 27 + 2 * (connection.vendor == "postgresql")
+REOPEN_QUERIES = 26 + 2 * (connection.vendor == "postgresql")
 
 
 @pytest.mark.parametrize("count", [10, 1000])
