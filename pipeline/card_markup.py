@@ -63,7 +63,6 @@ class CardMarkup:
 
     def __init__(self, filter_query: str) -> None:
         self.move_url = _url_pattern("pipeline:move")
-        self.card_url = _url_pattern("pipeline:card")
         self.detail_url = _url_pattern("pipeline:deal_detail")
         self.link_query = f"?{escape(filter_query)}" if filter_query else ""
         self.value_label = escape(gettext("Value"))
@@ -109,11 +108,11 @@ class CardMarkup:
             f'<li class="{classes}" id="deal-{pk}" tabindex="0"',
             ' hx-swap-oob="true"' if oob else "",
             f' data-deal-id="{pk}" data-version="{deal.version}" data-stage-id="{deal.stage_id}"'
-            f' data-move-url="{move_url}" data-card-url="{self.card_url(pk)}"'
             f' aria-labelledby="card-{pk}-title"'
             f' aria-describedby="card-{pk}-details board-keyboard-help">'
+            # hx-target and hx-swap come from the column's list (the deal panel).
             f'<a class="deal-card-title" id="card-{pk}-title" tabindex="-1" href="{detail_url}"'
-            f' hx-get="{detail_url}" hx-target="#deal-panel" hx-swap="innerHTML">{title}</a>'
+            f' hx-get="{detail_url}">{title}</a>'
             f'<div class="deal-card-details" id="card-{pk}-details">'
             f'<div class="deal-card-company text-truncate">{company}</div>'
             '<div class="deal-card-meta">'

@@ -54,6 +54,14 @@
     return document.getElementById("deal-" + id);
   }
 
+  // A deal's address from the board's pattern for it (data-move-url, data-card-url: the
+  // address of deal 0), so that no card carries its own copies.
+  function dealUrl(name, id) {
+    var board = boardElement();
+    var pattern = board ? board.dataset[name] : null;
+    return pattern ? pattern.replace("/0/", "/" + id + "/") : null;
+  }
+
   function withFilters(url) {
     var board = boardElement();
     var query = board ? board.dataset.filterQuery || "" : "";
@@ -184,7 +192,7 @@
     var origin = state.origins[id];
     var above = siblingCard(card, -1);
     var below = siblingCard(card, 1);
-    sendMove(id, withFilters(card.dataset.moveUrl), {
+    sendMove(id, withFilters(dealUrl("moveUrl", id)), {
       stage: columnOf(card).dataset.stageId,
       version: card.dataset.version,
       after: above ? above.dataset.dealId : "",
@@ -608,8 +616,9 @@
   document.addEventListener("dealChanged", function (event) {
     var detail = event.detail || {};
     var card = cardById(detail.id);
-    if (card && card.dataset.cardUrl) {
-      var url = withFilters(card.dataset.cardUrl);
+    var cardUrl = card ? dealUrl("cardUrl", card.dataset.dealId) : null;
+    if (cardUrl) {
+      var url = withFilters(cardUrl);
       if (detail.columns) {
         url += (url.indexOf("?") === -1 ? "?" : "&") + "columns=1";
       }
