@@ -424,30 +424,15 @@ def first_cards(
     return sorted((CardRow(row, by_id[row["stage_id"]]) for row in rows), key=sort_key)
 
 
-# What ``CardRow`` reads: ``CARD_FIELDS`` and the card's annotations, by name.
+# What ``CardRow`` reads, by name: ``CARD_FIELDS`` as values (a relation's id, its own
+# fields but the stage's, which the board has), and the card's annotations.
 CARD_VALUES = (
     "pk",
-    "title",
-    "value",
-    "currency",
-    "version",
-    "status",
-    "position",
-    "pipeline_id",
-    "closed_at",
-    "lost_reason",
-    "stage_entered_at",
-    "last_touch_at",
-    "created_at",
-    "stale_since",
-    "expected_close_date",
-    "company_id",
-    "company__name",
-    "owner_id",
-    "owner__first_name",
-    "owner__last_name",
-    "owner__username",
-    "stage_id",
+    *(
+        f"{name}_id" if name in ("pipeline", "company", "owner", "stage") else name
+        for name in CARD_FIELDS
+        if not name.startswith("stage__")
+    ),
     "next_task_due",
     "has_decision_maker",
     "open_stages_balance",

@@ -16,6 +16,7 @@ from pipeline.models.board_changes import HONOURED
 from tests.deal_changes import edit, move
 from tests.factories import CompanyFactory, OpportunityFactory, PipelineFactory, StageFactory
 from tests.html import element, elements
+from tests.pipeline.test_board_endpoints import VISIBILITY
 
 HTMX = {"HX-Request": "true"}
 
@@ -23,17 +24,6 @@ HTMX = {"HX-Request": "true"}
 UNCHANGED_QUERIES = 3
 # ... then the pipeline, its stages, the changed cards, the cards above them, the headers.
 ONE_CHANGE_QUERIES = 8
-
-# Who sees a deal of alice's (team North): the owner, her teammate, her manager and an
-# admin; not another team's rep or manager.
-VISIBILITY = [
-    ("alice", True),
-    ("bob", True),
-    ("maria", True),
-    ("charlie", False),
-    ("sam", False),
-    ("ada", True),
-]
 
 on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="transaction snapshots are PostgreSQL's"
