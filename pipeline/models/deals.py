@@ -207,8 +207,19 @@ class Opportunity(models.Model):
                 name="opportunity_open_entered_idx",
             ),
             models.Index(fields=["closed_at"], name="opportunity_closed_idx"),
-            # Board polling asks "anything newer than X in this pipeline?": an index-only probe.
-            models.Index(fields=["pipeline", "updated_at"], name="opportunity_pipeline_upd_idx"),
+            # A board searched by company name: each column's first cards among the
+            # matching companies' deals, without reading their whole history (a closed
+            # column otherwise ANDs the company's deals with every recent outcome).
+            models.Index(
+                fields=["company", "stage", "position"],
+                condition=Q(status="open"),
+                name="opportunity_company_open_idx",
+            ),
+            models.Index(
+                fields=["company", "stage", "closed_at"],
+                condition=Q(closed_at__isnull=False),
+                name="opportunity_company_closed_idx",
+            ),
         ]
 
     def __str__(self) -> str:

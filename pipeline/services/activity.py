@@ -16,8 +16,8 @@ they may not change raises ``PermissionDenied`` (a 403); bad input raises
 
 Touchpoints and tasks never bump a deal's ``version``: they do not change what a board move
 is about, so a call logged while a colleague drags the card must not make that drag lose
-a race. They do bump ``updated_at``, which is what boards poll for, so every open board
-refreshes the card (last touch, next task, overdue badge).
+a race. They do bump ``updated_at``: that UPDATE of the deal is a row of the board's change
+sequence, so every open board redraws the card (last touch, next task, overdue badge).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ handlers are registered into its merge extension point (``contacts.extensions``)
 ``PipelineConfig.ready()``. Each runs inside the merge's transaction, with both records
 locked and before the merged one is deleted: one UPDATE per relation, whatever the number of
 rows, so the merge is all or nothing. Deals get a new ``updated_at`` when their company or
-contact changes, which is what open boards and API syncs poll for.
+contact changes, which API syncs poll for (open boards hear of every UPDATE of a deal).
 """
 
 from __future__ import annotations
