@@ -113,31 +113,37 @@ def gap_beside(
     wanted = [pk for pk in (after_id, before_id) if pk and pk != card_id]
     if not wanted:
         return None
+
     # In the board's order, (position, id). A card sharing the neighbour's place comes
     # first, else the next place: each an index range scan of the board index that stops
     # at its first row (one OR of the two would walk the column from its top). Written out:
     # the ORM took longer to compile these four subqueries than the database to run them.
-    column = f"{_TABLE} AS {{alias}} WHERE {{alias}}.stage_id = %s AND {{alias}}.status = %s"
-    column += " AND {alias}.id <> %s"
-    nearest = "(SELECT n.position FROM " + column.format(alias="n") + " AND {} ORDER BY {} LIMIT 1)"
-    following = (
-        nearest.format("n.position = c.position AND n.id > c.id", "n.id"),
-        nearest.format("n.position > c.position", "n.position, n.id"),
-    )
+    def in_column(alias: str) -> str:
+        return (
+            f"{_TABLE} AS {alias} WHERE {alias}.stage_id = %s AND {alias}.status = %s"
+            f" AND {alias}.id <> %s"
+        )
+
+    def nearest(where: str, order: str) -> str:
+        return f"(SELECT n.position FROM {in_column('n')} AND {where} ORDER BY {order} LIMIT 1)"
+
     preceding = (
-        nearest.format("n.position = c.position AND n.id < c.id", "n.id DESC"),
-        nearest.format("n.position < c.position", "n.position DESC, n.id DESC"),
+        nearest("n.position = c.position AND n.id < c.id", "n.id DESC"),
+        nearest("n.position < c.position", "n.position DESC, n.id DESC"),
+    )
+    following = (
+        nearest("n.position = c.position AND n.id > c.id", "n.id"),
+        nearest("n.position > c.position", "n.position, n.id"),
     )
     places = ", ".join(["%s"] * len(wanted))
     sql = (
         f"SELECT c.id, c.position, COALESCE({preceding[0]}, {preceding[1]}),"
-        f" COALESCE({following[0]}, {following[1]}) FROM "
-        + column.format(alias="c")
-        + f" AND c.id IN ({places})"
+        f" COALESCE({following[0]}, {following[1]})"
+        f" FROM {in_column('c')} AND c.id IN ({places})"
     )
-    in_column: list[int | str] = [stage.pk, OpportunityStatus.OPEN, card_id]
+    column_params: list[int | str] = [stage.pk, OpportunityStatus.OPEN, card_id]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*in_column * 5, *wanted])
+        cursor.execute(sql, [*column_params * 5, *wanted])
         rows = cursor.fetchall()
     found = {pk: (position, preceding, following) for pk, position, preceding, following in rows}
     if after_id in found:

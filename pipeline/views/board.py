@@ -117,24 +117,19 @@ def board_changes(request: HttpRequest, pk: int) -> HttpResponse:
     """
     now = timezone.now()
     since = BoardVersion.parse(request.GET.get("since", ""))
+    if since is None or not since.is_honoured(now):
+        return _redrawn(request, pk)
     try:
-        changes = None
-        if since is not None and since.is_honoured(now):
-            changes = changes_since(request.user, pk, since)
-            if changes is None:
-                return HttpResponse(status=204)
+        changes = changes_since(request.user, pk, since)
     except TooManyChanges:
-        changes = None
-    if changes is not None and not changes.deal_ids:
+        return _redrawn(request, pk)
+    if changes is None:
+        return HttpResponse(status=204)
+    if not changes.deal_ids:
         response = HttpResponse(status=204)
         return trigger_client_event(response, "boardVersion", {"since": str(changes.version)})
-    try:
-        pipeline = Pipeline.objects.get(pk=pk)
-    except Pipeline.DoesNotExist:
-        raise Http404 from None
+    pipeline = _pipeline_or_404(pk)
     filters = BoardFilterForm(request.GET).filters()
-    if changes is None:
-        return render(request, f"{TEMPLATE}#board", board_context(request, pipeline, filters))
     stages = board_stages(pipeline)
     context = {
         "pipeline": pipeline,
@@ -157,6 +152,20 @@ def board_changes(request: HttpRequest, pk: int) -> HttpResponse:
     response = reswap(retarget(response, "#board-poller"), "outerHTML")
     # After the swap: board.js then finds the new poller's cards and puts them in place.
     return trigger_client_event(response, "boardChanged", after="swap")
+
+
+def _pipeline_or_404(pk: int) -> Pipeline:
+    try:
+        return Pipeline.objects.get(pk=pk)
+    except Pipeline.DoesNotExist:
+        raise Http404 from None
+
+
+def _redrawn(request: HttpRequest, pk: int) -> HttpResponse:
+    """The whole ``#board``, for a poll too far behind to patch."""
+    filters = BoardFilterForm(request.GET).filters()
+    context = board_context(request, _pipeline_or_404(pk), filters)
+    return render(request, f"{TEMPLATE}#board", context)
 
 
 @login_required_for_htmx
